@@ -1,0 +1,77 @@
+// What every command that touches the database needs: a writable data folder, the database opened and
+// migrated, the configured libraries registered. Bad set-ups fail here with one clear line.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { Database, databaseFile } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { syncLibraries } from '../library/library.repository.ts';
+import { TonearmError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+
+export interface Runtime {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface OpenRuntimeOptions {
+  logger: Logger;
+  /** Register config.music as libraries (serve and scan); other commands leave libraries alone. */
+  registerLibraries?: boolean;
+}
+
+export async function openRuntime(config: Config, options: OpenRuntimeOptions): Promise<Runtime> {
+  if (options.registerLibraries) assertMusicFolders(config);
+  ensureDataFolder(config.dataDir);
+  const db = Database.open(databaseFile(config.dataDir));
+  try {
+    await migrateToLatest(db);
+    if (options.registerLibraries) syncLibraries(db, config.music, Date.now());
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return { config, db, logger: options.logger, close: () => db.close() };
+}
+
+export function assertMusicFolders(config: Config): void {
+  if (config.music.length === 0) {
+    throw new TonearmError('MUSIC_FOLDER', 'no music folder given: pass --music DIR or set music in the config file');
+  }
+  for (const library of config.music) assertMusicFolder(library.path);
+}
+
+export function assertMusicFolder(folder: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new TonearmError('MUSIC_FOLDER', code === 'ENOENT' ? `music folder ${folder} does not exist` : `music folder ${folder} cannot be read (${code})`);
+  }
+  if (!stat.isDirectory()) throw new TonearmError('MUSIC_FOLDER', `music folder ${folder} is not a folder`);
+  try {
+    fs.accessSync(folder, fs.constants.R_OK | fs.constants.X_OK);
+    fs.readdirSync(folder);
+  } catch (error) {
+    throw new TonearmError('MUSIC_FOLDER', `music folder ${folder} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/** Creates the data folder if needed and proves it is writable (access() lies for root on read-only mounts). */
+export function ensureDataFolder(folder: string): void {
+  try {
+    fs.mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw new TonearmError('DATA_FOLDER', `data folder ${folder} cannot be created (${(error as NodeJS.ErrnoException).code})`);
+  }
+  const probe = path.join(folder, `.write-test-${process.pid}`);
+  try {
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (error) {
+    throw new TonearmError('DATA_FOLDER', `data folder ${folder} is not writable (${(error as NodeJS.ErrnoException).code})`);
+  }
+}

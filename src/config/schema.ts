@@ -1,0 +1,131 @@
+// The configuration's shape, its defaults and what each value may be. Every key here can be set in the
+// config file, by a TONEARM_* environment variable (derived from the key: scanner.watchPolling →
+// TONEARM_SCANNER_WATCH_POLLING) and, for the common ones, by a CLI flag.
+import os from 'node:os';
+import { Cron } from 'croner';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const DEFAULT_ARTIST_SEPARATORS = [' feat. ', ' feat ', ' ft. ', ' featuring ', '; ', ' / '];
+export const DEFAULT_COVER_ART_PRIORITY = ['embedded', 'cover.*', 'folder.*', 'front.*', 'album.*'];
+export const DEFAULT_IGNORED_ARTICLES = 'The El La Los Las Le Les Os As O A';
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "1GB", "500 MB", "1048576" → bytes; undefined when the text is not a size. */
+export function parseSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!match) return undefined;
+  const unit = SIZE_UNITS[match[2]!.toLowerCase()];
+  return unit === undefined ? undefined : Math.round(Number(match[1]) * unit);
+}
+
+/** "90s", "30m", "6h", "1d", "1h30m" → milliseconds; undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!/^(\d+(ms|s|m|h|d))+$/.test(trimmed)) return undefined;
+  let total = 0;
+  for (const part of trimmed.matchAll(/(\d+)(ms|s|m|h|d)/g)) total += Number(part[1]) * DURATION_UNITS[part[2]!]!;
+  return total;
+}
+
+/** A scan schedule is empty (off), a duration ("6h": every six hours) or a cron expression. */
+export function describeSchedule(text: string): { kind: 'off' } | { kind: 'interval'; ms: number } | { kind: 'cron'; expression: string } | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === '0' || trimmed === 'off') return { kind: 'off' };
+  const ms = parseDuration(trimmed);
+  if (ms !== undefined) return ms >= 60_000 ? { kind: 'interval', ms } : undefined;
+  try {
+    new Cron(trimmed, { paused: true }).stop();
+    return { kind: 'cron', expression: trimmed };
+  } catch {
+    return undefined;
+  }
+}
+
+const librarySchema = z.object({
+  name: z.string().trim().min(1, 'a library name must not be empty'),
+  path: z.string().trim().min(1, 'a library path must not be empty'),
+});
+
+export const configSchema = z.object({
+  music: z.array(librarySchema),
+  dataDir: z.string().trim().min(1),
+  host: z.string().trim().min(1),
+  port: z.number({ error: 'expected an integer from 0 to 65535' }).int('expected an integer from 0 to 65535').min(0, 'expected an integer from 0 to 65535').max(65535, 'expected an integer from 0 to 65535'),
+  basePath: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*\/?$/, 'expected empty or a URL path such as /music')
+    .transform((value) => value.replace(/\/+$/, '')),
+  logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
+  scanner: z.object({
+    scanOnStart: z.boolean({ error: 'expected true or false' }),
+    watch: z.boolean({ error: 'expected true or false' }),
+    watchPolling: z.boolean({ error: 'expected true or false' }),
+    watchPollingIntervalMs: z.number().int().min(100, 'expected at least 100 (ms)').max(3_600_000),
+    watchDebounceMs: z.number().int().min(0).max(600_000, 'expected at most 600000 (ms)'),
+    schedule: z.string().refine((value) => describeSchedule(value) !== undefined, {
+      message: 'expected empty (off), a duration of at least 1m such as 6h, or a cron expression such as "0 3 * * *"',
+    }),
+    workers: z.number().int().min(0, 'expected 0 (automatic) or a positive count').max(64),
+    artistSeparators: z.array(z.string().min(1)),
+    genreSeparators: z.array(z.string().min(1)),
+    coverArtPriority: z.array(z.string().regex(/^(embedded|[^/\\]+\.\*|[^/\\]+\.[a-z0-9]+)$/i, 'expected "embedded" or file patterns like cover.*')).min(1),
+    artistImageNames: z.array(z.string().min(1)),
+    ignoredArticles: z.string(),
+    followSymlinks: z.boolean(),
+  }),
+  transcoding: z.object({
+    cacheSize: z
+      .union([z.number().int().min(0), z.string()])
+      .transform((value, context) => {
+        const bytes = typeof value === 'number' ? value : parseSize(value);
+        if (bytes === undefined) {
+          context.addIssue({ code: 'custom', message: 'expected a size such as 500MB or 2GB (0 turns the cache off)' });
+          return z.NEVER;
+        }
+        return bytes;
+      }),
+  }),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type LibraryConfig = Config['music'][number];
+
+export function defaultConfig(): ConfigInput {
+  return {
+    music: [],
+    dataDir: './data',
+    host: '0.0.0.0',
+    port: 4040,
+    basePath: '',
+    logLevel: 'info',
+    scanner: {
+      scanOnStart: true,
+      watch: true,
+      watchPolling: false,
+      watchPollingIntervalMs: 5000,
+      watchDebounceMs: 1500,
+      schedule: '24h',
+      workers: 0,
+      artistSeparators: DEFAULT_ARTIST_SEPARATORS,
+      genreSeparators: [';', '/', ','],
+      coverArtPriority: DEFAULT_COVER_ART_PRIORITY,
+      artistImageNames: ['artist.*'],
+      ignoredArticles: DEFAULT_IGNORED_ARTICLES,
+      followSymlinks: true,
+    },
+    transcoding: { cacheSize: '1GB' },
+  };
+}
+
+/** Keys whose values `config print` hides. None yet; account secrets land here when they exist. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>();
+
+/** Worker threads for tag reading when scanner.workers is 0: one per core, at most 4. */
+export function automaticWorkerCount(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism()));
+}

@@ -1,0 +1,47 @@
+// One error catalogue: every error the server or CLI reports on purpose, with its HTTP status and the
+// Subsonic error code it maps to. Anything else that is thrown is a bug and is reported as "internal".
+
+export const errorCatalogue = {
+  CONFIG_INVALID: { http: 500, subsonic: 0, summary: 'A configuration value is not valid' },
+  CONFIG_FILE: { http: 500, subsonic: 0, summary: 'The configuration file cannot be read or parsed' },
+  MUSIC_FOLDER: { http: 500, subsonic: 0, summary: 'A music folder is missing or unreadable' },
+  DATA_FOLDER: { http: 500, subsonic: 0, summary: 'The data folder cannot be created or written' },
+  DATABASE: { http: 500, subsonic: 0, summary: 'The database file cannot be opened or is not SQLite' },
+  MIGRATION: { http: 500, subsonic: 0, summary: 'A schema migration failed' },
+  SCAN_RUNNING: { http: 409, subsonic: 0, summary: 'A scan is already running' },
+  NOT_FOUND: { http: 404, subsonic: 70, summary: 'The requested item does not exist' },
+  BAD_REQUEST: { http: 400, subsonic: 0, summary: 'A parameter has a wrong value' },
+  MISSING_PARAMETER: { http: 400, subsonic: 10, summary: 'A required parameter is missing' },
+  WRONG_CREDENTIALS: { http: 401, subsonic: 40, summary: 'Wrong username or password' },
+  TOKEN_AUTH_UNSUPPORTED: { http: 401, subsonic: 41, summary: 'Token authentication is not supported' },
+  FORBIDDEN: { http: 403, subsonic: 50, summary: 'The user is not allowed to do this' },
+  USER_EXISTS: { http: 409, subsonic: 0, summary: 'A user with that name already exists' },
+  INVALID_INPUT: { http: 400, subsonic: 0, summary: 'The input is not valid' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class TonearmError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TonearmError';
+    this.code = code;
+  }
+  get httpStatus(): number {
+    return errorCatalogue[this.code].http;
+  }
+  get subsonicCode(): number {
+    return errorCatalogue[this.code].subsonic;
+  }
+}
+
+export function isTonearmError(error: unknown): error is TonearmError {
+  return error instanceof TonearmError;
+}
+
+/** The message of anything thrown, for logs and one-line CLI errors. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
