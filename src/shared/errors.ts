@@ -17,6 +17,12 @@ export const errorCatalogue = {
   FORBIDDEN: { http: 403, subsonic: 50, summary: 'The user is not allowed to do this' },
   USER_EXISTS: { http: 409, subsonic: 0, summary: 'A user with that name already exists' },
   INVALID_INPUT: { http: 400, subsonic: 0, summary: 'The input is not valid' },
+  LAST_ADMIN: { http: 409, subsonic: 0, summary: 'The last administrator cannot be removed' },
+  UNKNOWN_ENDPOINT: { http: 404, subsonic: 0, summary: 'There is no such API endpoint' },
+  AUTH_MECHANISM_UNSUPPORTED: { http: 401, subsonic: 42, summary: 'This authentication mechanism is not supported' },
+  AUTH_CONFLICT: { http: 400, subsonic: 43, summary: 'Several conflicting authentication mechanisms were given' },
+  LOGIN_THROTTLED: { http: 429, subsonic: 40, summary: 'Too many failed logins; try again later' },
+  LISTEN: { http: 500, subsonic: 0, summary: 'The server cannot listen on the configured address' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

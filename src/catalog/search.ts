@@ -1,0 +1,421 @@
+// Full-text search over artists, albums and tracks, with SQLite FTS5. Every line of FTS5 SQL in Tonearm
+// lives in this module: the index is derived data it owns, so another backend replaces this file only.
+//
+// - One contentless FTS5 table per kind (search_artist, search_album, search_track); the FTS rowid is the
+//   catalog row's integer pk. The tables are created and filled here at start-up (ensureSearchIndex), never
+//   by a migration, and rebuilt whole when SEARCH_INDEX_VERSION changes.
+// - unicode61 with remove_diacritics folds "Beyoncé" and "beyonce" together. Letters it does not fold
+//   (ø, ł, æ, ß, ...) and compatibility forms (full-width, ligatures) are folded here, on both sides.
+// - CJK text has no spaces between words, so every Han, kana and Hangul character is indexed as its own
+//   token and a CJK run in a query becomes a phrase: "東京" finds "東京の夜", and so does "の夜".
+// - Other query words are prefix terms ("radioh" finds "Radiohead"), ANDed together. User text only ever
+//   reaches FTS5 inside double-quoted strings, so no input can be read as query syntax.
+// - A query that finds nothing is retried once with misspelt words replaced by the most frequent indexed
+//   word within a small edit distance ("radiohaed" finds "Radiohead").
+import type { Database } from '../db/database.ts';
+
+/** Bump when the tables, tokenizer or indexed text change: the next start-up rebuilds the index. */
+export const SEARCH_INDEX_VERSION = 1;
+const VERSION_KEY = 'search.version';
+
+export interface SearchOptions {
+  offset?: number;
+  limit?: number;
+  /** Libraries the caller may see; undefined means all of them. */
+  libraryIds?: readonly number[] | undefined;
+}
+
+export interface ReindexRequest {
+  trackPks?: readonly number[];
+  albumPks?: readonly number[];
+  artistPks?: readonly number[];
+}
+
+type Kind = 'artist' | 'album' | 'track';
+
+interface IndexSpec {
+  table: string;
+  vocab: string;
+  columns: readonly string[];
+  /** bm25 weights, one per column: the main name/title counts most. */
+  weights: readonly number[];
+  /** Selects `pk` and one text column per FTS column for the rows whose pk is in the bound JSON array. */
+  textSql: string;
+  /** Selects matching ids (catalog row `c`); binds the MATCH expression, the filter's values, limit, offset. */
+  searchSql: (libraryFilter: string) => string;
+  /** SQL condition on `c` that keeps rows of the libraries bound as `?` placeholders. */
+  libraryCondition: (placeholders: string) => string;
+}
+
+const TOKENIZE = "tokenize = 'unicode61 remove_diacritics 2'";
+const MAX_QUERY_LENGTH = 200;
+const MAX_TERMS = 12;
+const MAX_LIMIT = 500;
+const REBUILD_CHUNK = 2000;
+
+const specs: Record<Kind, IndexSpec> = {
+  track: {
+    table: 'search_track',
+    vocab: 'search_track_vocab',
+    columns: ['title', 'artist', 'album', 'album_artist', 'composer', 'genre'],
+    weights: [10, 5, 3, 2, 2, 1],
+    textSql: `SELECT c.pk, c.title,
+        coalesce((SELECT group_concat(a.name, ' / ') FROM track_artist ta JOIN artist a ON a.id = ta.artist_id
+                  WHERE ta.track_id = c.id AND ta.role = 'artist'), c.artist_name),
+        c.album_name, c.album_artist_name,
+        (SELECT group_concat(a.name, ' / ') FROM track_artist ta JOIN artist a ON a.id = ta.artist_id
+         WHERE ta.track_id = c.id AND ta.role = 'composer'),
+        coalesce((SELECT group_concat(g.name, ' / ') FROM track_genre tg JOIN genre g ON g.id = tg.genre_id
+                  WHERE tg.track_id = c.id), c.genre)
+      FROM track c WHERE c.pk IN (SELECT value FROM json_each(?))`,
+    searchSql: (filter) => `SELECT c.id FROM search_track JOIN track c ON c.pk = search_track.rowid
+      WHERE search_track MATCH ?${filter}
+      ORDER BY bm25(search_track, 10, 5, 3, 2, 2, 1), c.order_title, c.id LIMIT ? OFFSET ?`,
+    libraryCondition: (placeholders) => `c.library_id IN (${placeholders})`,
+  },
+  album: {
+    table: 'search_album',
+    vocab: 'search_album_vocab',
+    columns: ['name', 'artist', 'genre', 'year'],
+    weights: [10, 5, 1, 1],
+    textSql: `SELECT c.pk, trim(c.name || ' ' || c.version),
+        coalesce((SELECT group_concat(a.name, ' / ') FROM album_artist aa JOIN artist a ON a.id = aa.artist_id
+                  WHERE aa.album_id = c.id), c.artist_name),
+        coalesce((SELECT group_concat(g.name, ' / ') FROM album_genre ag JOIN genre g ON g.id = ag.genre_id
+                  WHERE ag.album_id = c.id), c.genre),
+        c.year
+      FROM album c WHERE c.pk IN (SELECT value FROM json_each(?))`,
+    searchSql: (filter) => `SELECT c.id FROM search_album JOIN album c ON c.pk = search_album.rowid
+      WHERE search_album MATCH ?${filter}
+      ORDER BY bm25(search_album, 10, 5, 1, 1), c.order_name, c.id LIMIT ? OFFSET ?`,
+    libraryCondition: (placeholders) =>
+      `EXISTS (SELECT 1 FROM library_album l WHERE l.album_id = c.id AND l.library_id IN (${placeholders}))`,
+  },
+  artist: {
+    table: 'search_artist',
+    vocab: 'search_artist_vocab',
+    columns: ['name', 'sort_name'],
+    weights: [10, 4],
+    textSql: `SELECT c.pk, c.name, CASE WHEN c.sort_name = c.name THEN NULL ELSE c.sort_name END
+      FROM artist c WHERE c.pk IN (SELECT value FROM json_each(?))`,
+    searchSql: (filter) => `SELECT c.id FROM search_artist JOIN artist c ON c.pk = search_artist.rowid
+      WHERE search_artist MATCH ?${filter}
+      ORDER BY bm25(search_artist, 10, 4), c.order_name, c.id LIMIT ? OFFSET ?`,
+    libraryCondition: (placeholders) =>
+      `EXISTS (SELECT 1 FROM library_artist l WHERE l.artist_id = c.id AND l.library_id IN (${placeholders}))`,
+  },
+};
+
+const kinds: readonly Kind[] = ['artist', 'album', 'track'];
+
+// ---------------------------------------------------------------------------------------------------
+// Text normalisation, shared by the indexed text and the queries so both sides tokenize alike.
+
+const CJK_CLASS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u30FC';
+const CJK_CHAR = new RegExp(`[${CJK_CLASS}]`, 'gu');
+// A query term: a CJK run, or a run of other letters/digits (marks may follow, never lead: a term of marks
+// alone would tokenize to nothing).
+const QUERY_TERM = new RegExp(`([${CJK_CLASS}]+)|([[\\p{L}\\p{N}\\p{Co}]--[${CJK_CLASS}]][[\\p{L}\\p{N}\\p{Co}\\p{M}]--[${CJK_CLASS}]]*)`, 'gv');
+// Apostrophes join what they split ("Don't" = "dont"); unicode61 would cut the word in two.
+const APOSTROPHES = /['\u2019\u02BC\u0060\u00B4]/g;
+// Letters unicode61 keeps as they are although people type them without the accent or as two letters.
+const FOLDS: Record<string, string> = {
+  ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', æ: 'ae', œ: 'oe', ß: 'ss', ı: 'i', ħ: 'h', ŧ: 't', ŋ: 'n',
+};
+const FOLDABLE = new RegExp(`[${Object.keys(FOLDS).join('')}]`, 'g');
+
+function fold(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(APOSTROPHES, '').replace(FOLDABLE, (c) => FOLDS[c]!);
+}
+
+/** The text stored in the index for one field: folded, with every CJK character a token of its own. */
+export function indexText(text: string | number | null | undefined): string | null {
+  if (text === null || text === undefined) return null;
+  return fold(String(text)).replace(CJK_CHAR, ' $& ');
+}
+
+export interface QueryTerm {
+  text: string;
+  /** A CJK run, searched as a phrase of single characters; other terms are prefixes. */
+  cjk: boolean;
+}
+
+/** Splits user input into search terms; punctuation, symbols and emoji are dropped. */
+export function parseQuery(text: string): QueryTerm[] {
+  if (typeof text !== 'string') return [];
+  const terms: QueryTerm[] = [];
+  const seen = new Set<string>();
+  for (const match of fold(text.slice(0, MAX_QUERY_LENGTH)).matchAll(QUERY_TERM)) {
+    const term = { text: match[0], cjk: match[1] !== undefined };
+    if (seen.has(term.text)) continue;
+    seen.add(term.text);
+    terms.push(term);
+    if (terms.length === MAX_TERMS) break;
+  }
+  return terms;
+}
+
+function quote(text: string): string {
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+function matchExpression(terms: readonly QueryTerm[]): string | undefined {
+  if (terms.length === 0) return undefined;
+  return terms.map((term) => (term.cjk ? quote([...term.text].join(' ')) : `${quote(term.text)}*`)).join(' ');
+}
+
+/** The FTS5 MATCH expression for user input, or undefined when the input can match nothing. */
+export function buildMatchExpression(text: string): string | undefined {
+  return matchExpression(parseQuery(text));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Index maintenance.
+
+function createStatements(spec: IndexSpec): string[] {
+  return [
+    // Contentless: the catalog already holds the text. contentless_delete allows deleting by rowid.
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${spec.table} USING fts5(${spec.columns.join(', ')}, ${TOKENIZE},
+      content = '', contentless_delete = 1, prefix = '2 3')`,
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${spec.vocab} USING fts5vocab(${spec.table}, 'row')`,
+  ];
+}
+
+/** Creates the search tables and (re)builds them when they are missing or from another version. */
+export function ensureSearchIndex(db: Database): void {
+  const names = kinds.flatMap((kind) => [specs[kind].table, specs[kind].vocab]);
+  const present = db
+    .prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN (${names.map(() => '?').join(', ')})`)
+    .get(...names) as { n: number };
+  const version = db.first(db.kysely.selectFrom('setting').select('value').where('key', '=', VERSION_KEY));
+  if (present.n !== names.length || version?.value !== String(SEARCH_INDEX_VERSION)) rebuildSearchIndex(db);
+}
+
+/** Drops and refills the whole index from the catalog tables, in one transaction. */
+export function rebuildSearchIndex(db: Database): void {
+  db.transaction(() => {
+    for (const kind of kinds) {
+      const spec = specs[kind];
+      db.sqlite.exec(`DROP TABLE IF EXISTS ${spec.vocab}; DROP TABLE IF EXISTS ${spec.table};`);
+      for (const statement of createStatements(spec)) db.sqlite.exec(statement);
+      const catalog = kind;
+      const next = db.prepare(`SELECT pk FROM ${catalog} WHERE pk > ? ORDER BY pk LIMIT ${REBUILD_CHUNK}`).pluck();
+      for (let after = 0; ; ) {
+        const pks = next.all(after) as number[];
+        if (pks.length === 0) break;
+        insertRows(db, spec, pks);
+        after = pks[pks.length - 1]!;
+      }
+      // One b-tree per table instead of many segments: fewer pages to read per query.
+      db.prepare(`INSERT INTO ${spec.table} (${spec.table}) VALUES ('optimize')`).run();
+    }
+    db.run(
+      db.kysely
+        .insertInto('setting')
+        .values({ key: VERSION_KEY, value: String(SEARCH_INDEX_VERSION) })
+        .onConflict((conflict) => conflict.column('key').doUpdateSet({ value: String(SEARCH_INDEX_VERSION) })),
+    );
+  });
+  forgetVocabulary(db);
+}
+
+/**
+ * Refreshes the index entries of the given catalog rows: each pk's entry is removed and, when the row
+ * still exists, written again from the current catalog text. Pass pks of inserted, updated and deleted
+ * rows (a deleted row's pk as it was). Runs in the caller's transaction when there is one.
+ */
+export function reindex(db: Database, request: ReindexRequest): void {
+  const batches: [Kind, readonly number[] | undefined][] = [
+    ['track', request.trackPks],
+    ['album', request.albumPks],
+    ['artist', request.artistPks],
+  ];
+  if (batches.every(([, pks]) => !pks || pks.length === 0)) return;
+  db.transaction(() => {
+    for (const [kind, pks] of batches) {
+      if (!pks || pks.length === 0) continue;
+      const spec = specs[kind];
+      const unique = [...new Set(pks)].filter((pk) => Number.isSafeInteger(pk));
+      const remove = db.prepare(`DELETE FROM ${spec.table} WHERE rowid = ?`);
+      for (const pk of unique) remove.run(pk);
+      insertRows(db, spec, unique);
+    }
+  });
+  forgetVocabulary(db);
+}
+
+function insertRows(db: Database, spec: IndexSpec, pks: readonly number[]): void {
+  const rows = db.prepare(spec.textSql).raw().all(JSON.stringify(pks)) as unknown[][];
+  const insert = db.prepare(
+    `INSERT INTO ${spec.table} (rowid, ${spec.columns.join(', ')}) VALUES (${['?', ...spec.columns.map(() => '?')].join(', ')})`,
+  );
+  for (const [pk, ...texts] of rows) {
+    insert.run(pk, ...texts.map((text) => indexText(text as string | number | null)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Searching.
+
+export function searchTracks(db: Database, query: string, options: SearchOptions = {}): string[] {
+  return search(db, 'track', query, options);
+}
+
+export function searchAlbums(db: Database, query: string, options: SearchOptions = {}): string[] {
+  return search(db, 'album', query, options);
+}
+
+export function searchArtists(db: Database, query: string, options: SearchOptions = {}): string[] {
+  return search(db, 'artist', query, options);
+}
+
+function search(db: Database, kind: Kind, query: string, options: SearchOptions): string[] {
+  const offset = clampInteger(options.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = clampInteger(options.limit, 20, 0, MAX_LIMIT);
+  const libraryIds = options.libraryIds === undefined ? undefined : [...new Set(options.libraryIds)];
+  if (limit === 0 || libraryIds?.length === 0) return [];
+  const terms = parseQuery(query);
+  const expression = matchExpression(terms);
+  if (expression === undefined) return [];
+
+  const spec = specs[kind];
+  const filter = libraryIds ? ` AND ${spec.libraryCondition(libraryIds.map(() => '?').join(', '))}` : '';
+  const statement = db.prepare(spec.searchSql(filter)).pluck();
+  const run = (match: string, pageLimit: number, pageOffset: number) =>
+    statement.all(match, ...(libraryIds ?? []), pageLimit, pageOffset) as string[];
+
+  const ids = run(expression, limit, offset);
+  if (ids.length > 0) return ids;
+  // An empty page past the end of real results is not a typo.
+  if (offset > 0 && run(expression, 1, 0).length > 0) return [];
+  const corrected = correctTerms(db, kind, terms);
+  return corrected ? run(matchExpression(corrected)!, limit, offset) : [];
+}
+
+function clampInteger(value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.trunc(value)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Typo tolerance. The vocabulary of each index is read once from fts5vocab and kept in memory until the
+// index changes (through this module, or through another connection: PRAGMA data_version).
+
+interface Vocabulary {
+  /** Every indexed term, sorted, for the "is it a prefix of a known term" check. */
+  sorted: string[];
+  /** Terms of 4+ characters by length, with the number of rows holding them. */
+  byLength: Map<number, { term: string; rows: number }[]>;
+}
+
+interface SearchState {
+  dataVersion: number;
+  vocabularies: Map<Kind, Vocabulary>;
+}
+
+const states = new WeakMap<Database, SearchState>();
+const MIN_CORRECTED_LENGTH = 4;
+
+function forgetVocabulary(db: Database): void {
+  states.delete(db);
+}
+
+function vocabulary(db: Database, kind: Kind): Vocabulary {
+  const dataVersion = db.sqlite.pragma('data_version', { simple: true }) as number;
+  let state = states.get(db);
+  if (!state || state.dataVersion !== dataVersion) {
+    state = { dataVersion, vocabularies: new Map() };
+    states.set(db, state);
+  }
+  let vocabulary = state.vocabularies.get(kind);
+  if (!vocabulary) {
+    const rows = db.prepare(`SELECT term, doc FROM ${specs[kind].vocab}`).raw().all() as [string, number][];
+    const byLength = new Map<number, { term: string; rows: number }[]>();
+    for (const [term, count] of rows) {
+      const length = [...term].length;
+      if (length < MIN_CORRECTED_LENGTH) continue;
+      const bucket = byLength.get(length) ?? [];
+      if (bucket.length === 0) byLength.set(length, bucket);
+      bucket.push({ term, rows: count });
+    }
+    vocabulary = { sorted: rows.map(([term]) => term).sort(), byLength };
+    state.vocabularies.set(kind, vocabulary);
+  }
+  return vocabulary;
+}
+
+/** Query terms with misspelt words replaced, or undefined when nothing could be corrected. */
+function correctTerms(db: Database, kind: Kind, terms: readonly QueryTerm[]): QueryTerm[] | undefined {
+  const candidates = terms.filter((term) => !term.cjk && [...foldDiacritics(term.text)].length >= MIN_CORRECTED_LENGTH);
+  if (candidates.length === 0) return undefined;
+  const words = vocabulary(db, kind);
+  let changed = false;
+  const corrected = terms.map((term) => {
+    if (!candidates.includes(term)) return term;
+    const word = foldDiacritics(term.text);
+    if (isKnownPrefix(words.sorted, word)) return term;
+    const replacement = closestTerm(words, word);
+    if (replacement === undefined) return term;
+    changed = true;
+    return { text: replacement, cjk: false };
+  });
+  return changed ? corrected : undefined;
+}
+
+/** What unicode61 with remove_diacritics does to a Latin word, near enough to compare with its terms. */
+function foldDiacritics(word: string): string {
+  return word.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFC');
+}
+
+function isKnownPrefix(sorted: readonly string[], word: string): boolean {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < word) low = middle + 1;
+    else high = middle;
+  }
+  return low < sorted.length && sorted[low]!.startsWith(word);
+}
+
+function closestTerm(words: Vocabulary, word: string): string | undefined {
+  const chars = [...word];
+  const maxDistance = chars.length >= 8 ? 2 : 1;
+  let best: { term: string; rows: number; distance: number } | undefined;
+  for (let length = chars.length - maxDistance; length <= chars.length + maxDistance; length++) {
+    for (const entry of words.byLength.get(length) ?? []) {
+      const distance = editDistance(chars, [...entry.term], best ? Math.min(best.distance, maxDistance) : maxDistance);
+      if (distance === undefined) continue;
+      if (!best || distance < best.distance || (distance === best.distance && entry.rows > best.rows)) {
+        best = { ...entry, distance };
+      }
+    }
+  }
+  return best?.term;
+}
+
+/**
+ * Optimal string alignment distance (edits plus adjacent transpositions), or undefined when it exceeds
+ * `max`; stops as soon as a whole row of the table is over the bound.
+ */
+export function editDistance(a: readonly string[], b: readonly string[], max: number): number | undefined {
+  if (Math.abs(a.length - b.length) > max) return undefined;
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let current = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, before[j - 2]! + 1);
+      current[j] = value;
+      if (value < rowMin) rowMin = value;
+    }
+    if (rowMin > max) return undefined;
+    [before, previous, current] = [previous, current, before];
+  }
+  const distance = previous[b.length]!;
+  return distance <= max ? distance : undefined;
+}

@@ -1,0 +1,201 @@
+// The commander program. Location flags (--music, --data, --config, ...) are shared by the commands
+// that need them and feed the same configuration loader as the config file and the environment.
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { changePassword, createUser, deleteUser, listUsers } from '../accounts/users.service.ts';
+import { loadConfig, printableConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { Database, databaseFile } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { openRuntime, ensureDataFolder } from '../app/runtime.ts';
+import { listLibraries } from '../library/library.repository.ts';
+import { libraryStats } from '../library/stats.ts';
+import { TonearmError } from '../shared/errors.ts';
+import { createLogger, silentLogger } from '../shared/logger.ts';
+import { SERVER_VERSION } from '../http/version.ts';
+import { printTable } from './output.ts';
+import { readPassword } from './password-input.ts';
+import { runScanCommand } from './scan-command.ts';
+import { runServe } from './serve.ts';
+
+interface LocationFlags {
+  music?: string[];
+  data?: string;
+  config?: string;
+  host?: string;
+  port?: string;
+  basePath?: string;
+  logLevel?: string;
+}
+
+function addLocationFlags(command: Command, options: { server?: boolean } = {}): Command {
+  command
+    .option('--music <dir>', 'music folder to serve; repeat for several libraries (each named after its folder)', collect, [])
+    .option('--data <dir>', 'data folder for the database and caches (default ./data)')
+    .option('--config <file>', 'configuration file (TOML or JSON); also TONEARM_CONFIG')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+  if (options.server) {
+    command
+      .option('--host <addr>', 'address to listen on (default 0.0.0.0)')
+      .option('--port <n>', 'port to listen on (default 4040)')
+      .option('--base-path <path>', 'URL prefix when behind a reverse proxy, e.g. /music');
+  }
+  return command;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Builds the effective config from the location flags of the command that runs. */
+export function configFromFlags(flags: LocationFlags): Config {
+  const overrides: Record<string, unknown> = {};
+  if (flags.music && flags.music.length > 0) overrides.music = flags.music.map((dir) => ({ name: dir.replace(/\/+$/, '').split('/').pop() || dir, path: dir }));
+  if (flags.data !== undefined) overrides.dataDir = flags.data;
+  if (flags.host !== undefined) overrides.host = flags.host;
+  if (flags.port !== undefined) overrides.port = /^\d+$/.test(flags.port) ? Number(flags.port) : flags.port;
+  if (flags.basePath !== undefined) overrides.basePath = flags.basePath;
+  if (flags.logLevel !== undefined) overrides.logLevel = flags.logLevel;
+  return loadConfig({ ...(flags.config ? { configFile: flags.config } : {}), flags: overrides }).config;
+}
+
+/** Opens the database of an existing data folder without registering libraries. */
+async function withDatabase<T>(flags: LocationFlags, fn: (db: Database, config: Config) => Promise<T> | T): Promise<T> {
+  const config = configFromFlags(flags);
+  const runtime = await openRuntime(config, { logger: silentLogger });
+  try {
+    return await fn(runtime.db, config);
+  } finally {
+    await runtime.close();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tonearm')
+    .description('Tonearm: a self-hosted music server for Subsonic clients and the browser')
+    .version(SERVER_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  addLocationFlags(program.command('serve').description('scan the music folders, watch them and serve the APIs and web app'), { server: true })
+    .option('--no-scan', 'do not scan at start-up')
+    .option('--no-watch', 'do not watch the music folders for changes')
+    .action(async (flags: LocationFlags & { scan: boolean; watch: boolean }) => {
+      const config = configFromFlags(flags);
+      if (!flags.scan) config.scanner.scanOnStart = false;
+      if (!flags.watch) config.scanner.watch = false;
+      await runServe(config);
+    });
+
+  addLocationFlags(program.command('scan').description('scan the music folders once and print a report'))
+    .option('--full', 're-read every file, changed or not')
+    .action(async (flags: LocationFlags & { full?: boolean }) => {
+      const config = configFromFlags(flags);
+      process.exitCode = await runScanCommand(config, Boolean(flags.full), createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+    });
+
+  const user = program.command('user').description('manage user accounts');
+  addLocationFlags(user.command('add <name>').description('create a user'))
+    .option('--password <password>', 'the password (visible in shell history; prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--admin', 'give the user administrator rights')
+    .action(async (name: string, flags: LocationFlags & { password?: string; passwordStdin?: boolean; admin?: boolean }) => {
+      const password = await readPassword(flags);
+      await withDatabase(flags, async (db) => {
+        const created = await createUser(db, { username: name, password, isAdmin: Boolean(flags.admin) });
+        process.stdout.write(`created user ${created.username}${created.isAdmin ? ' (admin)' : ''}\n`);
+      });
+    });
+  addLocationFlags(user.command('list').description('list users')).action(async (flags: LocationFlags) => {
+    await withDatabase(flags, (db) => {
+      const users = listUsers(db);
+      if (users.length === 0) process.stdout.write('no users yet: create one with `tonearm user add NAME --password-stdin --admin`\n');
+      printTable(users.map((entry) => ({ username: entry.username, admin: entry.isAdmin ? 'yes' : 'no', created: new Date(entry.createdAt).toISOString() })), ['username', 'admin', 'created']);
+    });
+  });
+  addLocationFlags(user.command('passwd <name>').description("change a user's password"))
+    .option('--password <password>', 'the new password')
+    .option('--password-stdin', 'read the new password from standard input')
+    .action(async (name: string, flags: LocationFlags & { password?: string; passwordStdin?: boolean }) => {
+      const password = await readPassword(flags, `new password for ${name}: `);
+      await withDatabase(flags, async (db) => {
+        await changePassword(db, name, password);
+        process.stdout.write(`password of ${name} changed\n`);
+      });
+    });
+  addLocationFlags(user.command('delete <name>').description('delete a user and their personal data')).action(async (name: string, flags: LocationFlags) => {
+    await withDatabase(flags, (db) => {
+      deleteUser(db, name);
+      process.stdout.write(`deleted user ${name}\n`);
+    });
+  });
+
+  const library = program.command('library').description('music libraries');
+  addLocationFlags(library.command('list').description('list the libraries the server knows')).action(async (flags: LocationFlags) => {
+    await withDatabase(flags, (db) => {
+      const rows = listLibraries(db);
+      if (rows.length === 0) process.stdout.write('no libraries yet: run `tonearm scan --music DIR` or `tonearm serve --music DIR`\n');
+      const stats = libraryStats(db);
+      printTable(
+        rows.map((row) => ({
+          id: row.id,
+          name: row.name,
+          path: row.path,
+          tracks: stats.byLibrary.get(row.id) ?? 0,
+          'last scan': row.last_scan_at ? new Date(row.last_scan_at).toISOString() : 'never',
+        })),
+        ['id', 'name', 'path', 'tracks', 'last scan'],
+      );
+    });
+  });
+
+  const db = program.command('db').description('database maintenance');
+  addLocationFlags(db.command('migrate').description('apply pending schema migrations')).action(async (flags: LocationFlags) => {
+    const config = configFromFlags(flags);
+    ensureDataFolder(config.dataDir);
+    const database = Database.open(databaseFile(config.dataDir));
+    try {
+      const { applied } = await migrateToLatest(database);
+      process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
+    } finally {
+      await database.close();
+    }
+  });
+  addLocationFlags(db.command('backup <file>').description('write a consistent copy of the database (safe while the server runs)')).action(async (file: string, flags: LocationFlags) => {
+    if (fs.existsSync(file)) throw new TonearmError('INVALID_INPUT', `${file} already exists; choose a new file name`);
+    await withDatabase(flags, async (database) => {
+      await database.backup(file);
+      process.stdout.write(`backup written to ${file} (${fs.statSync(file).size} bytes)\n`);
+    });
+  });
+
+  const config = program.command('config').description('configuration');
+  addLocationFlags(config.command('print').description('print the effective configuration (secrets hidden)'), { server: true }).action((flags: LocationFlags) => {
+    process.stdout.write(`${JSON.stringify(printableConfig(configFromFlags(flags)), null, 2)}\n`);
+  });
+
+  addLocationFlags(program.command('stats').description('library counts')).action(async (flags: LocationFlags) => {
+    await withDatabase(flags, (database) => {
+      const stats = libraryStats(database);
+      const hours = stats.durationSeconds / 3600;
+      process.stdout.write(
+        [
+          `libraries ${stats.libraries}`,
+          `artists   ${stats.artists}`,
+          `albums    ${stats.albums}`,
+          `tracks    ${stats.tracks}`,
+          `genres    ${stats.genres}`,
+          `folders   ${stats.folders}`,
+          `covers    ${stats.albumsWithCover} of ${stats.albums} albums`,
+          `skipped   ${stats.skippedFiles} unreadable files`,
+          `duration  ${hours.toFixed(1)} h`,
+          `size      ${(stats.sizeBytes / 1024 ** 3).toFixed(2)} GiB`,
+          '',
+        ].join('\n'),
+      );
+    });
+  });
+
+  return program;
+}

@@ -1,0 +1,56 @@
+// `tonearm serve`: open the database, start HTTP, scan at start (in the background, so the server
+// answers at once), watch the folders, run the scan schedule, and shut down cleanly on SIGTERM/SIGINT.
+import { openRuntime } from '../app/runtime.ts';
+import { ensureSearchIndex } from '../catalog/search.ts';
+import type { Config } from '../config/schema.ts';
+import { createApp } from '../http/app.ts';
+import { startServer } from '../http/server.ts';
+import { scheduleJob } from '../jobs/schedule.ts';
+import { listLibraries } from '../library/library.repository.ts';
+import { Scanner } from '../library/scanner.ts';
+import { LibraryWatcher } from '../library/watcher.ts';
+import { createLogger } from '../shared/logger.ts';
+
+export async function runServe(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const runtime = await openRuntime(config, { logger, registerLibraries: true });
+  ensureSearchIndex(runtime.db);
+  const scanner = new Scanner({ db: runtime.db, config, logger: logger.child({ component: 'scanner' }) });
+  const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner });
+  const server = await startServer(app, { host: config.host, port: config.port, logger });
+  logger.info({ url: `${server.url}${config.basePath}`, libraries: config.music.map((library) => library.path) }, 'tonearm is listening');
+
+  const scanInBackground = (options: Parameters<Scanner['scan']>[0], reason: string) => {
+    scanner.scan(options).catch((error: Error) => logger.error({ err: error.message, reason }, 'scan failed'));
+  };
+  if (config.scanner.scanOnStart) scanInBackground({}, 'start-up');
+
+  const watcher = new LibraryWatcher({
+    polling: config.scanner.watchPolling,
+    pollingIntervalMs: config.scanner.watchPollingIntervalMs,
+    debounceMs: config.scanner.watchDebounceMs,
+    logger: logger.child({ component: 'watcher' }),
+    onChange: (libraryIds) => scanInBackground({ libraryIds }, 'watcher'),
+  });
+  if (config.scanner.watch) {
+    await watcher.start(listLibraries(runtime.db).filter((library) => config.music.some((entry) => entry.name === library.name)));
+  }
+  const schedule = scheduleJob(config.scanner.schedule, () => scanInBackground({}, 'schedule'));
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      schedule.stop();
+      await watcher.close();
+      await server.close();
+      // A scan in progress stops at its next batch boundary; what it committed stays.
+      await runtime.close().catch(() => undefined);
+      resolve();
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}

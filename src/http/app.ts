@@ -1,0 +1,57 @@
+// Builds the Koa application without listening (src/http/server.ts listens; tests use port 0).
+// Everything is mounted under config.basePath, e.g. /music/rest/ping.
+import Router from '@koa/router';
+import Koa from 'koa';
+import { createCredentialVerifier } from '../accounts/credential-cache.ts';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/database.ts';
+import type { ScanStatusSource } from '../library/scan-status.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { AppState } from './context.ts';
+import { mountHealth } from './health.ts';
+import { createMetrics, mountMetrics } from './metrics.ts';
+import { problemDetails } from './problem.ts';
+import { requestContext } from './request-context.ts';
+import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
+import { systemEndpoints } from './subsonic/handlers/system.ts';
+import { LoginThrottle, type LoginThrottleOptions } from './subsonic/login-throttle.ts';
+import { mountSubsonic } from './subsonic/router.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  scanStatus?: ScanStatusSource;
+  /** Subsonic endpoints to serve; the core system endpoints by default. */
+  subsonicEndpoints?: readonly SubsonicEndpoint[];
+  /** Failed-login limits (defaults: 10 failures in 5 minutes per IP and per username). */
+  loginThrottle?: LoginThrottleOptions;
+  /** How long a successful password check is remembered (default 60 s). */
+  credentialCacheSeconds?: number;
+}
+
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const app = new Koa<AppState>();
+  const metrics = createMetrics({ db: deps.db, logger: deps.logger, scanStatus: deps.scanStatus });
+  const router = new Router<AppState>(deps.config.basePath ? { prefix: deps.config.basePath } : {});
+
+  mountSubsonic(router, {
+    endpoints: deps.subsonicEndpoints ?? systemEndpoints,
+    auth: {
+      verifier: createCredentialVerifier(deps.db, { ttlSeconds: deps.credentialCacheSeconds ?? 60 }),
+      throttle: new LoginThrottle(deps.loginThrottle),
+    },
+  });
+  mountHealth(router, deps.db);
+  mountMetrics(router, metrics);
+
+  app.use(requestContext(deps.logger, metrics));
+  app.use(problemDetails());
+  app.use(router.routes());
+
+  // Errors Koa catches itself (a response stream failing after the headers went out) land here.
+  app.on('error', (error: unknown, ctx?: { state?: Partial<AppState> }) => {
+    (ctx?.state?.log ?? deps.logger).error({ err: error }, 'error after the response started');
+  });
+  return app;
+}

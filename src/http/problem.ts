@@ -1,0 +1,57 @@
+// Errors outside the Subsonic API become RFC 9457 problem details. Messages of deliberate errors
+// (TonearmError, or HTTP errors marked safe to expose) are shown; anything else is logged with its
+// stack and answered with a generic 500 that names the request id.
+import { STATUS_CODES } from 'node:http';
+import { errorCatalogue, isTonearmError } from '../shared/errors.ts';
+import type { AppContext, AppMiddleware } from './context.ts';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+}
+
+export function problemDetails(): AppMiddleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) {
+        sendProblem(ctx, { type: 'about:blank', title: 'Not Found', status: 404, detail: `nothing is served at ${ctx.path}` });
+      }
+    } catch (error) {
+      sendProblem(ctx, toProblem(ctx, error));
+    }
+  };
+}
+
+export function toProblem(ctx: AppContext, error: unknown): Problem {
+  if (isTonearmError(error)) {
+    return {
+      type: `urn:tonearm:error:${error.code}`,
+      title: errorCatalogue[error.code].summary,
+      status: error.httpStatus,
+      detail: error.message,
+    };
+  }
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const title = STATUS_CODES[status] ?? 'Bad Request';
+    const expose = (error as { expose?: unknown }).expose === true;
+    return { type: 'about:blank', title, status, detail: expose ? (error as Error).message : title };
+  }
+  ctx.state.log.error({ err: error }, 'request failed');
+  return {
+    type: 'urn:tonearm:error:INTERNAL',
+    title: 'Internal Server Error',
+    status: 500,
+    detail: `an unexpected error occurred; request id ${ctx.state.requestId}`,
+  };
+}
+
+function sendProblem(ctx: AppContext, problem: Problem): void {
+  if (ctx.headerSent) return;
+  ctx.status = problem.status;
+  ctx.type = 'application/problem+json';
+  ctx.body = problem;
+}

@@ -1,0 +1,94 @@
+// Listens with node:http and shuts down gracefully: close() stops accepting connections, closes idle
+// keep-alive sockets, lets requests in flight finish (their sockets close once answered), and after
+// `shutdownTimeoutMs` destroys whatever is still open.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import { TonearmError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+
+export interface StartServerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  /** How long close() waits for requests in flight before cutting them off (default 10 s). */
+  shutdownTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any Koa app, whatever its state and context types
+export async function startServer(app: Koa<any, any>, options: StartServerOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const handle = app.callback();
+  let closing = false;
+  let inFlight = 0;
+
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    if (closing) res.setHeader('Connection', 'close');
+    res.once('close', () => {
+      inFlight--;
+      // The socket only counts as idle after this tick; close it then if we are shutting down.
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    void handle(req, res);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const reason =
+        error.code === 'EADDRINUSE'
+          ? 'the port is already in use'
+          : error.code === 'EACCES'
+            ? 'permission denied (ports below 1024 need privileges)'
+            : error.code === 'EADDRNOTAVAIL'
+              ? 'no such address on this machine'
+              : error.message;
+      reject(new TonearmError('LISTEN', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error }));
+    };
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    logger.debug({ code: error.code }, 'bad HTTP request from client');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  let closed: Promise<void> | undefined;
+
+  return {
+    url,
+    port: address.port,
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        closing = true;
+        const timer = setTimeout(() => {
+          logger.warn({ inFlight }, 'shutdown timeout: closing the connections still open');
+          server.closeAllConnections();
+        }, shutdownTimeoutMs);
+        timer.unref();
+        server.close((error) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
+        if (inFlight > 0) logger.info({ inFlight }, 'waiting for requests in flight');
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// The contract between the Subsonic dispatcher and the handlers of later issues: parse params, call one
+// domain function, return the payload (the keys inside subsonic-response). The dispatcher authenticates,
+// wraps the payload in the envelope and serialises it in the requested format; errors thrown as
+// TonearmError become error envelopes with the catalogue's Subsonic code.
+import type { User } from '../../accounts/users.service.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { AppContext } from '../context.ts';
+import type { SubsonicParams } from './params.ts';
+import type { SubsonicFormat, SubsonicPayload } from './serializer.ts';
+
+/** Returned by a handler that wrote ctx.body itself (streams, cover art). */
+export const RESPONDED: unique symbol = Symbol('responded');
+
+export interface SubsonicRequest {
+  params: SubsonicParams;
+  /** The caller; undefined only for public endpoints. */
+  user: User | undefined;
+  /** The `c` parameter (client name), '' when absent. Some answers differ per client (DSub). */
+  client: string;
+  format: SubsonicFormat;
+  log: Logger;
+  ctx: AppContext;
+}
+
+export type SubsonicResult = SubsonicPayload | undefined | typeof RESPONDED;
+
+export interface SubsonicEndpoint {
+  /** Name without `.view`, as in /rest/<name>. */
+  name: string;
+  /** Reachable without authentication (getOpenSubsonicExtensions). */
+  public?: boolean;
+  handle(request: SubsonicRequest): SubsonicResult | Promise<SubsonicResult>;
+}

@@ -1,0 +1,87 @@
+// Mounts /rest/<endpoint> and /rest/<endpoint>.view for every Subsonic endpoint. Every answer, including
+// unknown endpoints, failed logins and bugs, is an envelope with HTTP 200: clients treat other statuses
+// as transport failures and lose the message.
+import type Router from '@koa/router';
+import { isTonearmError, TonearmError } from '../../shared/errors.ts';
+import type { AppContext, AppState } from '../context.ts';
+import { readFormBody } from '../form-body.ts';
+import { authenticate, type SubsonicAuthenticator } from './auth.ts';
+import { RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
+import { SubsonicParams } from './params.ts';
+import { envelope, errorEnvelope, resolveFormat, type SubsonicFormat, type SubsonicPayload, serialize } from './serializer.ts';
+
+export interface SubsonicRoutesOptions {
+  endpoints: readonly SubsonicEndpoint[];
+  auth: SubsonicAuthenticator;
+}
+
+export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesOptions): void {
+  const endpoints = new Map<string, SubsonicEndpoint>();
+  for (const endpoint of options.endpoints) {
+    if (endpoints.has(endpoint.name)) throw new Error(`Subsonic endpoint ${endpoint.name} is registered twice`);
+    endpoints.set(endpoint.name, endpoint);
+  }
+
+  const dispatch = async (ctx: AppContext, name: string): Promise<void> => {
+    const endpoint = endpoints.get(name);
+    // Unknown names share one label so random URLs cannot blow up the metric's cardinality.
+    ctx.state.routeLabel = endpoint ? `/rest/${name}` : '/rest/*';
+    let params = SubsonicParams.parse(ctx.querystring);
+    let resolved = resolveFormat(params.get('f'), params.get('callback'));
+    try {
+      const body = await readFormBody(ctx);
+      if (body !== undefined) {
+        params = SubsonicParams.parse(ctx.querystring, body);
+        resolved = resolveFormat(params.get('f'), params.get('callback'));
+      }
+      if (resolved.error) throw resolved.error;
+      if (!endpoint) throw unknownEndpoint(name);
+      const user = endpoint.public ? undefined : await authenticate(params, ctx.ip, options.auth);
+      if (user) ctx.state.user = user;
+      const result = await endpoint.handle({
+        params,
+        user,
+        client: params.get('c') ?? '',
+        format: resolved.format,
+        log: ctx.state.log,
+        ctx,
+      });
+      if (result === RESPONDED) return;
+      send(ctx, resolved.format, envelope('ok', result));
+    } catch (error) {
+      send(ctx, resolved.format, failure(ctx, params, error));
+    }
+  };
+
+  router.all('/rest/:endpoint', (ctx) => dispatch(ctx, ctx.params.endpoint!.replace(/\.view$/, '')));
+  router.all(['/rest', '/rest/', '/rest/{*rest}'], (ctx) => dispatch(ctx, ''));
+}
+
+function send(ctx: AppContext, format: SubsonicFormat, response: SubsonicPayload): void {
+  const { contentType, body } = serialize(format, response);
+  ctx.status = 200;
+  ctx.type = contentType;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.body = body;
+}
+
+function failure(ctx: AppContext, params: SubsonicParams, error: unknown): SubsonicPayload {
+  const log = ctx.state.log;
+  if (!isTonearmError(error)) {
+    log.error({ err: error }, 'subsonic request failed');
+    return errorEnvelope(0, `internal error (request id ${ctx.state.requestId})`);
+  }
+  if (error.code === 'WRONG_CREDENTIALS' || error.code === 'LOGIN_THROTTLED') {
+    // Username and address only: a line an admin (or fail2ban) can act on, with no secret in it.
+    log.warn({ ip: ctx.ip, user: params.get('u'), code: error.code }, 'subsonic login failed');
+  } else {
+    log.debug({ code: error.code, subsonicCode: error.subsonicCode }, error.message);
+  }
+  return errorEnvelope(error.subsonicCode, error.message);
+}
+
+function unknownEndpoint(name: string): TonearmError {
+  const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+  return new TonearmError('UNKNOWN_ENDPOINT', name ? `unknown endpoint: ${shown}` : 'unknown endpoint');
+}

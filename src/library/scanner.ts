@@ -1,0 +1,474 @@
+// The scanner: walk → diff against the database → read tags (worker threads) → group into albums →
+// write in small transactions → refresh albums, artists, genres and the search index. Unchanged files
+// (same size and mtime) are never re-read; a rescan with nothing changed writes nothing. Each batch is
+// its own transaction, and a marker row makes the next scan finish the refresh if this one is killed.
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/database.ts';
+import { automaticWorkerCount } from '../config/schema.ts';
+import { rebuildSearchIndex } from '../catalog/search.ts';
+import { TonearmError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { allDirty, refreshCatalog, refreshFolderCounts } from './catalog.refresh.ts';
+import { CatalogWriter, type DirtySets, type ExistingTrack, emptyDirtySets, type TrackLinkArtist, type TrackWrite } from './catalog.writer.ts';
+import { contentTypeOf } from './content-types.ts';
+import { type GroupingInputs, groupingInputsFromRead, groupMembers, splitArtists, splitGenres } from './grouping.ts';
+import { articlesFrom, disambiguatedTrackId, folderId } from './identity.ts';
+import { listLibraries, markLibraryScanned } from './library.repository.ts';
+import type { ScanProgress, ScanReport, ScanStatusSource } from './scan-status.ts';
+import { TagReaderPool } from './tag-reader-pool.ts';
+import type { ReadOutcome, ReadTrack } from './tags.ts';
+import { albumFolderOf, discNumberFromFolder, type WalkedFile, type WalkedFolder, walkLibrary } from './walk.ts';
+
+const BATCH_FILES = 200;
+const REFRESH_MARKER = 'scan.refreshPending';
+
+export interface ScanOptions {
+  full?: boolean;
+  /** Only these libraries (default: all registered ones). */
+  libraryIds?: number[];
+}
+
+interface StoredTrack {
+  pk: number;
+  id: string;
+  path: string;
+  file_size: number;
+  file_mtime: number;
+  album_id: string;
+  created_at: number;
+}
+
+export class Scanner implements ScanStatusSource {
+  private readonly db: Database;
+  private readonly config: Config;
+  private readonly logger: Logger;
+  private readonly articles: string[];
+  private running: Promise<ScanReport> | undefined;
+  private queued: { full: boolean; libraryIds: Set<number> | 'all' } | undefined;
+  private state: ScanProgress = { scanning: false, phase: 'idle', full: false, startedAt: null, filesSeen: 0, filesToRead: 0, filesRead: 0, folders: 0, errors: 0, lastReport: null };
+
+  constructor(deps: { db: Database; config: Config; logger: Logger }) {
+    this.db = deps.db;
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.articles = articlesFrom(deps.config.scanner.ignoredArticles);
+  }
+
+  progress(): ScanProgress {
+    return { ...this.state };
+  }
+
+  get isScanning(): boolean {
+    return this.running !== undefined;
+  }
+
+  /**
+   * Starts a scan, or, when one is running, queues one more to run right after it (requests made
+   * meanwhile are merged), so scans never run twice at once and no change is missed.
+   */
+  scan(options: ScanOptions = {}): Promise<ScanReport> {
+    if (this.running) {
+      const libraries = options.libraryIds ? new Set(options.libraryIds) : 'all';
+      if (!this.queued) this.queued = { full: Boolean(options.full), libraryIds: libraries };
+      else {
+        this.queued.full ||= Boolean(options.full);
+        if (libraries === 'all' || this.queued.libraryIds === 'all') this.queued.libraryIds = 'all';
+        else for (const id of libraries) this.queued.libraryIds.add(id);
+      }
+      return this.running.then(() => this.runQueued());
+    }
+    return this.start(options);
+  }
+
+  /** Rejects instead of queueing: for callers that must not wait (the CLI's `scan`). */
+  scanNow(options: ScanOptions = {}): Promise<ScanReport> {
+    if (this.running) return Promise.reject(new TonearmError('SCAN_RUNNING', 'a scan is already running'));
+    return this.start(options);
+  }
+
+  private runQueued(): Promise<ScanReport> {
+    if (this.running) return this.running;
+    const next = this.queued;
+    this.queued = undefined;
+    if (!next) return Promise.resolve(this.state.lastReport!);
+    return this.start({ full: next.full, ...(next.libraryIds === 'all' ? {} : { libraryIds: [...next.libraryIds] }) });
+  }
+
+  private start(options: ScanOptions): Promise<ScanReport> {
+    const run = this.run(options).finally(() => {
+      this.running = undefined;
+      this.state = { ...this.state, scanning: false, phase: 'idle' };
+      if (this.queued) void this.runQueued();
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async run(options: ScanOptions): Promise<ScanReport> {
+    const startedAt = Date.now();
+    const full = Boolean(options.full);
+    this.state = { ...this.state, scanning: true, phase: 'walking', full, startedAt, filesSeen: 0, filesToRead: 0, filesRead: 0, folders: 0, errors: 0 };
+    const report: ScanReport = { startedAt, finishedAt: 0, full, filesSeen: 0, folders: 0, added: 0, updated: 0, removed: 0, moved: 0, unchanged: 0, errors: [], rowsWritten: 0, durationMs: 0 };
+    const changesBefore = this.db.totalChanges();
+    const libraries = listLibraries(this.db).filter((library) => !options.libraryIds || options.libraryIds.includes(library.id));
+    const dirty = emptyDirtySets();
+    const pendingFromCrash = this.db.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(REFRESH_MARKER) !== undefined;
+    const pool = new TagReaderPool(this.config.scanner.workers || automaticWorkerCount());
+    const changedLibraries = new Set<number>();
+    try {
+      for (const library of libraries) {
+        const changed = await this.scanLibrary(library.id, library.path, full, pool, dirty, report);
+        if (changed) changedLibraries.add(library.id);
+      }
+    } finally {
+      await pool.close();
+    }
+
+    this.state.phase = 'finishing';
+    const now = Date.now();
+    if (changedLibraries.size > 0 || pendingFromCrash) {
+      const refreshOptions = { articles: this.articles, coverArtPriority: this.config.scanner.coverArtPriority, artistImageNames: this.config.scanner.artistImageNames };
+      // After a killed scan nobody knows what it touched: refresh everything and rebuild the search index.
+      const sets = pendingFromCrash ? mergeDirty(allDirty(this.db), dirty) : dirty;
+      this.db.transaction(() => {
+        refreshCatalog(this.db, sets, refreshOptions, now, pendingFromCrash);
+        if (pendingFromCrash) rebuildSearchIndex(this.db);
+        this.db.prepare('DELETE FROM setting WHERE key = ?').run(REFRESH_MARKER);
+        for (const id of changedLibraries) markLibraryScanned(this.db, id, now, true);
+      });
+    }
+    report.finishedAt = Date.now();
+    report.durationMs = report.finishedAt - startedAt;
+    report.rowsWritten = this.db.totalChanges() - changesBefore;
+    this.state.lastReport = report;
+    this.logger.info(
+      { added: report.added, updated: report.updated, removed: report.removed, moved: report.moved, errors: report.errors.length, files: report.filesSeen, ms: report.durationMs },
+      'scan finished',
+    );
+    return report;
+  }
+
+  private async scanLibrary(libraryId: number, root: string, full: boolean, pool: TagReaderPool, dirty: DirtySets, report: ScanReport): Promise<boolean> {
+    const writer = new CatalogWriter(this.db, this.articles);
+    let walked: Awaited<ReturnType<typeof walkLibrary>>;
+    try {
+      walked = await walkLibrary(root, { followSymlinks: this.config.scanner.followSymlinks, onFolder: (count) => (this.state.folders = report.folders + count) });
+    } catch (error) {
+      // A vanished mount must not empty the library: skip it and keep what is known.
+      this.logger.error({ library: root, err: (error as Error).message }, 'library folder cannot be read; skipped');
+      report.errors.push({ path: root, reason: `library folder cannot be read: ${(error as Error).message}` });
+      return false;
+    }
+    report.filesSeen += walked.files.length;
+    report.folders += walked.folders.length;
+    this.state.filesSeen = report.filesSeen;
+
+    const stored = new Map<string, StoredTrack>();
+    for (const row of this.db.prepare('SELECT pk, id, path, file_size, file_mtime, album_id, created_at FROM track WHERE library_id = ?').all(libraryId) as StoredTrack[]) stored.set(row.path, row);
+    const issues = new Map<string, { file_size: number; file_mtime: number; reason: string }>();
+    for (const row of this.db.prepare('SELECT path, file_size, file_mtime, reason FROM scan_issue WHERE library_id = ?').all(libraryId) as { path: string; file_size: number; file_mtime: number; reason: string }[]) issues.set(row.path, row);
+
+    const onDisk = new Set<string>();
+    const toRead: WalkedFile[] = [];
+    for (const file of walked.files) {
+      onDisk.add(file.path);
+      const known = stored.get(file.path);
+      const issue = issues.get(file.path);
+      if (!full && known && known.file_size === file.size && known.file_mtime === file.mtime) continue;
+      if (!full && !known && issue && issue.file_size === file.size && issue.file_mtime === file.mtime) {
+        report.errors.push({ path: file.path, reason: issue.reason });
+        continue;
+      }
+      toRead.push(file);
+    }
+    const removed = new Map<string, StoredTrack>();
+    for (const [relPath, row] of stored) if (!onDisk.has(relPath)) removed.set(relPath, row);
+    const staleIssues = [...issues.keys()].filter((relPath) => !onDisk.has(relPath));
+
+    const storedFolders = new Map<string, { mtime: number; images: string }>();
+    for (const row of this.db.prepare('SELECT id, mtime, images FROM folder WHERE library_id = ?').all(libraryId) as { id: string; mtime: number; images: string }[]) storedFolders.set(row.id, row);
+    const walkedFolderIds = new Set<string>();
+    const foldersToWrite: WalkedFolder[] = [];
+    for (const folder of walked.folders) {
+      const id = folderId(libraryId, folder.path);
+      walkedFolderIds.add(id);
+      const known = storedFolders.get(id);
+      if (!known || known.mtime !== folder.mtime || known.images !== JSON.stringify(folder.images)) foldersToWrite.push(folder);
+    }
+    const foldersToDelete = [...storedFolders.keys()].filter((id) => !walkedFolderIds.has(id));
+
+    report.unchanged += walked.files.length - toRead.length - report.errors.filter((error) => onDisk.has(error.path)).length;
+    this.state.filesToRead += toRead.length;
+    const anythingChanged = toRead.length > 0 || removed.size > 0 || staleIssues.length > 0 || foldersToWrite.length > 0 || foldersToDelete.length > 0;
+    if (!anythingChanged) return false;
+
+    const now = Date.now();
+    const foldersByPath = new Map(walked.folders.map((folder) => [folder.path, folder]));
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)').run(REFRESH_MARKER, String(now));
+      for (const folder of foldersToWrite) writer.upsertFolder(libraryId, folder, now);
+      for (const relPath of staleIssues) writer.clearIssue(libraryId, relPath);
+    });
+
+    // Album folders are the unit of work: grouping needs every track of an album folder at once.
+    const byAlbumFolder = new Map<string, WalkedFile[]>();
+    for (const file of toRead) {
+      const key = albumFolderOf(file.path);
+      const list = byAlbumFolder.get(key) ?? [];
+      list.push(file);
+      byAlbumFolder.set(key, list);
+    }
+    for (const relPath of removed.keys()) if (!byAlbumFolder.has(albumFolderOf(relPath))) byAlbumFolder.set(albumFolderOf(relPath), []);
+    const batches: string[][] = [];
+    let current: string[] = [];
+    let size = 0;
+    for (const [albumFolder, files] of byAlbumFolder) {
+      current.push(albumFolder);
+      size += files.length;
+      if (size >= BATCH_FILES) {
+        batches.push(current);
+        current = [];
+        size = 0;
+      }
+    }
+    if (current.length > 0) batches.push(current);
+
+    const readBatch = (albumFolders: string[]) =>
+      Promise.all(albumFolders.flatMap((albumFolder) => byAlbumFolder.get(albumFolder)!).map(async (file) => {
+        const outcome = await pool.read(readRequest(root, file, foldersByPath));
+        this.state.filesRead++;
+        return { file, outcome };
+      }));
+    const claimed = new Set<number>();
+    let next = batches.length > 0 ? readBatch(batches[0]!) : undefined;
+    for (let index = 0; index < batches.length; index++) {
+      const results = await next!;
+      // Read the next batch while this one is written.
+      next = index + 1 < batches.length ? readBatch(batches[index + 1]!) : undefined;
+      this.db.transaction(() => this.writeBatch(libraryId, batches[index]!, results, stored, removed, claimed, foldersByPath, writer, dirty, report));
+    }
+
+    this.db.transaction(() => {
+      for (const [relPath, row] of removed) {
+        if (claimed.has(row.pk)) continue;
+        const still = writer.findTrackByPath(libraryId, relPath);
+        if (still && still.pk === row.pk) {
+          writer.deleteTrack(still, dirty);
+          report.removed++;
+        }
+      }
+      const touchedFolders = new Set<string>();
+      for (const relPath of [...toRead.map((file) => file.path), ...removed.keys()]) touchedFolders.add(folderId(libraryId, path.posix.dirname(relPath) === '.' ? '' : path.posix.dirname(relPath)));
+      refreshFolderCounts(this.db, [...touchedFolders].filter((id) => walkedFolderIds.has(id)));
+      this.db.prepare('DELETE FROM track WHERE library_id = ? AND folder_id IN (SELECT value FROM json_each(?))').run(libraryId, JSON.stringify(foldersToDelete));
+      writer.deleteFolders(foldersToDelete);
+    });
+    return true;
+  }
+
+  private writeBatch(
+    libraryId: number,
+    albumFolders: string[],
+    results: { file: WalkedFile; outcome: ReadOutcome }[],
+    stored: Map<string, StoredTrack>,
+    removed: Map<string, StoredTrack>,
+    claimed: Set<number>,
+    foldersByPath: Map<string, WalkedFolder>,
+    writer: CatalogWriter,
+    dirty: DirtySets,
+    report: ScanReport,
+  ): void {
+    const now = Date.now();
+    const grouping = { artistSeparators: this.config.scanner.artistSeparators, genreSeparators: this.config.scanner.genreSeparators };
+    const fresh = new Map<string, { file: WalkedFile; read: ReadTrack; inputs: GroupingInputs }>();
+    for (const { file, outcome } of results) {
+      if (!outcome.ok) {
+        this.logger.warn({ path: file.path, reason: outcome.reason }, 'file skipped');
+        report.errors.push({ path: file.path, reason: outcome.reason });
+        this.state.errors++;
+        writer.recordIssue(libraryId, file, outcome.reason, now);
+        // A file that became unreadable is no longer a playable track.
+        const previous = stored.get(file.path);
+        if (previous) {
+          const row = writer.findTrackByPath(libraryId, file.path);
+          if (row) writer.deleteTrack(row, dirty);
+          report.removed++;
+        }
+        continue;
+      }
+      writer.clearIssue(libraryId, file.path);
+      fresh.set(file.path, { file, read: outcome.track, inputs: groupingInputsFromRead(outcome.track, file.path, grouping) });
+    }
+
+    // Unchanged tracks of these album folders take part in grouping with what they stored.
+    const unchanged: { row: ExistingTrack; inputs: GroupingInputs }[] = [];
+    if (stored.size > 0) {
+      const folderIds = albumFolders.flatMap((albumFolder) => albumFolderMembers(libraryId, albumFolder, foldersByPath));
+      const rows = this.db
+        .prepare(`SELECT pk, id, library_id, path, album_id, created_at, title, album_name, compilation, mbz_album_id, mbz_track_id, disc_number, track_number, suffix, tags FROM track WHERE folder_id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(folderIds)) as (ExistingTrack & { title: string; album_name: string; compilation: number; mbz_album_id: string | null; mbz_track_id: string | null; disc_number: number; track_number: number | null; suffix: string; tags: string })[];
+      for (const row of rows) {
+        if (fresh.has(row.path) || removed.has(row.path)) continue;
+        const tags = JSON.parse(row.tags) as { g?: Omit<GroupingInputs, 'path'> };
+        if (!tags.g) continue;
+        unchanged.push({ row, inputs: { ...tags.g, path: row.path } });
+      }
+    }
+
+    const members = [...[...fresh.values()].map((entry) => entry.inputs), ...unchanged.map((entry) => entry.inputs)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const identities = groupMembers(members);
+    const takenInBatch = new Map<string, string>();
+    const removedByPk = new Map([...removed.values()].map((row) => [row.pk, row]));
+
+    for (const member of members) {
+      const identity = identities.get(member.path)!;
+      const entry = fresh.get(member.path);
+      const samePath = entry ? stored.get(member.path) : unchanged.find((item) => item.row.path === member.path)?.row;
+      let candidate = identity.baseTrackId;
+      let moveSource: ExistingTrack | undefined;
+      for (let attempt = 1; ; attempt++) {
+        const takenBy = takenInBatch.get(candidate);
+        const owner = takenBy === undefined ? writer.findTrackById(candidate) : undefined;
+        const free =
+          takenBy === undefined &&
+          (!owner || (owner.library_id === libraryId && owner.path === member.path) || (removedByPk.has(owner.pk) && !claimed.has(owner.pk) && owner.library_id === libraryId));
+        if (free) {
+          if (owner && owner.path !== member.path) moveSource = owner;
+          break;
+        }
+        candidate = attempt <= 2 ? disambiguatedTrackId(identity.baseTrackId, member.suffix, member.path, attempt) : `${identity.baseTrackId}-${attempt}`;
+      }
+      takenInBatch.set(candidate, member.path);
+
+      if (!entry) {
+        const row = samePath as ExistingTrack;
+        if (row.id !== candidate || row.album_id !== identity.albumId) {
+          writer.reidentifyTrack(row, { id: candidate, albumId: identity.albumId, albumArtists: identity.albumArtists, albumArtistDisplay: identity.albumArtistDisplay }, now, dirty);
+        }
+        continue;
+      }
+      let existing = samePath ? writer.findTrackByPath(libraryId, member.path) : undefined;
+      if (!existing && moveSource) {
+        existing = moveSource;
+        claimed.add(moveSource.pk);
+        report.moved++;
+      } else if (existing) report.updated++;
+      else report.added++;
+      writer.writeTrack(this.toTrackWrite(libraryId, entry.file, entry.read, entry.inputs, identity, candidate), existing, now, dirty);
+    }
+  }
+
+  private toTrackWrite(
+    libraryId: number,
+    file: WalkedFile,
+    read: ReadTrack,
+    inputs: GroupingInputs,
+    identity: { albumId: string; albumArtists: string[]; albumArtistDisplay: string },
+    id: string,
+  ): TrackWrite {
+    const separators = this.config.scanner.artistSeparators;
+    const links: TrackLinkArtist[] = inputs.artists.map((name, index) => ({ name, role: 'artist', sortName: index === 0 ? read.artistSort : null }));
+    for (const composer of read.composers.flatMap((name) => splitArtists(name, [], separators))) links.push({ name: composer, role: 'composer' });
+    for (const credit of read.roles) for (const name of splitArtists(credit.name, [], separators)) links.push({ name, role: credit.role });
+    const { path: _path, ...storedInputs } = inputs;
+    const relFolder = path.posix.dirname(file.path) === '.' ? '' : path.posix.dirname(file.path);
+    return {
+      id,
+      libraryId,
+      folderId: folderId(libraryId, relFolder),
+      path: file.path,
+      fileSize: file.size,
+      fileMtime: file.mtime,
+      suffix: inputs.suffix,
+      contentType: contentTypeOf(inputs.suffix),
+      title: inputs.title,
+      sortTitle: read.titleSort ?? inputs.title,
+      albumId: identity.albumId,
+      albumName: inputs.albumName,
+      albumSortName: read.albumSort ?? inputs.albumName,
+      albumArtists: identity.albumArtists,
+      albumArtistDisplay: identity.albumArtistDisplay,
+      albumArtistSort: read.albumArtistSort,
+      artistDisplay: read.artist ?? inputs.artists.join(', '),
+      artists: links,
+      genres: splitGenres(read.genres, this.config.scanner.genreSeparators),
+      trackNumber: inputs.trackNumber,
+      trackTotal: read.trackTotal,
+      discNumber: inputs.discNumber,
+      discTotal: read.discTotal,
+      discSubtitle: read.discSubtitle,
+      year: read.year,
+      date: read.date,
+      originalDate: read.originalDate,
+      releaseDate: read.releaseDate,
+      compilation: inputs.compilation || identity.albumArtistDisplay === 'Various Artists',
+      duration: read.duration,
+      bitrate: read.bitrate,
+      sampleRate: read.sampleRate,
+      bitDepth: read.bitDepth,
+      channels: read.channels,
+      codec: read.codec,
+      lossless: read.lossless,
+      hasEmbeddedArt: read.hasPicture,
+      mbzRecordingId: read.mbzRecordingId,
+      mbzTrackId: read.mbzTrackId,
+      mbzAlbumId: read.mbzAlbumId,
+      isrc: read.isrc,
+      bpm: read.bpm,
+      comment: read.comment,
+      trackGain: read.trackGain,
+      trackPeak: read.trackPeak,
+      albumGain: read.albumGain,
+      albumPeak: read.albumPeak,
+      lyrics: read.lyrics,
+      tags: {
+        g: storedInputs,
+        albumArtists: identity.albumArtists,
+        albumVersion: inputs.albumVersion,
+        releaseTypes: read.releaseTypes,
+        recordLabels: read.recordLabels,
+        mbzReleaseGroupId: read.mbzReleaseGroupId,
+        mbzArtistIds: read.mbzArtistIds,
+        mbzAlbumArtistIds: read.mbzAlbumArtistIds,
+        albumSort: read.albumSort,
+        albumArtistSort: read.albumArtistSort,
+        moods: read.moods,
+        grouping: read.grouping,
+      },
+    };
+  }
+}
+
+function mergeDirty(a: DirtySets, b: DirtySets): DirtySets {
+  return {
+    albums: new Set([...a.albums, ...b.albums]),
+    artists: new Set([...a.artists, ...b.artists]),
+    trackPks: new Set([...a.trackPks, ...b.trackPks]),
+    albumPks: new Set([...a.albumPks, ...b.albumPks]),
+    artistPks: new Set([...a.artistPks, ...b.artistPks]),
+  };
+}
+
+/** The album folder and its "CD 1"-style disc sub-folders. */
+function albumFolderMembers(libraryId: number, albumFolder: string, foldersByPath: Map<string, WalkedFolder>): string[] {
+  const ids = [folderId(libraryId, albumFolder)];
+  for (const folder of foldersByPath.values()) {
+    const parent = path.posix.dirname(folder.path) === '.' ? '' : path.posix.dirname(folder.path);
+    if (folder.path !== '' && parent === albumFolder && discNumberFromFolder(folder.name) !== undefined) ids.push(folderId(libraryId, folder.path));
+  }
+  return ids;
+}
+
+function readRequest(root: string, file: WalkedFile, foldersByPath: Map<string, WalkedFolder>) {
+  const relFolder = path.posix.dirname(file.path) === '.' ? '' : path.posix.dirname(file.path);
+  const folder = foldersByPath.get(relFolder);
+  const stem = path.posix.basename(file.path).replace(/\.[^.]+$/, '');
+  const sidecar = (extension: string) => {
+    const name = folder?.lyricFiles.find((candidate) => candidate.toLowerCase() === `${stem}.${extension}`.toLowerCase());
+    return name ? path.join(root, relFolder, name) : undefined;
+  };
+  const lrcFile = sidecar('lrc');
+  const txtFile = sidecar('txt');
+  return { file: path.join(root, file.path), size: file.size, ...(lrcFile ? { lrcFile } : {}), ...(txtFile ? { txtFile } : {}) };
+}

@@ -1,0 +1,251 @@
+// Reads one audio file into plain data: tags, technical properties, embedded and sidecar lyrics.
+// Runs inside the tag-reader worker threads, so it returns only structured-cloneable values.
+// Splitting artists by separators and grouping into albums happen later, on the main thread.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { type IAudioMetadata, parseFile } from 'music-metadata';
+import { type LyricSet, parseLyricsText } from './lyrics.ts';
+
+export interface ReadTrack {
+  title: string | null;
+  artist: string | null;
+  artists: string[];
+  albumArtist: string | null;
+  albumArtists: string[];
+  album: string | null;
+  albumVersion: string | null;
+  trackNumber: number | null;
+  trackTotal: number | null;
+  discNumber: number | null;
+  discTotal: number | null;
+  discSubtitle: string | null;
+  year: number | null;
+  date: string | null;
+  originalDate: string | null;
+  releaseDate: string | null;
+  genres: string[];
+  composers: string[];
+  /** Other credited roles: lyricist, conductor, arranger, producer, remixer, engineer, mixer, djmixer. */
+  roles: { role: string; name: string }[];
+  titleSort: string | null;
+  artistSort: string | null;
+  albumSort: string | null;
+  albumArtistSort: string | null;
+  mbzRecordingId: string | null;
+  mbzTrackId: string | null;
+  mbzAlbumId: string | null;
+  mbzReleaseGroupId: string | null;
+  mbzArtistIds: string[];
+  mbzAlbumArtistIds: string[];
+  isrc: string[];
+  bpm: number | null;
+  comment: string | null;
+  compilation: boolean;
+  releaseTypes: string[];
+  recordLabels: string[];
+  moods: string[];
+  grouping: string | null;
+  trackGain: number | null;
+  trackPeak: number | null;
+  albumGain: number | null;
+  albumPeak: number | null;
+  lyrics: LyricSet[];
+  duration: number;
+  bitrate: number | null;
+  sampleRate: number | null;
+  bitDepth: number | null;
+  channels: number | null;
+  codec: string | null;
+  lossless: boolean;
+  hasPicture: boolean;
+}
+
+export type ReadOutcome = { ok: true; track: ReadTrack } | { ok: false; reason: string };
+
+export interface ReadRequest {
+  file: string;
+  size: number;
+  /** Absolute paths of a same-named .lrc / .txt beside the file, if any. */
+  lrcFile?: string;
+  txtFile?: string;
+}
+
+const ROLE_FIELDS = ['lyricist', 'conductor', 'arranger', 'producer', 'remixer', 'engineer', 'mixer', 'djmixer'] as const;
+const INT32_MAX = 2_147_483_647;
+
+export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> {
+  if (request.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };
+  if (path.basename(request.file).startsWith('._')) return { ok: false, reason: 'AppleDouble metadata file (macOS resource fork), not audio' };
+  let metadata: IAudioMetadata;
+  try {
+    metadata = await parseFile(request.file, { duration: false, skipCovers: false });
+  } catch (error) {
+    return { ok: false, reason: `unreadable: ${firstLine((error as Error).message)}` };
+  }
+  const problem = audioProblem(metadata, request.size);
+  if (problem) return { ok: false, reason: problem };
+  const track = toReadTrack(metadata);
+  for (const file of [request.lrcFile, request.txtFile]) {
+    if (!file) continue;
+    try {
+      const text = await fs.readFile(file, 'utf8');
+      const set = parseLyricsText(text, file.endsWith('.lrc') ? 'lrc' : 'txt');
+      if (set) track.lyrics.push(set);
+    } catch {
+      // an unreadable sidecar is not a reason to drop the track
+    }
+  }
+  return { ok: true, track };
+}
+
+/** Why a parsed file is not a playable track, or undefined when it is one. */
+function audioProblem(metadata: IAudioMetadata, size: number): string | undefined {
+  const format = metadata.format;
+  const hasAudio = (format.numberOfChannels ?? 0) > 0 || (format.sampleRate ?? 0) > 0 || Boolean(format.codec);
+  if (!hasAudio) return 'no audio stream found';
+  const duration = format.duration ?? 0;
+  if (!(duration > 0)) return 'no audio (zero or unknown duration)';
+  if (format.lossless && format.sampleRate && format.numberOfChannels && format.bitsPerSample) {
+    // Real lossless audio compresses to 30-70% of PCM, a pure tone to ~10%; far below that the file was cut short.
+    const raw = (format.sampleRate * format.numberOfChannels * format.bitsPerSample * duration) / 8;
+    if (size < raw / 40 && raw - size > 65_536) return `truncated (${size} bytes for ${duration.toFixed(1)} s of lossless audio)`;
+  }
+  return undefined;
+}
+
+function toReadTrack(metadata: IAudioMetadata): ReadTrack {
+  const common = metadata.common;
+  const format = metadata.format;
+  const native = nativeTags(metadata);
+  const text = (value: string | undefined | null): string | null => {
+    const trimmed = value?.trim();
+    return trimmed ? trimmed : null;
+  };
+  const list = (values: (string | undefined)[] | undefined): string[] => unique((values ?? []).map((value) => value?.trim() ?? '').filter(Boolean));
+
+  const roles: { role: string; name: string }[] = [];
+  for (const role of ROLE_FIELDS) for (const name of list(common[role])) roles.push({ role, name });
+
+  const r128Track = numberOrNull(native.get('R128_TRACK_GAIN')?.[0]);
+  const r128Album = numberOrNull(native.get('R128_ALBUM_GAIN')?.[0]);
+  const comment = common.comment?.map((entry) => entry.text?.trim()).find((value) => value);
+
+  const lyrics: LyricSet[] = [];
+  for (const tag of common.lyrics ?? []) {
+    if (tag.syncText?.length) {
+      lyrics.push({
+        source: 'embedded',
+        lang: languageCode(tag.language),
+        synced: true,
+        offset: 0,
+        lines: tag.syncText.map((line) => (line.timestamp === undefined ? { value: line.text } : { start: line.timestamp, value: line.text })),
+      });
+    } else if (tag.text?.trim()) {
+      const set = parseLyricsText(tag.text, 'embedded');
+      if (set) lyrics.push({ ...set, lang: tag.language ? languageCode(tag.language) : set.lang });
+    }
+  }
+
+  return {
+    title: text(common.title),
+    artist: text(common.artist),
+    artists: list(common.artists),
+    albumArtist: text(common.albumartist),
+    albumArtists: list(common.albumartists),
+    album: text(common.album),
+    albumVersion: text(native.get('ALBUMVERSION')?.[0] ?? native.get('RELEASEVERSION')?.[0]),
+    trackNumber: positiveInt(common.track.no),
+    trackTotal: positiveInt(common.track.of) ?? positiveInt(numberOrNull(common.totaltracks)),
+    discNumber: positiveInt(common.disk.no),
+    discTotal: positiveInt(common.disk.of) ?? positiveInt(numberOrNull(common.totaldiscs)),
+    discSubtitle: text(common.discsubtitle?.[0]),
+    year: plausibleYear(common.year) ?? plausibleYear(yearOf(common.date)),
+    date: text(common.date),
+    originalDate: text(common.originaldate) ?? (common.originalyear ? String(common.originalyear) : null),
+    releaseDate: text(common.releasedate),
+    genres: list(common.genre),
+    composers: list(common.composer),
+    roles,
+    titleSort: text(common.titlesort),
+    artistSort: text(common.artistsort),
+    albumSort: text(common.albumsort),
+    albumArtistSort: text(common.albumartistsort),
+    mbzRecordingId: text(common.musicbrainz_recordingid),
+    mbzTrackId: text(common.musicbrainz_trackid),
+    mbzAlbumId: text(common.musicbrainz_albumid),
+    mbzReleaseGroupId: text(common.musicbrainz_releasegroupid),
+    mbzArtistIds: list(common.musicbrainz_artistid),
+    mbzAlbumArtistIds: list(common.musicbrainz_albumartistid),
+    isrc: list(common.isrc),
+    bpm: positiveInt(common.bpm === undefined ? null : Math.round(common.bpm)),
+    comment: text(comment),
+    compilation: common.compilation === true,
+    releaseTypes: list(common.releasetype).map((value) => value.toLowerCase()),
+    recordLabels: list(common.label),
+    moods: list(common.mood ? [common.mood] : []),
+    grouping: text(common.grouping),
+    trackGain: common.replaygain_track_gain?.dB ?? (r128Track === null ? null : r128Track / 256 + 5),
+    trackPeak: common.replaygain_track_peak?.ratio ?? null,
+    albumGain: common.replaygain_album_gain?.dB ?? (r128Album === null ? null : r128Album / 256 + 5),
+    albumPeak: common.replaygain_album_peak?.ratio ?? null,
+    lyrics,
+    duration: format.duration ?? 0,
+    bitrate: format.bitrate ? Math.round(format.bitrate / 1000) : null,
+    sampleRate: positiveInt(format.sampleRate ?? null),
+    bitDepth: positiveInt(format.bitsPerSample ?? null),
+    channels: positiveInt(format.numberOfChannels ?? null),
+    codec: format.codec ?? format.container ?? null,
+    lossless: format.lossless === true,
+    hasPicture: (common.picture?.length ?? 0) > 0,
+  };
+}
+
+/** Native tags by upper-cased name, with the TXXX:/iTunes freeform prefixes removed. */
+function nativeTags(metadata: IAudioMetadata): Map<string, string[]> {
+  const tags = new Map<string, string[]>();
+  for (const entries of Object.values(metadata.native)) {
+    for (const { id, value } of entries) {
+      if (typeof value !== 'string' && typeof value !== 'number') continue;
+      const key = id.replace(/^TXXX:/i, '').replace(/^----:com\.apple\.iTunes:/i, '').toUpperCase();
+      const values = tags.get(key) ?? [];
+      values.push(String(value));
+      tags.set(key, values);
+    }
+  }
+  return tags;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function numberOrNull(value: string | number | undefined | null): number | null {
+  if (value === undefined || value === null || value === '') return null;
+  const number = typeof value === 'number' ? value : Number.parseFloat(value);
+  return Number.isFinite(number) ? number : null;
+}
+
+/** Tag numbers end up as int32 in client APIs: anything else is treated as absent. */
+function positiveInt(value: number | null): number | null {
+  if (value === null || !Number.isFinite(value)) return null;
+  const int = Math.trunc(value);
+  return int > 0 && int <= INT32_MAX ? int : null;
+}
+
+function plausibleYear(value: number | null | undefined): number | null {
+  return value && value >= 1 && value <= 9999 ? Math.trunc(value) : null;
+}
+
+function yearOf(date: string | undefined): number | null {
+  const match = date ? /^(\d{4})/.exec(date.trim()) : null;
+  return match ? Number(match[1]) : null;
+}
+
+function languageCode(language: string | undefined): string {
+  const code = language?.trim().toLowerCase();
+  return code && /^[a-z]{2,3}$/.test(code) && code !== 'xxx' ? code : 'und';
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.slice(0, 200);
+}

@@ -1,0 +1,139 @@
+// Walks one library folder: every folder with its mtime and images, every audio file with size and
+// mtime, and the lyric sidecars beside them. Hidden entries and AppleDouble "._" files are skipped;
+// symlinks are followed only when they stay inside the library (nothing outside a library is ever read).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export const AUDIO_EXTENSIONS = new Set([
+  'mp3', 'mp2', 'flac', 'ogg', 'oga', 'opus', 'spx', 'm4a', 'm4b', 'mp4', 'aac', 'alac', 'wav', 'aif', 'aiff',
+  'aifc', 'wma', 'asf', 'ape', 'wv', 'dsf', 'dff', 'mpc', 'mka', 'tta', 'webm',
+]);
+const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp']);
+const LYRIC_EXTENSIONS = new Set(['lrc', 'txt']);
+
+export interface WalkedFile {
+  /** Relative to the library root, '/' separated. */
+  path: string;
+  size: number;
+  mtime: number;
+}
+
+export interface WalkedFolder {
+  path: string;
+  name: string;
+  mtime: number;
+  images: string[];
+  /** Lyric sidecars (.lrc, .txt) by file name. */
+  lyricFiles: string[];
+  audioFiles: WalkedFile[];
+}
+
+export interface WalkResult {
+  folders: WalkedFolder[];
+  files: WalkedFile[];
+}
+
+export function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+
+export async function walkLibrary(root: string, options: { followSymlinks: boolean; onFolder?: (count: number) => void }): Promise<WalkResult> {
+  const realRoot = await fs.realpath(root);
+  const folders: WalkedFolder[] = [];
+  const files: WalkedFile[] = [];
+  const visited = new Set<string>([realRoot]);
+  const queue: { abs: string; rel: string }[] = [{ abs: root, rel: '' }];
+
+  while (queue.length > 0) {
+    const { abs, rel } = queue.shift()!;
+    let entries: import('node:fs').Dirent[];
+    let folderStat: import('node:fs').Stats;
+    try {
+      [entries, folderStat] = await Promise.all([fs.readdir(abs, { withFileTypes: true }), fs.stat(abs)]);
+    } catch {
+      continue; // unreadable folder: its files simply are not in the library
+    }
+    const folder: WalkedFolder = { path: rel, name: rel === '' ? path.basename(root) : path.posix.basename(rel), mtime: Math.trunc(folderStat.mtimeMs), images: [], lyricFiles: [], audioFiles: [] };
+    const statJobs: Promise<void>[] = [];
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      // Hidden entries (.DS_Store, .git) are skipped; AppleDouble "._x.mp3" files look like audio and are
+      // passed on so the scan report names them as skipped.
+      if (entry.name.startsWith('.') && !(entry.name.startsWith('._') && AUDIO_EXTENSIONS.has(extensionOf(entry.name)))) continue;
+      const childAbs = path.join(abs, entry.name);
+      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        if (!options.followSymlinks) continue;
+        const target = await resolveInside(childAbs, realRoot);
+        if (!target) continue;
+        isDirectory = target.stat.isDirectory();
+        isFile = target.stat.isFile();
+        if (isDirectory) {
+          if (visited.has(target.real)) continue; // a loop
+          visited.add(target.real);
+        }
+      }
+      if (isDirectory) {
+        queue.push({ abs: childAbs, rel: childRel });
+        continue;
+      }
+      if (!isFile) continue;
+      const extension = extensionOf(entry.name);
+      if (IMAGE_EXTENSIONS.has(extension)) folder.images.push(entry.name);
+      else if (LYRIC_EXTENSIONS.has(extension)) folder.lyricFiles.push(entry.name);
+      else if (AUDIO_EXTENSIONS.has(extension)) {
+        statJobs.push(
+          fs.stat(childAbs).then(
+            (stat) => {
+              folder.audioFiles.push({ path: childRel, size: stat.size, mtime: Math.trunc(stat.mtimeMs) });
+            },
+            () => undefined,
+          ),
+        );
+      }
+    }
+    await Promise.all(statJobs);
+    folder.audioFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    files.push(...folder.audioFiles);
+    folders.push(folder);
+    options.onFolder?.(folders.length);
+  }
+  return { folders, files };
+}
+
+async function resolveInside(linkPath: string, realRoot: string): Promise<{ real: string; stat: import('node:fs').Stats } | undefined> {
+  try {
+    const real = await fs.realpath(linkPath);
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return undefined;
+    return { real, stat: await fs.stat(real) };
+  } catch {
+    return undefined;
+  }
+}
+
+const DISC_FOLDER = /^(?:cd|disc|disk|dis[ck]o)[\s._-]*(\d{1,3})\b/i;
+
+/** "CD 2", "Disc 1", "disk_03" → 2, 1, 3. */
+export function discNumberFromFolder(name: string): number | undefined {
+  const match = DISC_FOLDER.exec(name.trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The folder an album lives in: the parent when the file sits in a "CD 1"-style disc folder. */
+export function albumFolderOf(fileRelPath: string): string {
+  const folder = path.posix.dirname(fileRelPath);
+  const dir = folder === '.' ? '' : folder;
+  if (dir !== '' && discNumberFromFolder(path.posix.basename(dir)) !== undefined) {
+    const parent = path.posix.dirname(dir);
+    return parent === '.' ? '' : parent;
+  }
+  return dir;
+}
+
+export function folderOf(fileRelPath: string): string {
+  const folder = path.posix.dirname(fileRelPath);
+  return folder === '.' ? '' : folder;
+}
