@@ -8,8 +8,9 @@
 //   (ø, ł, æ, ß, ...) and compatibility forms (full-width, ligatures) are folded here, on both sides.
 // - CJK text has no spaces between words, so every Han, kana and Hangul character is indexed as its own
 //   token and a CJK run in a query becomes a phrase: "東京" finds "東京の夜", and so does "の夜".
-// - Other query words are prefix terms ("radioh" finds "Radiohead"), ANDed together. User text only ever
-//   reaches FTS5 inside double-quoted strings, so no input can be read as query syntax.
+// - Other query words are prefix terms ("radioh" finds "Radiohead"), ANDed together; a single letter or
+//   digit is a whole word. User text only reaches FTS5 inside double-quoted strings, so no input can be
+//   read as query syntax.
 // - A query that finds nothing is retried once with misspelt words replaced by the most frequent indexed
 //   word within a small edit distance ("radiohaed" finds "Radiohead").
 import type { Database } from '../db/database.ts';
@@ -36,14 +37,14 @@ type Kind = 'artist' | 'album' | 'track';
 interface IndexSpec {
   table: string;
   vocab: string;
+  /** The catalog table whose integer pk is the FTS rowid. */
+  catalog: Kind;
   columns: readonly string[];
   /** bm25 weights, one per column: the main name/title counts most. */
   weights: readonly number[];
   /** Selects `pk` and one text column per FTS column for the rows whose pk is in the bound JSON array. */
   textSql: string;
-  /** Selects matching ids (catalog row `c`); binds the MATCH expression, the filter's values, limit, offset. */
-  searchSql: (libraryFilter: string) => string;
-  /** SQL condition on `c` that keeps rows of the libraries bound as `?` placeholders. */
+  /** SQL condition on catalog row `c` that keeps rows of the libraries bound as `?` placeholders. */
   libraryCondition: (placeholders: string) => string;
 }
 
@@ -57,6 +58,7 @@ const specs: Record<Kind, IndexSpec> = {
   track: {
     table: 'search_track',
     vocab: 'search_track_vocab',
+    catalog: 'track',
     columns: ['title', 'artist', 'album', 'album_artist', 'composer', 'genre'],
     weights: [10, 5, 3, 2, 2, 1],
     textSql: `SELECT c.pk, c.title,
@@ -68,14 +70,12 @@ const specs: Record<Kind, IndexSpec> = {
         coalesce((SELECT group_concat(g.name, ' / ') FROM track_genre tg JOIN genre g ON g.id = tg.genre_id
                   WHERE tg.track_id = c.id), c.genre)
       FROM track c WHERE c.pk IN (SELECT value FROM json_each(?))`,
-    searchSql: (filter) => `SELECT c.id FROM search_track JOIN track c ON c.pk = search_track.rowid
-      WHERE search_track MATCH ?${filter}
-      ORDER BY bm25(search_track, 10, 5, 3, 2, 2, 1), c.order_title, c.id LIMIT ? OFFSET ?`,
     libraryCondition: (placeholders) => `c.library_id IN (${placeholders})`,
   },
   album: {
     table: 'search_album',
     vocab: 'search_album_vocab',
+    catalog: 'album',
     columns: ['name', 'artist', 'genre', 'year'],
     weights: [10, 5, 1, 1],
     textSql: `SELECT c.pk, trim(c.name || ' ' || c.version),
@@ -85,26 +85,41 @@ const specs: Record<Kind, IndexSpec> = {
                   WHERE ag.album_id = c.id), c.genre),
         c.year
       FROM album c WHERE c.pk IN (SELECT value FROM json_each(?))`,
-    searchSql: (filter) => `SELECT c.id FROM search_album JOIN album c ON c.pk = search_album.rowid
-      WHERE search_album MATCH ?${filter}
-      ORDER BY bm25(search_album, 10, 5, 1, 1), c.order_name, c.id LIMIT ? OFFSET ?`,
     libraryCondition: (placeholders) =>
       `EXISTS (SELECT 1 FROM library_album l WHERE l.album_id = c.id AND l.library_id IN (${placeholders}))`,
   },
   artist: {
     table: 'search_artist',
     vocab: 'search_artist_vocab',
+    catalog: 'artist',
     columns: ['name', 'sort_name'],
     weights: [10, 4],
     textSql: `SELECT c.pk, c.name, CASE WHEN c.sort_name = c.name THEN NULL ELSE c.sort_name END
       FROM artist c WHERE c.pk IN (SELECT value FROM json_each(?))`,
-    searchSql: (filter) => `SELECT c.id FROM search_artist JOIN artist c ON c.pk = search_artist.rowid
-      WHERE search_artist MATCH ?${filter}
-      ORDER BY bm25(search_artist, 10, 4), c.order_name, c.id LIMIT ? OFFSET ?`,
     libraryCondition: (placeholders) =>
       `EXISTS (SELECT 1 FROM library_artist l WHERE l.artist_id = c.id AND l.library_id IN (${placeholders}))`,
   },
 };
+
+/**
+ * The search statement; binds the MATCH expression, the library ids (if filtered), limit and offset.
+ * Ranking is bm25, ties broken by pk so pages never overlap. Without a library filter the FTS table is
+ * ranked and cut to one page on its own, and only that page is joined to the catalog: a short prefix can
+ * match half the library, and a catalog lookup per match would cost more than the ranking itself.
+ */
+function searchSql(spec: IndexSpec, libraryCount: number | undefined): string {
+  const score = `bm25(${spec.table}, ${spec.weights.join(', ')})`;
+  if (libraryCount === undefined) {
+    return `SELECT c.id FROM (
+        SELECT rowid AS pk, ${score} AS score FROM ${spec.table} WHERE ${spec.table} MATCH ?
+        ORDER BY score, rowid LIMIT ? OFFSET ?
+      ) AS hit JOIN ${spec.catalog} c ON c.pk = hit.pk ORDER BY hit.score, hit.pk`;
+  }
+  const placeholders = Array.from({ length: libraryCount }, () => '?').join(', ');
+  return `SELECT c.id FROM ${spec.table} JOIN ${spec.catalog} c ON c.pk = ${spec.table}.rowid
+    WHERE ${spec.table} MATCH ? AND ${spec.libraryCondition(placeholders)}
+    ORDER BY ${score}, c.pk LIMIT ? OFFSET ?`;
+}
 
 const kinds: readonly Kind[] = ['artist', 'album', 'track'];
 
@@ -161,7 +176,16 @@ function quote(text: string): string {
 
 function matchExpression(terms: readonly QueryTerm[]): string | undefined {
   if (terms.length === 0) return undefined;
-  return terms.map((term) => (term.cjk ? quote([...term.text].join(' ')) : `${quote(term.text)}*`)).join(' ');
+  return terms.map(termExpression).join(' AND ');
+}
+
+function termExpression(term: QueryTerm): string {
+  if (term.cjk) return quote([...term.text].join(' '));
+  // One letter or digit as a prefix would match a third of the library and rank nothing usefully, so it
+  // must be a whole word ("a", "5"). Longer words also match exactly, which bm25 then scores twice:
+  // "love" ranks "Love" above "Lovesick".
+  if ([...term.text].length === 1) return quote(term.text);
+  return `(${quote(term.text)} OR ${quote(term.text)}*)`;
 }
 
 /** The FTS5 MATCH expression for user input, or undefined when the input can match nothing. */
@@ -198,8 +222,7 @@ export function rebuildSearchIndex(db: Database): void {
       const spec = specs[kind];
       db.sqlite.exec(`DROP TABLE IF EXISTS ${spec.vocab}; DROP TABLE IF EXISTS ${spec.table};`);
       for (const statement of createStatements(spec)) db.sqlite.exec(statement);
-      const catalog = kind;
-      const next = db.prepare(`SELECT pk FROM ${catalog} WHERE pk > ? ORDER BY pk LIMIT ${REBUILD_CHUNK}`).pluck();
+      const next = db.prepare(`SELECT pk FROM ${spec.catalog} WHERE pk > ? ORDER BY pk LIMIT ${REBUILD_CHUNK}`).pluck();
       for (let after = 0; ; ) {
         const pks = next.all(after) as number[];
         if (pks.length === 0) break;
@@ -272,15 +295,13 @@ export function searchArtists(db: Database, query: string, options: SearchOption
 function search(db: Database, kind: Kind, query: string, options: SearchOptions): string[] {
   const offset = clampInteger(options.offset, 0, 0, Number.MAX_SAFE_INTEGER);
   const limit = clampInteger(options.limit, 20, 0, MAX_LIMIT);
-  const libraryIds = options.libraryIds === undefined ? undefined : [...new Set(options.libraryIds)];
+  const libraryIds = libraryFilter(db, kind, options.libraryIds);
   if (limit === 0 || libraryIds?.length === 0) return [];
   const terms = parseQuery(query);
   const expression = matchExpression(terms);
   if (expression === undefined) return [];
 
-  const spec = specs[kind];
-  const filter = libraryIds ? ` AND ${spec.libraryCondition(libraryIds.map(() => '?').join(', '))}` : '';
-  const statement = db.prepare(spec.searchSql(filter)).pluck();
+  const statement = db.prepare(searchSql(specs[kind], libraryIds?.length)).pluck();
   const run = (match: string, pageLimit: number, pageOffset: number) =>
     statement.all(match, ...(libraryIds ?? []), pageLimit, pageOffset) as string[];
 
@@ -290,6 +311,18 @@ function search(db: Database, kind: Kind, query: string, options: SearchOptions)
   if (offset > 0 && run(expression, 1, 0).length > 0) return [];
   const corrected = correctTerms(db, kind, terms);
   return corrected ? run(matchExpression(corrected)!, limit, offset) : [];
+}
+
+/**
+ * The library ids to filter on, or undefined for no filter. Every track belongs to exactly one library,
+ * so a filter naming all of them is dropped for tracks (the common case, and the costly join).
+ */
+function libraryFilter(db: Database, kind: Kind, requested: readonly number[] | undefined): number[] | undefined {
+  if (requested === undefined) return undefined;
+  const ids = [...new Set(requested)].filter((id) => Number.isSafeInteger(id));
+  if (kind !== 'track' || ids.length === 0) return ids;
+  const all = db.prepare('SELECT id FROM library').pluck().all() as number[];
+  return all.every((id) => ids.includes(id)) ? undefined : ids;
 }
 
 function clampInteger(value: number | undefined, fallback: number, min: number, max: number): number {

@@ -21,6 +21,8 @@ import type { ReadOutcome, ReadTrack } from './tags.ts';
 import { albumFolderOf, discNumberFromFolder, type WalkedFile, type WalkedFolder, walkLibrary } from './walk.ts';
 
 const BATCH_FILES = 200;
+/** Fault injection for the crash-safety test: the process kills itself after this many committed batches. */
+const CRASH_AFTER_BATCHES = Number(process.env.TONEARM_TEST_CRASH_AFTER_BATCHES ?? 0);
 const REFRESH_MARKER = 'scan.refreshPending';
 
 export interface ScanOptions {
@@ -48,7 +50,11 @@ export class Scanner implements ScanStatusSource {
   private queued: { full: boolean; libraryIds: Set<number> | 'all' } | undefined;
   private state: ScanProgress = { scanning: false, phase: 'idle', full: false, startedAt: null, filesSeen: 0, filesToRead: 0, filesRead: 0, folders: 0, errors: 0, lastReport: null };
 
-  constructor(deps: { db: Database; config: Config; logger: Logger }) {
+  private readonly batchFiles: number;
+  private batchesCommitted = 0;
+
+  constructor(deps: { db: Database; config: Config; logger: Logger; batchFiles?: number }) {
+    this.batchFiles = deps.batchFiles ?? (Number(process.env.TONEARM_SCAN_BATCH_FILES) || BATCH_FILES);
     this.db = deps.db;
     this.config = deps.config;
     this.logger = deps.logger;
@@ -226,7 +232,7 @@ export class Scanner implements ScanStatusSource {
     for (const [albumFolder, files] of byAlbumFolder) {
       current.push(albumFolder);
       size += files.length;
-      if (size >= BATCH_FILES) {
+      if (size >= this.batchFiles) {
         batches.push(current);
         current = [];
         size = 0;
@@ -247,6 +253,7 @@ export class Scanner implements ScanStatusSource {
       // Read the next batch while this one is written.
       next = index + 1 < batches.length ? readBatch(batches[index + 1]!) : undefined;
       this.db.transaction(() => this.writeBatch(libraryId, batches[index]!, results, stored, removed, claimed, foldersByPath, writer, dirty, report));
+      if (CRASH_AFTER_BATCHES > 0 && ++this.batchesCommitted >= CRASH_AFTER_BATCHES) process.kill(process.pid, 'SIGKILL');
     }
 
     this.db.transaction(() => {

@@ -84,7 +84,7 @@ export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> 
   }
   const problem = audioProblem(metadata, request.size);
   if (problem) return { ok: false, reason: problem };
-  const track = toReadTrack(metadata);
+  const track = toReadTrack(metadata, request.size);
   for (const file of [request.lrcFile, request.txtFile]) {
     if (!file) continue;
     try {
@@ -113,7 +113,7 @@ function audioProblem(metadata: IAudioMetadata, size: number): string | undefine
   return undefined;
 }
 
-function toReadTrack(metadata: IAudioMetadata): ReadTrack {
+function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
   const common = metadata.common;
   const format = metadata.format;
   const native = nativeTags(metadata);
@@ -190,7 +190,7 @@ function toReadTrack(metadata: IAudioMetadata): ReadTrack {
     albumPeak: common.replaygain_album_peak?.ratio ?? null,
     lyrics,
     duration: format.duration ?? 0,
-    bitrate: format.bitrate ? Math.round(format.bitrate / 1000) : null,
+    bitrate: averageBitrate(format.bitrate, format.duration, size),
     sampleRate: positiveInt(format.sampleRate ?? null),
     bitDepth: positiveInt(format.bitsPerSample ?? null),
     channels: positiveInt(format.numberOfChannels ?? null),
@@ -198,6 +198,13 @@ function toReadTrack(metadata: IAudioMetadata): ReadTrack {
     lossless: format.lossless === true,
     hasPicture: (common.picture?.length ?? 0) > 0,
   };
+}
+
+/** kbit/s as the container states it, or from size and duration when it states nothing plausible. */
+function averageBitrate(stated: number | undefined, duration: number | undefined, size: number): number | null {
+  if (stated && stated >= 8000) return Math.round(stated / 1000);
+  if (duration && duration > 0) return Math.round((size * 8) / duration / 1000);
+  return null;
 }
 
 /** Native tags by upper-cased name, with the TXXX:/iTunes freeform prefixes removed. */

@@ -55,7 +55,16 @@ export interface AudioSpec {
   stripAllTags?: boolean;
 }
 
-export const AUDIO_FORMATS: readonly AudioFormat[] = ['mp3', 'flac', 'ogg', 'opus', 'm4a', 'wav', 'aiff', 'wv'];
+export const AUDIO_FORMATS: readonly AudioFormat[] = [
+  'mp3',
+  'flac',
+  'ogg',
+  'opus',
+  'm4a',
+  'wav',
+  'aiff',
+  'wv',
+];
 
 /** Bump when the output for a given spec changes, so old cache entries are not reused. */
 const HELPER_VERSION = 1;
@@ -74,8 +83,12 @@ export async function makeAudio(file: string, spec: AudioSpec): Promise<void> {
 
 export async function makeImage(file: string, opts: { width?: number; height?: number } = {}): Promise<void> {
   const ext = path.extname(file).slice(1).toLowerCase();
-  if (ext !== 'jpg' && ext !== 'jpeg' && ext !== 'png') throw new Error(`makeImage: unsupported extension .${ext}`);
-  copyTo(await imageInCache(ext === 'png' ? 'png' : 'jpg', opts.width ?? COVER_SIZE, opts.height ?? COVER_SIZE), file);
+  if (ext !== 'jpg' && ext !== 'jpeg' && ext !== 'png')
+    throw new Error(`makeImage: unsupported extension .${ext}`);
+  copyTo(
+    await imageInCache(ext === 'png' ? 'png' : 'jpg', opts.width ?? COVER_SIZE, opts.height ?? COVER_SIZE),
+    file,
+  );
 }
 
 /** Files a scanner must survive: each is named for what is wrong with it. */
@@ -86,7 +99,12 @@ export async function makeBrokenFiles(dir: string): Promise<string[]> {
 
   const truncated = path.join(dir, 'truncated.flac');
   const whole = await cachedBuild(
-    JSON.stringify(['audio', HELPER_VERSION, await ffmpegVersion(), normalise({ format: 'flac', durationSec: 3 })]),
+    JSON.stringify([
+      'audio',
+      HELPER_VERSION,
+      await ffmpegVersion(),
+      normalise({ format: 'flac', durationSec: 3 }),
+    ]),
     'flac',
     (out) => encode(out, normalise({ format: 'flac', durationSec: 3 })),
   );
@@ -120,7 +138,8 @@ type NormalSpec = Required<Omit<AudioSpec, 'cover' | 'bitrateK' | 'bitDepth'>> &
 const LOSSY: ReadonlySet<AudioFormat> = new Set(['mp3', 'ogg', 'opus', 'm4a']);
 
 function normalise(spec: AudioSpec): NormalSpec {
-  if (!AUDIO_FORMATS.includes(spec.format)) throw new Error(`makeAudio: unknown format ${String(spec.format)}`);
+  if (!AUDIO_FORMATS.includes(spec.format))
+    throw new Error(`makeAudio: unknown format ${String(spec.format)}`);
   const lossy = LOSSY.has(spec.format);
   const strip = spec.stripAllTags ?? false;
   // Defaults filled in and a fixed key order, so equal specs share one cache entry. The order of tags is
@@ -143,9 +162,22 @@ function codecArgs(spec: NormalSpec): string[] {
   const wide = spec.bitDepth === 24;
   switch (spec.format) {
     case 'mp3':
-      return ['-c:a', 'libmp3lame', '-b:a', `${spec.bitrateK}k`, '-id3v2_version', spec.stripAllTags ? '0' : '4'];
+      return [
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        `${spec.bitrateK}k`,
+        '-id3v2_version',
+        spec.stripAllTags ? '0' : '4',
+      ];
     case 'flac':
-      return ['-c:a', 'flac', '-sample_fmt', wide ? 's32' : 's16', ...(wide ? ['-bits_per_raw_sample', '24'] : [])];
+      return [
+        '-c:a',
+        'flac',
+        '-sample_fmt',
+        wide ? 's32' : 's16',
+        ...(wide ? ['-bits_per_raw_sample', '24'] : []),
+      ];
     case 'ogg':
       return ['-c:a', 'libvorbis', '-b:a', `${spec.bitrateK}k`];
     case 'opus':
@@ -157,7 +189,13 @@ function codecArgs(spec: NormalSpec): string[] {
     case 'aiff':
       return ['-c:a', wide ? 'pcm_s24be' : 'pcm_s16be', '-write_id3v2', spec.stripAllTags ? '0' : '1'];
     case 'wv':
-      return ['-c:a', 'wavpack', '-sample_fmt', wide ? 's32p' : 's16p', ...(wide ? ['-bits_per_raw_sample', '24'] : [])];
+      return [
+        '-c:a',
+        'wavpack',
+        '-sample_fmt',
+        wide ? 's32p' : 's16p',
+        ...(wide ? ['-bits_per_raw_sample', '24'] : []),
+      ];
   }
 }
 
@@ -175,8 +213,16 @@ async function coverInput(): Promise<{ input: string[]; output: string[] }> {
   return {
     input: ['-i', jpeg],
     output: [
-      '-map', '1:v', '-c:v', 'copy', '-disposition:v', 'attached_pic',
-      '-metadata:s:v', 'title=Album cover', '-metadata:s:v', 'comment=Cover (front)',
+      '-map',
+      '1:v',
+      '-c:v',
+      'copy',
+      '-disposition:v',
+      'attached_pic',
+      '-metadata:s:v',
+      'title=Album cover',
+      '-metadata:s:v',
+      'comment=Cover (front)',
     ],
   };
 }
@@ -186,7 +232,15 @@ const BITEXACT = ['-fflags', '+bitexact', '-flags:a', '+bitexact', '-flags:v', '
 async function encode(out: string, spec: NormalSpec): Promise<void> {
   const source = `sine=frequency=${spec.frequency}:sample_rate=${spec.sampleRate}:duration=${spec.durationSec}`;
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source];
-  const outArgs = ['-map', '0:a', '-ac', String(spec.channels), '-ar', String(spec.sampleRate), ...codecArgs(spec)];
+  const outArgs = [
+    '-map',
+    '0:a',
+    '-ac',
+    String(spec.channels),
+    '-ar',
+    String(spec.sampleRate),
+    ...codecArgs(spec),
+  ];
   outArgs.push('-map_metadata', '-1', '-map_chapters', '-1', ...BITEXACT);
 
   const cover = spec.cover !== null;
@@ -208,7 +262,8 @@ async function encode(out: string, spec: NormalSpec): Promise<void> {
   if (spec.stripAllTags || (Object.keys(spec.tags).length === 0 && !cover)) return;
   if (format === 'mp3') rewriteMp3Tag(out);
   else if (format === 'aiff') rewriteAiffTag(out);
-  else if (format === 'wv') rewriteApeTag(out, cover ? fs.readFileSync(await imageInCache('jpg', COVER_SIZE, COVER_SIZE)) : null);
+  else if (format === 'wv')
+    rewriteApeTag(out, cover ? fs.readFileSync(await imageInCache('jpg', COVER_SIZE, COVER_SIZE)) : null);
   else if (hasMulti && format === 'flac') rewriteFlacComments(out);
   else if ((hasMulti || cover) && (format === 'ogg' || format === 'opus')) {
     // The picture goes in here rather than through -metadata: a big one would exceed the argv size limit.
@@ -226,7 +281,9 @@ async function ffmpeg(args: string[]): Promise<void> {
     await run('ffmpeg', args, { maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`ffmpeg failed (${args.join(' ').slice(0, 400)}): ${stderr.trim() || (error as Error).message}`);
+    throw new Error(
+      `ffmpeg failed (${args.join(' ').slice(0, 400)}): ${stderr.trim() || (error as Error).message}`,
+    );
   }
 }
 
@@ -273,10 +330,25 @@ function imageInCache(ext: 'jpg' | 'png', width: number, height: number): Promis
   return ffmpegVersion().then((version) =>
     cachedBuild(JSON.stringify(['image', HELPER_VERSION, version, ext, width, height]), ext, (out) =>
       ffmpeg([
-        '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-        '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=1`, '-frames:v', '1',
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc=size=${width}x${height}:rate=1`,
+        '-frames:v',
+        '1',
         ...(ext === 'jpg' ? ['-c:v', 'mjpeg', '-q:v', '4', '-pix_fmt', 'yuvj420p'] : ['-c:v', 'png']),
-        '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'image2', out,
+        '-fflags',
+        '+bitexact',
+        '-flags:v',
+        '+bitexact',
+        '-f',
+        'image2',
+        out,
       ]),
     ),
   );
@@ -331,8 +403,29 @@ export function jpegSize(jpeg: Buffer): { width: number; height: number } {
 async function makeId3Tag(tags: Record<string, string | string[]>, cover: boolean): Promise<Buffer> {
   const temp = path.join(CACHE_DIR, `id3-${process.pid}-${randomBytes(4).toString('hex')}.mp3`);
   try {
-    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=mono'];
-    const outArgs = ['-map', '0:a', '-t', '0.05', '-c:a', 'libmp3lame', '-id3v2_version', '4', '-write_xing', '0'];
+    const args = [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=44100:cl=mono',
+    ];
+    const outArgs = [
+      '-map',
+      '0:a',
+      '-t',
+      '0.05',
+      '-c:a',
+      'libmp3lame',
+      '-id3v2_version',
+      '4',
+      '-write_xing',
+      '0',
+    ];
     outArgs.push('-map_metadata', '-1', ...BITEXACT, ...metadataArgs(tags, MULTI));
     if (cover) {
       const pic = await coverInput();
@@ -369,7 +462,12 @@ interface Id3Frame {
 }
 
 /** TXXX descriptions that ffmpeg writes for keys it has no ID3 frame for, and the frames taggers use. */
-const TXXX_TO_FRAME: Record<string, string> = { tcmp: 'TCMP', compilation: 'TCMP', comment: 'COMM', lyrics: 'USLT' };
+const TXXX_TO_FRAME: Record<string, string> = {
+  tcmp: 'TCMP',
+  compilation: 'TCMP',
+  comment: 'COMM',
+  lyrics: 'USLT',
+};
 
 /**
  * Rewrites an ffmpeg-made ID3v2.4 tag: splits multi-values (the marker becomes NUL, ID3v2.4's separator)
@@ -377,13 +475,18 @@ const TXXX_TO_FRAME: Record<string, string> = { tcmp: 'TCMP', compilation: 'TCMP
  * write and players read (ffmpeg has no writer for those frames).
  */
 function rewriteId3Tag(tag: Buffer): Buffer {
-  if (tag.readUInt8(3) !== 4 || tag.readUInt8(5) !== 0) throw new Error('expected a plain ID3v2.4 tag from ffmpeg');
+  if (tag.readUInt8(3) !== 4 || tag.readUInt8(5) !== 0)
+    throw new Error('expected a plain ID3v2.4 tag from ffmpeg');
   const end = id3TagLength(tag, 0);
   const frames: Id3Frame[] = [];
   let at = 10;
   while (at + 10 <= end && tag.readUInt8(at) !== 0) {
     const size = syncsafe(tag, at + 4);
-    frames.push({ id: tag.toString('latin1', at, at + 4), flags: tag.readUInt16BE(at + 8), body: tag.subarray(at + 10, at + 10 + size) });
+    frames.push({
+      id: tag.toString('latin1', at, at + 4),
+      flags: tag.readUInt16BE(at + 8),
+      body: tag.subarray(at + 10, at + 10 + size),
+    });
     at += 10 + size;
   }
   const padding = end - at;
@@ -398,10 +501,16 @@ function rewriteId3Tag(tag: Buffer): Buffer {
       const value = frame.body.subarray(descriptionEnd + 1);
       if (target === 'TCMP') frame = { ...frame, id: 'TCMP', body: Buffer.concat([encoding, value]) };
       // COMM and USLT: encoding, language, empty description NUL, text
-      else if (target) frame = { ...frame, id: target, body: Buffer.concat([encoding, Buffer.from('eng\0', 'latin1'), value]) };
+      else if (target)
+        frame = {
+          ...frame,
+          id: target,
+          body: Buffer.concat([encoding, Buffer.from('eng\0', 'latin1'), value]),
+        };
     }
     const body = Buffer.from(frame.body);
-    if (frame.id.startsWith('T')) for (let i = 1; i < body.length; i++) if (body.readUInt8(i) === MULTI_BYTE) body.writeUInt8(0, i);
+    if (frame.id.startsWith('T'))
+      for (let i = 1; i < body.length; i++) if (body.readUInt8(i) === MULTI_BYTE) body.writeUInt8(0, i);
     const head = Buffer.alloc(10);
     head.write(frame.id, 0, 'latin1');
     writeSyncsafe(head, 4, body.length);
@@ -488,7 +597,10 @@ function writeSplitComments(vendor: Buffer, comments: Buffer[], extra: string[] 
   for (const comment of comments) {
     const equals = comment.indexOf(0x3d);
     const key = comment.subarray(0, equals + 1);
-    const values = comment.subarray(equals + 1).toString('utf8').split(MULTI);
+    const values = comment
+      .subarray(equals + 1)
+      .toString('utf8')
+      .split(MULTI);
     for (const value of values) entries.push(Buffer.concat([key, Buffer.from(value, 'utf8')]));
   }
   for (const entry of extra) entries.push(Buffer.from(entry, 'utf8'));
@@ -513,7 +625,8 @@ function withoutFlacPadding(flac: Buffer): Buffer {
     at = end;
     if (head & 0x80) break;
   }
-  blocks.forEach((block, i) => block.writeUInt8((block.readUInt8(0) & 0x7f) | (i === blocks.length - 1 ? 0x80 : 0), 0));
+  for (const [i, block] of blocks.entries())
+    block.writeUInt8((block.readUInt8(0) & 0x7f) | (i === blocks.length - 1 ? 0x80 : 0), 0);
   return Buffer.concat([flac.subarray(0, 4), ...blocks, flac.subarray(at)]);
 }
 
@@ -530,7 +643,10 @@ function rewriteFlacComments(file: string): void {
       const blockHeader = Buffer.alloc(4);
       blockHeader.writeUInt8(head, 0); // keeps the last-block flag
       blockHeader.writeUIntBE(body.length, 1, 3);
-      fs.writeFileSync(file, Buffer.concat([flac.subarray(0, at), blockHeader, body, flac.subarray(at + 4 + length)]));
+      fs.writeFileSync(
+        file,
+        Buffer.concat([flac.subarray(0, at), blockHeader, body, flac.subarray(at + 4 + length)]),
+      );
       return;
     }
     if (head & 0x80) throw new Error('FLAC file has no VORBIS_COMMENT block');
@@ -671,7 +787,8 @@ interface ApeItem {
 /** The APEv2 tag at the end of the file (items and where the tag starts), or none. */
 function readApeTag(buffer: Buffer): { items: ApeItem[]; start: number } {
   const footer = buffer.length - 32;
-  if (footer < 0 || buffer.toString('latin1', footer, footer + 8) !== 'APETAGEX') return { items: [], start: buffer.length };
+  if (footer < 0 || buffer.toString('latin1', footer, footer + 8) !== 'APETAGEX')
+    return { items: [], start: buffer.length };
   const size = buffer.readUInt32LE(footer + 12); // items + footer
   const count = buffer.readUInt32LE(footer + 16);
   const hasHeader = (buffer.readUInt32LE(footer + 20) & 0x80000000) !== 0;
@@ -681,7 +798,11 @@ function readApeTag(buffer: Buffer): { items: ApeItem[]; start: number } {
     const length = buffer.readUInt32LE(at);
     const flags = buffer.readUInt32LE(at + 4);
     const keyEnd = buffer.indexOf(0, at + 8);
-    items.push({ flags, key: buffer.toString('latin1', at + 8, keyEnd), value: buffer.subarray(keyEnd + 1, keyEnd + 1 + length) });
+    items.push({
+      flags,
+      key: buffer.toString('latin1', at + 8, keyEnd),
+      value: buffer.subarray(keyEnd + 1, keyEnd + 1 + length),
+    });
     at = keyEnd + 1 + length;
   }
   return { items, start: buffer.length - size - (hasHeader ? 32 : 0) };
@@ -728,6 +849,11 @@ function rewriteApeTag(file: string, jpeg: Buffer | null): void {
         }
       : item,
   );
-  if (jpeg) rewritten.push({ flags: 2, key: 'Cover Art (Front)', value: Buffer.concat([Buffer.from('cover.jpg\0', 'latin1'), jpeg]) });
+  if (jpeg)
+    rewritten.push({
+      flags: 2,
+      key: 'Cover Art (Front)',
+      value: Buffer.concat([Buffer.from('cover.jpg\0', 'latin1'), jpeg]),
+    });
   fs.writeFileSync(file, Buffer.concat([buffer.subarray(0, start), writeApeTag(rewritten)]));
 }

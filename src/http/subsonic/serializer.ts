@@ -141,7 +141,7 @@ function writeElement(out: string[], name: string, value: unknown, extraAttribut
       if (itemText === undefined) continue;
       assertXmlName(key);
       attributes += ` ${key}="${escapeAttribute(itemText)}"`;
-    } else {
+    } else if (!Array.isArray(item) || item.length > 0) {
       children.push([key, item]);
     }
   }
