@@ -27,7 +27,10 @@ interface Remembered {
   passwordHash: string;
 }
 
-export function createCredentialVerifier(db: Database, options: CredentialVerifierOptions = {}): CredentialVerifier {
+export function createCredentialVerifier(
+  db: Database,
+  options: CredentialVerifierOptions = {},
+): CredentialVerifier {
   const ttlSeconds = options.ttlSeconds ?? 60;
   const secret = randomBytes(32);
   const cache = new NodeCache({
@@ -39,7 +42,10 @@ export function createCredentialVerifier(db: Database, options: CredentialVerifi
   const inFlight = new Map<string, Promise<UserRow | undefined>>();
 
   const keyOf = (username: string, password: string): string =>
-    createHmac('sha256', secret).update(`${username.length}:${username}`).update(password).digest('base64url');
+    createHmac('sha256', secret)
+      .update(`${username.length}:${username}`)
+      .update(password)
+      .digest('base64url');
 
   return {
     async verify(username, password) {
@@ -47,7 +53,8 @@ export function createCredentialVerifier(db: Database, options: CredentialVerifi
       const remembered = cache.get<Remembered>(key);
       if (remembered) {
         const row = findUserRowByName(db, username);
-        if (row && row.id === remembered.userId && row.password_hash === remembered.passwordHash) return userFromRow(row);
+        if (row && row.id === remembered.userId && row.password_hash === remembered.passwordHash)
+          return userFromRow(row);
         cache.del(key);
       }
       let pending = inFlight.get(key);

@@ -18,8 +18,9 @@ export function listUserRows(db: Database): UserRow[] {
 }
 
 export function updatePasswordHash(db: Database, id: string, passwordHash: string, now: number): number {
-  return db.run(db.kysely.updateTable('user').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id))
-    .changes;
+  return db.run(
+    db.kysely.updateTable('user').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id),
+  ).changes;
 }
 
 export function deleteUserRow(db: Database, id: string): number {

@@ -81,7 +81,13 @@ export async function createUser(db: Database, input: NewUser, now = Date.now())
   // Checked before hashing for a quick answer, and again by the UNIQUE index for concurrent creations.
   if (findUserRowByName(db, username)) throw userExists(username);
   const passwordHash = await hashPassword(password);
-  const user: User = { id: newUserId(), username, isAdmin: input.isAdmin === true, createdAt: now, updatedAt: now };
+  const user: User = {
+    id: newUserId(),
+    username,
+    isAdmin: input.isAdmin === true,
+    createdAt: now,
+    updatedAt: now,
+  };
   try {
     insertUserRow(db, {
       id: user.id,
@@ -108,7 +114,12 @@ export function findUserByName(db: Database, username: string): User | undefined
   return row ? userFromRow(row) : undefined;
 }
 
-export async function changePassword(db: Database, username: string, newPassword: string, now = Date.now()): Promise<void> {
+export async function changePassword(
+  db: Database,
+  username: string,
+  newPassword: string,
+  now = Date.now(),
+): Promise<void> {
   const password = validatePassword(newPassword);
   const row = findUserRowByName(db, username);
   if (!row) throw userNotFound(username);
@@ -132,14 +143,23 @@ export function deleteUser(db: Database, username: string): void {
  * The user whose name and password match, or undefined. An unknown user costs as much time as a wrong
  * password, so response times do not tell which usernames exist.
  */
-export async function verifyPassword(db: Database, username: string, password: string): Promise<User | undefined> {
+export async function verifyPassword(
+  db: Database,
+  username: string,
+  password: string,
+): Promise<User | undefined> {
   const row = await verifyPasswordRow(db, username, password);
   return row ? userFromRow(row) : undefined;
 }
 
 /** verifyPassword, returning the row (for the credential cache, which must see the stored hash). */
-export async function verifyPasswordRow(db: Database, username: string, password: string): Promise<UserRow | undefined> {
-  if (typeof password !== 'string' || password.length === 0 || password.length > PASSWORD_MAX_LENGTH) return undefined;
+export async function verifyPasswordRow(
+  db: Database,
+  username: string,
+  password: string,
+): Promise<UserRow | undefined> {
+  if (typeof password !== 'string' || password.length === 0 || password.length > PASSWORD_MAX_LENGTH)
+    return undefined;
   const row =
     typeof username === 'string' && username.length > 0 && username.length <= USERNAME_MAX_LENGTH
       ? findUserRowByName(db, username)

@@ -32,15 +32,21 @@ export interface ReindexRequest {
   artistPks?: readonly number[];
 }
 
-type Kind = 'artist' | 'album' | 'track';
+export type SearchKind = 'artist' | 'album' | 'track';
+type Kind = SearchKind;
 
 interface IndexSpec {
   table: string;
   vocab: string;
   /** The catalog table whose integer pk is the FTS rowid. */
   catalog: Kind;
+  /** The first column is the main one (title or name): exact words there get a bonus. */
   columns: readonly string[];
-  /** bm25 weights, one per column: the main name/title counts most. */
+  /**
+   * bm25 weights, one per column. FTS5 multiplies each hit by its column's weight before bm25 saturates
+   * the term frequency (k1 = 1.2), so a weight far above 1 adds little: the main column gets 8 and the
+   * others stay at or below 2, which keeps a title match clearly above an album or genre match.
+   */
   weights: readonly number[];
   /** Selects `pk` and one text column per FTS column for the rows whose pk is in the bound JSON array. */
   textSql: string;
@@ -60,7 +66,7 @@ const specs: Record<Kind, IndexSpec> = {
     vocab: 'search_track_vocab',
     catalog: 'track',
     columns: ['title', 'artist', 'album', 'album_artist', 'composer', 'genre'],
-    weights: [10, 5, 3, 2, 2, 1],
+    weights: [8, 2, 1, 0.6, 0.6, 0.3],
     textSql: `SELECT c.pk, c.title,
         coalesce((SELECT group_concat(a.name, ' / ') FROM track_artist ta JOIN artist a ON a.id = ta.artist_id
                   WHERE ta.track_id = c.id AND ta.role = 'artist'), c.artist_name),
@@ -77,7 +83,7 @@ const specs: Record<Kind, IndexSpec> = {
     vocab: 'search_album_vocab',
     catalog: 'album',
     columns: ['name', 'artist', 'genre', 'year'],
-    weights: [10, 5, 1, 1],
+    weights: [8, 2, 0.3, 0.3],
     textSql: `SELECT c.pk, trim(c.name || ' ' || c.version),
         coalesce((SELECT group_concat(a.name, ' / ') FROM album_artist aa JOIN artist a ON a.id = aa.artist_id
                   WHERE aa.album_id = c.id), c.artist_name),
@@ -93,7 +99,7 @@ const specs: Record<Kind, IndexSpec> = {
     vocab: 'search_artist_vocab',
     catalog: 'artist',
     columns: ['name', 'sort_name'],
-    weights: [10, 4],
+    weights: [8, 1],
     textSql: `SELECT c.pk, c.name, CASE WHEN c.sort_name = c.name THEN NULL ELSE c.sort_name END
       FROM artist c WHERE c.pk IN (SELECT value FROM json_each(?))`,
     libraryCondition: (placeholders) =>
@@ -174,23 +180,24 @@ function quote(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
 
-function matchExpression(terms: readonly QueryTerm[]): string | undefined {
+function matchExpression(terms: readonly QueryTerm[], mainColumn: string): string | undefined {
   if (terms.length === 0) return undefined;
-  return terms.map(termExpression).join(' AND ');
+  return terms.map((term) => termExpression(term, mainColumn)).join(' AND ');
 }
 
-function termExpression(term: QueryTerm): string {
+function termExpression(term: QueryTerm, mainColumn: string): string {
   if (term.cjk) return quote([...term.text].join(' '));
   // One letter or digit as a prefix would match a third of the library and rank nothing usefully, so it
-  // must be a whole word ("a", "5"). Longer words also match exactly, which bm25 then scores twice:
-  // "love" ranks "Love" above "Lovesick".
+  // must be a whole word ("a", "5").
   if ([...term.text].length === 1) return quote(term.text);
-  return `(${quote(term.text)} OR ${quote(term.text)}*)`;
+  // The same word, whole and in the main column, is a second phrase that bm25 adds to the score:
+  // "love" ranks the title "Love" above "Lovely" without lifting an album-name match.
+  return `(${quote(term.text)}* OR ${mainColumn} : ${quote(term.text)})`;
 }
 
 /** The FTS5 MATCH expression for user input, or undefined when the input can match nothing. */
-export function buildMatchExpression(text: string): string | undefined {
-  return matchExpression(parseQuery(text));
+export function buildMatchExpression(text: string, kind: Kind = 'track'): string | undefined {
+  return matchExpression(parseQuery(text), specs[kind].columns[0]!);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -297,11 +304,12 @@ function search(db: Database, kind: Kind, query: string, options: SearchOptions)
   const limit = clampInteger(options.limit, 20, 0, MAX_LIMIT);
   const libraryIds = libraryFilter(db, kind, options.libraryIds);
   if (limit === 0 || libraryIds?.length === 0) return [];
+  const spec = specs[kind];
   const terms = parseQuery(query);
-  const expression = matchExpression(terms);
+  const expression = matchExpression(terms, spec.columns[0]!);
   if (expression === undefined) return [];
 
-  const statement = db.prepare(searchSql(specs[kind], libraryIds?.length)).pluck();
+  const statement = db.prepare(searchSql(spec, libraryIds?.length)).pluck();
   const run = (match: string, pageLimit: number, pageOffset: number) =>
     statement.all(match, ...(libraryIds ?? []), pageLimit, pageOffset) as string[];
 
@@ -310,7 +318,7 @@ function search(db: Database, kind: Kind, query: string, options: SearchOptions)
   // An empty page past the end of real results is not a typo.
   if (offset > 0 && run(expression, 1, 0).length > 0) return [];
   const corrected = correctTerms(db, kind, terms);
-  return corrected ? run(matchExpression(corrected)!, limit, offset) : [];
+  return corrected ? run(matchExpression(corrected, spec.columns[0]!)!, limit, offset) : [];
 }
 
 /**

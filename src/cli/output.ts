@@ -3,7 +3,7 @@ import { errorMessage, isTonearmError } from '../shared/errors.ts';
 
 /** Prints one line for a failure and returns the exit code. Unexpected errors keep their stack in debug. */
 export function reportFailure(error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode || 1;
+  if (error instanceof CommanderError) return error.exitCode;
   const message = errorMessage(error);
   process.stderr.write(`tonearm: ${message.split('\n')[0]}\n`);
   if (!isTonearmError(error) && process.env.TONEARM_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

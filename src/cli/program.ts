@@ -15,8 +15,6 @@ import { createLogger, silentLogger } from '../shared/logger.ts';
 import { SERVER_VERSION } from '../http/version.ts';
 import { printTable } from './output.ts';
 import { readPassword } from './password-input.ts';
-import { runScanCommand } from './scan-command.ts';
-import { runServe } from './serve.ts';
 
 interface LocationFlags {
   music?: string[];
@@ -85,6 +83,8 @@ export function buildProgram(): Command {
       const config = configFromFlags(flags);
       if (!flags.scan) config.scanner.scanOnStart = false;
       if (!flags.watch) config.scanner.watch = false;
+      // Loaded on demand: the HTTP stack is not needed by the other commands.
+      const { runServe } = await import('./serve.ts');
       await runServe(config);
     });
 
@@ -92,6 +92,7 @@ export function buildProgram(): Command {
     .option('--full', 're-read every file, changed or not')
     .action(async (flags: LocationFlags & { full?: boolean }) => {
       const config = configFromFlags(flags);
+      const { runScanCommand } = await import('./scan-command.ts');
       process.exitCode = await runScanCommand(config, Boolean(flags.full), createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
     });
 

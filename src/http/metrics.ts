@@ -57,7 +57,11 @@ export function createMetrics(deps: MetricsDeps): HttpMetrics {
 
   const scanStatus = deps.scanStatus;
   if (scanStatus) {
-    const scanGauge = (name: string, help: string, read: (status: ScanStatusSource) => number | undefined): void => {
+    const scanGauge = (
+      name: string,
+      help: string,
+      read: (status: ScanStatusSource) => number | undefined,
+    ): void => {
       new Gauge({
         name,
         help,
@@ -70,17 +74,37 @@ export function createMetrics(deps: MetricsDeps): HttpMetrics {
       });
     };
     scanGauge('tonearm_scan_running', '1 while a scan runs, else 0', (s) => (s.progress().scanning ? 1 : 0));
-    scanGauge('tonearm_scan_files_seen', 'Audio files found on disk by the current or last scan', (s) => s.progress().filesSeen);
-    scanGauge('tonearm_scan_files_read', 'Files whose tags the current or last scan has read', (s) => s.progress().filesRead);
-    scanGauge('tonearm_scan_errors', 'Files the current or last scan could not import', (s) => s.progress().errors);
-    scanGauge('tonearm_scan_last_duration_seconds', 'Duration of the last finished scan (0 before the first)', (s) => {
-      const report = s.progress().lastReport;
-      return report ? report.durationMs / 1000 : undefined;
-    });
-    scanGauge('tonearm_scan_last_finished_timestamp_seconds', 'When the last scan finished, Unix time (0 before the first)', (s) => {
-      const report = s.progress().lastReport;
-      return report ? report.finishedAt / 1000 : undefined;
-    });
+    scanGauge(
+      'tonearm_scan_files_seen',
+      'Audio files found on disk by the current or last scan',
+      (s) => s.progress().filesSeen,
+    );
+    scanGauge(
+      'tonearm_scan_files_read',
+      'Files whose tags the current or last scan has read',
+      (s) => s.progress().filesRead,
+    );
+    scanGauge(
+      'tonearm_scan_errors',
+      'Files the current or last scan could not import',
+      (s) => s.progress().errors,
+    );
+    scanGauge(
+      'tonearm_scan_last_duration_seconds',
+      'Duration of the last finished scan (0 before the first)',
+      (s) => {
+        const report = s.progress().lastReport;
+        return report ? report.durationMs / 1000 : undefined;
+      },
+    );
+    scanGauge(
+      'tonearm_scan_last_finished_timestamp_seconds',
+      'When the last scan finished, Unix time (0 before the first)',
+      (s) => {
+        const report = s.progress().lastReport;
+        return report ? report.finishedAt / 1000 : undefined;
+      },
+    );
   }
 
   return {

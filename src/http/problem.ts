@@ -17,7 +17,12 @@ export function problemDetails(): AppMiddleware {
     try {
       await next();
       if (ctx.status === 404 && ctx.body == null) {
-        sendProblem(ctx, { type: 'about:blank', title: 'Not Found', status: 404, detail: `nothing is served at ${ctx.path}` });
+        sendProblem(ctx, {
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail: `nothing is served at ${ctx.path}`,
+        });
       }
     } catch (error) {
       sendProblem(ctx, toProblem(ctx, error));

@@ -49,7 +49,11 @@ export async function startServer(app: Koa<any, any>, options: StartServerOption
             : error.code === 'EADDRNOTAVAIL'
               ? 'no such address on this machine'
               : error.message;
-      reject(new TonearmError('LISTEN', `cannot listen on ${options.host}:${options.port}: ${reason}`, { cause: error }));
+      reject(
+        new TonearmError('LISTEN', `cannot listen on ${options.host}:${options.port}: ${reason}`, {
+          cause: error,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen(options.port, options.host, () => {

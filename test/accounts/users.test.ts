@@ -49,10 +49,17 @@ describe('users', () => {
 
   test('invalid usernames and passwords are refused with INVALID_INPUT', async () => {
     for (const username of ['', ' bob', 'bob ', 'bo b', 'bob\n', 'a'.repeat(65), 'bøb', 'bob/..', 'ali;ce']) {
-      await assert.rejects(createUser(db, { username, password: 'pw' }), rejectsWith('INVALID_INPUT'), JSON.stringify(username));
+      await assert.rejects(
+        createUser(db, { username, password: 'pw' }),
+        rejectsWith('INVALID_INPUT'),
+        JSON.stringify(username),
+      );
     }
     await assert.rejects(createUser(db, { username: 'bob', password: '' }), rejectsWith('INVALID_INPUT'));
-    await assert.rejects(createUser(db, { username: 'bob', password: 'x'.repeat(1025) }), rejectsWith('INVALID_INPUT'));
+    await assert.rejects(
+      createUser(db, { username: 'bob', password: 'x'.repeat(1025) }),
+      rejectsWith('INVALID_INPUT'),
+    );
     assert.equal(findUserByName(db, 'bob'), undefined);
   });
 

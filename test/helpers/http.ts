@@ -91,7 +91,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 }
 
 /** URL of a Subsonic endpoint with the given parameters (arrays become repeated keys). */
-export function subsonicUrl(server: TestServer, endpoint: string, params: Record<string, string | string[]> = {}): string {
+export function subsonicUrl(
+  server: TestServer,
+  endpoint: string,
+  params: Record<string, string | string[]> = {},
+): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     for (const item of Array.isArray(value) ? value : [value]) search.append(key, item);

@@ -39,34 +39,60 @@ describe('Subsonic serializer', () => {
         '</subsonic-response>',
     );
     const json = JSON.parse(toJson(envelope('ok', payload)))['subsonic-response'];
-    assert.deepEqual(json.musicFolders, { musicFolder: [{ id: 1, name: 'Music' }] }, 'one item is still an array');
+    assert.deepEqual(
+      json.musicFolders,
+      { musicFolder: [{ id: 1, name: 'Music' }] },
+      'one item is still an array',
+    );
     assert.deepEqual(json.genres.genre[0], { songCount: 3, albumCount: 1, value: 'Rock & Roll' });
     assert.deepEqual(json.openSubsonicExtensions, [{ name: 'formPost', versions: [1, 2] }]);
   });
 
   test('native JSON types; null, undefined and non-finite numbers are left out of both forms', () => {
     const payload = {
-      song: [{ id: 'tr-1', duration: 215, starred: new Date('2026-03-02T20:30:00Z'), isDir: false, year: null, bpm: undefined, gain: Number.NaN, track: 0 }],
+      song: [
+        {
+          id: 'tr-1',
+          duration: 215,
+          starred: new Date('2026-03-02T20:30:00Z'),
+          isDir: false,
+          year: null,
+          bpm: undefined,
+          gain: Number.NaN,
+          track: 0,
+        },
+      ],
       list: [1, null, 2, undefined, Number.POSITIVE_INFINITY],
     };
     const json = JSON.parse(toJson(envelope('ok', payload)))['subsonic-response'];
-    assert.deepEqual(json.song, [{ id: 'tr-1', duration: 215, starred: '2026-03-02T20:30:00.000Z', isDir: false, track: 0 }]);
+    assert.deepEqual(json.song, [
+      { id: 'tr-1', duration: 215, starred: '2026-03-02T20:30:00.000Z', isDir: false, track: 0 },
+    ]);
     assert.deepEqual(json.list, [1, 2]);
     const xml = toXml(envelope('ok', payload));
-    assert.ok(xml.includes('<song id="tr-1" duration="215" starred="2026-03-02T20:30:00.000Z" isDir="false" track="0"/>'), xml);
+    assert.ok(
+      xml.includes(
+        '<song id="tr-1" duration="215" starred="2026-03-02T20:30:00.000Z" isDir="false" track="0"/>',
+      ),
+      xml,
+    );
     assert.ok(xml.includes('<list>1</list><list>2</list></subsonic-response>'), xml);
   });
 
   test('an empty array gives no element (XML) and [] (JSON)', () => {
     const payload = { albumList2: { album: [] } };
     assert.ok(toXml(envelope('ok', payload)).endsWith('<albumList2/></subsonic-response>'));
-    assert.deepEqual(JSON.parse(toJson(envelope('ok', payload)))['subsonic-response'].albumList2, { album: [] });
+    assert.deepEqual(JSON.parse(toJson(envelope('ok', payload)))['subsonic-response'].albumList2, {
+      album: [],
+    });
   });
 
   test('attribute and text escaping round-trips through an XML parser', async () => {
     const nasty = 'A & B <"C"> \'D\'\n\tE\r F ]]> \u0001 \uD800 😀';
     const xml = toXml(envelope('ok', { item: { title: nasty, value: nasty } }));
-    const parsed = (await parseXml(xml)) as { 'subsonic-response': { item: { $: { title: string }; _: string }[] } };
+    const parsed = (await parseXml(xml)) as {
+      'subsonic-response': { item: { $: { title: string }; _: string }[] };
+    };
     const item = parsed['subsonic-response'].item[0]!;
     const expected = nasty.replace('\u0001', '\uFFFD').replace('\uD800', '\uFFFD');
     assert.equal(item.$.title, expected);

@@ -14,7 +14,11 @@ export interface SubsonicAuthenticator {
 
 const WRONG_CREDENTIALS = 'wrong username or password';
 
-export async function authenticate(params: SubsonicParams, ip: string, auth: SubsonicAuthenticator): Promise<User> {
+export async function authenticate(
+  params: SubsonicParams,
+  ip: string,
+  auth: SubsonicAuthenticator,
+): Promise<User> {
   const hasPassword = params.has('p');
   const hasToken = params.has('t') || params.has('s');
   if (params.has('apiKey')) {
@@ -22,7 +26,10 @@ export async function authenticate(params: SubsonicParams, ip: string, auth: Sub
       throw new TonearmError('AUTH_CONFLICT', 'apiKey cannot be combined with u, p, t or s');
     }
     requireClientParams(params);
-    throw new TonearmError('AUTH_MECHANISM_UNSUPPORTED', 'API key authentication is not supported yet; use u and p');
+    throw new TonearmError(
+      'AUTH_MECHANISM_UNSUPPORTED',
+      'API key authentication is not supported yet; use u and p',
+    );
   }
   const username = params.required('u');
   requireClientParams(params);

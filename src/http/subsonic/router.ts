@@ -8,7 +8,14 @@ import { readFormBody } from '../form-body.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
 import { RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
 import { SubsonicParams } from './params.ts';
-import { envelope, errorEnvelope, resolveFormat, type SubsonicFormat, type SubsonicPayload, serialize } from './serializer.ts';
+import {
+  envelope,
+  errorEnvelope,
+  resolveFormat,
+  type SubsonicFormat,
+  type SubsonicPayload,
+  serialize,
+} from './serializer.ts';
 
 export interface SubsonicRoutesOptions {
   endpoints: readonly SubsonicEndpoint[];
@@ -18,7 +25,8 @@ export interface SubsonicRoutesOptions {
 export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesOptions): void {
   const endpoints = new Map<string, SubsonicEndpoint>();
   for (const endpoint of options.endpoints) {
-    if (endpoints.has(endpoint.name)) throw new Error(`Subsonic endpoint ${endpoint.name} is registered twice`);
+    if (endpoints.has(endpoint.name))
+      throw new Error(`Subsonic endpoint ${endpoint.name} is registered twice`);
     endpoints.set(endpoint.name, endpoint);
   }
 

@@ -46,16 +46,25 @@ const CALLBACK_MAX_LENGTH = 128;
  * The format asked for with `f` (xml when absent or unknown, as the original server does). A jsonp request
  * without a usable callback gets a JSON answer plus the error to put in it.
  */
-export function resolveFormat(f: string | undefined, callback: string | undefined): { format: SubsonicFormat; error?: TonearmError } {
+export function resolveFormat(
+  f: string | undefined,
+  callback: string | undefined,
+): { format: SubsonicFormat; error?: TonearmError } {
   if (f === 'json') return { format: { kind: 'json' } };
   if (f !== 'jsonp') return { format: { kind: 'xml' } };
   if (callback === undefined || callback === '') {
-    return { format: { kind: 'json' }, error: new TonearmError('MISSING_PARAMETER', 'required parameter is missing: callback') };
+    return {
+      format: { kind: 'json' },
+      error: new TonearmError('MISSING_PARAMETER', 'required parameter is missing: callback'),
+    };
   }
   if (callback.length > CALLBACK_MAX_LENGTH || !CALLBACK_PATTERN.test(callback)) {
     return {
       format: { kind: 'json' },
-      error: new TonearmError('BAD_REQUEST', 'callback must be a JavaScript identifier such as handleResponse'),
+      error: new TonearmError(
+        'BAD_REQUEST',
+        'callback must be a JavaScript identifier such as handleResponse',
+      ),
     };
   }
   return { format: { kind: 'jsonp', callback } };
@@ -68,7 +77,10 @@ export function serialize(format: SubsonicFormat, response: SubsonicPayload): Se
     case 'json':
       return { contentType: 'application/json; charset=utf-8', body: toJson(response) };
     case 'jsonp':
-      return { contentType: 'application/javascript; charset=utf-8', body: `${format.callback}(${toJson(response)});` };
+      return {
+        contentType: 'application/javascript; charset=utf-8',
+        body: `${format.callback}(${toJson(response)});`,
+      };
   }
 }
 
@@ -83,7 +95,10 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
   if (typeof value === 'bigint') return Number(value);
   // Filtered here because JSON.stringify turns an undefined array item into null.
-  if (Array.isArray(value)) return value.filter((item) => item !== null && item !== undefined && !(typeof item === 'number' && !Number.isFinite(item)));
+  if (Array.isArray(value))
+    return value.filter(
+      (item) => item !== null && item !== undefined && !(typeof item === 'number' && !Number.isFinite(item)),
+    );
   return value;
 }
 
@@ -117,7 +132,9 @@ function scalarText(value: unknown): string | undefined {
 
 function isScalar(value: unknown): value is Scalar {
   const type = typeof value;
-  return type === 'string' || type === 'number' || type === 'boolean' || type === 'bigint' || value instanceof Date;
+  return (
+    type === 'string' || type === 'number' || type === 'boolean' || type === 'bigint' || value instanceof Date
+  );
 }
 
 function writeElement(out: string[], name: string, value: unknown, extraAttributes = ''): void {
@@ -193,7 +210,9 @@ const ATTRIBUTE_ESCAPES: Record<string, string> = {
 const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
 export function escapeAttribute(text: string): string {
-  return text.replace(NOT_XML_CHARACTERS, '\uFFFD').replace(/[&<>"\t\n\r]/g, (char) => ATTRIBUTE_ESCAPES[char]!);
+  return text
+    .replace(NOT_XML_CHARACTERS, '\uFFFD')
+    .replace(/[&<>"\t\n\r]/g, (char) => ATTRIBUTE_ESCAPES[char]!);
 }
 
 export function escapeText(text: string): string {
