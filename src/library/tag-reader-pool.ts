@@ -1,22 +1,24 @@
 // A small pool of worker threads that read tags, so parsing uses every core and the main thread (HTTP
-// requests, database writes) stays responsive. A worker that dies or hangs on a hostile file is replaced;
-// the file is reported as unreadable and the scan goes on.
+// requests, database writes) stays responsive. Tag reading waits on many small file reads, so each
+// worker has a few files in flight at once. A worker that dies or hangs on a hostile file is replaced;
+// its files are reported as unreadable and the scan goes on.
 import { Worker } from 'node:worker_threads';
 import type { ReadOutcome, ReadRequest } from './tags.ts';
 
 const WORKER_URL = new URL('./tag-worker.ts', import.meta.url);
 const FILE_TIMEOUT_MS = 60_000;
+const IN_FLIGHT_PER_WORKER = 6;
 
 interface Job {
   id: number;
   request: ReadRequest;
   resolve: (outcome: ReadOutcome) => void;
+  timer?: NodeJS.Timeout;
 }
 
 interface Slot {
   worker: Worker;
-  job: Job | undefined;
-  timer: NodeJS.Timeout | undefined;
+  jobs: Map<number, Job>;
 }
 
 export class TagReaderPool {
@@ -42,9 +44,7 @@ export class TagReaderPool {
     for (const job of this.queue.splice(0)) job.resolve({ ok: false, reason: 'scanner stopped' });
     await Promise.all(
       this.slots.map((slot) => {
-        if (slot.timer) clearTimeout(slot.timer);
-        slot.job?.resolve({ ok: false, reason: 'scanner stopped' });
-        slot.job = undefined;
+        this.failAll(slot, 'scanner stopped');
         return slot.worker.terminate();
       }),
     );
@@ -53,57 +53,51 @@ export class TagReaderPool {
   private spawn(): Slot {
     const worker = new Worker(WORKER_URL);
     worker.unref();
-    const slot: Slot = { worker, job: undefined, timer: undefined };
+    const slot: Slot = { worker, jobs: new Map() };
     worker.on('message', (message: { id: number; outcome: ReadOutcome }) => {
-      if (!slot.job || slot.job.id !== message.id) return;
-      this.finish(slot, message.outcome);
-    });
-    const replace = (reason: string) => {
-      if (this.closed) return;
-      const index = this.slots.indexOf(slot);
-      if (index < 0) return;
-      if (slot.timer) clearTimeout(slot.timer);
-      const job = slot.job;
-      slot.job = undefined;
-      this.slots[index] = this.spawn();
-      job?.resolve({ ok: false, reason });
+      const job = slot.jobs.get(message.id);
+      if (!job) return;
+      clearTimeout(job.timer);
+      slot.jobs.delete(message.id);
+      job.resolve(message.outcome);
       this.dispatch();
-    };
-    worker.on('error', (error) => replace(`unreadable: tag reader crashed (${error.message})`));
+    });
+    worker.on('error', (error) => this.replace(slot, `unreadable: tag reader crashed (${error.message})`));
     worker.on('exit', (code) => {
-      if (code !== 0) replace(`unreadable: tag reader exited (${code})`);
+      if (code !== 0) this.replace(slot, `unreadable: tag reader exited (${code})`);
     });
     return slot;
   }
 
-  private finish(slot: Slot, outcome: ReadOutcome): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = undefined;
-    const job = slot.job!;
-    slot.job = undefined;
-    job.resolve(outcome);
+  private replace(slot: Slot, reason: string): void {
+    if (this.closed) return;
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    this.slots[index] = this.spawn();
+    this.failAll(slot, reason);
+    void slot.worker.terminate();
     this.dispatch();
+  }
+
+  private failAll(slot: Slot, reason: string): void {
+    for (const job of slot.jobs.values()) {
+      clearTimeout(job.timer);
+      job.resolve({ ok: false, reason });
+    }
+    slot.jobs.clear();
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.job) continue;
-      const job = this.queue.shift()!;
-      slot.job = job;
-      slot.worker.ref();
-      slot.timer = setTimeout(() => {
-        const index = this.slots.indexOf(slot);
-        if (index < 0 || slot.job !== job) return;
-        slot.job = undefined;
-        this.slots[index] = this.spawn();
-        void slot.worker.terminate();
-        job.resolve({ ok: false, reason: `unreadable: timed out after ${FILE_TIMEOUT_MS / 1000} s` });
-        this.dispatch();
-      }, FILE_TIMEOUT_MS);
-      slot.worker.postMessage({ id: job.id, request: job.request });
+      while (this.queue.length > 0 && slot.jobs.size < IN_FLIGHT_PER_WORKER) {
+        const job = this.queue.shift()!;
+        slot.jobs.set(job.id, job);
+        job.timer = setTimeout(() => this.replace(slot, `unreadable: timed out after ${FILE_TIMEOUT_MS / 1000} s`), FILE_TIMEOUT_MS);
+        slot.worker.postMessage({ id: job.id, request: job.request });
+      }
+      // Busy workers keep the process alive until their files are read; idle ones must not.
+      if (slot.jobs.size > 0) slot.worker.ref();
+      else slot.worker.unref();
     }
-    // Idle workers must not keep the process alive.
-    for (const slot of this.slots) if (!slot.job) slot.worker.unref();
   }
 }

@@ -3,7 +3,8 @@
 // Splitting artists by separators and grouping into albums happen later, on the main thread.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { type IAudioMetadata, parseFile } from 'music-metadata';
+import { type IAudioMetadata, parseFromTokenizer } from 'music-metadata';
+import { CachedFileTokenizer } from './cached-file-tokenizer.ts';
 import { type LyricSet, parseLyricsText } from './lyrics.ts';
 
 export interface ReadTrack {
@@ -70,6 +71,9 @@ export interface ReadRequest {
   txtFile?: string;
 }
 
+const OGG_SUFFIX = /\.(ogg|oga|opus|spx)$/i;
+const OGG_PICTURE_KEY = Buffer.from('METADATA_BLOCK_PICTURE=');
+const OGG_PICTURE_KEY_LOWER = Buffer.from('metadata_block_picture=');
 const ROLE_FIELDS = ['lyricist', 'conductor', 'arranger', 'producer', 'remixer', 'engineer', 'mixer', 'djmixer'] as const;
 const INT32_MAX = 2_147_483_647;
 
@@ -77,14 +81,24 @@ export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> 
   if (request.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };
   if (path.basename(request.file).startsWith('._')) return { ok: false, reason: 'AppleDouble metadata file (macOS resource fork), not audio' };
   let metadata: IAudioMetadata;
+  let oggHasPicture = false;
   try {
-    metadata = await parseFile(request.file, { duration: false, skipCovers: false });
+    const tokenizer = CachedFileTokenizer.open(request.file);
+    try {
+      // Ogg covers are base64 text that music-metadata decodes in full: skip them and only note that one is there.
+      const isOgg = OGG_SUFFIX.test(request.file);
+      metadata = await parseFromTokenizer(tokenizer, { duration: false, skipCovers: isOgg });
+      if (isOgg) oggHasPicture = tokenizer.sawBytes(OGG_PICTURE_KEY) || tokenizer.sawBytes(OGG_PICTURE_KEY_LOWER);
+    } finally {
+      await tokenizer.close();
+    }
   } catch (error) {
     return { ok: false, reason: `unreadable: ${firstLine((error as Error).message)}` };
   }
   const problem = audioProblem(metadata, request.size);
   if (problem) return { ok: false, reason: problem };
   const track = toReadTrack(metadata, request.size);
+  if (oggHasPicture) track.hasPicture = true;
   for (const file of [request.lrcFile, request.txtFile]) {
     if (!file) continue;
     try {
