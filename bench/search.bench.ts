@@ -68,9 +68,17 @@ export function buildQueries(db: Database): Query[] {
   const long = latin.filter((word) => word.length >= 5);
   const cjkTexts = texts.filter((text) => CJK.test(text));
 
+  // Distinct queries: a repeated one would weigh twice in the percentiles.
   const queries: Query[] = [];
+  const seen = new Set<string>();
   const add = (kind: string, count: number, make: () => string) => {
-    for (let i = 0; i < count; i++) queries.push({ kind, text: make() });
+    for (let made = 0, tries = 0; made < count && tries < count * 50; tries++) {
+      const text = make();
+      if (seen.has(text)) continue;
+      seen.add(text);
+      queries.push({ kind, text });
+      made++;
+    }
   };
   add('word', 100, () => s.pick(latin).toLowerCase());
   add('prefix', 120, () => {
