@@ -58,7 +58,10 @@ function typo(word: string, roll: number): string {
 
 export function buildQueries(db: Database): Query[] {
   const s = sampler(7);
-  const titles = db.prepare('SELECT title FROM track WHERE pk % 97 = 0 ORDER BY pk').pluck().all() as string[];
+  const titles = db
+    .prepare('SELECT title FROM track WHERE pk % 97 = 0 ORDER BY pk')
+    .pluck()
+    .all() as string[];
   const artists = db.prepare('SELECT name FROM artist ORDER BY pk').pluck().all() as string[];
   const albums = db.prepare('SELECT name FROM album WHERE pk % 7 = 0 ORDER BY pk').pluck().all() as string[];
   const texts = [...titles, ...artists, ...albums];
@@ -91,7 +94,9 @@ export function buildQueries(db: Database): Query[] {
     const last = parts[parts.length - 1]!;
     return `${parts.slice(0, -1).join(' ')} ${last.slice(0, Math.max(2, last.length - 2))}`;
   });
-  add('artist + word', 40, () => `${s.pick(artists.filter((a) => !CJK.test(a)))} ${s.pick(latin)}`.toLowerCase());
+  add('artist + word', 40, () =>
+    `${s.pick(artists.filter((a) => !CJK.test(a)))} ${s.pick(latin)}`.toLowerCase(),
+  );
   add('no accents', 60, () => stripAccents(s.pick(accented)).toLowerCase());
   add('cjk', 80, () => {
     const chars = [...s.pick(cjkTexts).replace(/[^\p{L}]/gu, '')].filter((c) => CJK.test(c));
@@ -167,8 +172,12 @@ export async function main(): Promise<Record<string, number>> {
     }
 
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-    console.log(`search benchmark: ${TRACKS} tracks, ${queries.length} queries x ${searches.length} searches, limit ${LIMIT}`);
-    console.log(`machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()} ${os.arch()}`);
+    console.log(
+      `search benchmark: ${TRACKS} tracks, ${queries.length} queries x ${searches.length} searches, limit ${LIMIT}`,
+    );
+    console.log(
+      `machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()} ${os.arch()}`,
+    );
     if (buildMs > 0) console.log(`database built in ${(buildMs / 1000).toFixed(1)} s`);
     console.log(`ensureSearchIndex: ${ensureMs.toFixed(1)} ms; empty results: ${empty} of ${all.length}`);
     console.log(
@@ -193,7 +202,9 @@ export async function main(): Promise<Record<string, number>> {
     for (const [kind, samples] of byQueryKind) row(`  ${kind}`, samples, `kind.${kind.replaceAll(' ', '_')}`);
     row('all', all, 'all');
     const p99 = figures['all.p99']!;
-    console.log(`target p99 <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? 'met' : 'MISSED'} (${p99.toFixed(2)} ms)`);
+    console.log(
+      `target p99 <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? 'met' : 'MISSED'} (${p99.toFixed(2)} ms)`,
+    );
     return figures;
   } finally {
     await db.close();

@@ -86,7 +86,8 @@ const LAST_NAMES = (
   'Jung Kang Cho Yoon Jang Lim'
 ).split(' ');
 
-const JAPANESE_NAMES = '宇多田ヒカル 椎名林檎 坂本龍一 久石譲 美空ひばり 山下達郎 竹内まりや 中島みゆき'.split(' ');
+const JAPANESE_NAMES =
+  '宇多田ヒカル 椎名林檎 坂本龍一 久石譲 美空ひばり 山下達郎 竹内まりや 中島みゆき'.split(' ');
 const KOREAN_NAMES = '아이유 방탄소년단 빅뱅 소녀시대 블랙핑크 트와이스 레드벨벳 세븐틴'.split(' ');
 
 const GENRES = (
@@ -231,7 +232,9 @@ function fill(db: Database, trackCount: number, seed: number): SyntheticSummary 
     { id: 1, name: 'Music', path: '/music' },
     { id: 2, name: 'Audiobooks & Extras', path: '/extras' },
   ];
-  const insertLibrary = s('INSERT INTO library (id, name, path, created_at, last_scan_at) VALUES (?, ?, ?, ?, ?)');
+  const insertLibrary = s(
+    'INSERT INTO library (id, name, path, created_at, last_scan_at) VALUES (?, ?, ?, ?, ?)',
+  );
   for (const library of libraries) insertLibrary.run(library.id, library.name, library.path, now, now);
 
   const genreIds = GENRES.map((name) => genreId(name));
@@ -297,7 +300,17 @@ function fill(db: Database, trackCount: number, seed: number): SyntheticSummary 
     if (!folders.has(id)) {
       folders.add(id);
       const parent = relative.includes('/') ? folderId(libraryId, path.posix.dirname(relative)) : null;
-      insertFolder.run(id, libraryId, parent, relative, path.posix.basename(relative), now, '[]', trackTotal, now);
+      insertFolder.run(
+        id,
+        libraryId,
+        parent,
+        relative,
+        path.posix.basename(relative),
+        now,
+        '[]',
+        trackTotal,
+        now,
+      );
     }
     return id;
   };
@@ -340,7 +353,13 @@ function fill(db: Database, trackCount: number, seed: number): SyntheticSummary 
       const disc = discs === 2 && n > 5 ? 2 : 1;
       const number = discs === 2 && n > 5 ? n - 5 : n;
       const trackTitle = title(p);
-      const id = trackId({ mbzTrackId: null, albumId: album, discNumber: disc, trackNumber: number, title: trackTitle });
+      const id = trackId({
+        mbzTrackId: null,
+        albumId: album,
+        discNumber: disc,
+        trackNumber: number,
+        title: trackTitle,
+      });
       const main = compilation ? p.pick(performers) : albumArtist;
       const featured = p.chance(0.12) ? p.pick(performers) : undefined;
       const artistsOfTrack = featured && featured !== main ? [main, featured] : [main];

@@ -34,13 +34,12 @@ export interface ReindexRequest {
 }
 
 export type SearchKind = 'artist' | 'album' | 'track';
-type Kind = SearchKind;
 
 interface IndexSpec {
   table: string;
   vocab: string;
   /** The catalog table whose integer pk is the FTS rowid. */
-  catalog: Kind;
+  catalog: SearchKind;
   /** The first column is the main one (title or name): exact words there get a bonus. */
   columns: readonly string[];
   /**
@@ -58,10 +57,9 @@ interface IndexSpec {
 const TOKENIZE = "tokenize = 'unicode61 remove_diacritics 2'";
 const MAX_QUERY_LENGTH = 200;
 const MAX_TERMS = 12;
-const MAX_LIMIT = 500;
 const REBUILD_CHUNK = 2000;
 
-const specs: Record<Kind, IndexSpec> = {
+const specs: Record<SearchKind, IndexSpec> = {
   track: {
     table: 'search_track',
     vocab: 'search_track_vocab',
@@ -135,7 +133,7 @@ function matchSql(spec: IndexSpec, statement: StatementKind, libraryCount: numbe
   return `SELECT c.id ${from} ORDER BY ${score}, c.pk LIMIT ? OFFSET ?`;
 }
 
-const kinds: readonly Kind[] = ['artist', 'album', 'track'];
+const kinds: readonly SearchKind[] = ['artist', 'album', 'track'];
 
 // ---------------------------------------------------------------------------------------------------
 // Text normalisation, shared by the indexed text and the queries so both sides tokenize alike.
@@ -144,21 +142,39 @@ const CJK_CLASS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Sc
 const CJK_CHAR = new RegExp(`[${CJK_CLASS}]`, 'gu');
 // A query term: a CJK run, or a run of other letters/digits (marks may follow, never lead: a term of marks
 // alone would tokenize to nothing).
-const QUERY_TERM = new RegExp(`([${CJK_CLASS}]+)|([[\\p{L}\\p{N}\\p{Co}]--[${CJK_CLASS}]][[\\p{L}\\p{N}\\p{Co}\\p{M}]--[${CJK_CLASS}]]*)`, 'gv');
+const QUERY_TERM = new RegExp(
+  `([${CJK_CLASS}]+)|([[\\p{L}\\p{N}\\p{Co}]--[${CJK_CLASS}]][[\\p{L}\\p{N}\\p{Co}\\p{M}]--[${CJK_CLASS}]]*)`,
+  'gv',
+);
 // Apostrophes join what they split ("Don't" = "dont"); unicode61 would cut the word in two.
 const APOSTROPHES = /['\u2019\u02BC\u0060\u00B4]/g;
 // Letters unicode61 keeps as they are although people type them without the accent or as two letters.
 const FOLDS: Record<string, string> = {
-  ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', æ: 'ae', œ: 'oe', ß: 'ss', ı: 'i', ħ: 'h', ŧ: 't', ŋ: 'n',
+  ø: 'o',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  æ: 'ae',
+  œ: 'oe',
+  ß: 'ss',
+  ı: 'i',
+  ħ: 'h',
+  ŧ: 't',
+  ŋ: 'n',
 };
 const FOLDABLE = new RegExp(`[${Object.keys(FOLDS).join('')}]`, 'g');
 
 function fold(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(APOSTROPHES, '').replace(FOLDABLE, (c) => FOLDS[c]!);
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(APOSTROPHES, '')
+    .replace(FOLDABLE, (c) => FOLDS[c]!);
 }
 
 /** The text stored in the index for one field: folded, with every CJK character a token of its own. */
-export function indexText(text: string | number | null | undefined): string | null {
+function indexText(text: string | number | null | undefined): string | null {
   if (text === null || text === undefined) return null;
   return fold(String(text)).replace(CJK_CHAR, ' $& ');
 }
@@ -201,7 +217,9 @@ function matchExpressions(terms: readonly QueryTerm[], mainColumn: string): Matc
   if (terms.length === 0) return undefined;
   // The same word, whole and in the main column, is a second phrase that bm25 adds to the score: "love"
   // ranks the title "Love" above "Lovely".
-  const all = terms.map((term) => termExpression(term, ` OR ${mainColumn} : ${quote(term.text)}`)).join(' AND ');
+  const all = terms
+    .map((term) => termExpression(term, ` OR ${mainColumn} : ${quote(term.text)}`))
+    .join(' AND ');
   const main = `${mainColumn} : (${terms.map((term) => termExpression(term, ` OR ${quote(term.text)}`)).join(' AND ')})`;
   return { all, main, rest: `(${all}) NOT ${main}` };
 }
@@ -215,7 +233,7 @@ function termExpression(term: QueryTerm, exactWord: string): string {
 }
 
 /** The FTS5 MATCH expression for user input, or undefined when the input can match nothing. */
-export function buildMatchExpression(text: string, kind: Kind = 'track'): string | undefined {
+export function buildMatchExpression(text: string, kind: SearchKind = 'track'): string | undefined {
   return matchExpressions(parseQuery(text), specs[kind].columns[0]!)?.all;
 }
 
@@ -235,7 +253,9 @@ function createStatements(spec: IndexSpec): string[] {
 export function ensureSearchIndex(db: Database): void {
   const names = kinds.flatMap((kind) => [specs[kind].table, specs[kind].vocab]);
   const present = db
-    .prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN (${names.map(() => '?').join(', ')})`)
+    .prepare(
+      `SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN (${names.map(() => '?').join(', ')})`,
+    )
     .get(...names) as { n: number };
   const version = db.first(db.kysely.selectFrom('setting').select('value').where('key', '=', VERSION_KEY));
   if (present.n !== names.length || version?.value !== String(SEARCH_INDEX_VERSION)) rebuildSearchIndex(db);
@@ -248,7 +268,9 @@ export function rebuildSearchIndex(db: Database): void {
       const spec = specs[kind];
       db.sqlite.exec(`DROP TABLE IF EXISTS ${spec.vocab}; DROP TABLE IF EXISTS ${spec.table};`);
       for (const statement of createStatements(spec)) db.sqlite.exec(statement);
-      const next = db.prepare(`SELECT pk FROM ${spec.catalog} WHERE pk > ? ORDER BY pk LIMIT ${REBUILD_CHUNK}`).pluck();
+      const next = db
+        .prepare(`SELECT pk FROM ${spec.catalog} WHERE pk > ? ORDER BY pk LIMIT ${REBUILD_CHUNK}`)
+        .pluck();
       for (let after = 0; ; ) {
         const pks = next.all(after) as number[];
         if (pks.length === 0) break;
@@ -262,7 +284,9 @@ export function rebuildSearchIndex(db: Database): void {
       db.kysely
         .insertInto('setting')
         .values({ key: VERSION_KEY, value: String(SEARCH_INDEX_VERSION) })
-        .onConflict((conflict) => conflict.column('key').doUpdateSet({ value: String(SEARCH_INDEX_VERSION) })),
+        .onConflict((conflict) =>
+          conflict.column('key').doUpdateSet({ value: String(SEARCH_INDEX_VERSION) }),
+        ),
     );
   });
   forgetVocabulary(db);
@@ -274,7 +298,7 @@ export function rebuildSearchIndex(db: Database): void {
  * rows (a deleted row's pk as it was). Runs in the caller's transaction when there is one.
  */
 export function reindex(db: Database, request: ReindexRequest): void {
-  const batches: [Kind, readonly number[] | undefined][] = [
+  const batches: [SearchKind, readonly number[] | undefined][] = [
     ['track', request.trackPks],
     ['album', request.albumPks],
     ['artist', request.artistPks],
@@ -324,9 +348,9 @@ export function searchArtists(db: Database, query: string, options: SearchOption
  * than a matter of weights, this keeps broad queries fast: bm25 costs about half a microsecond per matching
  * row, and a first page is usually filled from the first tier, a quarter of the matches or less.
  */
-function search(db: Database, kind: Kind, query: string, options: SearchOptions): string[] {
+function search(db: Database, kind: SearchKind, query: string, options: SearchOptions): string[] {
   const offset = clampInteger(options.offset, 0, 0, Number.MAX_SAFE_INTEGER);
-  const limit = clampInteger(options.limit, 20, 0, MAX_LIMIT);
+  const limit = clampInteger(options.limit, 20, 0, Number.MAX_SAFE_INTEGER);
   const libraryIds = libraryFilter(db, kind, options.libraryIds);
   if (limit === 0 || libraryIds?.length === 0) return [];
   const spec = specs[kind];
@@ -337,12 +361,20 @@ function search(db: Database, kind: Kind, query: string, options: SearchOptions)
   const statement = (type: StatementKind) => db.prepare(matchSql(spec, type, libraryIds?.length));
   const filter = libraryIds ?? [];
   const page = (match: string, pageLimit: number, pageOffset: number) =>
-    statement('page').pluck().all(match, ...filter, pageLimit, pageOffset) as string[];
+    statement('page')
+      .pluck()
+      .all(match, ...filter, pageLimit, pageOffset) as string[];
   const tieredPage = (match: MatchExpressions): string[] => {
     const first = page(match.main, limit, offset);
     if (first.length === limit) return first;
     // A short first page ends the first tier; an empty one means the offset is past it, by how much?
-    const skip = first.length > 0 || offset === 0 ? 0 : offset - (statement('count').pluck().get(match.main, ...filter) as number);
+    const skip =
+      first.length > 0 || offset === 0
+        ? 0
+        : offset -
+          (statement('count')
+            .pluck()
+            .get(match.main, ...filter) as number);
     return [...first, ...page(match.rest, limit - first.length, skip)];
   };
 
@@ -358,7 +390,11 @@ function search(db: Database, kind: Kind, query: string, options: SearchOptions)
  * The library ids to filter on, or undefined for no filter. Every track belongs to exactly one library,
  * so a filter naming all of them is dropped for tracks (the common case, and the costly join).
  */
-function libraryFilter(db: Database, kind: Kind, requested: readonly number[] | undefined): number[] | undefined {
+function libraryFilter(
+  db: Database,
+  kind: SearchKind,
+  requested: readonly number[] | undefined,
+): number[] | undefined {
   if (requested === undefined) return undefined;
   const ids = [...new Set(requested)].filter((id) => Number.isSafeInteger(id));
   if (kind !== 'track' || ids.length === 0) return ids;
@@ -378,13 +414,19 @@ function clampInteger(value: number | undefined, fallback: number, min: number, 
 interface Vocabulary {
   /** Every indexed term, sorted, for the "is it a prefix of a known term" check. */
   sorted: string[];
-  /** Terms of 4+ characters by length, with the number of rows holding them. */
-  byLength: Map<number, { term: string; rows: number }[]>;
+  /** Terms of 4+ characters by length (in code points), with the number of rows holding them. */
+  byLength: Map<number, VocabularyTerm[]>;
+}
+
+interface VocabularyTerm {
+  term: string;
+  chars: string[];
+  rows: number;
 }
 
 interface SearchState {
   dataVersion: number;
-  vocabularies: Map<Kind, Vocabulary>;
+  vocabularies: Map<SearchKind, Vocabulary>;
 }
 
 const states = new WeakMap<Database, SearchState>();
@@ -394,7 +436,7 @@ function forgetVocabulary(db: Database): void {
   states.delete(db);
 }
 
-function vocabulary(db: Database, kind: Kind): Vocabulary {
+function vocabulary(db: Database, kind: SearchKind): Vocabulary {
   const dataVersion = db.sqlite.pragma('data_version', { simple: true }) as number;
   let state = states.get(db);
   if (!state || state.dataVersion !== dataVersion) {
@@ -404,13 +446,13 @@ function vocabulary(db: Database, kind: Kind): Vocabulary {
   let vocabulary = state.vocabularies.get(kind);
   if (!vocabulary) {
     const rows = db.prepare(`SELECT term, doc FROM ${specs[kind].vocab}`).raw().all() as [string, number][];
-    const byLength = new Map<number, { term: string; rows: number }[]>();
+    const byLength = new Map<number, VocabularyTerm[]>();
     for (const [term, count] of rows) {
-      const length = [...term].length;
-      if (length < MIN_CORRECTED_LENGTH) continue;
-      const bucket = byLength.get(length) ?? [];
-      if (bucket.length === 0) byLength.set(length, bucket);
-      bucket.push({ term, rows: count });
+      const chars = [...term];
+      if (chars.length < MIN_CORRECTED_LENGTH) continue;
+      const bucket = byLength.get(chars.length) ?? [];
+      if (bucket.length === 0) byLength.set(chars.length, bucket);
+      bucket.push({ term, chars, rows: count });
     }
     vocabulary = { sorted: rows.map(([term]) => term).sort(), byLength };
     state.vocabularies.set(kind, vocabulary);
@@ -419,8 +461,10 @@ function vocabulary(db: Database, kind: Kind): Vocabulary {
 }
 
 /** Query terms with misspelt words replaced, or undefined when nothing could be corrected. */
-function correctTerms(db: Database, kind: Kind, terms: readonly QueryTerm[]): QueryTerm[] | undefined {
-  const candidates = terms.filter((term) => !term.cjk && [...foldDiacritics(term.text)].length >= MIN_CORRECTED_LENGTH);
+function correctTerms(db: Database, kind: SearchKind, terms: readonly QueryTerm[]): QueryTerm[] | undefined {
+  const candidates = terms.filter(
+    (term) => !term.cjk && [...foldDiacritics(term.text)].length >= MIN_CORRECTED_LENGTH,
+  );
   if (candidates.length === 0) return undefined;
   const words = vocabulary(db, kind);
   let changed = false;
@@ -438,7 +482,10 @@ function correctTerms(db: Database, kind: Kind, terms: readonly QueryTerm[]): Qu
 
 /** What unicode61 with remove_diacritics does to a Latin word, near enough to compare with its terms. */
 function foldDiacritics(word: string): string {
-  return word.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFC');
+  return word
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .normalize('NFC');
 }
 
 function isKnownPrefix(sorted: readonly string[], word: string): boolean {
@@ -455,17 +502,15 @@ function isKnownPrefix(sorted: readonly string[], word: string): boolean {
 function closestTerm(words: Vocabulary, word: string): string | undefined {
   const chars = [...word];
   const maxDistance = chars.length >= 8 ? 2 : 1;
-  let best: { term: string; rows: number; distance: number } | undefined;
+  let best: { entry: VocabularyTerm; distance: number } | undefined;
   for (let length = chars.length - maxDistance; length <= chars.length + maxDistance; length++) {
     for (const entry of words.byLength.get(length) ?? []) {
-      const distance = editDistance(chars, [...entry.term], best ? Math.min(best.distance, maxDistance) : maxDistance);
+      const distance = editDistance(chars, entry.chars, best?.distance ?? maxDistance);
       if (distance === undefined) continue;
-      if (!best || distance < best.distance || (distance === best.distance && entry.rows > best.rows)) {
-        best = { ...entry, distance };
-      }
+      if (!best || distance < best.distance || entry.rows > best.entry.rows) best = { entry, distance };
     }
   }
-  return best?.term;
+  return best?.entry.term;
 }
 
 /**
@@ -483,7 +528,8 @@ export function editDistance(a: readonly string[], b: readonly string[], max: nu
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, before[j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        value = Math.min(value, before[j - 2]! + 1);
       current[j] = value;
       if (value < rowMin) rowMin = value;
     }

@@ -2,6 +2,7 @@
 // that need them and feed the same configuration loader as the config file and the environment.
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { FIRST_ADMIN_NAME, forgetFirstAdminPassword } from '../accounts/first-admin.ts';
 import { changePassword, createUser, deleteUser, listUsers } from '../accounts/users.service.ts';
 import { loadConfig, printableConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -120,8 +121,9 @@ export function buildProgram(): Command {
     .option('--password-stdin', 'read the new password from standard input')
     .action(async (name: string, flags: LocationFlags & { password?: string; passwordStdin?: boolean }) => {
       const password = await readPassword(flags, `new password for ${name}: `);
-      await withDatabase(flags, async (db) => {
+      await withDatabase(flags, async (db, config) => {
         await changePassword(db, name, password);
+        if (name.toLowerCase() === FIRST_ADMIN_NAME) forgetFirstAdminPassword(config.dataDir);
         process.stdout.write(`password of ${name} changed\n`);
       });
     });

@@ -1,5 +1,6 @@
 // `tonearm serve`: open the database, start HTTP, scan at start (in the background, so the server
 // answers at once), watch the folders, run the scan schedule, and shut down cleanly on SIGTERM/SIGINT.
+import { ensureFirstAdmin, FIRST_ADMIN_NAME } from '../accounts/first-admin.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
@@ -15,6 +16,10 @@ export async function runServe(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, { logger, registerLibraries: true });
   ensureSearchIndex(runtime.db);
+  const firstAdmin = await ensureFirstAdmin(runtime.db, config.dataDir);
+  if (firstAdmin.created) {
+    logger.warn({ username: FIRST_ADMIN_NAME, passwordFile: firstAdmin.passwordFile }, 'created the first admin account; its password is in the password file (change it with `tonearm user passwd admin`)');
+  }
   const scanner = new Scanner({ db: runtime.db, config, logger: logger.child({ component: 'scanner' }) });
   const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner });
   const server = await startServer(app, { host: config.host, port: config.port, logger });

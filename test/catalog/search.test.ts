@@ -75,7 +75,10 @@ function catalog(db: Database) {
   const q = db.kysely;
   const library = (id: number): number => {
     const existing = db.first(q.selectFrom('library').select('id').where('id', '=', id));
-    if (!existing) db.run(q.insertInto('library').values({ id, name: `Library ${id}`, path: `/music/${id}`, created_at: NOW }));
+    if (!existing)
+      db.run(
+        q.insertInto('library').values({ id, name: `Library ${id}`, path: `/music/${id}`, created_at: NOW }),
+      );
     return id;
   };
   const artist = (name: string, libraryId?: number, sortName = name): Row => {
@@ -139,7 +142,12 @@ function catalog(db: Database) {
   const album = (spec: AlbumSpec): AlbumRef => {
     const libraryId = library(spec.library ?? 1);
     const albumArtist = artist(spec.artist, libraryId);
-    const id = albumId({ mbzAlbumId: null, albumArtist: spec.artist, albumName: spec.name, version: spec.version ?? '' });
+    const id = albumId({
+      mbzAlbumId: null,
+      albumArtist: spec.artist,
+      albumName: spec.name,
+      version: spec.version ?? '',
+    });
     db.run(
       q.insertInto('album').values({
         id,
@@ -175,7 +183,13 @@ function catalog(db: Database) {
   let trackCounter = 0;
   const track = (spec: TrackSpec): Row => {
     const number = spec.number ?? ++trackCounter;
-    const id = trackId({ mbzTrackId: null, albumId: spec.album.id, discNumber: 1, trackNumber: number, title: spec.title });
+    const id = trackId({
+      mbzTrackId: null,
+      albumId: spec.album.id,
+      discNumber: 1,
+      trackNumber: number,
+      title: spec.title,
+    });
     const artists = (spec.artists ?? [spec.album.artist]).map((name) => artist(name, spec.album.library));
     const folder_id = folder(spec.album.library, `${spec.album.artist}/${spec.album.name}`);
     db.run(
@@ -232,12 +246,18 @@ function catalog(db: Database) {
       }),
     );
     artists.forEach((a, position) => {
-      db.run(q.insertInto('track_artist').values({ track_id: id, artist_id: a.id, role: 'artist', sub_role: '', position }));
+      db.run(
+        q
+          .insertInto('track_artist')
+          .values({ track_id: id, artist_id: a.id, role: 'artist', sub_role: '', position }),
+      );
     });
     (spec.composers ?? []).forEach((name, position) => {
       const composer = artist(name, spec.album.library);
       db.run(
-        q.insertInto('track_artist').values({ track_id: id, artist_id: composer.id, role: 'composer', sub_role: '', position }),
+        q
+          .insertInto('track_artist')
+          .values({ track_id: id, artist_id: composer.id, role: 'composer', sub_role: '', position }),
       );
     });
     (spec.genres ?? []).forEach((name, position) => {
@@ -261,13 +281,23 @@ describe('search over a small catalog', () => {
     c = await freshDatabase();
     db = c.db;
     db.transaction(() => {
-      al.dangerously = c.album({ name: 'Dangerously in Love', artist: 'Beyoncé', genres: ['R&B'], year: 2003 });
+      al.dangerously = c.album({
+        name: 'Dangerously in Love',
+        artist: 'Beyoncé',
+        genres: ['R&B'],
+        year: 2003,
+      });
       t.crazy = c.track({ title: 'Crazy in Love', album: al.dangerously, genres: ['R&B'] });
       t.dejaVu = c.track({ title: 'Déjà Vu', album: al.dangerously, genres: ['R&B'] });
       al.tribute = c.album({ name: 'Halo Covers', artist: 'Beyonce Tribute Band' });
       t.halo = c.track({ title: 'Halo', album: al.tribute });
 
-      al.okComputer = c.album({ name: 'OK Computer', artist: 'Radiohead', genres: ['Alternative'], year: 1997 });
+      al.okComputer = c.album({
+        name: 'OK Computer',
+        artist: 'Radiohead',
+        genres: ['Alternative'],
+        year: 1997,
+      });
       t.paranoid = c.track({ title: 'Paranoid Android', album: al.okComputer, genres: ['Alternative'] });
       t.karma = c.track({ title: 'Karma Police', album: al.okComputer, genres: ['Alternative'] });
 
@@ -287,7 +317,12 @@ describe('search over a small catalog', () => {
       t.love = c.track({ title: 'Love', album: al.other });
 
       al.goldberg = c.album({ name: 'Goldberg Variations', artist: 'Glenn Gould', genres: ['Classical'] });
-      t.aria = c.track({ title: 'Aria', album: al.goldberg, composers: ['Johann Sebastian Bach'], genres: ['Classical'] });
+      t.aria = c.track({
+        title: 'Aria',
+        album: al.goldberg,
+        composers: ['Johann Sebastian Bach'],
+        genres: ['Classical'],
+      });
       al.loveless = c.album({ name: 'Loveless', artist: 'My Bloody Valentine', genres: ['Shoegaze'] });
       t.soon = c.track({ title: 'Soon', album: al.loveless, genres: ['Shoegaze'] });
       al.nordic = c.album({ name: 'Melody A.M.', artist: 'Røyksopp', genres: ['Electronic'] });
@@ -357,7 +392,13 @@ describe('search over a small catalog', () => {
     assert.deepEqual(searchTracks(db, 'lucky'), [t.titleMatch!.id, t.albumOnly!.id]);
     // Whole word in the title, then the title word again (longer row), then a title prefix, then album
     // names only (equal scores: in pk order).
-    assert.deepEqual(searchTracks(db, 'love'), [t.love!.id, t.crazy!.id, t.lovely!.id, t.dejaVu!.id, t.soon!.id]);
+    assert.deepEqual(searchTracks(db, 'love'), [
+      t.love!.id,
+      t.crazy!.id,
+      t.lovely!.id,
+      t.dejaVu!.id,
+      t.soon!.id,
+    ]);
     // The library-filtered statement ranks the same way.
     assert.deepEqual(searchTracks(db, 'love', { libraryIds: [1] }), searchTracks(db, 'love'));
     assert.deepEqual(searchArtists(db, 'radiohead'), [ar['Radiohead']!.id]);
@@ -390,10 +431,50 @@ describe('search over a small catalog', () => {
 
   it('never lets user input through as FTS5 syntax', () => {
     const hostile = [
-      '"', '""', "'", 'AND', 'OR', 'NOT', 'a AND', 'OR b', '(', ')', '((', '*', '**', 'NEAR(', 'NEAR(a b, 2)',
-      'a:b', 'title:x', '{title}: love', '-x', '- love', '+', '^', '^love', '.', '...', '!?', '\\', '%', '_',
-      '😀', '😀😀 🎵', '\u0000', '\u200b', '\u0301', '"love', 'love"', 'love*', 'lo*ve', 'NOT love', 'love NOT',
-      'x'.repeat(5000), 'a '.repeat(500), '東"京', '🎵 東京 🎵',
+      '"',
+      '""',
+      "'",
+      'AND',
+      'OR',
+      'NOT',
+      'a AND',
+      'OR b',
+      '(',
+      ')',
+      '((',
+      '*',
+      '**',
+      'NEAR(',
+      'NEAR(a b, 2)',
+      'a:b',
+      'title:x',
+      '{title}: love',
+      '-x',
+      '- love',
+      '+',
+      '^',
+      '^love',
+      '.',
+      '...',
+      '!?',
+      '\\',
+      '%',
+      '_',
+      '😀',
+      '😀😀 🎵',
+      '\u0000',
+      '\u200b',
+      '\u0301',
+      '"love',
+      'love"',
+      'love*',
+      'lo*ve',
+      'NOT love',
+      'love NOT',
+      'x'.repeat(5000),
+      'a '.repeat(500),
+      '東"京',
+      '🎵 東京 🎵',
     ];
     for (const query of hostile) {
       for (const search of [searchTracks, searchAlbums, searchArtists]) {
@@ -412,15 +493,44 @@ describe('search over a small catalog', () => {
   });
 
   it('survives random input', () => {
-    const alphabet = ['"', "'", '(', ')', '*', '-', '+', ':', '^', '{', '}', ',', ' ', 'AND', 'OR', 'NOT', 'NEAR', 'a', 'é',
-      '東', 'ｶ', '😀', '\u0301', '\\', 'love', 'x'];
+    const alphabet = [
+      '"',
+      "'",
+      '(',
+      ')',
+      '*',
+      '-',
+      '+',
+      ':',
+      '^',
+      '{',
+      '}',
+      ',',
+      ' ',
+      'AND',
+      'OR',
+      'NOT',
+      'NEAR',
+      'a',
+      'é',
+      '東',
+      'ｶ',
+      '😀',
+      '\u0301',
+      '\\',
+      'love',
+      'x',
+    ];
     let seed = 42;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
     for (let i = 0; i < 500; i++) {
-      const query = Array.from({ length: 1 + Math.floor(random() * 8) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const query = Array.from(
+        { length: 1 + Math.floor(random() * 8) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join('');
       assert.doesNotThrow(() => searchTracks(db, query), `query ${JSON.stringify(query)}`);
     }
   });
@@ -440,7 +550,9 @@ describe('search over a small catalog', () => {
   it('pages without overlap', () => {
     const all = searchTracks(db, 'love', { limit: 50 });
     assert.ok(all.length >= 4);
-    const paged = [0, 1, 2, 3, 4, 5].flatMap((page) => searchTracks(db, 'love', { offset: page * 2, limit: 2 }));
+    const paged = [0, 1, 2, 3, 4, 5].flatMap((page) =>
+      searchTracks(db, 'love', { offset: page * 2, limit: 2 }),
+    );
     assert.deepEqual(paged, all);
     const filtered = [0, 1, 2, 3, 4, 5].flatMap((page) =>
       searchTracks(db, 'love', { offset: page * 2, limit: 2, libraryIds: [1] }),
@@ -518,7 +630,12 @@ describe('keeping the index in step with the catalog', () => {
     assert.deepEqual(searchTracks(c.db, 'unfinished'), [], 'same version: nothing to do');
 
     const q = c.db.kysely;
-    c.db.run(q.updateTable('setting').set({ value: String(SEARCH_INDEX_VERSION - 1) }).where('key', '=', 'search.version'));
+    c.db.run(
+      q
+        .updateTable('setting')
+        .set({ value: String(SEARCH_INDEX_VERSION - 1) })
+        .where('key', '=', 'search.version'),
+    );
     ensureSearchIndex(c.db);
     assert.deepEqual(searchTracks(c.db, 'unfinished'), [track.id]);
     assert.deepEqual(searchAlbums(c.db, 'blue lines'), [album.id]);

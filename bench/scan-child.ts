@@ -1,0 +1,18 @@
+// One scan in its own process, so the benchmark can read that process's peak memory.
+// Prints one JSON line: the scan report and the peak RSS (main thread and workers together).
+import { openRuntime } from '../src/app/runtime.ts';
+import { ensureSearchIndex } from '../src/catalog/search.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { Scanner } from '../src/library/scanner.ts';
+import { silentLogger } from '../src/shared/logger.ts';
+
+const [musicDir, dataDir, mode] = process.argv.slice(2);
+const { config } = loadConfig({ env: {}, flags: { music: [{ name: 'bench', path: musicDir }], dataDir, logLevel: 'silent' } });
+const runtime = await openRuntime(config, { logger: silentLogger, registerLibraries: true });
+ensureSearchIndex(runtime.db);
+const scanner = new Scanner({ db: runtime.db, config, logger: silentLogger });
+const started = process.hrtime.bigint();
+const report = await scanner.scan({ full: mode === 'full' });
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+await runtime.close();
+process.stdout.write(`${JSON.stringify({ seconds, report: { ...report, errors: report.errors.length }, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
