@@ -5,8 +5,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureSearchIndex, searchAlbums, searchArtists, searchTracks } from '../src/catalog/search.ts';
 import type { SearchOptions } from '../src/catalog/search.ts';
+import { ensureSearchIndex, searchAlbums, searchArtists, searchTracks } from '../src/catalog/search.ts';
 import { Database } from '../src/db/database.ts';
 import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
 

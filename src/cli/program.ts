@@ -4,16 +4,16 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { FIRST_ADMIN_NAME, forgetFirstAdminPassword } from '../accounts/first-admin.ts';
 import { changePassword, createUser, deleteUser, listUsers } from '../accounts/users.service.ts';
+import { ensureDataFolder, openRuntime } from '../app/runtime.ts';
 import { loadConfig, printableConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { Database, databaseFile } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { openRuntime, ensureDataFolder } from '../app/runtime.ts';
+import { SERVER_VERSION } from '../http/version.ts';
 import { listLibraries } from '../library/library.repository.ts';
 import { libraryStats } from '../library/stats.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { createLogger, silentLogger } from '../shared/logger.ts';
-import { SERVER_VERSION } from '../http/version.ts';
 import { printTable } from './output.ts';
 import { readPassword } from './password-input.ts';
 

@@ -2,8 +2,8 @@
 // tracks themselves (counts, durations, dates, cover choice, library membership), drop what is left
 // empty, and bring the search index up to date.
 import path from 'node:path';
-import type { Database } from '../db/database.ts';
 import { reindex } from '../catalog/search.ts';
+import type { Database } from '../db/database.ts';
 import type { DirtySets } from './catalog.writer.ts';
 import { folderId, orderName } from './identity.ts';
 import { albumFolderOf, folderOf } from './walk.ts';

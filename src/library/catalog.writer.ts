@@ -3,8 +3,8 @@
 // cached prepared statements: this is the hot path of a scan. Callers own the transactions.
 import path from 'node:path';
 import type { Database } from '../db/database.ts';
-import { artistId, folderId, genreId, orderName } from './identity.ts';
 import { VARIOUS_ARTISTS } from './grouping.ts';
+import { artistId, folderId, genreId, orderName } from './identity.ts';
 
 export interface TrackLinkArtist {
   name: string;
@@ -201,9 +201,9 @@ export class CatalogWriter {
     dirty.trackPks.add(pk);
 
     const insertArtist = this.db.prepare('INSERT OR IGNORE INTO track_artist (track_id, artist_id, role, sub_role, position) VALUES (?, ?, ?, ?, ?)');
-    links.forEach((link, position) => insertArtist.run(track.id, link.artistId, link.role, link.subRole ?? '', position));
+    for (const [position, link] of links.entries()) insertArtist.run(track.id, link.artistId, link.role, link.subRole ?? '', position);
     const insertGenre = this.db.prepare('INSERT OR IGNORE INTO track_genre (track_id, genre_id, position) VALUES (?, ?, ?)');
-    genreIds.forEach((id, position) => insertGenre.run(track.id, id, position));
+    for (const [position, id] of genreIds.entries()) insertGenre.run(track.id, id, position);
   }
 
   /** Gives an unchanged track a new identity after its album was regrouped (rare). */

@@ -2,9 +2,9 @@
 // files, decides each album's album artist (tag; else "Various Artists" for compilations and for albums
 // whose tracks do not share one artist; else the track artist) and derives album and track ids.
 import path from 'node:path';
-import { albumFolderOf, discNumberFromFolder, extensionOf } from './walk.ts';
 import { albumId, normalizeKey, trackId } from './identity.ts';
 import type { ReadTrack } from './tags.ts';
+import { albumFolderOf, discNumberFromFolder, extensionOf } from './walk.ts';
 
 export const VARIOUS_ARTISTS = 'Various Artists';
 export const UNKNOWN_ARTIST = '[Unknown Artist]';

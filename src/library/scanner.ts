@@ -3,10 +3,10 @@
 // (same size and mtime) are never re-read; a rescan with nothing changed writes nothing. Each batch is
 // its own transaction, and a marker row makes the next scan finish the refresh if this one is killed.
 import path from 'node:path';
-import type { Config } from '../config/schema.ts';
-import type { Database } from '../db/database.ts';
-import { automaticWorkerCount } from '../config/schema.ts';
 import { rebuildSearchIndex } from '../catalog/search.ts';
+import type { Config } from '../config/schema.ts';
+import { automaticWorkerCount } from '../config/schema.ts';
+import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { allDirty, refreshCatalog, refreshFolderCounts } from './catalog.refresh.ts';
