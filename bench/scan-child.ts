@@ -1,5 +1,6 @@
 // One scan in its own process, so the benchmark can read that process's peak memory.
 // Prints one JSON line: the scan report and the peak RSS (main thread and workers together).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openRuntime } from '../src/app/runtime.ts';
 import { ensureSearchIndex } from '../src/catalog/search.ts';
 import { loadConfig } from '../src/config/load.ts';
@@ -11,8 +12,12 @@ const { config } = loadConfig({ env: {}, flags: { music: [{ name: 'bench', path:
 const runtime = await openRuntime(config, { logger: silentLogger, registerLibraries: true });
 ensureSearchIndex(runtime.db);
 const scanner = new Scanner({ db: runtime.db, config, logger: silentLogger });
+// How long the main thread is blocked during the scan: what an HTTP request would wait at worst.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const started = process.hrtime.bigint();
 const report = await scanner.scan({ full: mode === 'full' });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+loopDelay.disable();
 await runtime.close();
-process.stdout.write(`${JSON.stringify({ seconds, report: { ...report, errors: report.errors.length }, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ seconds, report: { ...report, errors: report.errors.length }, maxRssMB: process.resourceUsage().maxRSS / 1024, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 })}\n`);

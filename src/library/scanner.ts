@@ -20,7 +20,8 @@ import { TagReaderPool } from './tag-reader-pool.ts';
 import type { ReadOutcome, ReadTrack } from './tags.ts';
 import { albumFolderOf, discNumberFromFolder, type WalkedFile, type WalkedFolder, walkLibrary } from './walk.ts';
 
-const BATCH_FILES = 200;
+// Small batches keep each write transaction short (tens of ms), so HTTP requests are not held up during a scan.
+const BATCH_FILES = 64;
 /** Fault injection for the crash-safety test: the process kills itself after this many committed batches. */
 const CRASH_AFTER_BATCHES = Number(process.env.TONEARM_TEST_CRASH_AFTER_BATCHES ?? 0);
 const REFRESH_MARKER = 'scan.refreshPending';

@@ -51,7 +51,8 @@ export class TagReaderPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL);
+    // A small young generation keeps each worker's memory near what one file needs.
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     worker.unref();
     const slot: Slot = { worker, jobs: new Map() };
     worker.on('message', (message: { id: number; outcome: ReadOutcome }) => {
