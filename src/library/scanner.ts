@@ -212,6 +212,7 @@ export class Scanner implements ScanStatusSource {
 
     const now = Date.now();
     const foldersByPath = new Map(walked.folders.map((folder) => [folder.path, folder]));
+    const membership = albumFolderMembership(libraryId, walked.folders);
     this.db.transaction(() => {
       this.db.prepare('INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)').run(REFRESH_MARKER, String(now));
       for (const folder of foldersToWrite) writer.upsertFolder(libraryId, folder, now);
@@ -253,7 +254,7 @@ export class Scanner implements ScanStatusSource {
       const results = await next!;
       // Read the next batch while this one is written.
       next = index + 1 < batches.length ? readBatch(batches[index + 1]!) : undefined;
-      this.db.transaction(() => this.writeBatch(libraryId, batches[index]!, results, stored, removed, claimed, foldersByPath, writer, dirty, report));
+      this.db.transaction(() => this.writeBatch(libraryId, batches[index]!, results, stored, removed, claimed, membership, writer, dirty, report));
       if (CRASH_AFTER_BATCHES > 0 && ++this.batchesCommitted >= CRASH_AFTER_BATCHES) process.kill(process.pid, 'SIGKILL');
     }
 
@@ -282,7 +283,7 @@ export class Scanner implements ScanStatusSource {
     stored: Map<string, StoredTrack>,
     removed: Map<string, StoredTrack>,
     claimed: Set<number>,
-    foldersByPath: Map<string, WalkedFolder>,
+    membership: Map<string, string[]>,
     writer: CatalogWriter,
     dirty: DirtySets,
     report: ScanReport,
@@ -312,7 +313,7 @@ export class Scanner implements ScanStatusSource {
     // Unchanged tracks of these album folders take part in grouping with what they stored.
     const unchanged: { row: ExistingTrack; inputs: GroupingInputs }[] = [];
     if (stored.size > 0) {
-      const folderIds = albumFolders.flatMap((albumFolder) => albumFolderMembers(libraryId, albumFolder, foldersByPath));
+      const folderIds = albumFolders.flatMap((albumFolder) => membership.get(albumFolder) ?? [folderId(libraryId, albumFolder)]);
       const rows = this.db
         .prepare(`SELECT pk, id, library_id, path, album_id, created_at, title, album_name, compilation, mbz_album_id, mbz_track_id, disc_number, track_number, suffix, tags FROM track WHERE folder_id IN (SELECT value FROM json_each(?))`)
         .all(JSON.stringify(folderIds)) as (ExistingTrack & { title: string; album_name: string; compilation: number; mbz_album_id: string | null; mbz_track_id: string | null; disc_number: number; track_number: number | null; suffix: string; tags: string })[];
@@ -458,14 +459,18 @@ function mergeDirty(a: DirtySets, b: DirtySets): DirtySets {
   };
 }
 
-/** The album folder and its "CD 1"-style disc sub-folders. */
-function albumFolderMembers(libraryId: number, albumFolder: string, foldersByPath: Map<string, WalkedFolder>): string[] {
-  const ids = [folderId(libraryId, albumFolder)];
-  for (const folder of foldersByPath.values()) {
+/** Album folder → the folder ids whose tracks belong to it: itself and its "CD 1"-style disc sub-folders. */
+function albumFolderMembership(libraryId: number, folders: readonly WalkedFolder[]): Map<string, string[]> {
+  const members = new Map<string, string[]>();
+  for (const folder of folders) {
     const parent = path.posix.dirname(folder.path) === '.' ? '' : path.posix.dirname(folder.path);
-    if (folder.path !== '' && parent === albumFolder && discNumberFromFolder(folder.name) !== undefined) ids.push(folderId(libraryId, folder.path));
+    const isDisc = folder.path !== '' && discNumberFromFolder(folder.name) !== undefined;
+    const owner = isDisc ? parent : folder.path;
+    const list = members.get(owner) ?? [];
+    list.push(folderId(libraryId, folder.path));
+    members.set(owner, list);
   }
-  return ids;
+  return members;
 }
 
 function readRequest(root: string, file: WalkedFile, foldersByPath: Map<string, WalkedFolder>) {

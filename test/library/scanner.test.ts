@@ -226,6 +226,33 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
     assert.equal(count(harness, "SELECT song_count FROM genre WHERE name = 'Jazz'"), 1);
   });
 
+  it('regroups the unchanged tracks of an album whose artists change, without re-reading them', async () => {
+    // Mixtape has no album-artist tag: two artists made it "Various Artists"; with one left it is Paula's.
+    const before = trackByPath(harness, 'Mixed/Mixtape/01 - P.flac')!;
+    const q = path.join(library.root, 'Mixed/Mixtape/02 - Q.flac');
+    const kept = `${q}.kept`;
+    fs.renameSync(q, kept);
+    try {
+      const report = await harness.scanner.scan();
+      assert.equal(report.removed, 1);
+      assert.equal(report.updated + report.added, 0, 'the remaining track is not re-read');
+      const after = trackByPath(harness, 'Mixed/Mixtape/01 - P.flac')!;
+      assert.equal(after.album_artist_name, 'Paula');
+      assert.notEqual(after.album_id, before.album_id);
+      assert.equal(after.pk, before.pk);
+      const albums = albumNamed(harness, 'Mixtape');
+      assert.equal(albums.length, 1);
+      assert.equal(albums[0]!.artist_name, 'Paula');
+      assert.equal(albums[0]!.song_count, 1);
+      assert.deepEqual(harness.runtime.db.prepare('SELECT a.name FROM track_artist ta JOIN artist a ON a.id = ta.artist_id WHERE ta.track_id = ?').pluck().all(after.id), ['Paula']);
+    } finally {
+      fs.renameSync(kept, q);
+    }
+    await harness.scanner.scan();
+    assert.equal(albumNamed(harness, 'Mixtape')[0]!.artist_name, 'Various Artists');
+    assert.equal(trackByPath(harness, 'Mixed/Mixtape/01 - P.flac')!.album_id, before.album_id);
+  });
+
   it('drops removed files, then empty albums, artists and genres', async () => {
     fs.rmSync(path.join(library.root, 'Mixed'), { recursive: true });
     fs.rmSync(path.join(library.root, 'Beyoncé/2010 - Hi-Res/01 - Alpha.wv'));
