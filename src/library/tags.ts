@@ -172,7 +172,8 @@ function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
     trackTotal: positiveInt(common.track.of) ?? positiveInt(numberOrNull(common.totaltracks)),
     discNumber: positiveInt(common.disk.no),
     discTotal: positiveInt(common.disk.of) ?? positiveInt(numberOrNull(common.totaldiscs)),
-    discSubtitle: text(common.discsubtitle?.[0]),
+    // Typed as a list, but some formats deliver a plain string.
+    discSubtitle: text(firstValue(common.discsubtitle as string[] | string | undefined)),
     year: plausibleYear(common.year) ?? plausibleYear(yearOf(common.date)),
     date: text(common.date),
     originalDate: text(common.originaldate) ?? (common.originalyear ? String(common.originalyear) : null),
@@ -234,6 +235,10 @@ function nativeTags(metadata: IAudioMetadata): Map<string, string[]> {
     }
   }
   return tags;
+}
+
+function firstValue(value: string[] | string | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function unique(values: string[]): string[] {

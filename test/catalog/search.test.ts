@@ -17,6 +17,7 @@ import {
 import { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { albumId, artistId, folderId, genreId, orderName, trackId } from '../../src/library/identity.ts';
+import { albumRow, artistRow, folderRow, trackRow } from '../helpers/catalog-rows.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // A real SQLite file per test group, and small factories that write catalog rows as the scanner would.
@@ -86,17 +87,9 @@ function catalog(db: Database) {
     let row = db.first(q.selectFrom('artist').select(['pk', 'id']).where('id', '=', id));
     if (!row) {
       db.run(
-        q.insertInto('artist').values({
-          id,
-          name,
-          sort_name: sortName,
-          order_name: orderName(sortName),
-          mbz_artist_id: null,
-          image_library_id: null,
-          image_path: null,
-          created_at: NOW,
-          updated_at: NOW,
-        }),
+        q
+          .insertInto('artist')
+          .values(artistRow({ id, name, sort_name: sortName, order_name: orderName(sortName) }, NOW)),
       );
       row = db.first(q.selectFrom('artist').select(['pk', 'id']).where('id', '=', id))!;
     }
@@ -125,16 +118,7 @@ function catalog(db: Database) {
     db.run(
       q
         .insertInto('folder')
-        .values({
-          id,
-          library_id: libraryId,
-          parent_id: null,
-          path: relative,
-          name: relative,
-          mtime: NOW,
-          images: '[]',
-          updated_at: NOW,
-        })
+        .values(folderRow({ id, library_id: libraryId, path: relative, name: relative }, NOW))
         .onConflict((c) => c.doNothing()),
     );
     return id;
@@ -149,28 +133,22 @@ function catalog(db: Database) {
       version: spec.version ?? '',
     });
     db.run(
-      q.insertInto('album').values({
-        id,
-        name: spec.name,
-        sort_name: spec.name,
-        order_name: orderName(spec.name),
-        version: spec.version ?? '',
-        artist_id: albumArtist.id,
-        artist_name: spec.artist,
-        order_artist_name: orderName(spec.artist),
-        mbz_album_id: null,
-        mbz_release_group_id: null,
-        year: spec.year ?? null,
-        date: null,
-        original_date: null,
-        release_date: null,
-        genre: spec.genres?.join('; ') ?? null,
-        cover_library_id: null,
-        cover_path: null,
-        cover_track_id: null,
-        created_at: NOW,
-        updated_at: NOW,
-      }),
+      q.insertInto('album').values(
+        albumRow(
+          {
+            id,
+            name: spec.name,
+            order_name: orderName(spec.name),
+            version: spec.version ?? '',
+            artist_id: albumArtist.id,
+            artist_name: spec.artist,
+            order_artist_name: orderName(spec.artist),
+            year: spec.year ?? null,
+            genre: spec.genres?.join('; ') ?? null,
+          },
+          NOW,
+        ),
+      ),
     );
     db.run(q.insertInto('album_artist').values({ album_id: id, artist_id: albumArtist.id, position: 0 }));
     (spec.genres ?? []).forEach((name, position) => {
@@ -193,57 +171,26 @@ function catalog(db: Database) {
     const artists = (spec.artists ?? [spec.album.artist]).map((name) => artist(name, spec.album.library));
     const folder_id = folder(spec.album.library, `${spec.album.artist}/${spec.album.name}`);
     db.run(
-      q.insertInto('track').values({
-        id,
-        library_id: spec.album.library,
-        folder_id,
-        path: `${spec.album.artist}/${spec.album.name}/${number} - ${spec.title}.flac`,
-        file_size: 1000,
-        file_mtime: NOW,
-        suffix: 'flac',
-        content_type: 'audio/flac',
-        title: spec.title,
-        sort_title: spec.title,
-        order_title: orderName(spec.title),
-        album_id: spec.album.id,
-        album_name: spec.album.name,
-        artist_id: artists[0]!.id,
-        artist_name: (spec.artists ?? [spec.album.artist]).join(', '),
-        album_artist_name: spec.album.artist,
-        track_number: number,
-        track_total: null,
-        disc_number: 1,
-        disc_total: null,
-        disc_subtitle: null,
-        year: null,
-        date: null,
-        original_date: null,
-        release_date: null,
-        genre: spec.genres?.join('; ') ?? null,
-        compilation: 0,
-        duration: 200,
-        bitrate: null,
-        sample_rate: null,
-        bit_depth: null,
-        channels: null,
-        codec: null,
-        lossless: 1,
-        has_embedded_art: 0,
-        mbz_recording_id: null,
-        mbz_track_id: null,
-        mbz_album_id: null,
-        isrc: '[]',
-        bpm: null,
-        comment: null,
-        rg_track_gain: null,
-        rg_track_peak: null,
-        rg_album_gain: null,
-        rg_album_peak: null,
-        lyrics: '[]',
-        tags: '{}',
-        created_at: NOW,
-        updated_at: NOW,
-      }),
+      q.insertInto('track').values(
+        trackRow(
+          {
+            id,
+            library_id: spec.album.library,
+            folder_id,
+            path: `${spec.album.artist}/${spec.album.name}/${number} - ${spec.title}.flac`,
+            title: spec.title,
+            order_title: orderName(spec.title),
+            album_id: spec.album.id,
+            album_name: spec.album.name,
+            artist_id: artists[0]!.id,
+            artist_name: (spec.artists ?? [spec.album.artist]).join(', '),
+            album_artist_name: spec.album.artist,
+            track_number: number,
+            genre: spec.genres?.join('; ') ?? null,
+          },
+          NOW,
+        ),
+      ),
     );
     artists.forEach((a, position) => {
       db.run(

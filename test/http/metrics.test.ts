@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import type { ScanProgress, ScanStatusSource } from '../../src/library/scan-status.ts';
+import { albumRow, artistRow, folderRow, trackRow } from '../helpers/catalog-rows.ts';
 import { startTestServer, subsonicUrl, type TestServer, waitFor } from '../helpers/http.ts';
 
 const ALICE = { u: 'alice', p: 'sesame', v: '1.16.1', c: 'test', f: 'json' };
@@ -13,113 +14,56 @@ function insertCatalog(db: Database, tracks: number): void {
     db.run(q.insertInto('library').values({ name: 'Music', path: '/music', created_at: now }));
     db.run(q.insertInto('library').values({ name: 'Audiobooks', path: '/books', created_at: now }));
     db.run(
-      q
-        .insertInto('folder')
-        .values({
-          id: 'fo-1',
-          library_id: 1,
-          parent_id: null,
-          path: '',
-          name: 'Music',
-          mtime: now,
-          images: '[]',
-          updated_at: now,
-        }),
+      q.insertInto('folder').values(folderRow({ id: 'fo-1', library_id: 1, path: '', name: 'Music' }, now)),
     );
     for (const id of ['ar-1', 'ar-2']) {
-      db.run(
-        q
-          .insertInto('artist')
-          .values({
-            id,
-            name: id,
-            sort_name: id,
-            order_name: id,
-            mbz_artist_id: null,
-            image_library_id: null,
-            image_path: null,
-            created_at: now,
-            updated_at: now,
-          }),
-      );
+      db.run(q.insertInto('artist').values(artistRow({ id, name: id, sort_name: id, order_name: id }, now)));
     }
     db.run(
-      q.insertInto('album').values({
-        id: 'al-1',
-        name: 'Album',
-        sort_name: 'album',
-        order_name: 'album',
-        artist_id: 'ar-1',
-        artist_name: 'ar-1',
-        order_artist_name: 'ar-1',
-        mbz_album_id: null,
-        mbz_release_group_id: null,
-        year: 2020,
-        date: null,
-        original_date: null,
-        release_date: null,
-        genre: 'Rock',
-        cover_library_id: null,
-        cover_path: null,
-        cover_track_id: null,
-        created_at: now,
-        updated_at: now,
-      }),
+      q.insertInto('album').values(
+        albumRow(
+          {
+            id: 'al-1',
+            name: 'Album',
+            sort_name: 'album',
+            order_name: 'album',
+            artist_id: 'ar-1',
+            artist_name: 'ar-1',
+            order_artist_name: 'ar-1',
+            year: 2020,
+            genre: 'Rock',
+          },
+          now,
+        ),
+      ),
     );
     db.run(q.insertInto('genre').values({ id: 'ge-1', name: 'Rock' }));
     for (let n = 1; n <= tracks; n++) {
       db.run(
-        q.insertInto('track').values({
-          id: `tr-${n}`,
-          library_id: 1,
-          folder_id: 'fo-1',
-          path: `${n}.flac`,
-          file_size: 1,
-          file_mtime: now,
-          suffix: 'flac',
-          content_type: 'audio/flac',
-          title: `T${n}`,
-          sort_title: `t${n}`,
-          order_title: `t${n}`,
-          album_id: 'al-1',
-          album_name: 'Album',
-          artist_id: 'ar-1',
-          artist_name: 'ar-1',
-          album_artist_name: 'ar-1',
-          track_number: n,
-          track_total: null,
-          disc_number: 1,
-          disc_total: null,
-          disc_subtitle: null,
-          year: 2020,
-          date: null,
-          original_date: null,
-          release_date: null,
-          genre: 'Rock',
-          compilation: 0,
-          duration: 1,
-          bitrate: null,
-          sample_rate: null,
-          bit_depth: null,
-          channels: null,
-          codec: null,
-          lossless: 1,
-          has_embedded_art: 0,
-          mbz_recording_id: null,
-          mbz_track_id: null,
-          mbz_album_id: null,
-          isrc: '[]',
-          bpm: null,
-          comment: null,
-          rg_track_gain: null,
-          rg_track_peak: null,
-          rg_album_gain: null,
-          rg_album_peak: null,
-          lyrics: '[]',
-          tags: '{}',
-          created_at: now,
-          updated_at: now,
-        }),
+        q.insertInto('track').values(
+          trackRow(
+            {
+              id: `tr-${n}`,
+              library_id: 1,
+              folder_id: 'fo-1',
+              path: `${n}.flac`,
+              file_size: 1,
+              title: `T${n}`,
+              sort_title: `t${n}`,
+              order_title: `t${n}`,
+              album_id: 'al-1',
+              album_name: 'Album',
+              artist_id: 'ar-1',
+              artist_name: 'ar-1',
+              album_artist_name: 'ar-1',
+              track_number: n,
+              year: 2020,
+              genre: 'Rock',
+              duration: 1,
+            },
+            now,
+          ),
+        ),
       );
     }
   });
