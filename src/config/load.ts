@@ -51,6 +51,11 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const where = [...issue.path, issue.keys[0]].join('.');
+      const origin = originOf(origins, [...issue.path.map(String), issue.keys[0]!]);
+      throw new TonearmError('CONFIG_INVALID', `unknown config key ${where}${origin ? ` (from ${origin})` : ''}: check its spelling in config/tonearm.example.toml`);
+    }
     const key = issue.path.join('.');
     const value = valueAt(merged, issue.path as (string | number)[]);
     const origin = originOf(origins, issue.path.map(String));
@@ -99,7 +104,8 @@ function readConfigFile(file: string): Plain {
     const parsed = file.endsWith('.json') ? JSON.parse(text) : parseToml(text);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a table of keys');
     const plain = parsed as Plain;
-    if (Array.isArray(plain.music)) plain.music = plain.music.map((entry) => (typeof entry === 'string' ? librariesFromPaths([entry])[0] : entry));
+    // A bare path names a library after its folder; it is resolved against the file's folder later.
+    if (Array.isArray(plain.music)) plain.music = plain.music.map((entry) => (typeof entry === 'string' ? { name: path.basename(entry.replace(/\/+$/, '')) || entry, path: entry } : entry));
     return plain;
   } catch (error) {
     const firstLine = (error as Error).message.split('\n')[0];

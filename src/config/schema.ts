@@ -45,12 +45,12 @@ export function describeSchedule(text: string): { kind: 'off' } | { kind: 'inter
   }
 }
 
-const librarySchema = z.object({
+const librarySchema = z.strictObject({
   name: z.string().trim().min(1, 'a library name must not be empty'),
   path: z.string().trim().min(1, 'a library path must not be empty'),
 });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   music: z.array(librarySchema),
   dataDir: z.string().trim().min(1),
   host: z.string().trim().min(1),
@@ -60,7 +60,7 @@ export const configSchema = z.object({
     .regex(/^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*\/?$/, 'expected empty or a URL path such as /music')
     .transform((value) => value.replace(/\/+$/, '')),
   logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
-  scanner: z.object({
+  scanner: z.strictObject({
     scanOnStart: z.boolean({ error: 'expected true or false' }),
     watch: z.boolean({ error: 'expected true or false' }),
     watchPolling: z.boolean({ error: 'expected true or false' }),
@@ -77,7 +77,7 @@ export const configSchema = z.object({
     ignoredArticles: z.string(),
     followSymlinks: z.boolean(),
   }),
-  transcoding: z.object({
+  transcoding: z.strictObject({
     cacheSize: z
       .union([z.number().int().min(0), z.string()])
       .transform((value, context) => {

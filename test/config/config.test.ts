@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { envName, loadConfig } from '../../src/config/load.ts';
+import { describeSchedule, parseDuration, parseSize } from '../../src/config/schema.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-config-'));
+
+describe('configuration', () => {
+  it('layers defaults < file < environment < flags', () => {
+    const file = path.join(dir, 'layers.toml');
+    fs.writeFileSync(file, 'port = 5000\nhost = "127.0.0.2"\nlogLevel = "debug"\n[scanner]\nworkers = 3\nwatch = false\n');
+    const { config, origins } = loadConfig({ configFile: file, env: { TONEARM_HOST: '127.0.0.3', TONEARM_LOG_LEVEL: 'warn' }, flags: { logLevel: 'error' } });
+    assert.equal(config.port, 5000);
+    assert.equal(config.host, '127.0.0.3');
+    assert.equal(config.logLevel, 'error');
+    assert.equal(config.scanner.workers, 3);
+    assert.equal(config.scanner.watch, false);
+    assert.equal(config.scanner.watchPolling, false);
+    assert.equal(origins.get('port'), `file ${file}`);
+    assert.equal(origins.get('host'), 'env TONEARM_HOST');
+    assert.equal(origins.get('logLevel'), 'flag');
+  });
+
+  it('resolves paths in a file against the file, and names libraries after folders', () => {
+    const file = path.join(dir, 'paths.toml');
+    fs.writeFileSync(file, 'dataDir = "state"\nmusic = ["songs", "/srv/Music"]\n');
+    const { config } = loadConfig({ configFile: file, env: {} });
+    assert.equal(config.dataDir, path.join(dir, 'state'));
+    assert.deepEqual(config.music, [{ name: 'songs', path: path.join(dir, 'songs') }, { name: 'Music', path: '/srv/Music' }]);
+    const fromEnv = loadConfig({ env: { TONEARM_MUSIC: '/a/Music:/b/Music:/a/Music' }, cwd: dir }).config;
+    assert.deepEqual(fromEnv.music, [{ name: 'Music', path: '/a/Music' }, { name: 'Music (2)', path: '/b/Music' }]);
+  });
+
+  it('rejects unknown keys instead of ignoring a typo', () => {
+    const file = path.join(dir, 'typo.toml');
+    fs.writeFileSync(file, '[scanner]\nwatchPoling = true\n');
+    assert.throws(() => loadConfig({ configFile: file, env: {} }), /unknown config key scanner\.watchPoling \(from file/);
+  });
+
+  it('coerces environment values and rejects wrong ones with the key, value and origin', () => {
+    const { config } = loadConfig({ env: { TONEARM_SCANNER_WATCH_POLLING: 'yes', TONEARM_PORT: '8080', TONEARM_SCANNER_ARTIST_SEPARATORS: '[" x "]', TONEARM_TRANSCODING_CACHE_SIZE: '2GB' } });
+    assert.equal(config.scanner.watchPolling, true);
+    assert.equal(config.port, 8080);
+    assert.deepEqual(config.scanner.artistSeparators, [' x ']);
+    assert.equal(config.transcoding.cacheSize, 2 * 1024 ** 3);
+    assert.throws(() => loadConfig({ env: { TONEARM_SCANNER_WATCH: 'maybe' } }), /invalid config value for scanner\.watch: "maybe" \(from env TONEARM_SCANNER_WATCH\): expected true or false/);
+    assert.throws(() => loadConfig({ env: {}, flags: { basePath: 'music' } }), /basePath: "music" \(from flag\): expected empty or a URL path/);
+    assert.throws(() => loadConfig({ env: {}, flags: { scanner: { coverArtPriority: ['../x.*'] } } }), /scanner\.coverArtPriority\.0/);
+  });
+
+  it('parses sizes, durations and schedules', () => {
+    assert.equal(parseSize('500 MB'), 500 * 1024 ** 2);
+    assert.equal(parseSize('lots'), undefined);
+    assert.equal(parseDuration('1h30m'), 5_400_000);
+    assert.equal(parseDuration('90'), undefined);
+    assert.deepEqual(describeSchedule(''), { kind: 'off' });
+    assert.deepEqual(describeSchedule('6h'), { kind: 'interval', ms: 21_600_000 });
+    assert.deepEqual(describeSchedule('0 3 * * *'), { kind: 'cron', expression: '0 3 * * *' });
+    assert.equal(describeSchedule('10s'), undefined, 'too frequent');
+    assert.equal(describeSchedule('every day'), undefined);
+    assert.equal(envName(['scanner', 'watchPollingIntervalMs']), 'TONEARM_SCANNER_WATCH_POLLING_INTERVAL_MS');
+  });
+});
