@@ -28,6 +28,8 @@ interface ChildResult {
   seconds: number;
   report: { filesSeen: number; added: number; rowsWritten: number; errors: number };
   maxRssMB: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 function scanInChild(musicDir: string, dataDir: string): ChildResult {
@@ -71,6 +73,9 @@ export async function main(): Promise<Record<string, number>> {
   figures['scan.first.10k.files'] = first.report.filesSeen;
   figures['scan.first.10k.files_per_s'] = Math.round(first.report.filesSeen / first.seconds);
   figures['scan.first.10k.peak_rss_mb'] = Math.round(first.maxRssMB);
+  // How long an HTTP request could wait on the main thread while the scan runs.
+  figures['scan.first.10k.event_loop_delay_p99_ms'] = Math.round(first.loopDelayP99Ms);
+  figures['scan.first.10k.event_loop_delay_max_ms'] = Math.round(first.loopDelayMaxMs);
   const rescans: number[] = [];
   let rows = 0;
   for (let run = 0; run < 5; run++) {
