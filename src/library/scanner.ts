@@ -158,6 +158,7 @@ export class Scanner implements ScanStatusSource {
 
   private async scanLibrary(libraryId: number, root: string, full: boolean, pool: TagReaderPool, dirty: DirtySets, report: ScanReport): Promise<boolean> {
     const writer = new CatalogWriter(this.db, this.articles);
+    this.state.phase = 'walking';
     let walked: Awaited<ReturnType<typeof walkLibrary>>;
     try {
       walked = await walkLibrary(root, { followSymlinks: this.config.scanner.followSymlinks, onFolder: (count) => (this.state.folders = report.folders + count) });
@@ -210,6 +211,7 @@ export class Scanner implements ScanStatusSource {
     const anythingChanged = toRead.length > 0 || removed.size > 0 || staleIssues.length > 0 || foldersToWrite.length > 0 || foldersToDelete.length > 0;
     if (!anythingChanged) return false;
 
+    this.state.phase = 'reading';
     const now = Date.now();
     const foldersByPath = new Map(walked.folders.map((folder) => [folder.path, folder]));
     const membership = albumFolderMembership(libraryId, walked.folders);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
-import { CLI, cleanEnv, REPO_ROOT } from '../helpers/cli.ts';
+import { CLI, cleanEnv, REPO_ROOT, runCli } from '../helpers/cli.ts';
 import { buildFixtureLibrary, FIXTURE_FILES } from '../helpers/library-fixture.ts';
 
 it('serves, scans at start, and shuts down on SIGTERM', async () => {
@@ -46,6 +46,17 @@ it('serves, scans at start, and shuts down on SIGTERM', async () => {
     const accessLines = logs.split('\n').filter((line) => line.includes('"status":'));
     assert.ok(accessLines.length >= 3);
     for (const line of accessLines) assert.match(line, /"reqId":"[^"]+"/);
+
+    // An online backup while the server runs: a consistent copy with the scanned library in it.
+    const backup = path.join(data, 'backup.db');
+    const result = await runCli(['db', 'backup', backup, '--data', data]);
+    assert.equal(result.code, 0, result.stderr);
+    const stats = await runCli(['stats', '--data', data]);
+    assert.match(stats.stdout, new RegExp(`tracks\\s+${FIXTURE_FILES.length}\\b`));
+    fs.mkdirSync(path.join(data, 'restored'));
+    fs.copyFileSync(backup, path.join(data, 'restored', 'tonearm.db'));
+    const restored = await runCli(['stats', '--data', path.join(data, 'restored')]);
+    assert.match(restored.stdout, new RegExp(`tracks\\s+${FIXTURE_FILES.length}\\b`));
 
     child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);

@@ -284,6 +284,23 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
     assert.deepEqual(allIds(harness.runtime), ids);
   });
 
+  it('reports progress while a scan runs', async () => {
+    const samples: ReturnType<ScanHarness['scanner']['progress']>[] = [];
+    const scan = harness.scanner.scan({ full: true });
+    samples.push(harness.scanner.progress());
+    const timer = setInterval(() => samples.push(harness.scanner.progress()), 5);
+    const report = await scan;
+    clearInterval(timer);
+    const final = harness.scanner.progress();
+    assert.equal(samples[0]!.scanning, true);
+    assert.equal(samples[0]!.full, true);
+    assert.ok(samples.some((sample) => sample.phase === 'reading' || sample.filesRead > 0 || sample.filesToRead > 0));
+    assert.equal(final.scanning, false);
+    assert.equal(final.phase, 'idle');
+    assert.equal(final.filesRead, final.filesToRead);
+    assert.deepEqual(final.lastReport, report);
+  });
+
   it('never runs two scans at once', async () => {
     const first = harness.scanner.scan();
     const second = harness.scanner.scan();
