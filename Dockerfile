@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# Tonearm: multi-stage build on Node 24 slim. The server runs TypeScript directly (type stripping), so
+# the build stage only installs production dependencies (and, once it exists, builds the web app).
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+# The web app (React + Vite) is built here when web/ has a package.json; until then this step is a no-op.
+COPY web ./web
+RUN if [ -f web/package.json ]; then cd web && npm ci && npm run build; else mkdir -p web/dist; fi
+
+FROM node:24-bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/web/dist ./web/dist
+COPY package.json ./
+COPY src ./src
+COPY migrations ./migrations
+COPY config ./config
+RUN mkdir -p /data /music && chown node:node /data
+# MALLOC_ARENA_MAX keeps glibc from holding one arena per thread (tag-reader workers) after a scan.
+ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
+    TONEARM_DATA_DIR=/data \
+    TONEARM_MUSIC=/music \
+    TONEARM_HOST=0.0.0.0 \
+    TONEARM_PORT=4040
+USER node
+VOLUME ["/data"]
+EXPOSE 4040
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.TONEARM_PORT||4040}${process.env.TONEARM_BASE_PATH||''}/health`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "src/cli/main.ts"]
+CMD ["serve"]
