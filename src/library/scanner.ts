@@ -179,6 +179,7 @@ export class Scanner implements ScanStatusSource {
 
     const onDisk = new Set<string>();
     const toRead: WalkedFile[] = [];
+    let knownBroken = 0;
     for (const file of walked.files) {
       onDisk.add(file.path);
       const known = stored.get(file.path);
@@ -186,6 +187,7 @@ export class Scanner implements ScanStatusSource {
       if (!full && known && known.file_size === file.size && known.file_mtime === file.mtime) continue;
       if (!full && !known && issue && issue.file_size === file.size && issue.file_mtime === file.mtime) {
         report.errors.push({ path: file.path, reason: issue.reason });
+        knownBroken++;
         continue;
       }
       toRead.push(file);
@@ -206,7 +208,7 @@ export class Scanner implements ScanStatusSource {
     }
     const foldersToDelete = [...storedFolders.keys()].filter((id) => !walkedFolderIds.has(id));
 
-    report.unchanged += walked.files.length - toRead.length - report.errors.filter((error) => onDisk.has(error.path)).length;
+    report.unchanged += walked.files.length - toRead.length - knownBroken;
     this.state.filesToRead += toRead.length;
     const anythingChanged = toRead.length > 0 || removed.size > 0 || staleIssues.length > 0 || foldersToWrite.length > 0 || foldersToDelete.length > 0;
     if (!anythingChanged) return false;
@@ -272,7 +274,7 @@ export class Scanner implements ScanStatusSource {
       const touchedFolders = new Set<string>();
       for (const relPath of [...toRead.map((file) => file.path), ...removed.keys()]) touchedFolders.add(folderId(libraryId, path.posix.dirname(relPath) === '.' ? '' : path.posix.dirname(relPath)));
       refreshFolderCounts(this.db, [...touchedFolders].filter((id) => walkedFolderIds.has(id)));
-      this.db.prepare('DELETE FROM track WHERE library_id = ? AND folder_id IN (SELECT value FROM json_each(?))').run(libraryId, JSON.stringify(foldersToDelete));
+      // Tracks in vanished folders were among the removed files above, so these folders are empty now.
       writer.deleteFolders(foldersToDelete);
     });
     return true;
