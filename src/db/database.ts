@@ -86,6 +86,15 @@ export class Database {
     return this.sqlite.transaction(fn).immediate();
   }
 
+  /** True when the database answers a trivial query (health checks). */
+  responds(): boolean {
+    try {
+      return (this.sqlite.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
   /** Rows changed by this connection since it opened (used to prove a no-op rescan writes nothing). */
   totalChanges(): number {
     return (this.sqlite.prepare('SELECT total_changes() AS n').get() as { n: number }).n;

@@ -3,13 +3,12 @@
 import type Router from '@koa/router';
 import type { Database } from '../db/database.ts';
 import type { AppState } from './context.ts';
-import { databaseResponds } from './status.repository.ts';
 
 export function mountHealth(router: Router<AppState>, db: Database): void {
   router.get(['/health', '/api/health'], (ctx) => {
     ctx.state.routeLabel = '/health';
     ctx.set('Cache-Control', 'no-store');
-    const ok = databaseResponds(db);
+    const ok = db.responds();
     ctx.status = ok ? 200 : 503;
     ctx.body = ok ? { status: 'ok' } : { status: 'error', detail: 'the database does not respond' };
   });

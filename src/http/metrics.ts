@@ -4,9 +4,9 @@ import type Router from '@koa/router';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.ts';
 import type { ScanStatusSource } from '../library/scan-status.ts';
+import { type LibraryTotals, libraryTotals } from '../library/stats.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AppState } from './context.ts';
-import { type LibraryTotals, libraryTotals } from './status.repository.ts';
 
 export interface HttpMetrics {
   registry: Registry;
