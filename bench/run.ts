@@ -13,7 +13,9 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((part) => !(part in PARTS));
 if (unknown.length > 0) {
-  process.stderr.write(`unknown benchmark part(s): ${unknown.join(', ')}; known: ${Object.keys(PARTS).join(', ')}\n`);
+  process.stderr.write(
+    `unknown benchmark part(s): ${unknown.join(', ')}; known: ${Object.keys(PARTS).join(', ')}\n`,
+  );
   process.exit(2);
 }
 const machine = {
@@ -24,7 +26,9 @@ const machine = {
   platform: `${os.platform()} ${os.release()}`,
   date: new Date().toISOString(),
 };
-process.stdout.write(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}\n`);
+process.stdout.write(
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}\n`,
+);
 const results: Record<string, number> = {};
 for (const part of wanted.length > 0 ? wanted : Object.keys(PARTS)) {
   process.stdout.write(`\n== ${part}\n`);

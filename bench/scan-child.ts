@@ -8,7 +8,10 @@ import { Scanner } from '../src/library/scanner.ts';
 import { silentLogger } from '../src/shared/logger.ts';
 
 const [musicDir, dataDir, mode] = process.argv.slice(2);
-const { config } = loadConfig({ env: {}, flags: { music: [{ name: 'bench', path: musicDir }], dataDir, logLevel: 'silent' } });
+const { config } = loadConfig({
+  env: {},
+  flags: { music: [{ name: 'bench', path: musicDir }], dataDir, logLevel: 'silent' },
+});
 const runtime = await openRuntime(config, { logger: silentLogger, registerLibraries: true });
 ensureSearchIndex(runtime.db);
 const scanner = new Scanner({ db: runtime.db, config, logger: silentLogger });
@@ -20,4 +23,6 @@ const report = await scanner.scan({ full: mode === 'full' });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 loopDelay.disable();
 await runtime.close();
-process.stdout.write(`${JSON.stringify({ seconds, report: { ...report, errors: report.errors.length }, maxRssMB: process.resourceUsage().maxRSS / 1024, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ seconds, report: { ...report, errors: report.errors.length }, maxRssMB: process.resourceUsage().maxRSS / 1024, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 })}\n`,
+);

@@ -17,10 +17,14 @@ const GEN_LIBRARY = process.env.GEN_LIBRARY ?? path.resolve(BENCH_DIR, '../../sh
 export function ensureLibrary(name: string, artists: number, albums: number, tracks: number): string {
   const dir = path.join(WORK, name);
   if (fs.existsSync(path.join(dir, '.gen-library.stamp'))) return dir;
-  if (!fs.existsSync(GEN_LIBRARY)) throw new Error(`gen-library.sh not found at ${GEN_LIBRARY} (set GEN_LIBRARY)`);
+  if (!fs.existsSync(GEN_LIBRARY))
+    throw new Error(`gen-library.sh not found at ${GEN_LIBRARY} (set GEN_LIBRARY)`);
   fs.mkdirSync(WORK, { recursive: true });
   process.stderr.write(`generating ${name} (${artists}x${albums}x${tracks}) ...\n`);
-  execFileSync('bash', [GEN_LIBRARY, dir, String(artists), String(albums), String(tracks)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, JOBS: '2', FORCE: '1' } });
+  execFileSync('bash', [GEN_LIBRARY, dir, String(artists), String(albums), String(tracks)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, JOBS: '2', FORCE: '1' },
+  });
   return dir;
 }
 
@@ -33,7 +37,9 @@ interface ChildResult {
 }
 
 function scanInChild(musicDir: string, dataDir: string): ChildResult {
-  const output = execFileSync(process.execPath, [path.join(BENCH_DIR, 'scan-child.ts'), musicDir, dataDir], { encoding: 'utf8' });
+  const output = execFileSync(process.execPath, [path.join(BENCH_DIR, 'scan-child.ts'), musicDir, dataDir], {
+    encoding: 'utf8',
+  });
   return JSON.parse(output.trim().split('\n').at(-1)!) as ChildResult;
 }
 
@@ -87,7 +93,8 @@ export async function main(): Promise<Record<string, number>> {
   figures['scan.rescan.10k.seconds.median'] = Number(rescans[2]!.toFixed(3));
   figures['scan.rescan.10k.seconds.max'] = Number(rescans[4]!.toFixed(3));
   figures['scan.rescan.10k.rows_written'] = rows;
-  for (const line of verification.mismatches.slice(0, 10)) process.stderr.write(`manifest mismatch: ${line}\n`);
+  for (const line of verification.mismatches.slice(0, 10))
+    process.stderr.write(`manifest mismatch: ${line}\n`);
   return figures;
 }
 

@@ -29,7 +29,12 @@ export interface Verification {
 export function readManifest(file: string): ManifestRow[] {
   const [header, ...lines] = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
   const columns = header!.split('\t');
-  return lines.map((line) => Object.fromEntries(line.split('\t').map((value, index) => [columns[index], value])) as unknown as ManifestRow);
+  return lines.map(
+    (line) =>
+      Object.fromEntries(
+        line.split('\t').map((value, index) => [columns[index], value]),
+      ) as unknown as ManifestRow,
+  );
 }
 
 export function verifyAgainstManifest(db: Database, manifestFile: string, libraryDir: string): Verification {
@@ -69,7 +74,10 @@ export function verifyAgainstManifest(db: Database, manifestFile: string, librar
       continue;
     }
     const check = (field: string, actual: unknown, wanted: unknown) => {
-      if (String(actual ?? '') !== String(wanted ?? '')) mismatches.push(`${row.path}: ${field} is ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
+      if (String(actual ?? '') !== String(wanted ?? ''))
+        mismatches.push(
+          `${row.path}: ${field} is ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`,
+        );
     };
     check('title', found.title, expected.title);
     check('artist', found.artist_name, expected.artist);
@@ -84,20 +92,33 @@ export function verifyAgainstManifest(db: Database, manifestFile: string, librar
   }
   for (const file of [...broken, ...appleDouble]) {
     if (track.get(file)) mismatches.push(`broken file imported: ${file}`);
-    if (!db.sqlite.prepare('SELECT 1 FROM scan_issue WHERE path = ?').get(file)) mismatches.push(`broken file not reported: ${file}`);
+    if (!db.sqlite.prepare('SELECT 1 FROM scan_issue WHERE path = ?').get(file))
+      mismatches.push(`broken file not reported: ${file}`);
   }
-  const albumRow = db.sqlite.prepare('SELECT song_count, disc_count, cover_path, cover_track_id FROM album WHERE artist_name = ? AND name = ?');
+  const albumRow = db.sqlite.prepare(
+    'SELECT song_count, disc_count, cover_path, cover_track_id FROM album WHERE artist_name = ? AND name = ?',
+  );
   for (const [key, album] of albums) {
     const [artist, name] = key.split('\u0000');
-    const found = albumRow.all(artist, name) as { song_count: number; disc_count: number; cover_path: string | null; cover_track_id: string | null }[];
+    const found = albumRow.all(artist, name) as {
+      song_count: number;
+      disc_count: number;
+      cover_path: string | null;
+      cover_track_id: string | null;
+    }[];
     if (found.length !== 1) {
       mismatches.push(`album ${artist} / ${name}: ${found.length} rows, expected 1`);
       continue;
     }
     const row = found[0]!;
-    if (row.song_count !== album.tracks) mismatches.push(`album ${artist} / ${name}: ${row.song_count} songs, expected ${album.tracks}`);
-    if (row.disc_count !== album.discs.size) mismatches.push(`album ${artist} / ${name}: ${row.disc_count} discs, expected ${album.discs.size}`);
-    if (Boolean(row.cover_path || row.cover_track_id) !== album.cover) mismatches.push(`album ${artist} / ${name}: cover ${Boolean(row.cover_path || row.cover_track_id)}, expected ${album.cover}`);
+    if (row.song_count !== album.tracks)
+      mismatches.push(`album ${artist} / ${name}: ${row.song_count} songs, expected ${album.tracks}`);
+    if (row.disc_count !== album.discs.size)
+      mismatches.push(`album ${artist} / ${name}: ${row.disc_count} discs, expected ${album.discs.size}`);
+    if (Boolean(row.cover_path || row.cover_track_id) !== album.cover)
+      mismatches.push(
+        `album ${artist} / ${name}: cover ${Boolean(row.cover_path || row.cover_track_id)}, expected ${album.cover}`,
+      );
   }
   const count = (sql: string) => db.sqlite.prepare(sql).pluck().get() as number;
   const allArtists = new Set([...albumArtists, ...trackArtists]);
@@ -118,7 +139,9 @@ export function verifyAgainstManifest(db: Database, manifestFile: string, librar
     albumArtists: count('SELECT count(*) FROM artist WHERE album_count > 0'),
     artists: count('SELECT count(*) FROM artist'),
     genres: count('SELECT count(*) FROM genre'),
-    albumsWithCover: count('SELECT count(*) FROM album WHERE cover_path IS NOT NULL OR cover_track_id IS NOT NULL'),
+    albumsWithCover: count(
+      'SELECT count(*) FROM album WHERE cover_path IS NOT NULL OR cover_track_id IS NOT NULL',
+    ),
     skippedFiles: count('SELECT count(*) FROM scan_issue'),
   };
   for (const key of Object.keys(expected) as (keyof typeof expected)[]) {

@@ -10,7 +10,10 @@ import { createUser, listUsers } from './users.service.ts';
 export const FIRST_ADMIN_NAME = 'admin';
 export const FIRST_ADMIN_FILE = 'initial-admin-password.txt';
 
-export async function ensureFirstAdmin(db: Database, dataDir: string): Promise<{ created: boolean; passwordFile: string }> {
+export async function ensureFirstAdmin(
+  db: Database,
+  dataDir: string,
+): Promise<{ created: boolean; passwordFile: string }> {
   const passwordFile = path.join(dataDir, FIRST_ADMIN_FILE);
   if (listUsers(db).length > 0) return { created: false, passwordFile };
   const password = randomBytes(12).toString('base64url');

@@ -38,7 +38,10 @@ export async function openRuntime(config: Config, options: OpenRuntimeOptions): 
 
 export function assertMusicFolders(config: Config): void {
   if (config.music.length === 0) {
-    throw new TonearmError('MUSIC_FOLDER', 'no music folder given: pass --music DIR or set music in the config file');
+    throw new TonearmError(
+      'MUSIC_FOLDER',
+      'no music folder given: pass --music DIR or set music in the config file',
+    );
   }
   for (const library of config.music) assertMusicFolder(library.path);
 }
@@ -49,14 +52,22 @@ export function assertMusicFolder(folder: string): void {
     stat = fs.statSync(folder);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new TonearmError('MUSIC_FOLDER', code === 'ENOENT' ? `music folder ${folder} does not exist` : `music folder ${folder} cannot be read (${code})`);
+    throw new TonearmError(
+      'MUSIC_FOLDER',
+      code === 'ENOENT'
+        ? `music folder ${folder} does not exist`
+        : `music folder ${folder} cannot be read (${code})`,
+    );
   }
   if (!stat.isDirectory()) throw new TonearmError('MUSIC_FOLDER', `music folder ${folder} is not a folder`);
   try {
     fs.accessSync(folder, fs.constants.R_OK | fs.constants.X_OK);
     fs.readdirSync(folder);
   } catch (error) {
-    throw new TonearmError('MUSIC_FOLDER', `music folder ${folder} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+    throw new TonearmError(
+      'MUSIC_FOLDER',
+      `music folder ${folder} cannot be read (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
 }
 
@@ -65,13 +76,19 @@ export function ensureDataFolder(folder: string): void {
   try {
     fs.mkdirSync(folder, { recursive: true });
   } catch (error) {
-    throw new TonearmError('DATA_FOLDER', `data folder ${folder} cannot be created (${(error as NodeJS.ErrnoException).code})`);
+    throw new TonearmError(
+      'DATA_FOLDER',
+      `data folder ${folder} cannot be created (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
   const probe = path.join(folder, `.write-test-${process.pid}`);
   try {
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
   } catch (error) {
-    throw new TonearmError('DATA_FOLDER', `data folder ${folder} is not writable (${(error as NodeJS.ErrnoException).code})`);
+    throw new TonearmError(
+      'DATA_FOLDER',
+      `data folder ${folder} is not writable (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
 }

@@ -1,17 +1,24 @@
 import { TonearmError } from '../shared/errors.ts';
 
 /** --password, --password-stdin, or a hidden prompt on a terminal. */
-export async function readPassword(flags: { password?: string; passwordStdin?: boolean }, prompt = 'password: '): Promise<string> {
-  if (flags.password !== undefined && flags.passwordStdin) throw new TonearmError('INVALID_INPUT', 'use either --password or --password-stdin, not both');
+export async function readPassword(
+  flags: { password?: string; passwordStdin?: boolean },
+  prompt = 'password: ',
+): Promise<string> {
+  if (flags.password !== undefined && flags.passwordStdin)
+    throw new TonearmError('INVALID_INPUT', 'use either --password or --password-stdin, not both');
   if (flags.password !== undefined) return flags.password;
   if (flags.passwordStdin) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    const text = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
     if (text === '') throw new TonearmError('INVALID_INPUT', 'no password on standard input');
     return text;
   }
-  if (!process.stdin.isTTY) throw new TonearmError('INVALID_INPUT', 'no password given: use --password or --password-stdin');
+  if (!process.stdin.isTTY)
+    throw new TonearmError('INVALID_INPUT', 'no password given: use --password or --password-stdin');
   return promptHidden(prompt);
 }
 

@@ -29,10 +29,25 @@ interface LocationFlags {
 
 function addLocationFlags(command: Command, options: { server?: boolean } = {}): Command {
   command
-    .option('--music <dir>', 'music folder to serve; repeat for several libraries (each named after its folder)', collect, [])
+    .option(
+      '--music <dir>',
+      'music folder to serve; repeat for several libraries (each named after its folder)',
+      collect,
+      [],
+    )
     .option('--data <dir>', 'data folder for the database and caches (default ./data)')
     .option('--config <file>', 'configuration file (TOML or JSON); also TONEARM_CONFIG')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ]),
+    );
   if (options.server) {
     command
       .option('--host <addr>', 'address to listen on (default 0.0.0.0)')
@@ -49,7 +64,11 @@ function collect(value: string, previous: string[]): string[] {
 /** Builds the effective config from the location flags of the command that runs. */
 export function configFromFlags(flags: LocationFlags): Config {
   const overrides: Record<string, unknown> = {};
-  if (flags.music && flags.music.length > 0) overrides.music = flags.music.map((dir) => ({ name: dir.replace(/\/+$/, '').split('/').pop() || dir, path: dir }));
+  if (flags.music && flags.music.length > 0)
+    overrides.music = flags.music.map((dir) => ({
+      name: dir.replace(/\/+$/, '').split('/').pop() || dir,
+      path: dir,
+    }));
   if (flags.data !== undefined) overrides.dataDir = flags.data;
   if (flags.host !== undefined) overrides.host = flags.host;
   if (flags.port !== undefined) overrides.port = /^\d+$/.test(flags.port) ? Number(flags.port) : flags.port;
@@ -59,7 +78,10 @@ export function configFromFlags(flags: LocationFlags): Config {
 }
 
 /** Opens the database of an existing data folder without registering libraries. */
-async function withDatabase<T>(flags: LocationFlags, fn: (db: Database, config: Config) => Promise<T> | T): Promise<T> {
+async function withDatabase<T>(
+  flags: LocationFlags,
+  fn: (db: Database, config: Config) => Promise<T> | T,
+): Promise<T> {
   const config = configFromFlags(flags);
   const runtime = await openRuntime(config, { logger: silentLogger });
   try {
@@ -77,7 +99,10 @@ export function buildProgram(): Command {
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-  addLocationFlags(program.command('serve').description('scan the music folders, watch them and serve the APIs and web app'), { server: true })
+  addLocationFlags(
+    program.command('serve').description('scan the music folders, watch them and serve the APIs and web app'),
+    { server: true },
+  )
     .option('--no-scan', 'do not scan at start-up')
     .option('--no-watch', 'do not watch the music folders for changes')
     .action(async (flags: LocationFlags & { scan: boolean; watch: boolean }) => {
@@ -94,7 +119,11 @@ export function buildProgram(): Command {
     .action(async (flags: LocationFlags & { full?: boolean }) => {
       const config = configFromFlags(flags);
       const { runScanCommand } = await import('./scan-command.ts');
-      process.exitCode = await runScanCommand(config, Boolean(flags.full), createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+      process.exitCode = await runScanCommand(
+        config,
+        Boolean(flags.full),
+        createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+      );
     });
 
   const user = program.command('user').description('manage user accounts');
@@ -102,18 +131,33 @@ export function buildProgram(): Command {
     .option('--password <password>', 'the password (visible in shell history; prefer --password-stdin)')
     .option('--password-stdin', 'read the password from standard input')
     .option('--admin', 'give the user administrator rights')
-    .action(async (name: string, flags: LocationFlags & { password?: string; passwordStdin?: boolean; admin?: boolean }) => {
-      const password = await readPassword(flags);
-      await withDatabase(flags, async (db) => {
-        const created = await createUser(db, { username: name, password, isAdmin: Boolean(flags.admin) });
-        process.stdout.write(`created user ${created.username}${created.isAdmin ? ' (admin)' : ''}\n`);
-      });
-    });
+    .action(
+      async (
+        name: string,
+        flags: LocationFlags & { password?: string; passwordStdin?: boolean; admin?: boolean },
+      ) => {
+        const password = await readPassword(flags);
+        await withDatabase(flags, async (db) => {
+          const created = await createUser(db, { username: name, password, isAdmin: Boolean(flags.admin) });
+          process.stdout.write(`created user ${created.username}${created.isAdmin ? ' (admin)' : ''}\n`);
+        });
+      },
+    );
   addLocationFlags(user.command('list').description('list users')).action(async (flags: LocationFlags) => {
     await withDatabase(flags, (db) => {
       const users = listUsers(db);
-      if (users.length === 0) process.stdout.write('no users yet: create one with `tonearm user add NAME --password-stdin --admin`\n');
-      printTable(users.map((entry) => ({ username: entry.username, admin: entry.isAdmin ? 'yes' : 'no', created: new Date(entry.createdAt).toISOString() })), ['username', 'admin', 'created']);
+      if (users.length === 0)
+        process.stdout.write(
+          'no users yet: create one with `tonearm user add NAME --password-stdin --admin`\n',
+        );
+      printTable(
+        users.map((entry) => ({
+          username: entry.username,
+          admin: entry.isAdmin ? 'yes' : 'no',
+          created: new Date(entry.createdAt).toISOString(),
+        })),
+        ['username', 'admin', 'created'],
+      );
     });
   });
   addLocationFlags(user.command('passwd <name>').description("change a user's password"))
@@ -127,46 +171,60 @@ export function buildProgram(): Command {
         process.stdout.write(`password of ${name} changed\n`);
       });
     });
-  addLocationFlags(user.command('delete <name>').description('delete a user and their personal data')).action(async (name: string, flags: LocationFlags) => {
-    await withDatabase(flags, (db) => {
-      deleteUser(db, name);
-      process.stdout.write(`deleted user ${name}\n`);
-    });
-  });
+  addLocationFlags(user.command('delete <name>').description('delete a user and their personal data')).action(
+    async (name: string, flags: LocationFlags) => {
+      await withDatabase(flags, (db) => {
+        deleteUser(db, name);
+        process.stdout.write(`deleted user ${name}\n`);
+      });
+    },
+  );
 
   const library = program.command('library').description('music libraries');
-  addLocationFlags(library.command('list').description('list the libraries the server knows')).action(async (flags: LocationFlags) => {
-    await withDatabase(flags, (db) => {
-      const rows = listLibraries(db);
-      if (rows.length === 0) process.stdout.write('no libraries yet: run `tonearm scan --music DIR` or `tonearm serve --music DIR`\n');
-      const stats = libraryStats(db);
-      printTable(
-        rows.map((row) => ({
-          id: row.id,
-          name: row.name,
-          path: row.path,
-          tracks: stats.byLibrary.get(row.id) ?? 0,
-          'last scan': row.last_scan_at ? new Date(row.last_scan_at).toISOString() : 'never',
-        })),
-        ['id', 'name', 'path', 'tracks', 'last scan'],
-      );
-    });
-  });
+  addLocationFlags(library.command('list').description('list the libraries the server knows')).action(
+    async (flags: LocationFlags) => {
+      await withDatabase(flags, (db) => {
+        const rows = listLibraries(db);
+        if (rows.length === 0)
+          process.stdout.write(
+            'no libraries yet: run `tonearm scan --music DIR` or `tonearm serve --music DIR`\n',
+          );
+        const stats = libraryStats(db);
+        printTable(
+          rows.map((row) => ({
+            id: row.id,
+            name: row.name,
+            path: row.path,
+            tracks: stats.byLibrary.get(row.id) ?? 0,
+            'last scan': row.last_scan_at ? new Date(row.last_scan_at).toISOString() : 'never',
+          })),
+          ['id', 'name', 'path', 'tracks', 'last scan'],
+        );
+      });
+    },
+  );
 
   const db = program.command('db').description('database maintenance');
-  addLocationFlags(db.command('migrate').description('apply pending schema migrations')).action(async (flags: LocationFlags) => {
-    const config = configFromFlags(flags);
-    ensureDataFolder(config.dataDir);
-    const database = Database.open(databaseFile(config.dataDir));
-    try {
-      const { applied } = await migrateToLatest(database);
-      process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
-    } finally {
-      await database.close();
-    }
-  });
-  addLocationFlags(db.command('backup <file>').description('write a consistent copy of the database (safe while the server runs)')).action(async (file: string, flags: LocationFlags) => {
-    if (fs.existsSync(file)) throw new TonearmError('INVALID_INPUT', `${file} already exists; choose a new file name`);
+  addLocationFlags(db.command('migrate').description('apply pending schema migrations')).action(
+    async (flags: LocationFlags) => {
+      const config = configFromFlags(flags);
+      ensureDataFolder(config.dataDir);
+      const database = Database.open(databaseFile(config.dataDir));
+      try {
+        const { applied } = await migrateToLatest(database);
+        process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
+      } finally {
+        await database.close();
+      }
+    },
+  );
+  addLocationFlags(
+    db
+      .command('backup <file>')
+      .description('write a consistent copy of the database (safe while the server runs)'),
+  ).action(async (file: string, flags: LocationFlags) => {
+    if (fs.existsSync(file))
+      throw new TonearmError('INVALID_INPUT', `${file} already exists; choose a new file name`);
     await withDatabase(flags, async (database) => {
       await database.backup(file);
       process.stdout.write(`backup written to ${file} (${fs.statSync(file).size} bytes)\n`);
@@ -174,31 +232,36 @@ export function buildProgram(): Command {
   });
 
   const config = program.command('config').description('configuration');
-  addLocationFlags(config.command('print').description('print the effective configuration (secrets hidden)'), { server: true }).action((flags: LocationFlags) => {
+  addLocationFlags(
+    config.command('print').description('print the effective configuration (secrets hidden)'),
+    { server: true },
+  ).action((flags: LocationFlags) => {
     process.stdout.write(`${JSON.stringify(printableConfig(configFromFlags(flags)), null, 2)}\n`);
   });
 
-  addLocationFlags(program.command('stats').description('library counts')).action(async (flags: LocationFlags) => {
-    await withDatabase(flags, (database) => {
-      const stats = libraryStats(database);
-      const hours = stats.durationSeconds / 3600;
-      process.stdout.write(
-        [
-          `libraries ${stats.libraries}`,
-          `artists   ${stats.artists}`,
-          `albums    ${stats.albums}`,
-          `tracks    ${stats.tracks}`,
-          `genres    ${stats.genres}`,
-          `folders   ${stats.folders}`,
-          `covers    ${stats.albumsWithCover} of ${stats.albums} albums`,
-          `skipped   ${stats.skippedFiles} unreadable files`,
-          `duration  ${hours.toFixed(1)} h`,
-          `size      ${(stats.sizeBytes / 1024 ** 3).toFixed(2)} GiB`,
-          '',
-        ].join('\n'),
-      );
-    });
-  });
+  addLocationFlags(program.command('stats').description('library counts')).action(
+    async (flags: LocationFlags) => {
+      await withDatabase(flags, (database) => {
+        const stats = libraryStats(database);
+        const hours = stats.durationSeconds / 3600;
+        process.stdout.write(
+          [
+            `libraries ${stats.libraries}`,
+            `artists   ${stats.artists}`,
+            `albums    ${stats.albums}`,
+            `tracks    ${stats.tracks}`,
+            `genres    ${stats.genres}`,
+            `folders   ${stats.folders}`,
+            `covers    ${stats.albumsWithCover} of ${stats.albums} albums`,
+            `skipped   ${stats.skippedFiles} unreadable files`,
+            `duration  ${hours.toFixed(1)} h`,
+            `size      ${(stats.sizeBytes / 1024 ** 3).toFixed(2)} GiB`,
+            '',
+          ].join('\n'),
+        );
+      });
+    },
+  );
 
   return program;
 }

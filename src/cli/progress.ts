@@ -2,12 +2,16 @@
 import cliProgress from 'cli-progress';
 import type { ScanReport, ScanStatusSource } from '../library/scan-status.ts';
 
-export function showScanProgress(source: ScanStatusSource, stream: NodeJS.WriteStream = process.stderr): () => void {
+export function showScanProgress(
+  source: ScanStatusSource,
+  stream: NodeJS.WriteStream = process.stderr,
+): () => void {
   if (!stream.isTTY) return () => undefined;
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ' {phase} |{bar}| {value}/{total} files | {rate} files/s | ETA {eta_formatted} | {errors} skipped',
+      format:
+        ' {phase} |{bar}| {value}/{total} files | {rate} files/s | ETA {eta_formatted} | {errors} skipped',
       hideCursor: true,
       etaBuffer: 200,
     },

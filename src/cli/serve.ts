@@ -18,15 +18,23 @@ export async function runServe(config: Config): Promise<void> {
   ensureSearchIndex(runtime.db);
   const firstAdmin = await ensureFirstAdmin(runtime.db, config.dataDir);
   if (firstAdmin.created) {
-    logger.warn({ username: FIRST_ADMIN_NAME, passwordFile: firstAdmin.passwordFile }, 'created the first admin account; its password is in the password file (change it with `tonearm user passwd admin`)');
+    logger.warn(
+      { username: FIRST_ADMIN_NAME, passwordFile: firstAdmin.passwordFile },
+      'created the first admin account; its password is in the password file (change it with `tonearm user passwd admin`)',
+    );
   }
   const scanner = new Scanner({ db: runtime.db, config, logger: logger.child({ component: 'scanner' }) });
   const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner });
   const server = await startServer(app, { host: config.host, port: config.port, logger });
-  logger.info({ url: `${server.url}${config.basePath}`, libraries: config.music.map((library) => library.path) }, 'tonearm is listening');
+  logger.info(
+    { url: `${server.url}${config.basePath}`, libraries: config.music.map((library) => library.path) },
+    'tonearm is listening',
+  );
 
   const scanInBackground = (options: Parameters<Scanner['scan']>[0], reason: string) => {
-    scanner.scan(options).catch((error: Error) => logger.error({ err: error.message, reason }, 'scan failed'));
+    scanner
+      .scan(options)
+      .catch((error: Error) => logger.error({ err: error.message, reason }, 'scan failed'));
   };
   if (config.scanner.scanOnStart) scanInBackground({}, 'start-up');
 
@@ -38,7 +46,11 @@ export async function runServe(config: Config): Promise<void> {
     onChange: (libraryIds) => scanInBackground({ libraryIds }, 'watcher'),
   });
   if (config.scanner.watch) {
-    await watcher.start(listLibraries(runtime.db).filter((library) => config.music.some((entry) => entry.name === library.name)));
+    await watcher.start(
+      listLibraries(runtime.db).filter((library) =>
+        config.music.some((entry) => entry.name === library.name),
+      ),
+    );
   }
   const schedule = scheduleJob(config.scanner.schedule, () => scanInBackground({}, 'schedule'));
 

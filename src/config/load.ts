@@ -54,7 +54,10 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     if (issue.code === 'unrecognized_keys') {
       const where = [...issue.path, issue.keys[0]].join('.');
       const origin = originOf(origins, [...issue.path.map(String), issue.keys[0]!]);
-      throw new TonearmError('CONFIG_INVALID', `unknown config key ${where}${origin ? ` (from ${origin})` : ''}: check its spelling in config/tonearm.example.toml`);
+      throw new TonearmError(
+        'CONFIG_INVALID',
+        `unknown config key ${where}${origin ? ` (from ${origin})` : ''}: check its spelling in config/tonearm.example.toml`,
+      );
     }
     const key = issue.path.join('.');
     const value = valueAt(merged, issue.path as (string | number)[]);
@@ -66,13 +69,18 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     );
   }
   const config = result.data;
-  config.music = uniqueLibraryNames(config.music.map((library) => ({ ...library, path: path.resolve(cwd, library.path) })));
+  config.music = uniqueLibraryNames(
+    config.music.map((library) => ({ ...library, path: path.resolve(cwd, library.path) })),
+  );
   config.dataDir = path.resolve(cwd, config.dataDir);
   return configFile ? { config, origins, configFile } : { config, origins };
 }
 
 /** Each music folder given by path becomes a library named after the folder. */
-export function librariesFromPaths(paths: readonly string[], cwd = process.cwd()): { name: string; path: string }[] {
+export function librariesFromPaths(
+  paths: readonly string[],
+  cwd = process.cwd(),
+): { name: string; path: string }[] {
   return paths.map((dir) => {
     const resolved = path.resolve(cwd, dir);
     return { name: path.basename(resolved) || resolved, path: resolved };
@@ -102,10 +110,16 @@ function readConfigFile(file: string): Plain {
   }
   try {
     const parsed = file.endsWith('.json') ? JSON.parse(text) : parseToml(text);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a table of keys');
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('expected a table of keys');
     const plain = parsed as Plain;
     // A bare path names a library after its folder; it is resolved against the file's folder later.
-    if (Array.isArray(plain.music)) plain.music = plain.music.map((entry) => (typeof entry === 'string' ? { name: path.basename(entry.replace(/\/+$/, '')) || entry, path: entry } : entry));
+    if (Array.isArray(plain.music))
+      plain.music = plain.music.map((entry) =>
+        typeof entry === 'string'
+          ? { name: path.basename(entry.replace(/\/+$/, '')) || entry, path: entry }
+          : entry,
+      );
     return plain;
   } catch (error) {
     const firstLine = (error as Error).message.split('\n')[0];
@@ -183,12 +197,26 @@ function coerceEnv(raw: string, template: unknown): unknown {
   return raw;
 }
 
-function deepMerge(target: Plain, source: Plain, prefix: string, origin: string, origins: Map<string, string>): void {
+function deepMerge(
+  target: Plain,
+  source: Plain,
+  prefix: string,
+  origin: string,
+  origins: Map<string, string>,
+): void {
   for (const [key, value] of Object.entries(source)) {
     if (key.startsWith('__origin_')) continue;
     const keyPath = prefix ? `${prefix}.${key}` : key;
-    const sourceOrigin = typeof source[`__origin_${key}`] === 'string' ? `env ${source[`__origin_${key}`]}` : origin;
-    if (value && typeof value === 'object' && !Array.isArray(value) && target[key] && typeof target[key] === 'object' && !Array.isArray(target[key])) {
+    const sourceOrigin =
+      typeof source[`__origin_${key}`] === 'string' ? `env ${source[`__origin_${key}`]}` : origin;
+    if (
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      target[key] &&
+      typeof target[key] === 'object' &&
+      !Array.isArray(target[key])
+    ) {
       deepMerge(target[key] as Plain, value as Plain, keyPath, origin, origins);
     } else if (value !== undefined) {
       target[key] = value;
@@ -200,7 +228,8 @@ function deepMerge(target: Plain, source: Plain, prefix: string, origin: string,
 function markOrigins(values: Plain, prefix: string, origin: string, origins: Map<string, string>): void {
   for (const [key, value] of Object.entries(values)) {
     const keyPath = prefix ? `${prefix}.${key}` : key;
-    if (value && typeof value === 'object' && !Array.isArray(value)) markOrigins(value as Plain, keyPath, origin, origins);
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      markOrigins(value as Plain, keyPath, origin, origins);
     else origins.set(keyPath, origin);
   }
 }

@@ -11,7 +11,18 @@ export const DEFAULT_ARTIST_SEPARATORS = [' feat. ', ' feat ', ' ft. ', ' featur
 export const DEFAULT_COVER_ART_PRIORITY = ['embedded', 'cover.*', 'folder.*', 'front.*', 'album.*'];
 export const DEFAULT_IGNORED_ARTICLES = 'The El La Los Las Le Les Os As O A';
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+};
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** "1GB", "500 MB", "1048576" → bytes; undefined when the text is not a size. */
@@ -27,12 +38,15 @@ export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (!/^(\d+(ms|s|m|h|d))+$/.test(trimmed)) return undefined;
   let total = 0;
-  for (const part of trimmed.matchAll(/(\d+)(ms|s|m|h|d)/g)) total += Number(part[1]) * DURATION_UNITS[part[2]!]!;
+  for (const part of trimmed.matchAll(/(\d+)(ms|s|m|h|d)/g))
+    total += Number(part[1]) * DURATION_UNITS[part[2]!]!;
   return total;
 }
 
 /** A scan schedule is empty (off), a duration ("6h": every six hours) or a cron expression. */
-export function describeSchedule(text: string): { kind: 'off' } | { kind: 'interval'; ms: number } | { kind: 'cron'; expression: string } | undefined {
+export function describeSchedule(
+  text: string,
+): { kind: 'off' } | { kind: 'interval'; ms: number } | { kind: 'cron'; expression: string } | undefined {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === '0' || trimmed === 'off') return { kind: 'off' };
   const ms = parseDuration(trimmed);
@@ -54,7 +68,11 @@ export const configSchema = z.strictObject({
   music: z.array(librarySchema),
   dataDir: z.string().trim().min(1),
   host: z.string().trim().min(1),
-  port: z.number({ error: 'expected an integer from 0 to 65535' }).int('expected an integer from 0 to 65535').min(0, 'expected an integer from 0 to 65535').max(65535, 'expected an integer from 0 to 65535'),
+  port: z
+    .number({ error: 'expected an integer from 0 to 65535' })
+    .int('expected an integer from 0 to 65535')
+    .min(0, 'expected an integer from 0 to 65535')
+    .max(65535, 'expected an integer from 0 to 65535'),
   basePath: z
     .string()
     .regex(/^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*\/?$/, 'expected empty or a URL path such as /music')
@@ -67,27 +85,38 @@ export const configSchema = z.strictObject({
     watchPollingIntervalMs: z.number().int().min(100, 'expected at least 100 (ms)').max(3_600_000),
     watchDebounceMs: z.number().int().min(0).max(600_000, 'expected at most 600000 (ms)'),
     schedule: z.string().refine((value) => describeSchedule(value) !== undefined, {
-      message: 'expected empty (off), a duration of at least 1m such as 6h, or a cron expression such as "0 3 * * *"',
+      message:
+        'expected empty (off), a duration of at least 1m such as 6h, or a cron expression such as "0 3 * * *"',
     }),
     workers: z.number().int().min(0, 'expected 0 (automatic) or a positive count').max(64),
     artistSeparators: z.array(z.string().min(1)),
     genreSeparators: z.array(z.string().min(1)),
-    coverArtPriority: z.array(z.string().regex(/^(embedded|[^/\\]+\.\*|[^/\\]+\.[a-z0-9]+)$/i, 'expected "embedded" or file patterns like cover.*')).min(1),
+    coverArtPriority: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(embedded|[^/\\]+\.\*|[^/\\]+\.[a-z0-9]+)$/i,
+            'expected "embedded" or file patterns like cover.*',
+          ),
+      )
+      .min(1),
     artistImageNames: z.array(z.string().min(1)),
     ignoredArticles: z.string(),
     followSymlinks: z.boolean(),
   }),
   transcoding: z.strictObject({
-    cacheSize: z
-      .union([z.number().int().min(0), z.string()])
-      .transform((value, context) => {
-        const bytes = typeof value === 'number' ? value : parseSize(value);
-        if (bytes === undefined) {
-          context.addIssue({ code: 'custom', message: 'expected a size such as 500MB or 2GB (0 turns the cache off)' });
-          return z.NEVER;
-        }
-        return bytes;
-      }),
+    cacheSize: z.union([z.number().int().min(0), z.string()]).transform((value, context) => {
+      const bytes = typeof value === 'number' ? value : parseSize(value);
+      if (bytes === undefined) {
+        context.addIssue({
+          code: 'custom',
+          message: 'expected a size such as 500MB or 2GB (0 turns the cache off)',
+        });
+        return z.NEVER;
+      }
+      return bytes;
+    }),
   }),
 });
 

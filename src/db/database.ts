@@ -34,7 +34,10 @@ export class Database {
     assertSqliteFile(file);
     let sqlite: BetterSqlite3.Database;
     try {
-      sqlite = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      sqlite = new BetterSqlite3(file, {
+        readonly: options.readonly ?? false,
+        fileMustExist: options.readonly ?? false,
+      });
       // Touch the header now: a file that is not SQLite fails here, not at the first query.
       sqlite.pragma('schema_version');
       if (!options.readonly) {

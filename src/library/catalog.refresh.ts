@@ -40,20 +40,44 @@ interface AlbumTrack {
 export function allDirty(db: Database): DirtySets {
   const albums = db.prepare('SELECT id FROM album').pluck().all() as string[];
   const artists = db.prepare('SELECT id FROM artist').pluck().all() as string[];
-  return { albums: new Set(albums), artists: new Set(artists), trackPks: new Set(), albumPks: new Set(), artistPks: new Set() };
+  return {
+    albums: new Set(albums),
+    artists: new Set(artists),
+    trackPks: new Set(),
+    albumPks: new Set(),
+    artistPks: new Set(),
+  };
 }
 
-export function refreshCatalog(db: Database, dirty: DirtySets, options: RefreshOptions, now: number, rebuildSearch: boolean): void {
+export function refreshCatalog(
+  db: Database,
+  dirty: DirtySets,
+  options: RefreshOptions,
+  now: number,
+  rebuildSearch: boolean,
+): void {
   for (const album of dirty.albums) refreshAlbum(db, album, options, now, dirty);
   for (const artist of dirty.artists) refreshArtist(db, artist, options, now, dirty);
   refreshGenres(db);
   if (!rebuildSearch) {
-    reindex(db, { trackPks: [...dirty.trackPks], albumPks: [...dirty.albumPks], artistPks: [...dirty.artistPks] });
+    reindex(db, {
+      trackPks: [...dirty.trackPks],
+      albumPks: [...dirty.albumPks],
+      artistPks: [...dirty.artistPks],
+    });
   }
 }
 
-function refreshAlbum(db: Database, id: string, options: RefreshOptions, now: number, dirty: DirtySets): void {
-  const album = db.prepare('SELECT pk, artist_id FROM album WHERE id = ?').get(id) as { pk: number; artist_id: string } | undefined;
+function refreshAlbum(
+  db: Database,
+  id: string,
+  options: RefreshOptions,
+  now: number,
+  dirty: DirtySets,
+): void {
+  const album = db.prepare('SELECT pk, artist_id FROM album WHERE id = ?').get(id) as
+    | { pk: number; artist_id: string }
+    | undefined;
   if (!album) return;
   dirty.albumPks.add(album.pk);
   const tracks = db
@@ -63,20 +87,40 @@ function refreshAlbum(db: Database, id: string, options: RefreshOptions, now: nu
        FROM track WHERE album_id = ? ORDER BY disc_number, track_number, path`,
     )
     .all(id) as AlbumTrack[];
-  const oldArtists = db.prepare('SELECT artist_id FROM album_artist WHERE album_id = ?').pluck().all(id) as string[];
+  const oldArtists = db
+    .prepare('SELECT artist_id FROM album_artist WHERE album_id = ?')
+    .pluck()
+    .all(id) as string[];
   for (const artist of [...oldArtists, album.artist_id]) dirty.artists.add(artist);
   if (tracks.length === 0) {
     db.prepare('DELETE FROM album WHERE id = ?').run(id);
     return;
   }
   const first = tracks[0]!;
-  const tags = JSON.parse(first.tags) as { albumArtists?: string[]; releaseTypes?: string[]; recordLabels?: string[]; albumVersion?: string; mbzReleaseGroupId?: string | null; albumSort?: string | null; albumArtistSort?: string | null };
+  const tags = JSON.parse(first.tags) as {
+    albumArtists?: string[];
+    releaseTypes?: string[];
+    recordLabels?: string[];
+    albumVersion?: string;
+    mbzReleaseGroupId?: string | null;
+    albumSort?: string | null;
+    albumArtistSort?: string | null;
+  };
   const albumArtists = tags.albumArtists?.length ? tags.albumArtists : [first.album_artist_name];
-  const artistIds = albumArtists.map((name) => db.prepare('SELECT id FROM artist WHERE name = ? COLLATE NOCASE').pluck().get(name) as string | undefined).filter((value): value is string => Boolean(value));
+  const artistIds = albumArtists
+    .map(
+      (name) =>
+        db.prepare('SELECT id FROM artist WHERE name = ? COLLATE NOCASE').pluck().get(name) as
+          | string
+          | undefined,
+    )
+    .filter((value): value is string => Boolean(value));
   const primaryArtistId = artistIds[0] ?? album.artist_id;
   const years = tracks.map((track) => track.year).filter((year): year is number => year !== null);
   const discs = new Map<number, string>();
-  for (const track of tracks) if (track.disc_subtitle && !discs.has(track.disc_number)) discs.set(track.disc_number, track.disc_subtitle);
+  for (const track of tracks)
+    if (track.disc_subtitle && !discs.has(track.disc_number))
+      discs.set(track.disc_number, track.disc_subtitle);
   const cover = chooseCover(db, tracks, options.coverArtPriority);
   const sortName = tags.albumSort?.trim() || first.album_name;
   db.prepare(
@@ -86,16 +130,39 @@ function refreshAlbum(db: Database, id: string, options: RefreshOptions, now: nu
      song_count = ?, disc_count = ?, duration = ?, size = ?, disc_titles = ?, cover_library_id = ?, cover_path = ?, cover_track_id = ?,
      created_at = ?, updated_at = ? WHERE id = ?`,
   ).run(
-    first.album_name, sortName, orderName(sortName, options.articles), tags.albumVersion ?? '', primaryArtistId, first.album_artist_name,
-    orderName(tags.albumArtistSort?.trim() || first.album_artist_name, options.articles), tracks.some((track) => track.compilation) ? 1 : 0,
-    first.mbz_album_id, tags.mbzReleaseGroupId ?? null, years.length ? Math.min(...years) : null, first.date, first.original_date,
-    first.release_date, JSON.stringify(tags.releaseTypes ?? []), JSON.stringify(tags.recordLabels ?? []), id, tracks.length,
-    Math.max(...tracks.map((track) => track.disc_number)), tracks.reduce((sum, track) => sum + track.duration, 0),
-    tracks.reduce((sum, track) => sum + track.file_size, 0), JSON.stringify([...discs].sort((a, b) => a[0] - b[0]).map(([disc, title]) => ({ disc, title }))),
-    cover?.libraryId ?? null, cover?.path ?? null, cover?.trackId ?? null, Math.min(...tracks.map((track) => track.created_at)), now, id,
+    first.album_name,
+    sortName,
+    orderName(sortName, options.articles),
+    tags.albumVersion ?? '',
+    primaryArtistId,
+    first.album_artist_name,
+    orderName(tags.albumArtistSort?.trim() || first.album_artist_name, options.articles),
+    tracks.some((track) => track.compilation) ? 1 : 0,
+    first.mbz_album_id,
+    tags.mbzReleaseGroupId ?? null,
+    years.length ? Math.min(...years) : null,
+    first.date,
+    first.original_date,
+    first.release_date,
+    JSON.stringify(tags.releaseTypes ?? []),
+    JSON.stringify(tags.recordLabels ?? []),
+    id,
+    tracks.length,
+    Math.max(...tracks.map((track) => track.disc_number)),
+    tracks.reduce((sum, track) => sum + track.duration, 0),
+    tracks.reduce((sum, track) => sum + track.file_size, 0),
+    JSON.stringify([...discs].sort((a, b) => a[0] - b[0]).map(([disc, title]) => ({ disc, title }))),
+    cover?.libraryId ?? null,
+    cover?.path ?? null,
+    cover?.trackId ?? null,
+    Math.min(...tracks.map((track) => track.created_at)),
+    now,
+    id,
   );
   db.prepare('DELETE FROM album_artist WHERE album_id = ?').run(id);
-  const insertArtist = db.prepare('INSERT OR IGNORE INTO album_artist (album_id, artist_id, position) VALUES (?, ?, ?)');
+  const insertArtist = db.prepare(
+    'INSERT OR IGNORE INTO album_artist (album_id, artist_id, position) VALUES (?, ?, ?)',
+  );
   (artistIds.length ? artistIds : [primaryArtistId]).forEach((artist, position) => {
     insertArtist.run(id, artist, position);
     dirty.artists.add(artist);
@@ -107,22 +174,32 @@ function refreshAlbum(db: Database, id: string, options: RefreshOptions, now: nu
      WHERE t.album_id = ? GROUP BY tg.genre_id`,
   ).run(id, id);
   db.prepare('DELETE FROM library_album WHERE album_id = ?').run(id);
-  db.prepare('INSERT OR IGNORE INTO library_album (library_id, album_id) SELECT DISTINCT library_id, ? FROM track WHERE album_id = ?').run(id, id);
+  db.prepare(
+    'INSERT OR IGNORE INTO library_album (library_id, album_id) SELECT DISTINCT library_id, ? FROM track WHERE album_id = ?',
+  ).run(id, id);
 }
 
 function folderImages(db: Database, libraryId: number, relFolder: string): string[] {
-  const images = db.prepare('SELECT images FROM folder WHERE id = ?').pluck().get(folderId(libraryId, relFolder)) as string | undefined;
+  const images = db
+    .prepare('SELECT images FROM folder WHERE id = ?')
+    .pluck()
+    .get(folderId(libraryId, relFolder)) as string | undefined;
   return images ? (JSON.parse(images) as string[]) : [];
 }
 
 function matchesPattern(fileName: string, pattern: string): boolean {
   const lowered = fileName.toLowerCase();
   const wanted = pattern.toLowerCase();
-  if (wanted.endsWith('.*')) return lowered.startsWith(wanted.slice(0, -1)) && lowered.lastIndexOf('.') === wanted.length - 2;
+  if (wanted.endsWith('.*'))
+    return lowered.startsWith(wanted.slice(0, -1)) && lowered.lastIndexOf('.') === wanted.length - 2;
   return lowered === wanted;
 }
 
-function chooseCover(db: Database, tracks: AlbumTrack[], priority: readonly string[]): { libraryId: number; path: string | null; trackId: string | null } | undefined {
+function chooseCover(
+  db: Database,
+  tracks: AlbumTrack[],
+  priority: readonly string[],
+): { libraryId: number; path: string | null; trackId: string | null } | undefined {
   const first = tracks[0]!;
   const folders = [...new Set(tracks.map((track) => folderOf(track.path)))];
   const albumFolder = albumFolderOf(first.path);
@@ -135,19 +212,39 @@ function chooseCover(db: Database, tracks: AlbumTrack[], priority: readonly stri
     }
     for (const folder of folders) {
       const image = folderImages(db, first.library_id, folder).find((name) => matchesPattern(name, pattern));
-      if (image) return { libraryId: first.library_id, path: folder === '' ? image : `${folder}/${image}`, trackId: null };
+      if (image)
+        return {
+          libraryId: first.library_id,
+          path: folder === '' ? image : `${folder}/${image}`,
+          trackId: null,
+        };
     }
   }
   return undefined;
 }
 
-function refreshArtist(db: Database, id: string, options: RefreshOptions, now: number, dirty: DirtySets): void {
+function refreshArtist(
+  db: Database,
+  id: string,
+  options: RefreshOptions,
+  now: number,
+  dirty: DirtySets,
+): void {
   const artist = db.prepare('SELECT pk FROM artist WHERE id = ?').get(id) as { pk: number } | undefined;
   if (!artist) return;
   dirty.artistPks.add(artist.pk);
-  const albumCount = db.prepare('SELECT count(*) FROM album_artist WHERE artist_id = ?').pluck().get(id) as number;
-  const songCount = db.prepare("SELECT count(DISTINCT track_id) FROM track_artist WHERE artist_id = ? AND role = 'artist'").pluck().get(id) as number;
-  const roles = db.prepare('SELECT DISTINCT role FROM track_artist WHERE artist_id = ? ORDER BY role').pluck().all(id) as string[];
+  const albumCount = db
+    .prepare('SELECT count(*) FROM album_artist WHERE artist_id = ?')
+    .pluck()
+    .get(id) as number;
+  const songCount = db
+    .prepare("SELECT count(DISTINCT track_id) FROM track_artist WHERE artist_id = ? AND role = 'artist'")
+    .pluck()
+    .get(id) as number;
+  const roles = db
+    .prepare('SELECT DISTINCT role FROM track_artist WHERE artist_id = ? ORDER BY role')
+    .pluck()
+    .all(id) as string[];
   const albumRefs = db.prepare('SELECT count(*) FROM album WHERE artist_id = ?').pluck().get(id) as number;
   if (albumCount === 0 && roles.length === 0 && albumRefs === 0) {
     db.prepare('DELETE FROM artist WHERE id = ?').run(id);
@@ -155,9 +252,9 @@ function refreshArtist(db: Database, id: string, options: RefreshOptions, now: n
   }
   if (albumCount > 0) roles.unshift('albumartist');
   const image = findArtistImage(db, id, options.artistImageNames);
-  db.prepare('UPDATE artist SET album_count = ?, song_count = ?, roles = ?, image_library_id = ?, image_path = ?, updated_at = ? WHERE id = ?').run(
-    albumCount, songCount, JSON.stringify(roles), image?.libraryId ?? null, image?.path ?? null, now, id,
-  );
+  db.prepare(
+    'UPDATE artist SET album_count = ?, song_count = ?, roles = ?, image_library_id = ?, image_path = ?, updated_at = ? WHERE id = ?',
+  ).run(albumCount, songCount, JSON.stringify(roles), image?.libraryId ?? null, image?.path ?? null, now, id);
   db.prepare('DELETE FROM library_artist WHERE artist_id = ?').run(id);
   db.prepare(
     `INSERT OR IGNORE INTO library_artist (library_id, artist_id)
@@ -167,13 +264,22 @@ function refreshArtist(db: Database, id: string, options: RefreshOptions, now: n
 }
 
 /** artist.* in the folder that holds the artist's album folders (or in an album folder itself). */
-function findArtistImage(db: Database, artistIdValue: string, names: readonly string[]): { libraryId: number; path: string } | undefined {
+function findArtistImage(
+  db: Database,
+  artistIdValue: string,
+  names: readonly string[],
+): { libraryId: number; path: string } | undefined {
   const sample = db
-    .prepare('SELECT t.library_id, t.path FROM album_artist aa JOIN track t ON t.album_id = aa.album_id WHERE aa.artist_id = ? LIMIT 1')
+    .prepare(
+      'SELECT t.library_id, t.path FROM album_artist aa JOIN track t ON t.album_id = aa.album_id WHERE aa.artist_id = ? LIMIT 1',
+    )
     .get(artistIdValue) as { library_id: number; path: string } | undefined;
   if (!sample) return undefined;
   const albumFolder = albumFolderOf(sample.path);
-  const candidates = albumFolder === '' ? [''] : [path.posix.dirname(albumFolder) === '.' ? '' : path.posix.dirname(albumFolder), albumFolder];
+  const candidates =
+    albumFolder === ''
+      ? ['']
+      : [path.posix.dirname(albumFolder) === '.' ? '' : path.posix.dirname(albumFolder), albumFolder];
   for (const folder of candidates) {
     const images = folderImages(db, sample.library_id, folder);
     for (const pattern of names) {
@@ -193,6 +299,8 @@ function refreshGenres(db: Database): void {
 }
 
 export function refreshFolderCounts(db: Database, folderIds: Iterable<string>): void {
-  const statement = db.prepare('UPDATE folder SET track_count = (SELECT count(*) FROM track WHERE folder_id = folder.id) WHERE id = ?');
+  const statement = db.prepare(
+    'UPDATE folder SET track_count = (SELECT count(*) FROM track WHERE folder_id = folder.id) WHERE id = ?',
+  );
   for (const id of folderIds) statement.run(id);
 }

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Database } from '../db/database.ts';
 import { VARIOUS_ARTISTS } from './grouping.ts';
+import type { ReadTrack } from './tags.ts';
 import { artistId, folderId, genreId, orderName } from './identity.ts';
 
 export interface TrackLinkArtist {
@@ -13,8 +14,38 @@ export interface TrackLinkArtist {
   sortName?: string | null;
 }
 
+/** Values that go to the track row as they were read from the file. */
+type ReadValues = Pick<
+  ReadTrack,
+  | 'trackTotal'
+  | 'discTotal'
+  | 'discSubtitle'
+  | 'year'
+  | 'date'
+  | 'originalDate'
+  | 'releaseDate'
+  | 'duration'
+  | 'bitrate'
+  | 'sampleRate'
+  | 'bitDepth'
+  | 'channels'
+  | 'codec'
+  | 'lossless'
+  | 'mbzRecordingId'
+  | 'mbzTrackId'
+  | 'mbzAlbumId'
+  | 'isrc'
+  | 'bpm'
+  | 'comment'
+  | 'trackGain'
+  | 'trackPeak'
+  | 'albumGain'
+  | 'albumPeak'
+  | 'lyrics'
+>;
+
 /** A complete track row as the scanner computed it, ids included. */
-export interface TrackWrite {
+export interface TrackWrite extends ReadValues {
   id: string;
   libraryId: number;
   folderId: string;
@@ -35,34 +66,9 @@ export interface TrackWrite {
   artists: TrackLinkArtist[];
   genres: string[];
   trackNumber: number | null;
-  trackTotal: number | null;
   discNumber: number;
-  discTotal: number | null;
-  discSubtitle: string | null;
-  year: number | null;
-  date: string | null;
-  originalDate: string | null;
-  releaseDate: string | null;
   compilation: boolean;
-  duration: number;
-  bitrate: number | null;
-  sampleRate: number | null;
-  bitDepth: number | null;
-  channels: number | null;
-  codec: string | null;
-  lossless: boolean;
   hasEmbeddedArt: boolean;
-  mbzRecordingId: string | null;
-  mbzTrackId: string | null;
-  mbzAlbumId: string | null;
-  isrc: string[];
-  bpm: number | null;
-  comment: string | null;
-  trackGain: number | null;
-  trackPeak: number | null;
-  albumGain: number | null;
-  albumPeak: number | null;
-  lyrics: unknown[];
   tags: Record<string, unknown>;
 }
 
@@ -84,7 +90,13 @@ export interface DirtySets {
 }
 
 export function emptyDirtySets(): DirtySets {
-  return { albums: new Set(), artists: new Set(), trackPks: new Set(), albumPks: new Set(), artistPks: new Set() };
+  return {
+    albums: new Set(),
+    artists: new Set(),
+    trackPks: new Set(),
+    albumPks: new Set(),
+    artistPks: new Set(),
+  };
 }
 
 export class CatalogWriter {
@@ -97,21 +109,43 @@ export class CatalogWriter {
   }
 
   findTrackById(id: string): ExistingTrack | undefined {
-    return this.db.prepare('SELECT pk, id, library_id, path, album_id, created_at FROM track WHERE id = ?').get(id) as ExistingTrack | undefined;
+    return this.db
+      .prepare('SELECT pk, id, library_id, path, album_id, created_at FROM track WHERE id = ?')
+      .get(id) as ExistingTrack | undefined;
   }
 
   findTrackByPath(libraryId: number, relPath: string): ExistingTrack | undefined {
-    return this.db.prepare('SELECT pk, id, library_id, path, album_id, created_at FROM track WHERE library_id = ? AND path = ?').get(libraryId, relPath) as ExistingTrack | undefined;
+    return this.db
+      .prepare(
+        'SELECT pk, id, library_id, path, album_id, created_at FROM track WHERE library_id = ? AND path = ?',
+      )
+      .get(libraryId, relPath) as ExistingTrack | undefined;
   }
 
-  upsertFolder(libraryId: number, folder: { path: string; name: string; mtime: number; images: string[] }, now: number): void {
-    const parent = folder.path === '' ? null : folderId(libraryId, path.posix.dirname(folder.path) === '.' ? '' : path.posix.dirname(folder.path));
+  upsertFolder(
+    libraryId: number,
+    folder: { path: string; name: string; mtime: number; images: string[] },
+    now: number,
+  ): void {
+    const parent =
+      folder.path === ''
+        ? null
+        : folderId(libraryId, path.posix.dirname(folder.path) === '.' ? '' : path.posix.dirname(folder.path));
     this.db
       .prepare(
         `INSERT INTO folder (id, library_id, parent_id, path, name, mtime, images, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name, mtime = excluded.mtime, images = excluded.images, updated_at = excluded.updated_at`,
       )
-      .run(folderId(libraryId, folder.path), libraryId, parent, folder.path, folder.name, folder.mtime, JSON.stringify(folder.images), now);
+      .run(
+        folderId(libraryId, folder.path),
+        libraryId,
+        parent,
+        folder.path,
+        folder.name,
+        folder.mtime,
+        JSON.stringify(folder.images),
+        now,
+      );
   }
 
   deleteFolders(ids: readonly string[]): void {
@@ -120,11 +154,18 @@ export class CatalogWriter {
     for (const id of ids) statement.run(id);
   }
 
-  private ensureArtist(name: string, sortName: string | null | undefined, now: number, dirty: DirtySets): string {
+  private ensureArtist(
+    name: string,
+    sortName: string | null | undefined,
+    now: number,
+    dirty: DirtySets,
+  ): string {
     const id = artistId(name);
     const sort = sortName?.trim() || name;
     const result = this.db
-      .prepare('INSERT INTO artist (id, name, sort_name, order_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+      .prepare(
+        'INSERT INTO artist (id, name, sort_name, order_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      )
       .run(id, name, sort, orderName(sortName?.trim() || name, this.articles), now, now);
     if (result.changes > 0) dirty.artistPks.add(Number(result.lastInsertRowid));
     dirty.artists.add(id);
@@ -151,23 +192,75 @@ export class CatalogWriter {
         `INSERT INTO album (id, name, sort_name, order_name, artist_id, artist_name, order_artist_name, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       )
-      .run(track.albumId, track.albumName, track.albumSortName, orderName(track.albumSortName, this.articles), albumArtistId, track.albumArtistDisplay, orderName(track.albumArtistSort ?? track.albumArtistDisplay, this.articles), now, now);
+      .run(
+        track.albumId,
+        track.albumName,
+        track.albumSortName,
+        orderName(track.albumSortName, this.articles),
+        albumArtistId,
+        track.albumArtistDisplay,
+        orderName(track.albumArtistSort ?? track.albumArtistDisplay, this.articles),
+        now,
+        now,
+      );
     if (albumInsert.changes > 0) dirty.albumPks.add(Number(albumInsert.lastInsertRowid));
     dirty.albums.add(track.albumId);
 
-    const links = track.artists.map((artist) => ({ ...artist, artistId: this.ensureArtist(artist.name, artist.sortName, now, dirty) }));
+    const links = track.artists.map((artist) => ({
+      ...artist,
+      artistId: this.ensureArtist(artist.name, artist.sortName, now, dirty),
+    }));
     const primaryArtistId = links.find((link) => link.role === 'artist')?.artistId ?? albumArtistId;
     const genreIds = track.genres.map((genre) => this.ensureGenre(genre));
 
     const values = [
-      track.id, track.libraryId, track.folderId, track.path, track.fileSize, track.fileMtime, track.suffix, track.contentType,
-      track.title, track.sortTitle, orderName(track.sortTitle, this.articles), track.albumId, track.albumName, primaryArtistId,
-      track.artistDisplay, track.albumArtistDisplay, track.trackNumber, track.trackTotal, track.discNumber, track.discTotal,
-      track.discSubtitle, track.year, track.date, track.originalDate, track.releaseDate, track.genres[0] ?? null,
-      track.compilation ? 1 : 0, track.duration, track.bitrate, track.sampleRate, track.bitDepth, track.channels, track.codec,
-      track.lossless ? 1 : 0, track.hasEmbeddedArt ? 1 : 0, track.mbzRecordingId, track.mbzTrackId, track.mbzAlbumId,
-      JSON.stringify(track.isrc), track.bpm, track.comment, track.trackGain, track.trackPeak, track.albumGain, track.albumPeak,
-      JSON.stringify(track.lyrics), JSON.stringify(track.tags),
+      track.id,
+      track.libraryId,
+      track.folderId,
+      track.path,
+      track.fileSize,
+      track.fileMtime,
+      track.suffix,
+      track.contentType,
+      track.title,
+      track.sortTitle,
+      orderName(track.sortTitle, this.articles),
+      track.albumId,
+      track.albumName,
+      primaryArtistId,
+      track.artistDisplay,
+      track.albumArtistDisplay,
+      track.trackNumber,
+      track.trackTotal,
+      track.discNumber,
+      track.discTotal,
+      track.discSubtitle,
+      track.year,
+      track.date,
+      track.originalDate,
+      track.releaseDate,
+      track.genres[0] ?? null,
+      track.compilation ? 1 : 0,
+      track.duration,
+      track.bitrate,
+      track.sampleRate,
+      track.bitDepth,
+      track.channels,
+      track.codec,
+      track.lossless ? 1 : 0,
+      track.hasEmbeddedArt ? 1 : 0,
+      track.mbzRecordingId,
+      track.mbzTrackId,
+      track.mbzAlbumId,
+      JSON.stringify(track.isrc),
+      track.bpm,
+      track.comment,
+      track.trackGain,
+      track.trackPeak,
+      track.albumGain,
+      track.albumPeak,
+      JSON.stringify(track.lyrics),
+      JSON.stringify(track.tags),
     ];
     let pk: number;
     if (existing) {
@@ -200,33 +293,70 @@ export class CatalogWriter {
     }
     dirty.trackPks.add(pk);
 
-    const insertArtist = this.db.prepare('INSERT OR IGNORE INTO track_artist (track_id, artist_id, role, sub_role, position) VALUES (?, ?, ?, ?, ?)');
-    for (const [position, link] of links.entries()) insertArtist.run(track.id, link.artistId, link.role, link.subRole ?? '', position);
-    const insertGenre = this.db.prepare('INSERT OR IGNORE INTO track_genre (track_id, genre_id, position) VALUES (?, ?, ?)');
+    const insertArtist = this.db.prepare(
+      'INSERT OR IGNORE INTO track_artist (track_id, artist_id, role, sub_role, position) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const [position, link] of links.entries())
+      insertArtist.run(track.id, link.artistId, link.role, link.subRole ?? '', position);
+    const insertGenre = this.db.prepare(
+      'INSERT OR IGNORE INTO track_genre (track_id, genre_id, position) VALUES (?, ?, ?)',
+    );
     for (const [position, id] of genreIds.entries()) insertGenre.run(track.id, id, position);
   }
 
   /** Gives an unchanged track a new identity after its album was regrouped (rare). */
-  reidentifyTrack(existing: ExistingTrack, update: { id: string; albumId: string; albumArtists: string[]; albumArtistDisplay: string }, now: number, dirty: DirtySets): void {
-    const artistLinks = this.db.prepare('SELECT artist_id, role, sub_role, position FROM track_artist WHERE track_id = ?').all(existing.id) as { artist_id: string; role: string; sub_role: string; position: number }[];
-    const genreLinks = this.db.prepare('SELECT genre_id, position FROM track_genre WHERE track_id = ?').all(existing.id) as { genre_id: string; position: number }[];
-    const album = this.db.prepare('SELECT album_name, tags FROM track WHERE pk = ?').get(existing.pk) as { album_name: string; tags: string };
+  reidentifyTrack(
+    existing: ExistingTrack,
+    update: { id: string; albumId: string; albumArtists: string[]; albumArtistDisplay: string },
+    now: number,
+    dirty: DirtySets,
+  ): void {
+    const artistLinks = this.db
+      .prepare('SELECT artist_id, role, sub_role, position FROM track_artist WHERE track_id = ?')
+      .all(existing.id) as { artist_id: string; role: string; sub_role: string; position: number }[];
+    const genreLinks = this.db
+      .prepare('SELECT genre_id, position FROM track_genre WHERE track_id = ?')
+      .all(existing.id) as { genre_id: string; position: number }[];
+    const album = this.db.prepare('SELECT album_name, tags FROM track WHERE pk = ?').get(existing.pk) as {
+      album_name: string;
+      tags: string;
+    };
     const albumArtistIds = update.albumArtists.map((name) => this.ensureArtist(name, null, now, dirty));
     const insert = this.db
       .prepare(
         `INSERT INTO album (id, name, sort_name, order_name, artist_id, artist_name, order_artist_name, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       )
-      .run(update.albumId, album.album_name, album.album_name, orderName(album.album_name, this.articles), albumArtistIds[0]!, update.albumArtistDisplay, orderName(update.albumArtistDisplay, this.articles), now, now);
+      .run(
+        update.albumId,
+        album.album_name,
+        album.album_name,
+        orderName(album.album_name, this.articles),
+        albumArtistIds[0]!,
+        update.albumArtistDisplay,
+        orderName(update.albumArtistDisplay, this.articles),
+        now,
+        now,
+      );
     if (insert.changes > 0) dirty.albumPks.add(Number(insert.lastInsertRowid));
     this.forgetLinks(existing.id, dirty);
-    const tags = { ...(JSON.parse(album.tags) as Record<string, unknown>), albumArtists: update.albumArtists };
+    const tags = {
+      ...(JSON.parse(album.tags) as Record<string, unknown>),
+      albumArtists: update.albumArtists,
+    };
     this.db
-      .prepare('UPDATE track SET id = ?, album_id = ?, album_artist_name = ?, tags = ?, updated_at = ? WHERE pk = ?')
+      .prepare(
+        'UPDATE track SET id = ?, album_id = ?, album_artist_name = ?, tags = ?, updated_at = ? WHERE pk = ?',
+      )
       .run(update.id, update.albumId, update.albumArtistDisplay, JSON.stringify(tags), now, existing.pk);
-    const insertArtist = this.db.prepare('INSERT OR IGNORE INTO track_artist (track_id, artist_id, role, sub_role, position) VALUES (?, ?, ?, ?, ?)');
-    for (const link of artistLinks) insertArtist.run(update.id, link.artist_id, link.role, link.sub_role, link.position);
-    const insertGenre = this.db.prepare('INSERT OR IGNORE INTO track_genre (track_id, genre_id, position) VALUES (?, ?, ?)');
+    const insertArtist = this.db.prepare(
+      'INSERT OR IGNORE INTO track_artist (track_id, artist_id, role, sub_role, position) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const link of artistLinks)
+      insertArtist.run(update.id, link.artist_id, link.role, link.sub_role, link.position);
+    const insertGenre = this.db.prepare(
+      'INSERT OR IGNORE INTO track_genre (track_id, genre_id, position) VALUES (?, ?, ?)',
+    );
     for (const link of genreLinks) insertGenre.run(update.id, link.genre_id, link.position);
     dirty.albums.add(existing.album_id);
     dirty.albums.add(update.albumId);
@@ -241,13 +371,20 @@ export class CatalogWriter {
   }
 
   private forgetLinks(trackIdValue: string, dirty: DirtySets): void {
-    const artists = this.db.prepare('SELECT artist_id FROM track_artist WHERE track_id = ?').all(trackIdValue) as { artist_id: string }[];
+    const artists = this.db
+      .prepare('SELECT artist_id FROM track_artist WHERE track_id = ?')
+      .all(trackIdValue) as { artist_id: string }[];
     for (const { artist_id } of artists) dirty.artists.add(artist_id);
     this.db.prepare('DELETE FROM track_artist WHERE track_id = ?').run(trackIdValue);
     this.db.prepare('DELETE FROM track_genre WHERE track_id = ?').run(trackIdValue);
   }
 
-  recordIssue(libraryId: number, file: { path: string; size: number; mtime: number }, reason: string, now: number): void {
+  recordIssue(
+    libraryId: number,
+    file: { path: string; size: number; mtime: number },
+    reason: string,
+    now: number,
+  ): void {
     this.db
       .prepare(
         `INSERT INTO scan_issue (library_id, path, file_size, file_mtime, reason, seen_at) VALUES (?, ?, ?, ?, ?, ?)

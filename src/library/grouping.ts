@@ -40,7 +40,11 @@ export interface GroupedIdentity {
 }
 
 /** Splits "A feat. B" / "A; B" into names, unless the file already lists artists one by one. */
-export function splitArtists(display: string | null, listed: readonly string[], separators: readonly string[]): string[] {
+export function splitArtists(
+  display: string | null,
+  listed: readonly string[],
+  separators: readonly string[],
+): string[] {
   if (listed.length > 1) return dedupe(listed.flatMap((name) => splitOn(name, separators)));
   const source = display ?? listed[0];
   if (!source) return [];
@@ -58,7 +62,11 @@ function splitOn(text: string, separators: readonly string[]): string[] {
     parts = parts.flatMap((part) => {
       const pieces: string[] = [];
       let rest = part;
-      for (let index = rest.toLowerCase().indexOf(lowered); index >= 0; index = rest.toLowerCase().indexOf(lowered)) {
+      for (
+        let index = rest.toLowerCase().indexOf(lowered);
+        index >= 0;
+        index = rest.toLowerCase().indexOf(lowered)
+      ) {
         pieces.push(rest.slice(0, index));
         rest = rest.slice(index + separator.length);
       }
@@ -82,30 +90,47 @@ function dedupe(names: readonly string[]): string[] {
 }
 
 /** "01 - Title", "1-03 Title", "03. Title" → track/disc numbers and the title without them. */
-export function parseFileName(relPath: string): { title: string; trackNumber: number | null; discNumber: number | null } {
+export function parseFileName(relPath: string): {
+  title: string;
+  trackNumber: number | null;
+  discNumber: number | null;
+} {
   const base = path.posix.basename(relPath).replace(/\.[^.]+$/, '');
   const match = /^(?:(\d{1,2})[-.])?(\d{1,3})(?:\s*[-._)]\s*|\s+)(.+)$/.exec(base);
   if (match && match[3]!.trim()) {
-    return { title: match[3]!.trim(), trackNumber: Number(match[2]), discNumber: match[1] ? Number(match[1]) : null };
+    return {
+      title: match[3]!.trim(),
+      trackNumber: Number(match[2]),
+      discNumber: match[1] ? Number(match[1]) : null,
+    };
   }
   return { title: base.trim() || base, trackNumber: null, discNumber: null };
 }
 
 /** The grouping inputs of a freshly read file, with fallbacks to folder and file names. */
-export function groupingInputsFromRead(read: ReadTrack, relPath: string, options: GroupingOptions): GroupingInputs {
+export function groupingInputsFromRead(
+  read: ReadTrack,
+  relPath: string,
+  options: GroupingOptions,
+): GroupingInputs {
   const fromName = parseFileName(relPath);
   const albumFolder = albumFolderOf(relPath);
   const folderName = path.posix.basename(path.posix.dirname(relPath));
   const artists = splitArtists(read.artist, read.artists, options.artistSeparators);
-  const fallbackArtist = albumFolder.includes('/') ? path.posix.basename(path.posix.dirname(albumFolder)) : UNKNOWN_ARTIST;
-  const albumArtistTag = read.albumArtist ?? (read.albumArtists.length > 0 ? read.albumArtists.join('; ') : null);
+  const fallbackArtist = albumFolder.includes('/')
+    ? path.posix.basename(path.posix.dirname(albumFolder))
+    : UNKNOWN_ARTIST;
+  const albumArtistTag =
+    read.albumArtist ?? (read.albumArtists.length > 0 ? read.albumArtists.join('; ') : null);
   return {
     path: relPath,
     title: read.title ?? fromName.title,
     artists: artists.length > 0 ? artists : [read.title || read.album ? UNKNOWN_ARTIST : fallbackArtist],
     albumName: read.album ?? (albumFolder === '' ? '[Unknown Album]' : path.posix.basename(albumFolder)),
     albumArtistTag,
-    albumArtists: albumArtistTag ? splitArtists(read.albumArtist, read.albumArtists, options.artistSeparators) : [],
+    albumArtists: albumArtistTag
+      ? splitArtists(read.albumArtist, read.albumArtists, options.artistSeparators)
+      : [],
     compilation: read.compilation,
     mbzAlbumId: read.mbzAlbumId,
     mbzTrackId: read.mbzTrackId,
@@ -123,7 +148,8 @@ export function groupingInputsFromRead(read: ReadTrack, relPath: string, options
  */
 export function groupMembers(members: readonly GroupingInputs[]): Map<string, GroupedIdentity> {
   const untaggedGroups = new Map<string, Set<string>>();
-  const groupKey = (member: GroupingInputs) => `${albumFolderOf(member.path)}\u0000${normalizeKey(member.albumName)}`;
+  const groupKey = (member: GroupingInputs) =>
+    `${albumFolderOf(member.path)}\u0000${normalizeKey(member.albumName)}`;
   for (const member of members) {
     if (member.albumArtistTag || member.compilation) continue;
     const key = groupKey(member);
@@ -145,12 +171,23 @@ export function groupMembers(members: readonly GroupingInputs[]): Map<string, Gr
       albumArtists = [member.artists[0] ?? UNKNOWN_ARTIST];
       display = albumArtists[0]!;
     }
-    const album = albumId({ mbzAlbumId: member.mbzAlbumId, albumArtist: display, albumName: member.albumName, version: member.albumVersion });
+    const album = albumId({
+      mbzAlbumId: member.mbzAlbumId,
+      albumArtist: display,
+      albumName: member.albumName,
+      version: member.albumVersion,
+    });
     result.set(member.path, {
       albumId: album,
       albumArtists,
       albumArtistDisplay: display,
-      baseTrackId: trackId({ mbzTrackId: member.mbzTrackId, albumId: album, discNumber: member.discNumber, trackNumber: member.trackNumber, title: member.title }),
+      baseTrackId: trackId({
+        mbzTrackId: member.mbzTrackId,
+        albumId: album,
+        discNumber: member.discNumber,
+        trackNumber: member.trackNumber,
+        title: member.title,
+      }),
     });
   }
   return result;

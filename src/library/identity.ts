@@ -44,7 +44,12 @@ export interface AlbumIdentity {
 
 export function albumId(identity: AlbumIdentity): string {
   if (identity.mbzAlbumId) return stableId('al', 'mbz', identity.mbzAlbumId.toLowerCase());
-  return stableId('al', normalizeKey(identity.albumArtist), normalizeKey(identity.albumName), normalizeKey(identity.version));
+  return stableId(
+    'al',
+    normalizeKey(identity.albumArtist),
+    normalizeKey(identity.albumName),
+    normalizeKey(identity.version),
+  );
 }
 
 export interface TrackIdentity {
@@ -57,14 +62,25 @@ export interface TrackIdentity {
 
 export function trackId(identity: TrackIdentity): string {
   if (identity.mbzTrackId) return stableId('tr', 'mbz', identity.mbzTrackId.toLowerCase());
-  return stableId('tr', identity.albumId, identity.discNumber, identity.trackNumber ?? '', normalizeKey(identity.title));
+  return stableId(
+    'tr',
+    identity.albumId,
+    identity.discNumber,
+    identity.trackNumber ?? '',
+    normalizeKey(identity.title),
+  );
 }
 
 /**
  * When two files share an identity (the same song as FLAC and MP3, a duplicated rip), the first keeps
  * the base ID and the others get one derived from what tells them apart: the format, then the path.
  */
-export function disambiguatedTrackId(baseId: string, suffix: string, relativePath: string, attempt: number): string {
+export function disambiguatedTrackId(
+  baseId: string,
+  suffix: string,
+  relativePath: string,
+  attempt: number,
+): string {
   return attempt === 1 ? stableId('tr', baseId, suffix.toLowerCase()) : stableId('tr', baseId, relativePath);
 }
 

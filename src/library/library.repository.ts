@@ -9,7 +9,11 @@ export interface LibraryDefinition {
 }
 
 /** Adds configured libraries and updates moved ones. A library dropped from the config is left as it is. */
-export function syncLibraries(db: Database, libraries: readonly LibraryDefinition[], now: number): LibraryRow[] {
+export function syncLibraries(
+  db: Database,
+  libraries: readonly LibraryDefinition[],
+  now: number,
+): LibraryRow[] {
   const q = db.kysely;
   db.transaction(() => {
     for (const library of libraries) {
@@ -21,7 +25,9 @@ export function syncLibraries(db: Database, libraries: readonly LibraryDefinitio
       }
     }
   });
-  return libraries.map((library) => db.first(q.selectFrom('library').selectAll().where('name', '=', library.name))!);
+  return libraries.map(
+    (library) => db.first(q.selectFrom('library').selectAll().where('name', '=', library.name))!,
+  );
 }
 
 export function listLibraries(db: Database): LibraryRow[] {

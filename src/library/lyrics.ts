@@ -46,7 +46,8 @@ export function parseLyricsText(text: string, source: LyricSet['source']): Lyric
       const value = line.replace(TIME_TAG, '').trim();
       for (const stamp of stamps) {
         const fraction = stamp[3] ?? '0';
-        const ms = Number(stamp[1]) * 60_000 + Number(stamp[2]) * 1000 + Math.round(Number(`0.${fraction}`) * 1000);
+        const ms =
+          Number(stamp[1]) * 60_000 + Number(stamp[2]) * 1000 + Math.round(Number(`0.${fraction}`) * 1000);
         timed.push({ start: ms, value });
       }
     } else {

@@ -10,15 +10,34 @@ import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { allDirty, refreshCatalog, refreshFolderCounts } from './catalog.refresh.ts';
-import { CatalogWriter, type DirtySets, type ExistingTrack, emptyDirtySets, type TrackLinkArtist, type TrackWrite } from './catalog.writer.ts';
+import {
+  CatalogWriter,
+  type DirtySets,
+  type ExistingTrack,
+  emptyDirtySets,
+  type TrackLinkArtist,
+  type TrackWrite,
+} from './catalog.writer.ts';
 import { contentTypeOf } from './content-types.ts';
-import { type GroupingInputs, groupingInputsFromRead, groupMembers, splitArtists, splitGenres } from './grouping.ts';
+import {
+  type GroupingInputs,
+  groupingInputsFromRead,
+  groupMembers,
+  splitArtists,
+  splitGenres,
+} from './grouping.ts';
 import { articlesFrom, disambiguatedTrackId, folderId } from './identity.ts';
 import { listLibraries, markLibraryScanned } from './library.repository.ts';
 import type { ScanProgress, ScanReport, ScanStatusSource } from './scan-status.ts';
 import { TagReaderPool } from './tag-reader-pool.ts';
 import type { ReadOutcome, ReadTrack } from './tags.ts';
-import { albumFolderOf, discNumberFromFolder, type WalkedFile, type WalkedFolder, walkLibrary } from './walk.ts';
+import {
+  albumFolderOf,
+  discNumberFromFolder,
+  type WalkedFile,
+  type WalkedFolder,
+  walkLibrary,
+} from './walk.ts';
 
 // Small batches keep each write transaction short (tens of ms), so HTTP requests are not held up during a scan.
 const BATCH_FILES = 64;
@@ -49,7 +68,18 @@ export class Scanner implements ScanStatusSource {
   private readonly articles: string[];
   private running: Promise<ScanReport> | undefined;
   private queued: { full: boolean; libraryIds: Set<number> | 'all' } | undefined;
-  private state: ScanProgress = { scanning: false, phase: 'idle', full: false, startedAt: null, filesSeen: 0, filesToRead: 0, filesRead: 0, folders: 0, errors: 0, lastReport: null };
+  private state: ScanProgress = {
+    scanning: false,
+    phase: 'idle',
+    full: false,
+    startedAt: null,
+    filesSeen: 0,
+    filesToRead: 0,
+    filesRead: 0,
+    folders: 0,
+    errors: 0,
+    lastReport: null,
+  };
 
   private readonly batchFiles: number;
   private batchesCommitted = 0;
@@ -99,7 +129,10 @@ export class Scanner implements ScanStatusSource {
     const next = this.queued;
     this.queued = undefined;
     if (!next) return Promise.resolve(this.state.lastReport!);
-    return this.start({ full: next.full, ...(next.libraryIds === 'all' ? {} : { libraryIds: [...next.libraryIds] }) });
+    return this.start({
+      full: next.full,
+      ...(next.libraryIds === 'all' ? {} : { libraryIds: [...next.libraryIds] }),
+    });
   }
 
   private start(options: ScanOptions): Promise<ScanReport> {
@@ -115,12 +148,40 @@ export class Scanner implements ScanStatusSource {
   private async run(options: ScanOptions): Promise<ScanReport> {
     const startedAt = Date.now();
     const full = Boolean(options.full);
-    this.state = { ...this.state, scanning: true, phase: 'walking', full, startedAt, filesSeen: 0, filesToRead: 0, filesRead: 0, folders: 0, errors: 0 };
-    const report: ScanReport = { startedAt, finishedAt: 0, full, filesSeen: 0, folders: 0, added: 0, updated: 0, removed: 0, moved: 0, unchanged: 0, errors: [], rowsWritten: 0, durationMs: 0 };
+    this.state = {
+      ...this.state,
+      scanning: true,
+      phase: 'walking',
+      full,
+      startedAt,
+      filesSeen: 0,
+      filesToRead: 0,
+      filesRead: 0,
+      folders: 0,
+      errors: 0,
+    };
+    const report: ScanReport = {
+      startedAt,
+      finishedAt: 0,
+      full,
+      filesSeen: 0,
+      folders: 0,
+      added: 0,
+      updated: 0,
+      removed: 0,
+      moved: 0,
+      unchanged: 0,
+      errors: [],
+      rowsWritten: 0,
+      durationMs: 0,
+    };
     const changesBefore = this.db.totalChanges();
-    const libraries = listLibraries(this.db).filter((library) => !options.libraryIds || options.libraryIds.includes(library.id));
+    const libraries = listLibraries(this.db).filter(
+      (library) => !options.libraryIds || options.libraryIds.includes(library.id),
+    );
     const dirty = emptyDirtySets();
-    const pendingFromCrash = this.db.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(REFRESH_MARKER) !== undefined;
+    const pendingFromCrash =
+      this.db.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(REFRESH_MARKER) !== undefined;
     const pool = new TagReaderPool(this.config.scanner.workers || automaticWorkerCount());
     const changedLibraries = new Set<number>();
     try {
@@ -135,7 +196,11 @@ export class Scanner implements ScanStatusSource {
     this.state.phase = 'finishing';
     const now = Date.now();
     if (changedLibraries.size > 0 || pendingFromCrash) {
-      const refreshOptions = { articles: this.articles, coverArtPriority: this.config.scanner.coverArtPriority, artistImageNames: this.config.scanner.artistImageNames };
+      const refreshOptions = {
+        articles: this.articles,
+        coverArtPriority: this.config.scanner.coverArtPriority,
+        artistImageNames: this.config.scanner.artistImageNames,
+      };
       // After a killed scan nobody knows what it touched: refresh everything and rebuild the search index.
       const sets = pendingFromCrash ? mergeDirty(allDirty(this.db), dirty) : dirty;
       this.db.transaction(() => {
@@ -150,22 +215,46 @@ export class Scanner implements ScanStatusSource {
     report.rowsWritten = this.db.totalChanges() - changesBefore;
     this.state.lastReport = report;
     this.logger.info(
-      { added: report.added, updated: report.updated, removed: report.removed, moved: report.moved, errors: report.errors.length, files: report.filesSeen, ms: report.durationMs },
+      {
+        added: report.added,
+        updated: report.updated,
+        removed: report.removed,
+        moved: report.moved,
+        errors: report.errors.length,
+        files: report.filesSeen,
+        ms: report.durationMs,
+      },
       'scan finished',
     );
     return report;
   }
 
-  private async scanLibrary(libraryId: number, root: string, full: boolean, pool: TagReaderPool, dirty: DirtySets, report: ScanReport): Promise<boolean> {
+  private async scanLibrary(
+    libraryId: number,
+    root: string,
+    full: boolean,
+    pool: TagReaderPool,
+    dirty: DirtySets,
+    report: ScanReport,
+  ): Promise<boolean> {
     const writer = new CatalogWriter(this.db, this.articles);
     this.state.phase = 'walking';
     let walked: Awaited<ReturnType<typeof walkLibrary>>;
     try {
-      walked = await walkLibrary(root, { followSymlinks: this.config.scanner.followSymlinks, onFolder: (count) => (this.state.folders = report.folders + count) });
+      walked = await walkLibrary(root, {
+        followSymlinks: this.config.scanner.followSymlinks,
+        onFolder: (count) => (this.state.folders = report.folders + count),
+      });
     } catch (error) {
       // A vanished mount must not empty the library: skip it and keep what is known.
-      this.logger.error({ library: root, err: (error as Error).message }, 'library folder cannot be read; skipped');
-      report.errors.push({ path: root, reason: `library folder cannot be read: ${(error as Error).message}` });
+      this.logger.error(
+        { library: root, err: (error as Error).message },
+        'library folder cannot be read; skipped',
+      );
+      report.errors.push({
+        path: root,
+        reason: `library folder cannot be read: ${(error as Error).message}`,
+      });
       return false;
     }
     report.filesSeen += walked.files.length;
@@ -173,9 +262,17 @@ export class Scanner implements ScanStatusSource {
     this.state.filesSeen = report.filesSeen;
 
     const stored = new Map<string, StoredTrack>();
-    for (const row of this.db.prepare('SELECT pk, id, path, file_size, file_mtime, album_id, created_at FROM track WHERE library_id = ?').all(libraryId) as StoredTrack[]) stored.set(row.path, row);
+    for (const row of this.db
+      .prepare(
+        'SELECT pk, id, path, file_size, file_mtime, album_id, created_at FROM track WHERE library_id = ?',
+      )
+      .all(libraryId) as StoredTrack[])
+      stored.set(row.path, row);
     const issues = new Map<string, { file_size: number; file_mtime: number; reason: string }>();
-    for (const row of this.db.prepare('SELECT path, file_size, file_mtime, reason FROM scan_issue WHERE library_id = ?').all(libraryId) as { path: string; file_size: number; file_mtime: number; reason: string }[]) issues.set(row.path, row);
+    for (const row of this.db
+      .prepare('SELECT path, file_size, file_mtime, reason FROM scan_issue WHERE library_id = ?')
+      .all(libraryId) as { path: string; file_size: number; file_mtime: number; reason: string }[])
+      issues.set(row.path, row);
 
     const onDisk = new Set<string>();
     const toRead: WalkedFile[] = [];
@@ -197,20 +294,29 @@ export class Scanner implements ScanStatusSource {
     const staleIssues = [...issues.keys()].filter((relPath) => !onDisk.has(relPath));
 
     const storedFolders = new Map<string, { mtime: number; images: string }>();
-    for (const row of this.db.prepare('SELECT id, mtime, images FROM folder WHERE library_id = ?').all(libraryId) as { id: string; mtime: number; images: string }[]) storedFolders.set(row.id, row);
+    for (const row of this.db
+      .prepare('SELECT id, mtime, images FROM folder WHERE library_id = ?')
+      .all(libraryId) as { id: string; mtime: number; images: string }[])
+      storedFolders.set(row.id, row);
     const walkedFolderIds = new Set<string>();
     const foldersToWrite: WalkedFolder[] = [];
     for (const folder of walked.folders) {
       const id = folderId(libraryId, folder.path);
       walkedFolderIds.add(id);
       const known = storedFolders.get(id);
-      if (!known || known.mtime !== folder.mtime || known.images !== JSON.stringify(folder.images)) foldersToWrite.push(folder);
+      if (!known || known.mtime !== folder.mtime || known.images !== JSON.stringify(folder.images))
+        foldersToWrite.push(folder);
     }
     const foldersToDelete = [...storedFolders.keys()].filter((id) => !walkedFolderIds.has(id));
 
     report.unchanged += walked.files.length - toRead.length - knownBroken;
     this.state.filesToRead += toRead.length;
-    const anythingChanged = toRead.length > 0 || removed.size > 0 || staleIssues.length > 0 || foldersToWrite.length > 0 || foldersToDelete.length > 0;
+    const anythingChanged =
+      toRead.length > 0 ||
+      removed.size > 0 ||
+      staleIssues.length > 0 ||
+      foldersToWrite.length > 0 ||
+      foldersToDelete.length > 0;
     if (!anythingChanged) return false;
 
     this.state.phase = 'reading';
@@ -218,7 +324,9 @@ export class Scanner implements ScanStatusSource {
     const foldersByPath = new Map(walked.folders.map((folder) => [folder.path, folder]));
     const membership = albumFolderMembership(libraryId, walked.folders);
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)').run(REFRESH_MARKER, String(now));
+      this.db
+        .prepare('INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)')
+        .run(REFRESH_MARKER, String(now));
       for (const folder of foldersToWrite) writer.upsertFolder(libraryId, folder, now);
       for (const relPath of staleIssues) writer.clearIssue(libraryId, relPath);
     });
@@ -231,7 +339,8 @@ export class Scanner implements ScanStatusSource {
       list.push(file);
       byAlbumFolder.set(key, list);
     }
-    for (const relPath of removed.keys()) if (!byAlbumFolder.has(albumFolderOf(relPath))) byAlbumFolder.set(albumFolderOf(relPath), []);
+    for (const relPath of removed.keys())
+      if (!byAlbumFolder.has(albumFolderOf(relPath))) byAlbumFolder.set(albumFolderOf(relPath), []);
     const batches: string[][] = [];
     let current: string[] = [];
     let size = 0;
@@ -247,19 +356,37 @@ export class Scanner implements ScanStatusSource {
     if (current.length > 0) batches.push(current);
 
     const readBatch = (albumFolders: string[]) =>
-      Promise.all(albumFolders.flatMap((albumFolder) => byAlbumFolder.get(albumFolder)!).map(async (file) => {
-        const outcome = await pool.read(readRequest(root, file, foldersByPath));
-        this.state.filesRead++;
-        return { file, outcome };
-      }));
+      Promise.all(
+        albumFolders
+          .flatMap((albumFolder) => byAlbumFolder.get(albumFolder)!)
+          .map(async (file) => {
+            const outcome = await pool.read(readRequest(root, file, foldersByPath));
+            this.state.filesRead++;
+            return { file, outcome };
+          }),
+      );
     const claimed = new Set<number>();
     let next = batches.length > 0 ? readBatch(batches[0]!) : undefined;
     for (let index = 0; index < batches.length; index++) {
       const results = await next!;
       // Read the next batch while this one is written.
       next = index + 1 < batches.length ? readBatch(batches[index + 1]!) : undefined;
-      this.db.transaction(() => this.writeBatch(libraryId, batches[index]!, results, stored, removed, claimed, membership, writer, dirty, report));
-      if (CRASH_AFTER_BATCHES > 0 && ++this.batchesCommitted >= CRASH_AFTER_BATCHES) process.kill(process.pid, 'SIGKILL');
+      this.db.transaction(() =>
+        this.writeBatch(
+          libraryId,
+          batches[index]!,
+          results,
+          stored,
+          removed,
+          claimed,
+          membership,
+          writer,
+          dirty,
+          report,
+        ),
+      );
+      if (CRASH_AFTER_BATCHES > 0 && ++this.batchesCommitted >= CRASH_AFTER_BATCHES)
+        process.kill(process.pid, 'SIGKILL');
     }
 
     this.db.transaction(() => {
@@ -272,8 +399,14 @@ export class Scanner implements ScanStatusSource {
         }
       }
       const touchedFolders = new Set<string>();
-      for (const relPath of [...toRead.map((file) => file.path), ...removed.keys()]) touchedFolders.add(folderId(libraryId, path.posix.dirname(relPath) === '.' ? '' : path.posix.dirname(relPath)));
-      refreshFolderCounts(this.db, [...touchedFolders].filter((id) => walkedFolderIds.has(id)));
+      for (const relPath of [...toRead.map((file) => file.path), ...removed.keys()])
+        touchedFolders.add(
+          folderId(libraryId, path.posix.dirname(relPath) === '.' ? '' : path.posix.dirname(relPath)),
+        );
+      refreshFolderCounts(
+        this.db,
+        [...touchedFolders].filter((id) => walkedFolderIds.has(id)),
+      );
       // Tracks in vanished folders were among the removed files above, so these folders are empty now.
       writer.deleteFolders(foldersToDelete);
     });
@@ -293,7 +426,10 @@ export class Scanner implements ScanStatusSource {
     report: ScanReport,
   ): void {
     const now = Date.now();
-    const grouping = { artistSeparators: this.config.scanner.artistSeparators, genreSeparators: this.config.scanner.genreSeparators };
+    const grouping = {
+      artistSeparators: this.config.scanner.artistSeparators,
+      genreSeparators: this.config.scanner.genreSeparators,
+    };
     const fresh = new Map<string, { file: WalkedFile; read: ReadTrack; inputs: GroupingInputs }>();
     for (const { file, outcome } of results) {
       if (!outcome.ok) {
@@ -311,16 +447,34 @@ export class Scanner implements ScanStatusSource {
         continue;
       }
       writer.clearIssue(libraryId, file.path);
-      fresh.set(file.path, { file, read: outcome.track, inputs: groupingInputsFromRead(outcome.track, file.path, grouping) });
+      fresh.set(file.path, {
+        file,
+        read: outcome.track,
+        inputs: groupingInputsFromRead(outcome.track, file.path, grouping),
+      });
     }
 
     // Unchanged tracks of these album folders take part in grouping with what they stored.
     const unchanged: { row: ExistingTrack; inputs: GroupingInputs }[] = [];
     if (stored.size > 0) {
-      const folderIds = albumFolders.flatMap((albumFolder) => membership.get(albumFolder) ?? [folderId(libraryId, albumFolder)]);
+      const folderIds = albumFolders.flatMap(
+        (albumFolder) => membership.get(albumFolder) ?? [folderId(libraryId, albumFolder)],
+      );
       const rows = this.db
-        .prepare(`SELECT pk, id, library_id, path, album_id, created_at, title, album_name, compilation, mbz_album_id, mbz_track_id, disc_number, track_number, suffix, tags FROM track WHERE folder_id IN (SELECT value FROM json_each(?))`)
-        .all(JSON.stringify(folderIds)) as (ExistingTrack & { title: string; album_name: string; compilation: number; mbz_album_id: string | null; mbz_track_id: string | null; disc_number: number; track_number: number | null; suffix: string; tags: string })[];
+        .prepare(
+          `SELECT pk, id, library_id, path, album_id, created_at, title, album_name, compilation, mbz_album_id, mbz_track_id, disc_number, track_number, suffix, tags FROM track WHERE folder_id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(JSON.stringify(folderIds)) as (ExistingTrack & {
+        title: string;
+        album_name: string;
+        compilation: number;
+        mbz_album_id: string | null;
+        mbz_track_id: string | null;
+        disc_number: number;
+        track_number: number | null;
+        suffix: string;
+        tags: string;
+      })[];
       for (const row of rows) {
         if (fresh.has(row.path) || removed.has(row.path)) continue;
         const tags = JSON.parse(row.tags) as { g?: Omit<GroupingInputs, 'path'> };
@@ -329,7 +483,10 @@ export class Scanner implements ScanStatusSource {
       }
     }
 
-    const members = [...[...fresh.values()].map((entry) => entry.inputs), ...unchanged.map((entry) => entry.inputs)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const members = [
+      ...[...fresh.values()].map((entry) => entry.inputs),
+      ...unchanged.map((entry) => entry.inputs),
+    ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const identities = groupMembers(members);
     const takenInBatch = new Map<string, string>();
     const removedByPk = new Map([...removed.values()].map((row) => [row.pk, row]));
@@ -337,7 +494,9 @@ export class Scanner implements ScanStatusSource {
     for (const member of members) {
       const identity = identities.get(member.path)!;
       const entry = fresh.get(member.path);
-      const samePath = entry ? stored.get(member.path) : unchanged.find((item) => item.row.path === member.path)?.row;
+      const samePath = entry
+        ? stored.get(member.path)
+        : unchanged.find((item) => item.row.path === member.path)?.row;
       let candidate = identity.baseTrackId;
       let moveSource: ExistingTrack | undefined;
       for (let attempt = 1; ; attempt++) {
@@ -345,19 +504,34 @@ export class Scanner implements ScanStatusSource {
         const owner = takenBy === undefined ? writer.findTrackById(candidate) : undefined;
         const free =
           takenBy === undefined &&
-          (!owner || (owner.library_id === libraryId && owner.path === member.path) || (removedByPk.has(owner.pk) && !claimed.has(owner.pk) && owner.library_id === libraryId));
+          (!owner ||
+            (owner.library_id === libraryId && owner.path === member.path) ||
+            (removedByPk.has(owner.pk) && !claimed.has(owner.pk) && owner.library_id === libraryId));
         if (free) {
           if (owner && owner.path !== member.path) moveSource = owner;
           break;
         }
-        candidate = attempt <= 2 ? disambiguatedTrackId(identity.baseTrackId, member.suffix, member.path, attempt) : `${identity.baseTrackId}-${attempt}`;
+        candidate =
+          attempt <= 2
+            ? disambiguatedTrackId(identity.baseTrackId, member.suffix, member.path, attempt)
+            : `${identity.baseTrackId}-${attempt}`;
       }
       takenInBatch.set(candidate, member.path);
 
       if (!entry) {
         const row = samePath as ExistingTrack;
         if (row.id !== candidate || row.album_id !== identity.albumId) {
-          writer.reidentifyTrack(row, { id: candidate, albumId: identity.albumId, albumArtists: identity.albumArtists, albumArtistDisplay: identity.albumArtistDisplay }, now, dirty);
+          writer.reidentifyTrack(
+            row,
+            {
+              id: candidate,
+              albumId: identity.albumId,
+              albumArtists: identity.albumArtists,
+              albumArtistDisplay: identity.albumArtistDisplay,
+            },
+            now,
+            dirty,
+          );
         }
         continue;
       }
@@ -368,7 +542,12 @@ export class Scanner implements ScanStatusSource {
         report.moved++;
       } else if (existing) report.updated++;
       else report.added++;
-      writer.writeTrack(this.toTrackWrite(libraryId, entry.file, entry.read, entry.inputs, identity, candidate), existing, now, dirty);
+      writer.writeTrack(
+        this.toTrackWrite(libraryId, entry.file, entry.read, entry.inputs, identity, candidate),
+        existing,
+        now,
+        dirty,
+      );
     }
   }
 
@@ -381,9 +560,15 @@ export class Scanner implements ScanStatusSource {
     id: string,
   ): TrackWrite {
     const separators = this.config.scanner.artistSeparators;
-    const links: TrackLinkArtist[] = inputs.artists.map((name, index) => ({ name, role: 'artist', sortName: index === 0 ? read.artistSort : null }));
-    for (const composer of read.composers.flatMap((name) => splitArtists(name, [], separators))) links.push({ name: composer, role: 'composer' });
-    for (const credit of read.roles) for (const name of splitArtists(credit.name, [], separators)) links.push({ name, role: credit.role });
+    const links: TrackLinkArtist[] = inputs.artists.map((name, index) => ({
+      name,
+      role: 'artist',
+      sortName: index === 0 ? read.artistSort : null,
+    }));
+    for (const composer of read.composers.flatMap((name) => splitArtists(name, [], separators)))
+      links.push({ name: composer, role: 'composer' });
+    for (const credit of read.roles)
+      for (const name of splitArtists(credit.name, [], separators)) links.push({ name, role: credit.role });
     const { path: _path, ...storedInputs } = inputs;
     const relFolder = path.posix.dirname(file.path) === '.' ? '' : path.posix.dirname(file.path);
     return {
@@ -482,10 +667,17 @@ function readRequest(root: string, file: WalkedFile, foldersByPath: Map<string, 
   const folder = foldersByPath.get(relFolder);
   const stem = path.posix.basename(file.path).replace(/\.[^.]+$/, '');
   const sidecar = (extension: string) => {
-    const name = folder?.lyricFiles.find((candidate) => candidate.toLowerCase() === `${stem}.${extension}`.toLowerCase());
+    const name = folder?.lyricFiles.find(
+      (candidate) => candidate.toLowerCase() === `${stem}.${extension}`.toLowerCase(),
+    );
     return name ? path.join(root, relFolder, name) : undefined;
   };
   const lrcFile = sidecar('lrc');
   const txtFile = sidecar('txt');
-  return { file: path.join(root, file.path), size: file.size, ...(lrcFile ? { lrcFile } : {}), ...(txtFile ? { txtFile } : {}) };
+  return {
+    file: path.join(root, file.path),
+    size: file.size,
+    ...(lrcFile ? { lrcFile } : {}),
+    ...(txtFile ? { txtFile } : {}),
+  };
 }

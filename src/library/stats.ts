@@ -41,11 +41,17 @@ export interface LibraryStats extends LibraryTotals {
 export function libraryStats(db: Database): LibraryStats {
   const count = (sql: string) => db.prepare(sql).pluck().get() as number;
   const byLibrary = new Map<number, number>();
-  for (const row of db.prepare('SELECT library_id, count(*) AS n FROM track GROUP BY library_id').all() as { library_id: number; n: number }[]) byLibrary.set(row.library_id, row.n);
+  for (const row of db.prepare('SELECT library_id, count(*) AS n FROM track GROUP BY library_id').all() as {
+    library_id: number;
+    n: number;
+  }[])
+    byLibrary.set(row.library_id, row.n);
   return {
     ...libraryTotals(db),
     folders: count('SELECT count(*) FROM folder'),
-    albumsWithCover: count('SELECT count(*) FROM album WHERE cover_path IS NOT NULL OR cover_track_id IS NOT NULL'),
+    albumsWithCover: count(
+      'SELECT count(*) FROM album WHERE cover_path IS NOT NULL OR cover_track_id IS NOT NULL',
+    ),
     skippedFiles: count('SELECT count(*) FROM scan_issue'),
     durationSeconds: count('SELECT coalesce(sum(duration), 0) FROM track'),
     sizeBytes: count('SELECT coalesce(sum(file_size), 0) FROM track'),

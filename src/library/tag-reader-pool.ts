@@ -93,7 +93,10 @@ export class TagReaderPool {
       while (this.queue.length > 0 && slot.jobs.size < IN_FLIGHT_PER_WORKER) {
         const job = this.queue.shift()!;
         slot.jobs.set(job.id, job);
-        job.timer = setTimeout(() => this.replace(slot, `unreadable: timed out after ${FILE_TIMEOUT_MS / 1000} s`), FILE_TIMEOUT_MS);
+        job.timer = setTimeout(
+          () => this.replace(slot, `unreadable: timed out after ${FILE_TIMEOUT_MS / 1000} s`),
+          FILE_TIMEOUT_MS,
+        );
         slot.worker.postMessage({ id: job.id, request: job.request });
       }
       // Busy workers keep the process alive until their files are read; idle ones must not.

@@ -74,12 +74,22 @@ export interface ReadRequest {
 const OGG_SUFFIX = /\.(ogg|oga|opus|spx)$/i;
 const OGG_PICTURE_KEY = Buffer.from('METADATA_BLOCK_PICTURE=');
 const OGG_PICTURE_KEY_LOWER = Buffer.from('metadata_block_picture=');
-const ROLE_FIELDS = ['lyricist', 'conductor', 'arranger', 'producer', 'remixer', 'engineer', 'mixer', 'djmixer'] as const;
+const ROLE_FIELDS = [
+  'lyricist',
+  'conductor',
+  'arranger',
+  'producer',
+  'remixer',
+  'engineer',
+  'mixer',
+  'djmixer',
+] as const;
 const INT32_MAX = 2_147_483_647;
 
 export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> {
   if (request.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };
-  if (path.basename(request.file).startsWith('._')) return { ok: false, reason: 'AppleDouble metadata file (macOS resource fork), not audio' };
+  if (path.basename(request.file).startsWith('._'))
+    return { ok: false, reason: 'AppleDouble metadata file (macOS resource fork), not audio' };
   let metadata: IAudioMetadata;
   let oggHasPicture = false;
   try {
@@ -88,7 +98,8 @@ export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> 
       // Ogg covers are base64 text that music-metadata decodes in full: skip them and only note that one is there.
       const isOgg = OGG_SUFFIX.test(request.file);
       metadata = await parseFromTokenizer(tokenizer, { duration: false, skipCovers: isOgg });
-      if (isOgg) oggHasPicture = tokenizer.sawBytes(OGG_PICTURE_KEY) || tokenizer.sawBytes(OGG_PICTURE_KEY_LOWER);
+      if (isOgg)
+        oggHasPicture = tokenizer.sawBytes(OGG_PICTURE_KEY) || tokenizer.sawBytes(OGG_PICTURE_KEY_LOWER);
     } finally {
       await tokenizer.close();
     }
@@ -115,14 +126,16 @@ export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> 
 /** Why a parsed file is not a playable track, or undefined when it is one. */
 function audioProblem(metadata: IAudioMetadata, size: number): string | undefined {
   const format = metadata.format;
-  const hasAudio = (format.numberOfChannels ?? 0) > 0 || (format.sampleRate ?? 0) > 0 || Boolean(format.codec);
+  const hasAudio =
+    (format.numberOfChannels ?? 0) > 0 || (format.sampleRate ?? 0) > 0 || Boolean(format.codec);
   if (!hasAudio) return 'no audio stream found';
   const duration = format.duration ?? 0;
   if (!(duration > 0)) return 'no audio (zero or unknown duration)';
   if (format.lossless && format.sampleRate && format.numberOfChannels && format.bitsPerSample) {
     // Real lossless audio compresses to 30-70% of PCM, a pure tone to ~10%; far below that the file was cut short.
     const raw = (format.sampleRate * format.numberOfChannels * format.bitsPerSample * duration) / 8;
-    if (size < raw / 40 && raw - size > 65_536) return `truncated (${size} bytes for ${duration.toFixed(1)} s of lossless audio)`;
+    if (size < raw / 40 && raw - size > 65_536)
+      return `truncated (${size} bytes for ${duration.toFixed(1)} s of lossless audio)`;
   }
   return undefined;
 }
@@ -135,7 +148,8 @@ function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
     const trimmed = value?.trim();
     return trimmed ? trimmed : null;
   };
-  const list = (values: (string | undefined)[] | undefined): string[] => unique((values ?? []).map((value) => value?.trim() ?? '').filter(Boolean));
+  const list = (values: (string | undefined)[] | undefined): string[] =>
+    unique((values ?? []).map((value) => value?.trim() ?? '').filter(Boolean));
 
   const roles: { role: string; name: string }[] = [];
   for (const role of ROLE_FIELDS) for (const name of list(common[role])) roles.push({ role, name });
@@ -152,7 +166,9 @@ function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
         lang: languageCode(tag.language),
         synced: true,
         offset: 0,
-        lines: tag.syncText.map((line) => (line.timestamp === undefined ? { value: line.text } : { start: line.timestamp, value: line.text })),
+        lines: tag.syncText.map((line) =>
+          line.timestamp === undefined ? { value: line.text } : { start: line.timestamp, value: line.text },
+        ),
       });
     } else if (tag.text?.trim()) {
       const set = parseLyricsText(tag.text, 'embedded');
@@ -216,7 +232,11 @@ function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
 }
 
 /** kbit/s as the container states it, or from size and duration when it states nothing plausible. */
-function averageBitrate(stated: number | undefined, duration: number | undefined, size: number): number | null {
+function averageBitrate(
+  stated: number | undefined,
+  duration: number | undefined,
+  size: number,
+): number | null {
   if (stated && stated >= 8000) return Math.round(stated / 1000);
   if (duration && duration > 0) return Math.round((size * 8) / duration / 1000);
   return null;
@@ -228,7 +248,10 @@ function nativeTags(metadata: IAudioMetadata): Map<string, string[]> {
   for (const entries of Object.values(metadata.native)) {
     for (const { id, value } of entries) {
       if (typeof value !== 'string' && typeof value !== 'number') continue;
-      const key = id.replace(/^TXXX:/i, '').replace(/^----:com\.apple\.iTunes:/i, '').toUpperCase();
+      const key = id
+        .replace(/^TXXX:/i, '')
+        .replace(/^----:com\.apple\.iTunes:/i, '')
+        .toUpperCase();
       const values = tags.get(key) ?? [];
       values.push(String(value));
       tags.set(key, values);

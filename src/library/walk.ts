@@ -5,8 +5,32 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 export const AUDIO_EXTENSIONS = new Set([
-  'mp3', 'mp2', 'flac', 'ogg', 'oga', 'opus', 'spx', 'm4a', 'm4b', 'mp4', 'aac', 'alac', 'wav', 'aif', 'aiff',
-  'aifc', 'wma', 'asf', 'ape', 'wv', 'dsf', 'dff', 'mpc', 'mka', 'tta', 'webm',
+  'mp3',
+  'mp2',
+  'flac',
+  'ogg',
+  'oga',
+  'opus',
+  'spx',
+  'm4a',
+  'm4b',
+  'mp4',
+  'aac',
+  'alac',
+  'wav',
+  'aif',
+  'aiff',
+  'aifc',
+  'wma',
+  'asf',
+  'ape',
+  'wv',
+  'dsf',
+  'dff',
+  'mpc',
+  'mka',
+  'tta',
+  'webm',
 ]);
 const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp']);
 const LYRIC_EXTENSIONS = new Set(['lrc', 'txt']);
@@ -38,7 +62,10 @@ export function extensionOf(name: string): string {
   return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
 }
 
-export async function walkLibrary(root: string, options: { followSymlinks: boolean; onFolder?: (count: number) => void }): Promise<WalkResult> {
+export async function walkLibrary(
+  root: string,
+  options: { followSymlinks: boolean; onFolder?: (count: number) => void },
+): Promise<WalkResult> {
   const realRoot = await fs.realpath(root);
   const folders: WalkedFolder[] = [];
   const files: WalkedFile[] = [];
@@ -54,13 +81,24 @@ export async function walkLibrary(root: string, options: { followSymlinks: boole
     } catch {
       continue; // unreadable folder: its files simply are not in the library
     }
-    const folder: WalkedFolder = { path: rel, name: rel === '' ? path.basename(root) : path.posix.basename(rel), mtime: Math.trunc(folderStat.mtimeMs), images: [], lyricFiles: [], audioFiles: [] };
+    const folder: WalkedFolder = {
+      path: rel,
+      name: rel === '' ? path.basename(root) : path.posix.basename(rel),
+      mtime: Math.trunc(folderStat.mtimeMs),
+      images: [],
+      lyricFiles: [],
+      audioFiles: [],
+    };
     const statJobs: Promise<void>[] = [];
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       // Hidden entries (.DS_Store, .git) are skipped; AppleDouble "._x.mp3" files look like audio and are
       // passed on so the scan report names them as skipped.
-      if (entry.name.startsWith('.') && !(entry.name.startsWith('._') && AUDIO_EXTENSIONS.has(extensionOf(entry.name)))) continue;
+      if (
+        entry.name.startsWith('.') &&
+        !(entry.name.startsWith('._') && AUDIO_EXTENSIONS.has(extensionOf(entry.name)))
+      )
+        continue;
       const childAbs = path.join(abs, entry.name);
       const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
       let isDirectory = entry.isDirectory();
@@ -104,7 +142,10 @@ export async function walkLibrary(root: string, options: { followSymlinks: boole
   return { folders, files };
 }
 
-async function resolveInside(linkPath: string, realRoot: string): Promise<{ real: string; stat: import('node:fs').Stats } | undefined> {
+async function resolveInside(
+  linkPath: string,
+  realRoot: string,
+): Promise<{ real: string; stat: import('node:fs').Stats } | undefined> {
   try {
     const real = await fs.realpath(linkPath);
     if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return undefined;

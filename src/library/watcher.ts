@@ -44,7 +44,9 @@ export class LibraryWatcher {
         this.pending.add(library.id);
         this.schedule();
       });
-      watcher.on('error', (error) => this.options.logger.warn({ err: (error as Error).message, library: library.path }, 'watcher error'));
+      watcher.on('error', (error) =>
+        this.options.logger.warn({ err: (error as Error).message, library: library.path }, 'watcher error'),
+      );
       await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
       this.watchers.push(watcher);
     }

@@ -19,8 +19,16 @@ export const errorCatalogue = {
   INVALID_INPUT: { http: 400, subsonic: 0, summary: 'The input is not valid' },
   LAST_ADMIN: { http: 409, subsonic: 0, summary: 'The last administrator cannot be removed' },
   UNKNOWN_ENDPOINT: { http: 404, subsonic: 0, summary: 'There is no such API endpoint' },
-  AUTH_MECHANISM_UNSUPPORTED: { http: 401, subsonic: 42, summary: 'This authentication mechanism is not supported' },
-  AUTH_CONFLICT: { http: 400, subsonic: 43, summary: 'Several conflicting authentication mechanisms were given' },
+  AUTH_MECHANISM_UNSUPPORTED: {
+    http: 401,
+    subsonic: 42,
+    summary: 'This authentication mechanism is not supported',
+  },
+  AUTH_CONFLICT: {
+    http: 400,
+    subsonic: 43,
+    summary: 'Several conflicting authentication mechanisms were given',
+  },
   LOGIN_THROTTLED: { http: 429, subsonic: 40, summary: 'Too many failed logins; try again later' },
   LISTEN: { http: 500, subsonic: 0, summary: 'The server cannot listen on the configured address' },
 } as const;

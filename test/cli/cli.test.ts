@@ -26,7 +26,8 @@ describe('tonearm CLI', () => {
   it('prints help for every command', async () => {
     const result = await runCli(['--help']);
     assert.equal(result.code, 0);
-    for (const command of ['serve', 'scan', 'user', 'library', 'db', 'config', 'stats']) assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
+    for (const command of ['serve', 'scan', 'user', 'library', 'db', 'config', 'stats'])
+      assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
     const serve = await runCli(['serve', '--help']);
     assert.match(serve.stdout, /--music <dir>/);
     assert.match(serve.stdout, /--port <n>/);
@@ -56,7 +57,9 @@ describe('tonearm CLI', () => {
   it('manages users', async () => {
     const add = await runCli(['user', 'add', 'alice', '--password', 'wonderland', '--admin', '--data', data]);
     assert.equal(add.code, 0, add.stderr);
-    const addStdin = await runCli(['user', 'add', 'bob', '--password-stdin', '--data', data], { input: 'builder\n' });
+    const addStdin = await runCli(['user', 'add', 'bob', '--password-stdin', '--data', data], {
+      input: 'builder\n',
+    });
     assert.equal(addStdin.code, 0, addStdin.stderr);
     const duplicate = await runCli(['user', 'add', 'ALICE', '--password', 'x', '--data', data]);
     assert.notEqual(duplicate.code, 0);
@@ -64,7 +67,9 @@ describe('tonearm CLI', () => {
     const list = await runCli(['user', 'list', '--data', data]);
     assert.match(list.stdout, /alice\s+yes/);
     assert.match(list.stdout, /bob\s+no/);
-    const passwd = await runCli(['user', 'passwd', 'bob', '--password-stdin', '--data', data], { input: 'new-secret' });
+    const passwd = await runCli(['user', 'passwd', 'bob', '--password-stdin', '--data', data], {
+      input: 'new-secret',
+    });
     assert.equal(passwd.code, 0, passwd.stderr);
     const noPassword = await runCli(['user', 'passwd', 'bob', '--data', data]);
     assert.notEqual(noPassword.code, 0);
@@ -97,7 +102,9 @@ describe('tonearm CLI', () => {
   it('config print shows the effective config: defaults < file < env < flags', async () => {
     const file = path.join(tmp('tonearm-conf-'), 'tonearm.toml');
     fs.writeFileSync(file, 'port = 5000\nlogLevel = "debug"\n[scanner]\nschedule = "6h"\n');
-    const result = await runCli(['config', 'print', '--config', file, '--port', '6000'], { env: { TONEARM_LOG_LEVEL: 'warn', TONEARM_SCANNER_WATCH: 'false' } });
+    const result = await runCli(['config', 'print', '--config', file, '--port', '6000'], {
+      env: { TONEARM_LOG_LEVEL: 'warn', TONEARM_SCANNER_WATCH: 'false' },
+    });
     assert.equal(result.code, 0, result.stderr);
     const config = JSON.parse(result.stdout);
     assert.equal(config.port, 6000);
@@ -151,7 +158,11 @@ describe('tonearm CLI: bad input gives one line and a non-zero exit, and overwri
     fs.writeFileSync(dbFile, 'my precious notes, not a database\n'.repeat(100));
     const before = fs.readFileSync(dbFile);
     const music = tmp('tonearm-music-');
-    for (const args of [['scan', '--music', music, '--data', data], ['stats', '--data', data], ['user', 'add', 'x', '--password', 'y', '--data', data]]) {
+    for (const args of [
+      ['scan', '--music', music, '--data', data],
+      ['stats', '--data', data],
+      ['user', 'add', 'x', '--password', 'y', '--data', data],
+    ]) {
       const result = await runCli(args);
       assert.notEqual(result.code, 0);
       assert.ok(oneLine(result.stderr), result.stderr);

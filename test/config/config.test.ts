@@ -11,8 +11,15 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-config-'));
 describe('configuration', () => {
   it('layers defaults < file < environment < flags', () => {
     const file = path.join(dir, 'layers.toml');
-    fs.writeFileSync(file, 'port = 5000\nhost = "127.0.0.2"\nlogLevel = "debug"\n[scanner]\nworkers = 3\nwatch = false\n');
-    const { config, origins } = loadConfig({ configFile: file, env: { TONEARM_HOST: '127.0.0.3', TONEARM_LOG_LEVEL: 'warn' }, flags: { logLevel: 'error' } });
+    fs.writeFileSync(
+      file,
+      'port = 5000\nhost = "127.0.0.2"\nlogLevel = "debug"\n[scanner]\nworkers = 3\nwatch = false\n',
+    );
+    const { config, origins } = loadConfig({
+      configFile: file,
+      env: { TONEARM_HOST: '127.0.0.3', TONEARM_LOG_LEVEL: 'warn' },
+      flags: { logLevel: 'error' },
+    });
     assert.equal(config.port, 5000);
     assert.equal(config.host, '127.0.0.3');
     assert.equal(config.logLevel, 'error');
@@ -29,26 +36,51 @@ describe('configuration', () => {
     fs.writeFileSync(file, 'dataDir = "state"\nmusic = ["songs", "/srv/Music"]\n');
     const { config } = loadConfig({ configFile: file, env: {} });
     assert.equal(config.dataDir, path.join(dir, 'state'));
-    assert.deepEqual(config.music, [{ name: 'songs', path: path.join(dir, 'songs') }, { name: 'Music', path: '/srv/Music' }]);
+    assert.deepEqual(config.music, [
+      { name: 'songs', path: path.join(dir, 'songs') },
+      { name: 'Music', path: '/srv/Music' },
+    ]);
     const fromEnv = loadConfig({ env: { TONEARM_MUSIC: '/a/Music:/b/Music:/a/Music' }, cwd: dir }).config;
-    assert.deepEqual(fromEnv.music, [{ name: 'Music', path: '/a/Music' }, { name: 'Music (2)', path: '/b/Music' }]);
+    assert.deepEqual(fromEnv.music, [
+      { name: 'Music', path: '/a/Music' },
+      { name: 'Music (2)', path: '/b/Music' },
+    ]);
   });
 
   it('rejects unknown keys instead of ignoring a typo', () => {
     const file = path.join(dir, 'typo.toml');
     fs.writeFileSync(file, '[scanner]\nwatchPoling = true\n');
-    assert.throws(() => loadConfig({ configFile: file, env: {} }), /unknown config key scanner\.watchPoling \(from file/);
+    assert.throws(
+      () => loadConfig({ configFile: file, env: {} }),
+      /unknown config key scanner\.watchPoling \(from file/,
+    );
   });
 
   it('coerces environment values and rejects wrong ones with the key, value and origin', () => {
-    const { config } = loadConfig({ env: { TONEARM_SCANNER_WATCH_POLLING: 'yes', TONEARM_PORT: '8080', TONEARM_SCANNER_ARTIST_SEPARATORS: '[" x "]', TONEARM_TRANSCODING_CACHE_SIZE: '2GB' } });
+    const { config } = loadConfig({
+      env: {
+        TONEARM_SCANNER_WATCH_POLLING: 'yes',
+        TONEARM_PORT: '8080',
+        TONEARM_SCANNER_ARTIST_SEPARATORS: '[" x "]',
+        TONEARM_TRANSCODING_CACHE_SIZE: '2GB',
+      },
+    });
     assert.equal(config.scanner.watchPolling, true);
     assert.equal(config.port, 8080);
     assert.deepEqual(config.scanner.artistSeparators, [' x ']);
     assert.equal(config.transcoding.cacheSize, 2 * 1024 ** 3);
-    assert.throws(() => loadConfig({ env: { TONEARM_SCANNER_WATCH: 'maybe' } }), /invalid config value for scanner\.watch: "maybe" \(from env TONEARM_SCANNER_WATCH\): expected true or false/);
-    assert.throws(() => loadConfig({ env: {}, flags: { basePath: 'music' } }), /basePath: "music" \(from flag\): expected empty or a URL path/);
-    assert.throws(() => loadConfig({ env: {}, flags: { scanner: { coverArtPriority: ['../x.*'] } } }), /scanner\.coverArtPriority\.0/);
+    assert.throws(
+      () => loadConfig({ env: { TONEARM_SCANNER_WATCH: 'maybe' } }),
+      /invalid config value for scanner\.watch: "maybe" \(from env TONEARM_SCANNER_WATCH\): expected true or false/,
+    );
+    assert.throws(
+      () => loadConfig({ env: {}, flags: { basePath: 'music' } }),
+      /basePath: "music" \(from flag\): expected empty or a URL path/,
+    );
+    assert.throws(
+      () => loadConfig({ env: {}, flags: { scanner: { coverArtPriority: ['../x.*'] } } }),
+      /scanner\.coverArtPriority\.0/,
+    );
   });
 
   it('parses sizes, durations and schedules', () => {

@@ -13,7 +13,10 @@ export interface CliResult {
 }
 
 /** Runs `tonearm ARGS` as a real child process. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const spawnOptions: SpawnOptions = {
       cwd: REPO_ROOT,

@@ -17,22 +17,37 @@ export interface ScanHarness {
   close(): Promise<void>;
 }
 
-export async function openScanHarness(musicDirs: string[], options: { dataDir?: string; overrides?: Record<string, unknown>; batchFiles?: number } = {}): Promise<ScanHarness> {
+export async function openScanHarness(
+  musicDirs: string[],
+  options: { dataDir?: string; overrides?: Record<string, unknown>; batchFiles?: number } = {},
+): Promise<ScanHarness> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-data-'));
   const { config } = loadConfig({
     env: {},
-    flags: { music: musicDirs.map((dir) => ({ name: path.basename(dir), path: dir })), dataDir, logLevel: 'silent', ...options.overrides },
+    flags: {
+      music: musicDirs.map((dir) => ({ name: path.basename(dir), path: dir })),
+      dataDir,
+      logLevel: 'silent',
+      ...options.overrides,
+    },
   });
   const runtime = await openRuntime(config, { logger: silentLogger, registerLibraries: true });
   ensureSearchIndex(runtime.db);
-  const scanner = new Scanner({ db: runtime.db, config, logger: silentLogger, ...(options.batchFiles ? { batchFiles: options.batchFiles } : {}) });
+  const scanner = new Scanner({
+    db: runtime.db,
+    config,
+    logger: silentLogger,
+    ...(options.batchFiles ? { batchFiles: options.batchFiles } : {}),
+  });
   return { runtime, config, scanner, dataDir, close: () => runtime.close() };
 }
 
 /** Every catalog id, sorted: the fingerprint of a library's identity. */
 export function allIds(runtime: Runtime): string[] {
   return runtime.db
-    .prepare('SELECT id FROM track UNION ALL SELECT id FROM album UNION ALL SELECT id FROM artist UNION ALL SELECT id FROM genre UNION ALL SELECT id FROM folder ORDER BY 1')
+    .prepare(
+      'SELECT id FROM track UNION ALL SELECT id FROM album UNION ALL SELECT id FROM artist UNION ALL SELECT id FROM genre UNION ALL SELECT id FROM folder ORDER BY 1',
+    )
     .pluck()
     .all() as string[];
 }

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_ARTIST_SEPARATORS } from '../../src/config/schema.ts';
-import { groupMembers, type GroupingInputs, parseFileName, splitArtists, splitGenres } from '../../src/library/grouping.ts';
+import {
+  groupMembers,
+  type GroupingInputs,
+  parseFileName,
+  splitArtists,
+  splitGenres,
+} from '../../src/library/grouping.ts';
 import { albumId, artistId, normalizeKey, orderName, trackId } from '../../src/library/identity.ts';
 import { parseLyricsText } from '../../src/library/lyrics.ts';
 import { albumFolderOf, discNumberFromFolder } from '../../src/library/walk.ts';
@@ -14,8 +20,14 @@ describe('identity', () => {
     assert.equal(normalizeKey('Ｒａｄｉｏｈｅａｄ'), 'radiohead');
     assert.notEqual(artistId('Björk'), artistId('Bjork'));
     const album = albumId({ mbzAlbumId: null, albumArtist: 'A', albumName: 'X', version: '' });
-    assert.notEqual(album, albumId({ mbzAlbumId: null, albumArtist: 'A', albumName: 'X', version: 'Deluxe' }));
-    assert.equal(albumId({ mbzAlbumId: 'ABC', albumArtist: 'A', albumName: 'X', version: '' }), albumId({ mbzAlbumId: 'abc', albumArtist: 'B', albumName: 'Y', version: '' }));
+    assert.notEqual(
+      album,
+      albumId({ mbzAlbumId: null, albumArtist: 'A', albumName: 'X', version: 'Deluxe' }),
+    );
+    assert.equal(
+      albumId({ mbzAlbumId: 'ABC', albumArtist: 'A', albumName: 'X', version: '' }),
+      albumId({ mbzAlbumId: 'abc', albumArtist: 'B', albumName: 'Y', version: '' }),
+    );
     const base = { mbzTrackId: null, albumId: album, discNumber: 1, trackNumber: 1, title: 'Song' };
     assert.notEqual(trackId(base), trackId({ ...base, discNumber: 2 }));
     assert.match(trackId(base), /^tr-[0-9a-f]{20}$/);
@@ -59,12 +71,27 @@ describe('splitting', () => {
 
 describe('album grouping', () => {
   const member = (overrides: Partial<GroupingInputs>): GroupingInputs => ({
-    path: 'F/A/01.mp3', title: 'T', artists: ['P'], albumName: 'Album', albumArtistTag: null, albumArtists: [], compilation: false,
-    mbzAlbumId: null, mbzTrackId: null, albumVersion: '', discNumber: 1, trackNumber: 1, suffix: 'mp3', ...overrides,
+    path: 'F/A/01.mp3',
+    title: 'T',
+    artists: ['P'],
+    albumName: 'Album',
+    albumArtistTag: null,
+    albumArtists: [],
+    compilation: false,
+    mbzAlbumId: null,
+    mbzTrackId: null,
+    albumVersion: '',
+    discNumber: 1,
+    trackNumber: 1,
+    suffix: 'mp3',
+    ...overrides,
   });
 
   it('uses the album-artist tag when there is one', () => {
-    const result = groupMembers([member({ albumArtistTag: 'Band', albumArtists: ['Band'] }), member({ path: 'F/A/02.mp3', artists: ['Q'], albumArtistTag: 'Band', albumArtists: ['Band'] })]);
+    const result = groupMembers([
+      member({ albumArtistTag: 'Band', albumArtists: ['Band'] }),
+      member({ path: 'F/A/02.mp3', artists: ['Q'], albumArtistTag: 'Band', albumArtists: ['Band'] }),
+    ]);
     assert.equal(result.get('F/A/01.mp3')!.albumArtistDisplay, 'Band');
     assert.equal(result.get('F/A/01.mp3')!.albumId, result.get('F/A/02.mp3')!.albumId);
   });
@@ -80,7 +107,10 @@ describe('album grouping', () => {
   });
 
   it('keeps disc folders of one album together', () => {
-    const result = groupMembers([member({ path: 'F/A/CD 1/01.mp3' }), member({ path: 'F/A/CD 2/01.mp3', artists: ['Q'], discNumber: 2 })]);
+    const result = groupMembers([
+      member({ path: 'F/A/CD 1/01.mp3' }),
+      member({ path: 'F/A/CD 2/01.mp3', artists: ['Q'], discNumber: 2 }),
+    ]);
     assert.equal(result.get('F/A/CD 1/01.mp3')!.albumId, result.get('F/A/CD 2/01.mp3')!.albumId);
     assert.notEqual(result.get('F/A/CD 1/01.mp3')!.baseTrackId, result.get('F/A/CD 2/01.mp3')!.baseTrackId);
   });
@@ -88,16 +118,26 @@ describe('album grouping', () => {
 
 describe('lyrics files', () => {
   it('parses LRC with offsets, several stamps per line and metadata', () => {
-    const set = parseLyricsText('[ar:Someone]\n[la:de]\n[offset:+250]\n[00:01.00][00:05.50]Chorus\n[00:03.2]Verse\n', 'lrc')!;
+    const set = parseLyricsText(
+      '[ar:Someone]\n[la:de]\n[offset:+250]\n[00:01.00][00:05.50]Chorus\n[00:03.2]Verse\n',
+      'lrc',
+    )!;
     assert.equal(set.synced, true);
     assert.equal(set.offset, 250);
     assert.equal(set.lang, 'de');
     assert.equal(set.displayArtist, 'Someone');
-    assert.deepEqual(set.lines, [{ start: 1000, value: 'Chorus' }, { start: 3200, value: 'Verse' }, { start: 5500, value: 'Chorus' }]);
+    assert.deepEqual(set.lines, [
+      { start: 1000, value: 'Chorus' },
+      { start: 3200, value: 'Verse' },
+      { start: 5500, value: 'Chorus' },
+    ]);
   });
 
   it('keeps plain text unsynced, trims blank edges, and ignores an empty file', () => {
-    assert.deepEqual(parseLyricsText('\n\nOne\n\nTwo\n\n', 'txt')!.lines.map((line) => line.value), ['One', '', 'Two']);
+    assert.deepEqual(
+      parseLyricsText('\n\nOne\n\nTwo\n\n', 'txt')!.lines.map((line) => line.value),
+      ['One', '', 'Two'],
+    );
     assert.equal(parseLyricsText('   \n', 'txt'), undefined);
   });
 });

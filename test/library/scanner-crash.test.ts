@@ -13,7 +13,11 @@ function snapshot(harness: Awaited<ReturnType<typeof openScanHarness>>) {
   const db = harness.runtime.db;
   return {
     ids: allIds(harness.runtime),
-    albums: db.prepare('SELECT id, song_count, disc_count, duration, cover_path, cover_track_id, artist_id FROM album ORDER BY id').all(),
+    albums: db
+      .prepare(
+        'SELECT id, song_count, disc_count, duration, cover_path, cover_track_id, artist_id FROM album ORDER BY id',
+      )
+      .all(),
     artists: db.prepare('SELECT id, album_count, song_count, roles FROM artist ORDER BY id').all(),
     genres: db.prepare('SELECT id, song_count, album_count FROM genre ORDER BY id').all(),
     search: db.prepare("SELECT count(*) FROM setting WHERE key = 'scan.refreshPending'").pluck().get(),
@@ -32,7 +36,13 @@ it('a scan killed mid-way is completed by the next scan', async () => {
     const resumed = await openScanHarness([library.root], { dataDir });
     const partial = resumed.runtime.db.prepare('SELECT count(*) FROM track').pluck().get() as number;
     assert.ok(partial > 0, 'batches committed before the kill are kept');
-    assert.equal(resumed.runtime.db.prepare("SELECT count(*) FROM setting WHERE key = 'scan.refreshPending'").pluck().get(), 1);
+    assert.equal(
+      resumed.runtime.db
+        .prepare("SELECT count(*) FROM setting WHERE key = 'scan.refreshPending'")
+        .pluck()
+        .get(),
+      1,
+    );
     await resumed.scanner.scan();
     const afterResume = snapshot(resumed);
     await resumed.close();

@@ -8,10 +8,17 @@ import { makeAudio } from '../helpers/audio.ts';
 import { buildFixtureLibrary, FIXTURE_FILES, type FixtureLibrary } from '../helpers/library-fixture.ts';
 import { allIds, openScanHarness, type ScanHarness } from '../helpers/scan.ts';
 
-const count = (harness: ScanHarness, sql: string, ...params: unknown[]) => harness.runtime.db.prepare(sql).pluck().get(...params) as number;
+const count = (harness: ScanHarness, sql: string, ...params: unknown[]) =>
+  harness.runtime.db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 const trackByPath = (harness: ScanHarness, relPath: string) =>
-  harness.runtime.db.prepare('SELECT * FROM track WHERE path = ?').get(relPath) as Record<string, unknown> | undefined;
-const albumNamed = (harness: ScanHarness, name: string) => harness.runtime.db.prepare('SELECT * FROM album WHERE name = ?').all(name) as Record<string, unknown>[];
+  harness.runtime.db.prepare('SELECT * FROM track WHERE path = ?').get(relPath) as
+    | Record<string, unknown>
+    | undefined;
+const albumNamed = (harness: ScanHarness, name: string) =>
+  harness.runtime.db.prepare('SELECT * FROM album WHERE name = ?').all(name) as Record<string, unknown>[];
 
 describe('scanner: first scan of a fixture library', () => {
   let library: FixtureLibrary;
@@ -33,7 +40,8 @@ describe('scanner: first scan of a fixture library', () => {
     assert.equal(count(harness, 'SELECT count(*) FROM track'), FIXTURE_FILES.length);
     assert.deepEqual(report.errors.map((error) => error.path).sort(), library.broken);
     for (const error of report.errors) assert.ok(error.reason.length > 5, `a reason for ${error.path}`);
-    for (const broken of library.broken) assert.equal(trackByPath(harness, broken), undefined, `${broken} is not a track`);
+    for (const broken of library.broken)
+      assert.equal(trackByPath(harness, broken), undefined, `${broken} is not a track`);
     assert.equal(count(harness, 'SELECT count(*) FROM scan_issue'), library.broken.length);
   });
 
@@ -54,7 +62,10 @@ describe('scanner: first scan of a fixture library', () => {
     const beta = trackByPath(harness, 'Beyoncé/2010 - Hi-Res/02 - Beta.m4a')!;
     assert.equal(beta.has_embedded_art, 1);
     assert.equal(beta.content_type, 'audio/mp4');
-    for (const row of harness.runtime.db.prepare('SELECT bitrate, path FROM track').all() as { bitrate: number; path: string }[]) {
+    for (const row of harness.runtime.db.prepare('SELECT bitrate, path FROM track').all() as {
+      bitrate: number;
+      path: string;
+    }[]) {
       assert.ok(row.bitrate >= 8, `plausible bitrate for ${row.path}: ${row.bitrate}`);
     }
   });
@@ -62,15 +73,26 @@ describe('scanner: first scan of a fixture library', () => {
   it('splits artists on separators and keeps other roles', () => {
     const two = trackByPath(harness, 'Artist A/2001 - First Album/02 - Two.flac')!;
     const artists = harness.runtime.db
-      .prepare("SELECT a.name FROM track_artist ta JOIN artist a ON a.id = ta.artist_id WHERE ta.track_id = ? AND ta.role = 'artist' ORDER BY ta.position")
+      .prepare(
+        "SELECT a.name FROM track_artist ta JOIN artist a ON a.id = ta.artist_id WHERE ta.track_id = ? AND ta.role = 'artist' ORDER BY ta.position",
+      )
       .pluck()
       .all(two.id);
     assert.deepEqual(artists, ['Artist A', 'Guest Star']);
     assert.equal(two.artist_name, 'Artist A feat. Guest Star');
-    const composer = harness.runtime.db.prepare("SELECT a.name, a.roles FROM track_artist ta JOIN artist a ON a.id = ta.artist_id WHERE ta.role = 'composer'").get() as { name: string; roles: string };
+    const composer = harness.runtime.db
+      .prepare(
+        "SELECT a.name, a.roles FROM track_artist ta JOIN artist a ON a.id = ta.artist_id WHERE ta.role = 'composer'",
+      )
+      .get() as { name: string; roles: string };
     assert.equal(composer.name, 'Jane Composer');
     assert.deepEqual(JSON.parse(composer.roles), ['composer']);
-    const genres = harness.runtime.db.prepare('SELECT g.name FROM track_genre tg JOIN genre g ON g.id = tg.genre_id WHERE tg.track_id = ? ORDER BY tg.position').pluck().all(two.id);
+    const genres = harness.runtime.db
+      .prepare(
+        'SELECT g.name FROM track_genre tg JOIN genre g ON g.id = tg.genre_id WHERE tg.track_id = ? ORDER BY tg.position',
+      )
+      .pluck()
+      .all(two.id);
     assert.deepEqual(genres, ['Rock', 'Pop']);
   });
 
@@ -91,7 +113,9 @@ describe('scanner: first scan of a fixture library', () => {
       assert.equal(albums[0]!.song_count, 2);
       assert.equal(albums[0]!.compilation, 1);
     }
-    const va = harness.runtime.db.prepare("SELECT album_count, roles FROM artist WHERE name = 'Various Artists'").get() as { album_count: number; roles: string };
+    const va = harness.runtime.db
+      .prepare("SELECT album_count, roles FROM artist WHERE name = 'Various Artists'")
+      .get() as { album_count: number; roles: string };
     assert.equal(va.album_count, 2);
   });
 
@@ -116,35 +140,61 @@ describe('scanner: first scan of a fixture library', () => {
     assert.equal(hiRes.cover_path, null);
     assert.equal(hiRes.cover_track_id, trackByPath(harness, 'Beyoncé/2010 - Hi-Res/02 - Beta.m4a')!.id);
     assert.equal(albumNamed(harness, 'Mixtape')[0]!.cover_track_id, null);
-    const artistA = harness.runtime.db.prepare("SELECT image_path FROM artist WHERE name = 'Artist A'").pluck().get();
+    const artistA = harness.runtime.db
+      .prepare("SELECT image_path FROM artist WHERE name = 'Artist A'")
+      .pluck()
+      .get();
     assert.equal(artistA, 'Artist A/artist.jpg');
   });
 
   it('reads sidecar lyrics, synced (.lrc) and unsynced (.txt)', () => {
-    const one = JSON.parse(trackByPath(harness, 'Artist A/2001 - First Album/01 - One.mp3')!.lyrics as string);
+    const one = JSON.parse(
+      trackByPath(harness, 'Artist A/2001 - First Album/01 - One.mp3')!.lyrics as string,
+    );
     assert.equal(one.length, 1);
     assert.equal(one[0].synced, true);
-    assert.deepEqual(one[0].lines, [{ start: 500, value: 'First line' }, { start: 1250, value: 'Second line' }]);
-    const three = JSON.parse(trackByPath(harness, 'Artist A/2001 - First Album/03 - Three.ogg')!.lyrics as string);
+    assert.deepEqual(one[0].lines, [
+      { start: 500, value: 'First line' },
+      { start: 1250, value: 'Second line' },
+    ]);
+    const three = JSON.parse(
+      trackByPath(harness, 'Artist A/2001 - First Album/03 - Three.ogg')!.lyrics as string,
+    );
     assert.equal(three[0].synced, false);
-    assert.deepEqual(three[0].lines.map((line: { value: string }) => line.value), ['Unsynced words', 'More words']);
+    assert.deepEqual(
+      three[0].lines.map((line: { value: string }) => line.value),
+      ['Unsynced words', 'More words'],
+    );
   });
 
   it('stores the real folder tree', () => {
-    const folders = harness.runtime.db.prepare('SELECT path, parent_id, track_count FROM folder ORDER BY path').all() as { path: string; parent_id: string | null; track_count: number }[];
+    const folders = harness.runtime.db
+      .prepare('SELECT path, parent_id, track_count FROM folder ORDER BY path')
+      .all() as { path: string; parent_id: string | null; track_count: number }[];
     const paths = folders.map((folder) => folder.path);
-    for (const expected of ['', 'Artist A', 'Artist A/2001 - First Album', 'Artist B/Double/CD 1', 'Broken']) assert.ok(paths.includes(expected), `folder ${expected}`);
+    for (const expected of ['', 'Artist A', 'Artist A/2001 - First Album', 'Artist B/Double/CD 1', 'Broken'])
+      assert.ok(paths.includes(expected), `folder ${expected}`);
     assert.equal(folders.find((folder) => folder.path === '')!.parent_id, null);
     assert.equal(folders.find((folder) => folder.path === 'Artist A/2001 - First Album')!.track_count, 4);
-    const child = harness.runtime.db.prepare("SELECT parent_id FROM folder WHERE path = 'Artist B/Double/CD 1'").pluck().get();
-    const parent = harness.runtime.db.prepare("SELECT id FROM folder WHERE path = 'Artist B/Double'").pluck().get();
+    const child = harness.runtime.db
+      .prepare("SELECT parent_id FROM folder WHERE path = 'Artist B/Double/CD 1'")
+      .pluck()
+      .get();
+    const parent = harness.runtime.db
+      .prepare("SELECT id FROM folder WHERE path = 'Artist B/Double'")
+      .pluck()
+      .get();
     assert.equal(child, parent);
   });
 
   it('uses type-prefixed ids', () => {
     assert.match(String(trackByPath(harness, 'Loose/loose.wav')!.id), /^tr-[0-9a-f]{20}$/);
     assert.match(String(albumNamed(harness, 'Loose')[0]!.id), /^al-[0-9a-f]{20}$/);
-    assert.ok((harness.runtime.db.prepare('SELECT id FROM artist').pluck().all() as string[]).every((id) => /^ar-/.test(id)));
+    assert.ok(
+      (harness.runtime.db.prepare('SELECT id FROM artist').pluck().all() as string[]).every((id) =>
+        /^ar-/.test(id),
+      ),
+    );
   });
 
   it('keeps the search index in step with the catalog', () => {
@@ -194,8 +244,12 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
     const to = 'Elsewhere/moved four.opus';
     const before = trackByPath(harness, from)!;
     const db = harness.runtime.db;
-    db.prepare("INSERT INTO user (id, username, password_hash, is_admin, created_at, updated_at) VALUES ('us-test', 'tester', 'x', 0, 0, 0)").run();
-    db.prepare("INSERT INTO annotation (user_id, item_id, play_count, last_played_at) VALUES ('us-test', ?, 7, 123)").run(before.id);
+    db.prepare(
+      "INSERT INTO user (id, username, password_hash, is_admin, created_at, updated_at) VALUES ('us-test', 'tester', 'x', 0, 0, 0)",
+    ).run();
+    db.prepare(
+      "INSERT INTO annotation (user_id, item_id, play_count, last_played_at) VALUES ('us-test', ?, 7, 123)",
+    ).run(before.id);
     fs.mkdirSync(path.join(library.root, 'Elsewhere'), { recursive: true });
     fs.renameSync(path.join(library.root, from), path.join(library.root, to));
     const report = await harness.scanner.scan();
@@ -207,7 +261,10 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
     assert.equal(after.pk, before.pk);
     assert.equal(after.created_at, before.created_at);
     assert.equal(trackByPath(harness, from), undefined);
-    const plays = db.prepare('SELECT a.play_count FROM annotation a JOIN track t ON t.id = a.item_id WHERE t.path = ?').pluck().get(to);
+    const plays = db
+      .prepare('SELECT a.play_count FROM annotation a JOIN track t ON t.id = a.item_id WHERE t.path = ?')
+      .pluck()
+      .get(to);
     assert.equal(plays, 7);
     // The album still has its four tracks, and the emptied folder's count is updated.
     assert.equal(albumNamed(harness, 'First Album')[0]!.song_count, 4);
@@ -216,7 +273,19 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
   it('re-reads a changed file and keeps its id when its identity is the same', async () => {
     const rel = 'Artist B/Double/CD 1/01 - Side A.mp3';
     const before = trackByPath(harness, rel)!;
-    await makeAudio(path.join(library.root, rel), { format: 'mp3', frequency: 561, tags: { title: 'Side A', artist: 'Artist B', album: 'Double', album_artist: 'Artist B', track: '1', date: '1999', genre: 'Jazz' } });
+    await makeAudio(path.join(library.root, rel), {
+      format: 'mp3',
+      frequency: 561,
+      tags: {
+        title: 'Side A',
+        artist: 'Artist B',
+        album: 'Double',
+        album_artist: 'Artist B',
+        track: '1',
+        date: '1999',
+        genre: 'Jazz',
+      },
+    });
     fs.utimesSync(path.join(library.root, rel), new Date(), new Date(Date.now() + 5000));
     const report = await harness.scanner.scan();
     assert.equal(report.updated, 1);
@@ -244,7 +313,15 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
       assert.equal(albums.length, 1);
       assert.equal(albums[0]!.artist_name, 'Paula');
       assert.equal(albums[0]!.song_count, 1);
-      assert.deepEqual(harness.runtime.db.prepare('SELECT a.name FROM track_artist ta JOIN artist a ON a.id = ta.artist_id WHERE ta.track_id = ?').pluck().all(after.id), ['Paula']);
+      assert.deepEqual(
+        harness.runtime.db
+          .prepare(
+            'SELECT a.name FROM track_artist ta JOIN artist a ON a.id = ta.artist_id WHERE ta.track_id = ?',
+          )
+          .pluck()
+          .all(after.id),
+        ['Paula'],
+      );
     } finally {
       fs.renameSync(kept, q);
     }
@@ -259,7 +336,8 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
     const report = await harness.scanner.scan();
     assert.equal(report.removed, 3);
     assert.equal(albumNamed(harness, 'Mixtape').length, 0);
-    for (const name of ['Paula', 'Quentin']) assert.equal(count(harness, 'SELECT count(*) FROM artist WHERE name = ?', name), 0);
+    for (const name of ['Paula', 'Quentin'])
+      assert.equal(count(harness, 'SELECT count(*) FROM artist WHERE name = ?', name), 0);
     assert.equal(count(harness, "SELECT count(*) FROM folder WHERE path LIKE 'Mixed%'"), 0);
     assert.equal(albumNamed(harness, 'Hi-Res')[0]!.song_count, 1);
     assert.equal(searchTracks(harness.runtime.db, 'Alpha').length, 0);
@@ -269,7 +347,11 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
 
   it('adds new files, and a file that became readable leaves the error list', async () => {
     const broken = library.broken.find((file) => file.endsWith('.mp3') && file.startsWith('Broken/'))!;
-    await makeAudio(path.join(library.root, broken), { format: 'mp3', frequency: 800, tags: { title: 'Repaired', artist: 'Fixer', album: 'Fixed', album_artist: 'Fixer', track: '1' } });
+    await makeAudio(path.join(library.root, broken), {
+      format: 'mp3',
+      frequency: 800,
+      tags: { title: 'Repaired', artist: 'Fixer', album: 'Fixed', album_artist: 'Fixer', track: '1' },
+    });
     const report = await harness.scanner.scan();
     assert.equal(report.added, 1);
     assert.ok(!report.errors.some((error) => error.path === broken));
@@ -294,7 +376,9 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
     const final = harness.scanner.progress();
     assert.equal(samples[0]!.scanning, true);
     assert.equal(samples[0]!.full, true);
-    assert.ok(samples.some((sample) => sample.phase === 'reading' || sample.filesRead > 0 || sample.filesToRead > 0));
+    assert.ok(
+      samples.some((sample) => sample.phase === 'reading' || sample.filesRead > 0 || sample.filesToRead > 0),
+    );
     assert.equal(final.scanning, false);
     assert.equal(final.phase, 'idle');
     assert.equal(final.filesRead, final.filesToRead);

@@ -36,19 +36,43 @@ for (const polling of [false, true]) {
     const libraryId = harness.runtime.db.prepare('SELECT id FROM library').pluck().get() as number;
     await watcher.start([{ id: libraryId, path: library.root }]);
     const trackCount = () => harness.runtime.db.prepare('SELECT count(*) FROM track').pluck().get() as number;
-    const has = (relPath: string) => harness.runtime.db.prepare('SELECT count(*) FROM track WHERE path = ?').pluck().get(relPath) === 1;
+    const has = (relPath: string) =>
+      harness.runtime.db.prepare('SELECT count(*) FROM track WHERE path = ?').pluck().get(relPath) === 1;
     try {
       const before = trackCount();
       // A burst of changes: two new files in a new folder.
-      await makeAudio(path.join(library.root, 'New/Album/01 - New One.mp3'), { format: 'mp3', frequency: 900, tags: { title: 'New One', artist: 'Newcomer', album: 'Album', track: '1' } });
-      await makeAudio(path.join(library.root, 'New/Album/02 - New Two.mp3'), { format: 'mp3', frequency: 920, tags: { title: 'New Two', artist: 'Newcomer', album: 'Album', track: '2' } });
+      await makeAudio(path.join(library.root, 'New/Album/01 - New One.mp3'), {
+        format: 'mp3',
+        frequency: 900,
+        tags: { title: 'New One', artist: 'Newcomer', album: 'Album', track: '1' },
+      });
+      await makeAudio(path.join(library.root, 'New/Album/02 - New Two.mp3'), {
+        format: 'mp3',
+        frequency: 920,
+        tags: { title: 'New Two', artist: 'Newcomer', album: 'Album', track: '2' },
+      });
       await waitFor(() => trackCount() === before + 2 && !harness.scanner.isScanning, 10_000);
-      assert.ok(scans.length >= 1 && scans.length <= 3, `events were batched into few scans (${scans.length})`);
+      assert.ok(
+        scans.length >= 1 && scans.length <= 3,
+        `events were batched into few scans (${scans.length})`,
+      );
 
-      const id = harness.runtime.db.prepare("SELECT id FROM track WHERE path = 'New/Album/02 - New Two.mp3'").pluck().get();
-      fs.renameSync(path.join(library.root, 'New/Album/02 - New Two.mp3'), path.join(library.root, 'New/Album/02 - renamed.mp3'));
+      const id = harness.runtime.db
+        .prepare("SELECT id FROM track WHERE path = 'New/Album/02 - New Two.mp3'")
+        .pluck()
+        .get();
+      fs.renameSync(
+        path.join(library.root, 'New/Album/02 - New Two.mp3'),
+        path.join(library.root, 'New/Album/02 - renamed.mp3'),
+      );
       await waitFor(() => has('New/Album/02 - renamed.mp3') && !harness.scanner.isScanning, 10_000);
-      assert.equal(harness.runtime.db.prepare("SELECT id FROM track WHERE path = 'New/Album/02 - renamed.mp3'").pluck().get(), id);
+      assert.equal(
+        harness.runtime.db
+          .prepare("SELECT id FROM track WHERE path = 'New/Album/02 - renamed.mp3'")
+          .pluck()
+          .get(),
+        id,
+      );
 
       fs.rmSync(path.join(library.root, 'New'), { recursive: true });
       await waitFor(() => trackCount() === before && !harness.scanner.isScanning, 10_000);
