@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, number>> }>> = {
   scan: () => import('./scan.bench.ts'),
   search: () => import('./search.bench.ts'),
+  subsonic: () => import('./subsonic.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,30 @@
+// A Tonearm server over an existing database file, in its own process, for load benchmarks: the load
+// generator and the server then compete for the cores the way a client and a NAS would not, which
+// makes the figures conservative. Prints one line, the base URL, when it listens.
+import fs from 'node:fs';
+import { createUser, findUserByName } from '../src/accounts/users.service.ts';
+import { ensureSearchIndex } from '../src/catalog/search.ts';
+import { configSchema, defaultConfig } from '../src/config/schema.ts';
+import { Database } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { createApp } from '../src/http/app.ts';
+import { startServer } from '../src/http/server.ts';
+import { createLogger } from '../src/shared/logger.ts';
+
+const [file, username, password] = process.argv.slice(2);
+if (!file || !username || !password) {
+  process.stderr.write('usage: node bench/server-child.ts DB_FILE USER PASSWORD\n');
+  process.exit(2);
+}
+const db = Database.open(file);
+await migrateToLatest(db);
+ensureSearchIndex(db);
+if (!findUserByName(db, username)) await createUser(db, { username, password, isAdmin: true });
+fs.mkdirSync(`${file}.data`, { recursive: true });
+const config = configSchema.parse({ ...defaultConfig(), dataDir: `${file}.data`, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+const logger = createLogger('silent');
+const server = await startServer(createApp({ config, db, logger }), { host: '127.0.0.1', port: 0, logger });
+process.stdout.write(`${server.url}\n`);
+process.once('SIGTERM', () => {
+  void server.close().then(() => db.close()).then(() => process.exit(0));
+});

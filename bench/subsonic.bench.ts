@@ -1,0 +1,118 @@
+// Subsonic API load on the 100k-track synthetic database: 32 concurrent connections per endpoint
+// (autocannon), the server in its own process. Figures: p50/p99 latency and requests/s per endpoint,
+// and the time of a full search3 "" sync of every song in pages of 500 (what Symfonium does).
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Database } from '../src/db/database.ts';
+import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const WORK = path.join(BENCH_DIR, '.work');
+const TRACKS = 100_000;
+const CONNECTIONS = 32;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const USER = 'bench';
+const PASSWORD = 'bench-password';
+
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+async function startServer(file: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(BENCH_DIR, 'server-child.ts'), file, USER, PASSWORD], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(out.trim().split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+interface Run {
+  p50: number;
+  p99: number;
+  rps: number;
+  errors: number;
+}
+
+async function load(base: string, name: string, pathFor: () => string): Promise<Run> {
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [{ setupRequest: (request) => ({ ...request, path: pathFor() }) }],
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  process.stderr.write(`${name}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s, ${bad} errors\n`);
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average), errors: bad };
+}
+
+export async function main(): Promise<Record<string, number>> {
+  const source = path.join(WORK, `synthetic-${TRACKS}.db`);
+  if (!isSyntheticDatabase(source, TRACKS)) await buildSyntheticDatabase(source, { tracks: TRACKS });
+  // The server migrates and adds a user: work on a copy so the cached database stays as built.
+  const file = path.join(WORK, 'subsonic-bench.db');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  const copy = Database.open(source);
+  await copy.backup(file);
+  const albumIds = copy.sqlite.prepare('SELECT id FROM album ORDER BY pk').pluck().all() as string[];
+  const words = (copy.sqlite.prepare('SELECT title FROM track ORDER BY pk LIMIT 2000').pluck().all() as string[]).map((title) => title.split(' ')[0]!);
+  await copy.close();
+
+  const { url, child } = await startServer(file);
+  const auth = `u=${USER}&p=${PASSWORD}&v=1.16.1&c=bench`;
+  const figures: Record<string, number> = {};
+  try {
+    const random = seeded(7);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    const endpoints: [string, () => string][] = [
+      ['getAlbumList2', () => `/rest/getAlbumList2?${auth}&f=json&type=alphabeticalByName&size=50&offset=${Math.floor(random() * (albumIds.length - 50))}`],
+      ['getAlbum', () => `/rest/getAlbum?${auth}&f=json&id=${pick(albumIds)}`],
+      ['getArtists', () => `/rest/getArtists?${auth}&f=json`],
+      ['getIndexes', () => `/rest/getIndexes?${auth}&f=json`],
+      ['search3', () => `/rest/search3?${auth}&f=json&query=${encodeURIComponent(pick(words))}`],
+    ];
+    // One request first: argon2 runs once, later requests hit the credential cache.
+    await fetch(`${url}/rest/ping?${auth}`);
+    for (const [name, pathFor] of endpoints) {
+      const run = await load(url, name, pathFor);
+      figures[`subsonic.${name}.p50_ms`] = run.p50;
+      figures[`subsonic.${name}.p99_ms`] = run.p99;
+      figures[`subsonic.${name}.req_per_s`] = run.rps;
+      figures[`subsonic.${name}.errors`] = run.errors;
+    }
+    // A full offline sync: every song through search3 "" in pages of 500.
+    const started = process.hrtime.bigint();
+    let songs = 0;
+    const seen = new Set<string>();
+    for (let offset = 0; ; offset += 500) {
+      const response = await fetch(`${url}/rest/search3?${auth}&f=json&query=%22%22&artistCount=0&albumCount=0&songCount=500&songOffset=${offset}`);
+      const body = (await response.json()) as { 'subsonic-response': { searchResult3?: { song?: { id: string }[] } } };
+      const page = body['subsonic-response'].searchResult3?.song ?? [];
+      for (const song of page) seen.add(song.id);
+      songs += page.length;
+      if (page.length < 500) break;
+    }
+    figures['subsonic.search3_full_sync.seconds'] = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
+    figures['subsonic.search3_full_sync.songs'] = songs;
+    figures['subsonic.search3_full_sync.distinct'] = seen.size;
+  } finally {
+    child.kill('SIGTERM');
+  }
+  return figures;
+}
+
+if (import.meta.main) {
+  const figures = await main();
+  for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(44)} ${value}\n`);
+}
