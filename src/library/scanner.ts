@@ -3,7 +3,7 @@
 // (same size and mtime) are never re-read; a rescan with nothing changed writes nothing. Each batch is
 // its own transaction, and a marker row makes the next scan finish the refresh if this one is killed.
 import path from 'node:path';
-import { rebuildSearchIndex } from '../catalog/search.ts';
+import { ensureSearchIndex, rebuildSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
 import { automaticWorkerCount } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
@@ -175,6 +175,8 @@ export class Scanner implements ScanStatusSource {
       rowsWritten: 0,
       durationMs: 0,
     };
+    // The scan keeps the search index in step, so it must exist (a no-op check when it does).
+    ensureSearchIndex(this.db);
     const changesBefore = this.db.totalChanges();
     const libraries = listLibraries(this.db).filter(
       (library) => !options.libraryIds || options.libraryIds.includes(library.id),
