@@ -1,18 +1,36 @@
-// Subsonic clients send the password with every request and argon2 takes tens of milliseconds, so a
-// successful check is remembered for a short while. The cache key is an HMAC under a per-process random
-// key (no password-derived value that could be cracked offline outlives the process). A hit still reads
-// the user row and requires the stored hash to be unchanged, so a password change or a deleted user takes
-// effect at once. Concurrent checks of the same credentials share one argon2 run.
+// Checks the three kinds of Subsonic credentials. Clients send them with every request, so the expensive
+// one is remembered:
+//   - password (p): argon2 takes tens of milliseconds, so a success is remembered for a short while. The
+//     cache key is an HMAC under a per-process random key (no password-derived value that could be cracked
+//     offline outlives the process). A hit still reads the user row and requires the stored hash to be
+//     unchanged, so a password change or a deleted user takes effect at once. Concurrent checks of the
+//     same credentials share one argon2 run.
+//   - token (t+s) and API key: a row read plus an AES-GCM decryption or a SHA-256 — microseconds, and the
+//     row read is what makes a revoked key or changed password count at once — so nothing is remembered
+//     (remembering would mean keeping decrypted passwords in memory, for no gain).
 import { createHmac, randomBytes } from 'node:crypto';
 import NodeCache from 'node-cache';
 import type { Database } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
+import { userForApiKey } from './api-keys.ts';
 import { findUserRowByName } from './users.repository.ts';
-import { type User, userFromRow, verifyPasswordRow } from './users.service.ts';
+import {
+  loadUser,
+  rememberPasswordCopy,
+  type User,
+  verifyPasswordRow,
+  verifyToken,
+} from './users.service.ts';
+
+export type TokenResult = { user: User } | { failure: 'wrong' | 'unsupported' };
 
 export interface CredentialVerifier {
   /** The matching user, or undefined for wrong credentials. */
   verify(username: string, password: string): Promise<User | undefined>;
+  /** Token auth: t = md5_hex(password + s). 'unsupported' when the user has no recoverable password. */
+  verifyToken(username: string, token: string, salt: string): TokenResult;
+  /** The user of an API key, or undefined for an unknown or revoked key. */
+  verifyApiKey(key: string): User | undefined;
   /** Forgets every remembered success. */
   flush(): void;
 }
@@ -54,7 +72,7 @@ export function createCredentialVerifier(
       if (remembered) {
         const row = findUserRowByName(db, username);
         if (row && row.id === remembered.userId && row.password_hash === remembered.passwordHash)
-          return userFromRow(row);
+          return loadUser(db, row);
         cache.del(key);
       }
       let pending = inFlight.get(key);
@@ -64,12 +82,20 @@ export function createCredentialVerifier(
       }
       const row = await pending;
       if (!row) return undefined;
+      rememberPasswordCopy(db, row, password);
       try {
         cache.set<Remembered>(key, { userId: row.id, passwordHash: row.password_hash });
       } catch {
         // Cache full (ECACHEFULL): verify without remembering until entries expire.
       }
-      return userFromRow(row);
+      return loadUser(db, row);
+    },
+    verifyToken(username, token, salt) {
+      const result = verifyToken(db, username, token, salt);
+      return 'row' in result ? { user: loadUser(db, result.row) } : result;
+    },
+    verifyApiKey(key) {
+      return userForApiKey(db, key);
     },
     flush() {
       cache.flushAll();

@@ -1,5 +1,5 @@
 // Queries on the user table. `username` is declared COLLATE NOCASE, so `=` on it is case-insensitive.
-import type { Insertable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { UserRow, UserTable } from '../db/schema.ts';
 
@@ -17,12 +17,6 @@ export function listUserRows(db: Database): UserRow[] {
   return db.all(db.kysely.selectFrom('user').selectAll().orderBy('username'));
 }
 
-export function updatePasswordHash(db: Database, id: string, passwordHash: string, now: number): number {
-  return db.run(
-    db.kysely.updateTable('user').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id),
-  ).changes;
-}
-
 export function deleteUserRow(db: Database, id: string): number {
   return db.run(db.kysely.deleteFrom('user').where('id', '=', id)).changes;
 }
@@ -35,4 +29,62 @@ export function countAdmins(db: Database): number {
       .where('is_admin', '=', 1),
   );
   return row?.n ?? 0;
+}
+
+export function findUserRowById(db: Database, id: string): UserRow | undefined {
+  return db.first(db.kysely.selectFrom('user').selectAll().where('id', '=', id));
+}
+
+export function updateUserRow(db: Database, id: string, changes: Updateable<UserTable>): number {
+  return db.run(db.kysely.updateTable('user').set(changes).where('id', '=', id)).changes;
+}
+
+/** Stores a sealed password copy only if the password is still the one that was checked. */
+export function storePasswordCopy(db: Database, id: string, passwordHash: string, sealed: string): number {
+  return db.run(
+    db.kysely
+      .updateTable('user')
+      .set({ password_enc: sealed })
+      .where('id', '=', id)
+      .where('password_hash', '=', passwordHash),
+  ).changes;
+}
+
+export function libraryIdsOfUser(db: Database, userId: string): number[] {
+  return db
+    .all(
+      db.kysely
+        .selectFrom('user_library')
+        .select('library_id')
+        .where('user_id', '=', userId)
+        .orderBy('library_id'),
+    )
+    .map((row) => row.library_id);
+}
+
+export function libraryIdsByUser(db: Database): Map<string, number[]> {
+  const byUser = new Map<string, number[]>();
+  const rows = db.all(
+    db.kysely.selectFrom('user_library').select(['user_id', 'library_id']).orderBy('library_id'),
+  );
+  for (const row of rows) {
+    const list = byUser.get(row.user_id);
+    if (list) list.push(row.library_id);
+    else byUser.set(row.user_id, [row.library_id]);
+  }
+  return byUser;
+}
+
+export function replaceUserLibraries(db: Database, userId: string, libraryIds: readonly number[]): void {
+  db.run(db.kysely.deleteFrom('user_library').where('user_id', '=', userId));
+  if (libraryIds.length > 0)
+    db.run(
+      db.kysely
+        .insertInto('user_library')
+        .values(libraryIds.map((libraryId) => ({ user_id: userId, library_id: libraryId }))),
+    );
+}
+
+export function existingLibraryIds(db: Database): number[] {
+  return db.all(db.kysely.selectFrom('library').select('id').orderBy('id')).map((row) => row.id);
 }

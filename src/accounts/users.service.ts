@@ -1,18 +1,44 @@
-// Accounts: create, list, find, change password, delete and verify users. Database work is synchronous;
-// only hashing awaits (argon2 runs on the libuv thread pool), and never inside a transaction.
-import { randomUUID } from 'node:crypto';
+// Accounts: create, list, find, update, change password, delete and verify users. Database work is
+// synchronous; only hashing awaits (argon2 runs on the libuv thread pool), and never inside a transaction.
+// Authorisation (who may change whom) is decided by the callers that know the caller: the Subsonic
+// handlers and the CLI (which is trusted: it runs with access to the data folder).
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import type { UserRow } from '../db/schema.ts';
+import type { UserRow, UserTable } from '../db/schema.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { burnVerification, hashPassword, verifyPasswordHash } from './password.ts';
+import { passwordVaultFor } from './secret-key.ts';
 import {
   countAdmins,
   deleteUserRow,
+  existingLibraryIds,
   findUserRowByName,
   insertUserRow,
+  libraryIdsByUser,
+  libraryIdsOfUser,
   listUserRows,
-  updatePasswordHash,
+  replaceUserLibraries,
+  storePasswordCopy,
+  updateUserRow,
 } from './users.repository.ts';
+
+/** Subsonic's role flags. An admin has every role, whatever is stored for them. */
+export interface UserRoles {
+  admin: boolean;
+  settings: boolean;
+  stream: boolean;
+  jukebox: boolean;
+  download: boolean;
+  upload: boolean;
+  playlist: boolean;
+  coverArt: boolean;
+  comment: boolean;
+  podcast: boolean;
+  share: boolean;
+  videoConversion: boolean;
+}
+
+export type RoleName = keyof UserRoles;
 
 export interface User {
   id: string;
@@ -20,12 +46,71 @@ export interface User {
   isAdmin: boolean;
   createdAt: number;
   updatedAt: number;
+  email: string;
+  roles: UserRoles;
+  scrobblingEnabled: boolean;
+  /** Kbit/s cap for streaming; 0 = unlimited. */
+  maxBitRate: number;
+  /** Libraries (music folders) this user may see, ascending. Admins too are limited to theirs. */
+  libraryIds: number[];
+  avatarChangedAt: number | null;
 }
+
+/** Role defaults for new users (the migration's column defaults say the same; see its header for why). */
+export const DEFAULT_ROLES: Readonly<Omit<UserRoles, 'admin'>> = {
+  settings: true,
+  stream: true,
+  jukebox: false,
+  download: true,
+  upload: false,
+  playlist: true,
+  coverArt: false,
+  comment: true,
+  podcast: false,
+  share: true,
+  videoConversion: false,
+};
+
+export const MAX_BIT_RATES: readonly number[] = [
+  0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+];
+
+const ROLE_COLUMNS = {
+  settings: 'settings_role',
+  stream: 'stream_role',
+  jukebox: 'jukebox_role',
+  download: 'download_role',
+  upload: 'upload_role',
+  playlist: 'playlist_role',
+  coverArt: 'cover_art_role',
+  comment: 'comment_role',
+  podcast: 'podcast_role',
+  share: 'share_role',
+  videoConversion: 'video_conversion_role',
+} as const satisfies Record<Exclude<RoleName, 'admin'>, keyof UserTable>;
 
 export interface NewUser {
   username: string;
   password: string;
   isAdmin?: boolean;
+  email?: string;
+  /** Roles to set; the others take DEFAULT_ROLES. */
+  roles?: Partial<Omit<UserRoles, 'admin'>>;
+  scrobblingEnabled?: boolean;
+  maxBitRate?: number;
+  /** Libraries to grant; every existing library when absent. */
+  libraryIds?: readonly number[];
+}
+
+/** Only the fields present change. */
+export interface UserChanges {
+  password?: string;
+  isAdmin?: boolean;
+  email?: string;
+  roles?: Partial<Omit<UserRoles, 'admin'>>;
+  scrobblingEnabled?: boolean;
+  maxBitRate?: number;
+  libraryIds?: readonly number[];
 }
 
 export const USERNAME_MAX_LENGTH = 64;
@@ -33,14 +118,29 @@ export const PASSWORD_MAX_LENGTH = 1024;
 // ASCII only: SQLite's NOCASE folds ASCII letters only, so "Ä" and "ä" would count as two users.
 const USERNAME_PATTERN = /^[A-Za-z0-9._@-]+$/;
 
-export function userFromRow(row: UserRow): User {
+export function userFromRow(row: UserRow, libraryIds: number[]): User {
+  const isAdmin = row.is_admin === 1;
+  const roles = { admin: isAdmin } as UserRoles;
+  for (const [role, column] of Object.entries(ROLE_COLUMNS) as [keyof typeof ROLE_COLUMNS, keyof UserRow][])
+    roles[role] = isAdmin || row[column] === 1;
   return {
     id: row.id,
     username: row.username,
-    isAdmin: row.is_admin === 1,
+    isAdmin,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    email: row.email,
+    roles,
+    scrobblingEnabled: row.scrobbling_enabled === 1,
+    maxBitRate: row.max_bit_rate,
+    libraryIds,
+    avatarChangedAt: row.avatar_changed_at,
   };
+}
+
+/** The domain user of a row, with its library grants read from the database. */
+export function loadUser(db: Database, row: UserRow): User {
+  return userFromRow(row, libraryIdsOfUser(db, row.id));
 }
 
 /** Throws INVALID_INPUT naming what is wrong with a proposed username. */
@@ -71,6 +171,43 @@ export function validatePassword(password: unknown): string {
   return password;
 }
 
+/** An email address is optional (''); when given it must look like one. */
+export function validateEmail(email: unknown): string {
+  if (typeof email !== 'string') throw new TonearmError('INVALID_INPUT', 'an email address must be text');
+  const trimmed = email.trim();
+  if (trimmed === '') return '';
+  if (trimmed.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(trimmed)) {
+    throw new TonearmError('INVALID_INPUT', 'the email address is not valid (expected name@host)');
+  }
+  return trimmed;
+}
+
+/** Subsonic's list of bit rates (kbit/s); 0 means unlimited. */
+export function validateMaxBitRate(maxBitRate: number): number {
+  if (!MAX_BIT_RATES.includes(maxBitRate)) {
+    throw new TonearmError('INVALID_INPUT', `maxBitRate must be one of ${MAX_BIT_RATES.join(', ')}`);
+  }
+  return maxBitRate;
+}
+
+function validateLibraryIds(db: Database, libraryIds: readonly number[]): number[] {
+  const existing = new Set(existingLibraryIds(db));
+  const unique = [...new Set(libraryIds)].sort((a, b) => a - b);
+  const missing = unique.find((id) => !existing.has(id));
+  if (missing !== undefined)
+    throw new TonearmError('NOT_FOUND', `there is no music folder with id ${missing}`);
+  return unique;
+}
+
+function roleColumns(roles: Partial<Omit<UserRoles, 'admin'>>): Partial<Record<string, number>> {
+  const columns: Partial<Record<string, number>> = {};
+  for (const [role, column] of Object.entries(ROLE_COLUMNS) as [keyof typeof ROLE_COLUMNS, string][]) {
+    const value = roles[role];
+    if (value !== undefined) columns[column] = value ? 1 : 0;
+  }
+  return columns;
+}
+
 export function newUserId(): string {
   return `us-${randomUUID().replaceAll('-', '')}`;
 }
@@ -78,40 +215,55 @@ export function newUserId(): string {
 export async function createUser(db: Database, input: NewUser, now = Date.now()): Promise<User> {
   const username = validateUsername(input.username);
   const password = validatePassword(input.password);
+  const email = validateEmail(input.email ?? '');
+  if (input.maxBitRate !== undefined) validateMaxBitRate(input.maxBitRate);
   // Checked before hashing for a quick answer, and again by the UNIQUE index for concurrent creations.
   if (findUserRowByName(db, username)) throw userExists(username);
   const passwordHash = await hashPassword(password);
-  const user: User = {
-    id: newUserId(),
-    username,
-    isAdmin: input.isAdmin === true,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const id = newUserId();
+  const roles = { ...DEFAULT_ROLES, ...input.roles };
+  const sealed = passwordVaultFor(db)?.seal(id, password) ?? null;
   try {
-    insertUserRow(db, {
-      id: user.id,
-      username,
-      password_hash: passwordHash,
-      is_admin: user.isAdmin ? 1 : 0,
-      created_at: now,
-      updated_at: now,
+    db.transaction(() => {
+      const libraryIds = input.libraryIds ? validateLibraryIds(db, input.libraryIds) : existingLibraryIds(db);
+      insertUserRow(db, {
+        id,
+        username,
+        password_hash: passwordHash,
+        password_enc: sealed,
+        is_admin: input.isAdmin === true ? 1 : 0,
+        email,
+        ...roleColumns(roles),
+        scrobbling_enabled: input.scrobblingEnabled === false ? 0 : 1,
+        max_bit_rate: input.maxBitRate ?? 0,
+        created_at: now,
+        updated_at: now,
+      });
+      replaceUserLibraries(db, id, libraryIds);
     });
   } catch (error) {
     if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw userExists(username);
     throw error;
   }
-  return user;
+  return loadUser(db, findUserRowByName(db, username)!);
 }
 
 export function listUsers(db: Database): User[] {
-  return listUserRows(db).map(userFromRow);
+  const grants = libraryIdsByUser(db);
+  return listUserRows(db).map((row) => userFromRow(row, grants.get(row.id) ?? []));
 }
 
 /** Case-insensitive lookup; undefined when there is no such user. */
 export function findUserByName(db: Database, username: string): User | undefined {
   const row = findUserRowByName(db, username);
-  return row ? userFromRow(row) : undefined;
+  return row ? loadUser(db, row) : undefined;
+}
+
+/** The user, or NOT_FOUND (Subsonic 70). */
+export function getUserByName(db: Database, username: string): User {
+  const user = findUserByName(db, username);
+  if (!user) throw userNotFound(username);
+  return user;
 }
 
 export async function changePassword(
@@ -120,12 +272,44 @@ export async function changePassword(
   newPassword: string,
   now = Date.now(),
 ): Promise<void> {
-  const password = validatePassword(newPassword);
-  const row = findUserRowByName(db, username);
-  if (!row) throw userNotFound(username);
-  const passwordHash = await hashPassword(password);
-  // The user may have been deleted while the hash was computed.
-  if (updatePasswordHash(db, row.id, passwordHash, now) === 0) throw userNotFound(username);
+  await updateUser(db, username, { password: newPassword }, now);
+}
+
+/** Applies the given changes; an admin cannot lose the admin role while they are the last admin. */
+export async function updateUser(
+  db: Database,
+  username: string,
+  changes: UserChanges,
+  now = Date.now(),
+): Promise<User> {
+  const password = changes.password === undefined ? undefined : validatePassword(changes.password);
+  const email = changes.email === undefined ? undefined : validateEmail(changes.email);
+  if (changes.maxBitRate !== undefined) validateMaxBitRate(changes.maxBitRate);
+  const before = findUserRowByName(db, username);
+  if (!before) throw userNotFound(username);
+  const passwordHash = password === undefined ? undefined : await hashPassword(password);
+  return db.transaction(() => {
+    // Read again: the user may have been deleted or changed while the hash was computed.
+    const row = findUserRowByName(db, username);
+    if (!row || row.id !== before.id) throw userNotFound(username);
+    if (changes.isAdmin === false && row.is_admin === 1 && countAdmins(db) <= 1) {
+      throw new TonearmError('LAST_ADMIN', `${row.username} is the last administrator and must stay one`);
+    }
+    const update: Parameters<typeof updateUserRow>[2] = { updated_at: now };
+    if (passwordHash !== undefined && password !== undefined) {
+      update.password_hash = passwordHash;
+      update.password_enc = passwordVaultFor(db)?.seal(row.id, password) ?? null;
+    }
+    if (changes.isAdmin !== undefined) update.is_admin = changes.isAdmin ? 1 : 0;
+    if (email !== undefined) update.email = email;
+    if (changes.roles) Object.assign(update, roleColumns(changes.roles));
+    if (changes.scrobblingEnabled !== undefined)
+      update.scrobbling_enabled = changes.scrobblingEnabled ? 1 : 0;
+    if (changes.maxBitRate !== undefined) update.max_bit_rate = changes.maxBitRate;
+    updateUserRow(db, row.id, update);
+    if (changes.libraryIds) replaceUserLibraries(db, row.id, validateLibraryIds(db, changes.libraryIds));
+    return loadUser(db, findUserRowByName(db, username)!);
+  });
 }
 
 export function deleteUser(db: Database, username: string): void {
@@ -149,7 +333,7 @@ export async function verifyPassword(
   password: string,
 ): Promise<User | undefined> {
   const row = await verifyPasswordRow(db, username, password);
-  return row ? userFromRow(row) : undefined;
+  return row ? loadUser(db, row) : undefined;
 }
 
 /** verifyPassword, returning the row (for the credential cache, which must see the stored hash). */
@@ -169,6 +353,38 @@ export async function verifyPasswordRow(
     return undefined;
   }
   return (await verifyPasswordHash(row.password_hash, password)) ? row : undefined;
+}
+
+export type TokenCheck = { row: UserRow } | { failure: 'wrong' | 'unsupported' };
+
+/**
+ * Subsonic token auth: t must be md5_hex(password + s). Needs the sealed password copy; a user without one
+ * (created before copies were kept), or whose copy no longer opens (the key file was replaced), cannot use
+ * tokens: 'unsupported' (Subsonic 41), and the client falls back to p.
+ */
+export function verifyToken(db: Database, username: string, token: string, salt: string): TokenCheck {
+  const row =
+    username.length <= USERNAME_MAX_LENGTH && /^[0-9a-fA-F]{32}$/.test(token) && salt.length <= 1024
+      ? findUserRowByName(db, username)
+      : undefined;
+  if (!row) return { failure: 'wrong' };
+  const vault = passwordVaultFor(db);
+  if (row.password_enc === null || !vault) return { failure: 'unsupported' };
+  const password = vault.open(row.id, row.password_enc);
+  if (password === undefined) return { failure: 'unsupported' };
+  const expected = createHash('md5').update(`${password}${salt}`, 'utf8').digest();
+  return timingSafeEqual(expected, Buffer.from(token, 'hex')) ? { row } : { failure: 'wrong' };
+}
+
+/**
+ * After a successful p login of a user without a usable sealed copy (created before copies were kept, or
+ * the key file was replaced), keep one so tokens work from now on.
+ */
+export function rememberPasswordCopy(db: Database, row: UserRow, password: string): void {
+  const vault = passwordVaultFor(db);
+  if (!vault) return;
+  if (row.password_enc !== null && vault.open(row.id, row.password_enc) !== undefined) return;
+  storePasswordCopy(db, row.id, row.password_hash, vault.seal(row.id, password));
 }
 
 function userExists(username: string): TonearmError {

@@ -104,7 +104,7 @@ const TRACK_COLUMNS = `t.id, t.library_id, t.folder_id, t.path, t.title, t.sort_
   t.created_at, t.updated_at`;
 
 /** SQL that limits rows to the viewer's libraries; `column` is the library id column of the row. */
-function libraryFilter(viewer: Viewer, column: string): { sql: string; params: unknown[] } {
+export function libraryFilter(viewer: Viewer, column: string): { sql: string; params: unknown[] } {
   if (!viewer.libraryIds) return { sql: '', params: [] };
   return { sql: ` AND ${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(viewer.libraryIds)] };
 }
@@ -245,7 +245,7 @@ const ALBUM_COLUMNS = `al.id, al.name, al.sort_name, al.version, al.artist_id, a
   (SELECT t.folder_id FROM track t WHERE t.album_id = al.id ORDER BY t.disc_number, t.track_number LIMIT 1) AS folder_id,
   al.created_at, al.updated_at`;
 
-function albumVisible(viewer: Viewer): { sql: string; params: unknown[] } {
+export function albumVisible(viewer: Viewer): { sql: string; params: unknown[] } {
   if (!viewer.libraryIds) return { sql: '', params: [] };
   return {
     sql: ' AND EXISTS (SELECT 1 FROM library_album la WHERE la.album_id = al.id AND la.library_id IN (SELECT value FROM json_each(?)))',
@@ -319,7 +319,7 @@ export function loadAlbumsWhere(db: Database, where: string, params: unknown[], 
   return albumsFromRows(db, rows, viewer);
 }
 
-function artistVisible(viewer: Viewer): { sql: string; params: unknown[] } {
+export function artistVisible(viewer: Viewer): { sql: string; params: unknown[] } {
   if (!viewer.libraryIds) return { sql: '', params: [] };
   return {
     sql: ' AND EXISTS (SELECT 1 FROM library_artist la WHERE la.artist_id = ar.id AND la.library_id IN (SELECT value FROM json_each(?)))',

@@ -2,6 +2,8 @@
 // that need them and feed the same configuration loader as the config file and the environment.
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { createApiKey, listApiKeys, revokeApiKey } from '../accounts/api-keys.ts';
+import { setPasswordAuthEnabled } from '../accounts/auth-settings.ts';
 import { FIRST_ADMIN_NAME, forgetFirstAdminPassword } from '../accounts/first-admin.ts';
 import { changePassword, createUser, deleteUser, listUsers } from '../accounts/users.service.ts';
 import { ensureDataFolder, openRuntime } from '../app/runtime.ts';
@@ -131,14 +133,25 @@ export function buildProgram(): Command {
     .option('--password <password>', 'the password (visible in shell history; prefer --password-stdin)')
     .option('--password-stdin', 'read the password from standard input')
     .option('--admin', 'give the user administrator rights')
+    .option('--email <address>', "the user's email address")
     .action(
       async (
         name: string,
-        flags: LocationFlags & { password?: string; passwordStdin?: boolean; admin?: boolean },
+        flags: LocationFlags & {
+          password?: string;
+          passwordStdin?: boolean;
+          admin?: boolean;
+          email?: string;
+        },
       ) => {
         const password = await readPassword(flags);
         await withDatabase(flags, async (db) => {
-          const created = await createUser(db, { username: name, password, isAdmin: Boolean(flags.admin) });
+          const created = await createUser(db, {
+            username: name,
+            password,
+            isAdmin: Boolean(flags.admin),
+            ...(flags.email !== undefined ? { email: flags.email } : {}),
+          });
           process.stdout.write(`created user ${created.username}${created.isAdmin ? ' (admin)' : ''}\n`);
         });
       },
@@ -179,6 +192,65 @@ export function buildProgram(): Command {
       });
     },
   );
+
+  // API keys (OpenSubsonic apiKeyAuthentication). A new key is printed once, on stdout only.
+  const apikey = program.command('apikey').description('API keys for Subsonic clients');
+  addLocationFlags(apikey.command('create <user>').description('create an API key and print it once'))
+    .option('--name <name>', 'what the key is for, e.g. the client or device')
+    .action(async (username: string, flags: LocationFlags & { name?: string }) => {
+      await withDatabase(flags, (db) => {
+        const created = createApiKey(db, username, flags.name ?? '');
+        process.stdout.write(`${created.key}\n`);
+        process.stderr.write(
+          `created API key ${created.id} for ${created.username}; it is shown only this once\n`,
+        );
+      });
+    });
+  addLocationFlags(
+    apikey.command('list [user]').description("list API keys (everyone's, or one user's)"),
+  ).action(async (username: string | undefined, flags: LocationFlags) => {
+    await withDatabase(flags, (db) => {
+      const keys = listApiKeys(db, username);
+      if (keys.length === 0) process.stdout.write('no API keys\n');
+      printTable(
+        keys.map((key) => ({
+          id: key.id,
+          prefix: `${key.prefix}…`,
+          name: key.name,
+          user: key.username,
+          created: new Date(key.createdAt).toISOString(),
+          'last used': key.lastUsedAt === null ? 'never' : new Date(key.lastUsedAt).toISOString(),
+        })),
+        ['id', 'prefix', 'name', 'user', 'created', 'last used'],
+      );
+    });
+  });
+  addLocationFlags(apikey.command('revoke <id>').description('revoke an API key at once')).action(
+    async (id: string, flags: LocationFlags) => {
+      await withDatabase(flags, (db) => {
+        revokeApiKey(db, id);
+        process.stdout.write(`revoked API key ${id}\n`);
+      });
+    },
+  );
+  addLocationFlags(
+    apikey
+      .command('password-auth <on|off>')
+      .description(
+        'allow (on) or refuse (off) Subsonic logins with a password or token; API keys always work',
+      ),
+  ).action(async (state: string, flags: LocationFlags) => {
+    if (state !== 'on' && state !== 'off')
+      throw new TonearmError('INVALID_INPUT', `password-auth takes on or off, not "${state}"`);
+    await withDatabase(flags, (db) => {
+      setPasswordAuthEnabled(db, state === 'on');
+      process.stdout.write(
+        state === 'on'
+          ? 'password and token logins are allowed\n'
+          : 'password and token logins are refused; clients must use an API key\n',
+      );
+    });
+  });
 
   const library = program.command('library').description('music libraries');
   addLocationFlags(library.command('list').description('list the libraries the server knows')).action(

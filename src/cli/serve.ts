@@ -24,7 +24,7 @@ export async function runServe(config: Config): Promise<void> {
     );
   }
   const scanner = new Scanner({ db: runtime.db, config, logger: logger.child({ component: 'scanner' }) });
-  const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner });
+  const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner, scanner });
   const server = await startServer(app, { host: config.host, port: config.port, logger });
   logger.info(
     { url: `${server.url}${config.basePath}`, libraries: config.music.map((library) => library.path) },

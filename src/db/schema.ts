@@ -186,6 +186,38 @@ export interface UserTable {
   is_admin: number;
   created_at: number;
   updated_at: number;
+  // Accounts (migration 0002): profile, Subsonic roles (0/1), recoverable password for token auth.
+  email: Generated<string>;
+  settings_role: Generated<number>;
+  stream_role: Generated<number>;
+  jukebox_role: Generated<number>;
+  download_role: Generated<number>;
+  upload_role: Generated<number>;
+  playlist_role: Generated<number>;
+  cover_art_role: Generated<number>;
+  comment_role: Generated<number>;
+  podcast_role: Generated<number>;
+  share_role: Generated<number>;
+  video_conversion_role: Generated<number>;
+  scrobbling_enabled: Generated<number>;
+  max_bit_rate: Generated<number>;
+  avatar_changed_at: number | null;
+  password_enc: string | null;
+}
+
+export interface UserLibraryTable {
+  user_id: string;
+  library_id: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  user_id: string;
+  name: Generated<string>;
+  key_hash: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
 }
 
 export interface AnnotationTable {
@@ -200,6 +232,88 @@ export interface AnnotationTable {
 export interface SettingTable {
   key: string;
   value: string;
+}
+
+// Activity (migration 0003): events, playlists, queue, bookmarks, shares, radio, chat.
+export interface PlayEventTable {
+  id: Generated<number>;
+  user_id: string;
+  track_id: string;
+  played_at: number;
+  client: Generated<string>;
+  source: string;
+}
+
+export interface PlaylistTable {
+  pk: Generated<number>;
+  id: string;
+  owner_id: string;
+  name: string;
+  comment: Generated<string>;
+  public: Generated<number>;
+  created_at: number;
+  changed_at: number;
+  library_id: number | null;
+  source_path: string | null;
+  source_mtime: number | null;
+}
+
+export interface PlaylistTrackTable {
+  playlist_id: string;
+  position: number;
+  track_id: string;
+}
+
+export interface PlayQueueTable {
+  user_id: string;
+  track_ids: string;
+  current_index: number | null;
+  position_ms: Generated<number>;
+  changed_at: number;
+  changed_by: Generated<string>;
+}
+
+export interface BookmarkTable {
+  user_id: string;
+  track_id: string;
+  position_ms: number;
+  comment: Generated<string>;
+  created_at: number;
+  changed_at: number;
+}
+
+export interface ShareTable {
+  pk: Generated<number>;
+  id: string;
+  user_id: string;
+  description: Generated<string>;
+  created_at: number;
+  expires_at: number | null;
+  last_visited_at: number | null;
+  visit_count: Generated<number>;
+}
+
+export interface ShareItemTable {
+  share_id: string;
+  position: number;
+  track_id: string;
+}
+
+export interface RadioStationTable {
+  pk: Generated<number>;
+  id: string;
+  name: string;
+  stream_url: string;
+  homepage_url: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ChatMessageTable {
+  id: Generated<number>;
+  user_id: string;
+  message: string;
+  created_at: number;
 }
 
 export interface DB {
@@ -217,8 +331,19 @@ export interface DB {
   library_artist: LibraryArtistTable;
   scan_issue: ScanIssueTable;
   user: UserTable;
+  user_library: UserLibraryTable;
+  api_key: ApiKeyTable;
   annotation: AnnotationTable;
   setting: SettingTable;
+  play_event: PlayEventTable;
+  playlist: PlaylistTable;
+  playlist_track: PlaylistTrackTable;
+  play_queue: PlayQueueTable;
+  bookmark: BookmarkTable;
+  share: ShareTable;
+  share_item: ShareItemTable;
+  radio_station: RadioStationTable;
+  chat_message: ChatMessageTable;
 }
 
 export type LibraryRow = Selectable<LibraryTable>;
@@ -230,3 +355,4 @@ export type NewTrack = Insertable<TrackTable>;
 export type TrackUpdate = Updateable<TrackTable>;
 export type GenreRow = Selectable<GenreTable>;
 export type UserRow = Selectable<UserTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;

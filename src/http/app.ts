@@ -2,18 +2,23 @@
 // Everything is mounted under config.basePath, e.g. /music/rest/ping.
 import Router from '@koa/router';
 import Koa from 'koa';
+import { isPasswordAuthEnabled } from '../accounts/auth-settings.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
+import { checkExistingSecretKey } from '../accounts/secret-key.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
-import type { ScanStatusSource } from '../library/scan-status.ts';
+import type { ScanOptions } from '../library/scanner.ts';
+import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AppState } from './context.ts';
 import { mountHealth } from './health.ts';
+import { registerAppDeps } from './deps.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
 import { problemDetails } from './problem.ts';
 import { requestContext } from './request-context.ts';
+import { mountShares } from './share.ts';
 import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
-import { systemEndpoints } from './subsonic/handlers/system.ts';
+import { defaultEndpoints } from './subsonic/handlers/index.ts';
 import { LoginThrottle, type LoginThrottleOptions } from './subsonic/login-throttle.ts';
 import { mountSubsonic } from './subsonic/router.ts';
 
@@ -22,7 +27,9 @@ export interface AppDeps {
   db: Database;
   logger: Logger;
   scanStatus?: ScanStatusSource;
-  /** Subsonic endpoints to serve; the core system endpoints by default. */
+  /** The library scanner, for startScan/getScanStatus (the Scanner of src/library). */
+  scanner?: { scan(options?: ScanOptions): Promise<unknown>; progress(): ScanProgress };
+  /** Subsonic endpoints to serve; every implemented endpoint (handlers/index.ts) by default. */
   subsonicEndpoints?: readonly SubsonicEndpoint[];
   /** Failed-login limits (defaults: 10 failures in 5 minutes per IP and per username). */
   loginThrottle?: LoginThrottleOptions;
@@ -32,17 +39,22 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>();
+  checkExistingSecretKey(deps.db);
+  registerAppDeps(app, deps);
   const metrics = createMetrics({ db: deps.db, logger: deps.logger, scanStatus: deps.scanStatus });
   const router = new Router<AppState>(deps.config.basePath ? { prefix: deps.config.basePath } : {});
 
   mountSubsonic(router, {
-    endpoints: deps.subsonicEndpoints ?? systemEndpoints,
+    endpoints: deps.subsonicEndpoints ?? defaultEndpoints,
+    db: deps.db,
     auth: {
       verifier: createCredentialVerifier(deps.db, { ttlSeconds: deps.credentialCacheSeconds ?? 60 }),
       throttle: new LoginThrottle(deps.loginThrottle),
+      passwordAuthEnabled: () => isPasswordAuthEnabled(deps.db),
     },
   });
   mountHealth(router, deps.db);
+  mountShares(router, deps.db);
   mountMetrics(router, metrics);
 
   app.use(requestContext(deps.logger, metrics));

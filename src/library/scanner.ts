@@ -28,6 +28,7 @@ import {
 } from './grouping.ts';
 import { articlesFrom, disambiguatedTrackId, folderId } from './identity.ts';
 import { listLibraries, markLibraryScanned } from './library.repository.ts';
+import { importPlaylistFiles } from './playlist-import.ts';
 import type { ScanProgress, ScanReport, ScanStatusSource } from './scan-status.ts';
 import { TagReaderPool } from './tag-reader-pool.ts';
 import type { ReadOutcome, ReadTrack } from './tags.ts';
@@ -212,6 +213,8 @@ export class Scanner implements ScanStatusSource {
         for (const id of changedLibraries) markLibraryScanned(this.db, id, now, true);
       });
     }
+    // Playlist files are matched against the tracks just written, so they come last.
+    await importPlaylistFiles(this.db, libraries, this.logger);
     report.finishedAt = Date.now();
     report.durationMs = report.finishedAt - startedAt;
     report.rowsWritten = this.db.totalChanges() - changesBefore;

@@ -31,6 +31,12 @@ export const errorCatalogue = {
   },
   LOGIN_THROTTLED: { http: 429, subsonic: 40, summary: 'Too many failed logins; try again later' },
   LISTEN: { http: 500, subsonic: 0, summary: 'The server cannot listen on the configured address' },
+  INVALID_API_KEY: { http: 401, subsonic: 44, summary: 'The API key is not valid' },
+  SECRET_KEY: {
+    http: 500,
+    subsonic: 0,
+    summary: 'The secret key file in the data folder is missing, unreadable or too widely readable',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -61,6 +61,7 @@ it('serves, scans at start, and shuts down on SIGTERM', async () => {
     const health = await fetch(`${url}/health`);
     assert.equal(health.status, 200);
     // The start-up scan runs in the background; metrics show the library once it is done.
+    await waitFor(() => (logs.includes('"msg":"scan finished"') ? true : undefined), 20_000, () => logs);
     const metrics = await waitFor(
       async () => {
         const text = await (await fetch(`${url}/metrics`)).text();
@@ -72,7 +73,6 @@ it('serves, scans at start, and shuts down on SIGTERM', async () => {
       () => logs,
     );
     assert.match(metrics, /tonearm_http_requests_total\{[^}]*route="\/rest\/ping"[^}]*status="200"\} 2/);
-    assert.match(logs, /"msg":"scan finished"/);
     // Every access-log line carries a request id; none carries the password.
     const accessLines = logs.split('\n').filter((line) => line.includes('"status":'));
     assert.ok(accessLines.length >= 3);

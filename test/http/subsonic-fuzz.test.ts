@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { SubsonicEndpoint } from '../../src/http/subsonic/endpoint.ts';
-import { systemEndpoints } from '../../src/http/subsonic/handlers/system.ts';
-import { ADMIN, type ScannedServer, startScannedServer } from '../helpers/scanned-server.ts';
+import { defaultEndpoints } from '../../src/http/subsonic/handlers/index.ts';
+import { ADMIN, type SubsonicServer, startSubsonicServer } from '../helpers/subsonic-server.ts';
 
 const PARAMS = [
   'id', 'albumId', 'artistId', 'songId', 'playlistId', 'mediaId', 'type', 'size', 'offset', 'fromYear', 'toYear', 'genre',
@@ -24,14 +24,12 @@ const VALUES = [
 
 const ALLOWED_CODES = new Set([0, 10, 40, 41, 42, 43, 44, 50, 70]);
 
-let server: ScannedServer;
+let server: SubsonicServer;
 let endpoints: readonly SubsonicEndpoint[];
 
 before(async () => {
-  server = await startScannedServer();
-  // The registry grows as endpoints land; fall back to the system endpoints before it exists.
-  const registry = await import('../../src/http/subsonic/handlers/index.ts').catch(() => undefined);
-  endpoints = (registry?.defaultEndpoints as readonly SubsonicEndpoint[] | undefined) ?? systemEndpoints;
+  server = await startSubsonicServer();
+  endpoints = defaultEndpoints;
 });
 after(() => server?.close());
 
@@ -45,10 +43,11 @@ function seeded(seed: number): () => number {
 
 async function check(endpoint: string, query: string, method: 'GET' | 'POST' = 'GET'): Promise<void> {
   const url = `${server.baseUrl}/rest/${endpoint}`;
+  const auth = `u=${ADMIN.username}&p=${encodeURIComponent(ADMIN.password)}&v=1.16.1&c=fuzz&f=json`;
   const response =
     method === 'GET'
-      ? await fetch(`${url}?${server.auth(ADMIN)}&${query}`)
-      : await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${server.auth(ADMIN)}&${query}` });
+      ? await fetch(`${url}?${auth}&${query}`)
+      : await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${auth}&${query}` });
   const type = response.headers.get('content-type') ?? '';
   if (!type.startsWith('application/json')) {
     // Binary endpoints answer with their own content on success; nothing else may leave the envelope.

@@ -1,6 +1,12 @@
-// Who is calling a Subsonic endpoint. Follows the OpenSubsonic decision table: apiKey with u/p/t/s → 43;
-// missing u, v or c → 10; p (clear or enc:hex) checked against the argon2 hash → 40 when wrong; t+s → 41
-// because only hashes are stored (a later issue adds recoverable passwords); apiKey alone → 42 for now.
+// Who is calling a Subsonic endpoint. Follows the OpenSubsonic decision table:
+//   apiKey with u/p/t/s → 43; apiKey alone → its user, or 44;
+//   missing u, v or c → 10; p together with t/s → 43;
+//   password and token logins turned off by the admin → 42 (use an API key);
+//   u+p (clear or enc:hex) checked against the argon2 hash → 40 when wrong;
+//   u+t+s: t = md5_hex(password + s) against the sealed password copy → 40 when wrong, 41 when the user
+//   has no recoverable password (DSub then retries with p=enc:).
+// Every failed check counts towards the failed-login throttle (per address, and per name when one is
+// given); a throttled caller is refused without any check. No credential ever goes into a message.
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
 import type { User } from '../../accounts/users.service.ts';
 import { TonearmError } from '../../shared/errors.ts';
@@ -10,6 +16,8 @@ import type { SubsonicParams } from './params.ts';
 export interface SubsonicAuthenticator {
   verifier: CredentialVerifier;
   throttle: LoginThrottle;
+  /** The admin switch; read on every login so a change counts at once. Enabled when absent. */
+  passwordAuthEnabled?: () => boolean;
 }
 
 const WRONG_CREDENTIALS = 'wrong username or password';
@@ -26,32 +34,40 @@ export async function authenticate(
       throw new TonearmError('AUTH_CONFLICT', 'apiKey cannot be combined with u, p, t or s');
     }
     requireClientParams(params);
-    throw new TonearmError(
-      'AUTH_MECHANISM_UNSUPPORTED',
-      'API key authentication is not supported yet; use u and p',
-    );
+    return authenticateApiKey(params.get('apiKey') ?? '', ip, auth);
   }
   const username = params.required('u');
   requireClientParams(params);
   if (hasPassword && hasToken) throw new TonearmError('AUTH_CONFLICT', 'p cannot be combined with t and s');
-  if (hasToken) {
-    params.required('t');
-    params.required('s');
+  if (!hasToken) params.required('p');
+  if (auth.passwordAuthEnabled && !auth.passwordAuthEnabled()) {
     throw new TonearmError(
-      'TOKEN_AUTH_UNSUPPORTED',
-      'token authentication is not supported yet; send the password as p (clear or enc:hex)',
+      'AUTH_MECHANISM_UNSUPPORTED',
+      'password and token authentication are turned off on this server; log in with an API key (apiKey)',
     );
+  }
+  if (hasToken) {
+    const token = params.required('t');
+    const salt = params.required('s');
+    assertNotThrottled(auth, ip, username);
+    const result = auth.verifier.verifyToken(username, token, salt);
+    if ('user' in result) {
+      auth.throttle.recordSuccess(username);
+      return result.user;
+    }
+    if (result.failure === 'unsupported') {
+      throw new TonearmError(
+        'TOKEN_AUTH_UNSUPPORTED',
+        'token authentication is not available for this user until their password is set again; send the password as p (clear or enc:hex)',
+      );
+    }
+    auth.throttle.recordFailure(ip, username);
+    throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
   }
   const password = decodePassword(params.required('p'));
   if (password === undefined) throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
 
-  const retryAfter = auth.throttle.retryAfterMs(ip, username);
-  if (retryAfter > 0) {
-    throw new TonearmError(
-      'LOGIN_THROTTLED',
-      `too many failed logins; try again in ${Math.ceil(retryAfter / 60_000)} minute(s)`,
-    );
-  }
+  assertNotThrottled(auth, ip, username);
   const user = await auth.verifier.verify(username, password);
   if (!user) {
     auth.throttle.recordFailure(ip, username);
@@ -59,6 +75,32 @@ export async function authenticate(
   }
   auth.throttle.recordSuccess(username);
   return user;
+}
+
+function authenticateApiKey(key: string, ip: string, auth: SubsonicAuthenticator): User {
+  const retryAfter = auth.throttle.retryAfterMsForIp(ip);
+  if (retryAfter > 0) {
+    throw new TonearmError(
+      'INVALID_API_KEY',
+      `too many failed logins; try again in ${Math.ceil(retryAfter / 60_000)} minute(s)`,
+    );
+  }
+  const user = key === '' ? undefined : auth.verifier.verifyApiKey(key);
+  if (!user) {
+    auth.throttle.recordIpFailure(ip);
+    throw new TonearmError('INVALID_API_KEY', 'invalid API key');
+  }
+  return user;
+}
+
+function assertNotThrottled(auth: SubsonicAuthenticator, ip: string, username: string): void {
+  const retryAfter = auth.throttle.retryAfterMs(ip, username);
+  if (retryAfter > 0) {
+    throw new TonearmError(
+      'LOGIN_THROTTLED',
+      `too many failed logins; try again in ${Math.ceil(retryAfter / 60_000)} minute(s)`,
+    );
+  }
 }
 
 function requireClientParams(params: SubsonicParams): void {

@@ -1,6 +1,7 @@
-// Slows down password guessing: after `maxFailures` failed logins within `windowMs` from one IP address,
-// or against one username, further attempts from that address / for that name are refused (Subsonic error
-// 40) without checking the password until the oldest of those failures leaves the window.
+// Slows down credential guessing (passwords, tokens, API keys): after `maxFailures` failed logins within
+// `windowMs` from one IP address, or against one username, further attempts from that address / for that
+// name are refused (Subsonic error 40, 44 for API keys) without checking the credentials until the oldest
+// of those failures leaves the window.
 //
 // In memory only, so a restart forgets it, and several processes would not share it. The per-username limit
 // means a guesser can keep a real user out for one window; that is the price of stopping a botnet spread
@@ -36,6 +37,15 @@ export class LoginThrottle {
   recordFailure(ip: string, username: string): void {
     this.add(ipKey(ip));
     this.add(userKey(username));
+  }
+
+  /** For logins that name no user (API keys): the address's limit only. */
+  retryAfterMsForIp(ip: string): number {
+    return this.blockedFor(ipKey(ip));
+  }
+
+  recordIpFailure(ip: string): void {
+    this.add(ipKey(ip));
   }
 
   /** A correct password clears the name's failures (not the address's: one valid account must not reset it). */

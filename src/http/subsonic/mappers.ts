@@ -150,7 +150,6 @@ export function toAlbumChild(album: Album, options: MapOptions): Payload {
     parent: album.folderId ?? undefined,
     isDir: true,
     title: album.name,
-    name: album.name,
     album: album.name,
     artist: album.artistName,
     year: album.year ?? undefined,
@@ -164,7 +163,8 @@ export function toAlbumChild(album: Album, options: MapOptions): Payload {
     artistId: album.artistId,
   };
   if (options.legacy) return child;
-  return { ...child, played: isoDate(album.annotation.playedAt), mediaType: 'album', musicBrainzId: album.mbzAlbumId ?? '', sortName: album.sortName };
+  // `name` is not a Child attribute in the XSD; OpenSubsonic clients read it, legacy ones must not get it.
+  return { ...child, name: album.name, played: isoDate(album.annotation.playedAt), mediaType: 'album', musicBrainzId: album.mbzAlbumId ?? '', sortName: album.sortName };
 }
 
 /** An artist as ArtistID3. */

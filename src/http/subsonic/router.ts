@@ -2,6 +2,7 @@
 // unknown endpoints, failed logins and bugs, is an envelope with HTTP 200: clients treat other statuses
 // as transport failures and lose the message.
 import type Router from '@koa/router';
+import type { Database } from '../../db/database.ts';
 import { isTonearmError, TonearmError } from '../../shared/errors.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { readFormBody } from '../form-body.ts';
@@ -20,6 +21,7 @@ import {
 export interface SubsonicRoutesOptions {
   endpoints: readonly SubsonicEndpoint[];
   auth: SubsonicAuthenticator;
+  db: Database;
 }
 
 export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesOptions): void {
@@ -48,6 +50,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (user) ctx.state.user = user;
       const result = await endpoint.handle({
         params,
+        db: options.db,
         user,
         client: params.get('c') ?? '',
         format: resolved.format,

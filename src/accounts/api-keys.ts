@@ -1,0 +1,104 @@
+// API keys (OpenSubsonic apiKeyAuthentication): long random secrets that stand for one user. Only the
+// SHA-256 of a key is stored — a key has 256 random bits, so a fast hash cannot be brute-forced and a
+// slow one would only cost time on every request. The key is shown once, when created; lists show its
+// prefix. Revocation deletes the row, and every request looks the key up, so it takes effect at once.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import { TonearmError } from '../shared/errors.ts';
+import {
+  deleteApiKeyRow,
+  findApiKeyByHash,
+  insertApiKeyRow,
+  listApiKeyRows,
+  touchApiKey,
+} from './api-keys.repository.ts';
+import { getUserByName, loadUser, type User } from './users.service.ts';
+
+export const API_KEY_PREFIX = 'tnrm_';
+/** Characters of the key kept in the database to tell keys apart in lists. */
+const SHOWN_LENGTH = API_KEY_PREFIX.length + 6;
+export const API_KEY_NAME_MAX_LENGTH = 100;
+/** last_used_at is written at most this often per key, not on every request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+// OpenSubsonic: keys are under 2048 characters; anything longer is not one of ours.
+const KEY_MAX_LENGTH = 2048;
+
+export interface ApiKeyInfo {
+  id: string;
+  userId: string;
+  username: string;
+  name: string;
+  /** The first characters of the key, e.g. tnrm_Ab12Cd. */
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface CreatedApiKey extends ApiKeyInfo {
+  /** The secret itself: shown once, never stored. */
+  key: string;
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export function createApiKey(db: Database, username: string, name = '', now = Date.now()): CreatedApiKey {
+  const trimmed = name.trim();
+  if (trimmed.length > API_KEY_NAME_MAX_LENGTH || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new TonearmError(
+      'INVALID_INPUT',
+      `a key name must be at most ${API_KEY_NAME_MAX_LENGTH} characters without control characters`,
+    );
+  }
+  const user = getUserByName(db, username);
+  const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const id = `ak-${randomBytes(8).toString('hex')}`;
+  const prefix = key.slice(0, SHOWN_LENGTH);
+  insertApiKeyRow(db, {
+    id,
+    user_id: user.id,
+    name: trimmed,
+    key_hash: hashKey(key),
+    prefix,
+    created_at: now,
+  });
+  return {
+    id,
+    userId: user.id,
+    username: user.username,
+    name: trimmed,
+    prefix,
+    createdAt: now,
+    lastUsedAt: null,
+    key,
+  };
+}
+
+/** Every key, or one user's keys (NOT_FOUND for an unknown user). */
+export function listApiKeys(db: Database, username?: string): ApiKeyInfo[] {
+  const userId = username === undefined ? undefined : getUserByName(db, username).id;
+  return listApiKeyRows(db, userId).map((row) => ({
+    id: row.id,
+    userId: row.user_id,
+    username: row.username,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  }));
+}
+
+export function revokeApiKey(db: Database, id: string): void {
+  if (deleteApiKeyRow(db, id) === 0) throw new TonearmError('NOT_FOUND', `there is no API key with id ${id}`);
+}
+
+/** The user a key stands for, or undefined for an unknown or revoked key. Records the use. */
+export function userForApiKey(db: Database, key: string, now = Date.now()): User | undefined {
+  if (key.length === 0 || key.length > KEY_MAX_LENGTH) return undefined;
+  const found = findApiKeyByHash(db, hashKey(key));
+  if (!found) return undefined;
+  const last = found.key.last_used_at;
+  if (last === null || now - last >= LAST_USED_RESOLUTION_MS) touchApiKey(db, found.key.id, now);
+  return loadUser(db, found.user);
+}

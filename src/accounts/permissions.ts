@@ -1,0 +1,40 @@
+// Who may see and change which account. One place, so the Subsonic handlers and any later API decide
+// alike. A refusal is FORBIDDEN (Subsonic 50).
+import { TonearmError } from '../shared/errors.ts';
+import type { User } from './users.service.ts';
+
+function isSelf(caller: User, username: string): boolean {
+  // Usernames are ASCII and compare case-insensitively, like the database's NOCASE.
+  return caller.username.toLowerCase() === username.toLowerCase();
+}
+
+/** Listing, creating, updating and deleting accounts is for admins. */
+export function assertCanManageUsers(caller: User): void {
+  if (!caller.isAdmin) throw new TonearmError('FORBIDDEN', 'only an administrator may manage users');
+}
+
+/** Anyone may read their own account; admins read every account. */
+export function assertCanViewUser(caller: User, username: string): void {
+  if (!caller.isAdmin && !isSelf(caller, username)) {
+    throw new TonearmError('FORBIDDEN', "only an administrator may read another user's account");
+  }
+}
+
+/** Your own password if your settings role allows it; anyone's as an admin. */
+export function assertCanChangePassword(caller: User, username: string): void {
+  if (caller.isAdmin) return;
+  if (!isSelf(caller, username)) {
+    throw new TonearmError('FORBIDDEN', "only an administrator may change another user's password");
+  }
+  if (!caller.roles.settings) {
+    throw new TonearmError('FORBIDDEN', 'this account may not change its settings or password');
+  }
+}
+
+/** Admins delete accounts, but not their own (that would end the session that asks). */
+export function assertCanDeleteUser(caller: User, username: string): void {
+  assertCanManageUsers(caller);
+  if (isSelf(caller, username)) {
+    throw new TonearmError('INVALID_INPUT', 'you cannot delete your own account; ask another administrator');
+  }
+}

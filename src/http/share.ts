@@ -1,0 +1,144 @@
+// The public side of shares: GET /share/:id is a small HTML page listing the shared tracks with an audio
+// player, GET /share/:id/stream/:trackId streams one of them (the original file, with Range support).
+// No account is needed; an unknown or expired share, or a track that is not in it, is a 404. Only files
+// whose real path stays inside their library are served. (The streaming issue will swap the stream for
+// its transcoding-aware streamer.)
+import fs from 'node:fs';
+import path from 'node:path';
+import type Router from '@koa/router';
+import { findTrackFacts } from '../activity/catalog-lookup.repository.ts';
+import { sharedTrack, visitShare } from '../activity/shares.service.ts';
+import type { Database } from '../db/database.ts';
+import type { AppContext, AppState } from './context.ts';
+
+export function mountShares(router: Router<AppState>, db: Database): void {
+  router.get('/share/:id', (ctx) => sharePage(ctx, db, ctx.params.id!));
+  router.get('/share/:id/stream/:trackId', (ctx) =>
+    shareStream(ctx, db, ctx.params.id!, ctx.params.trackId!),
+  );
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+}
+
+function formatDuration(seconds: number): string {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
+function sharePage(ctx: AppContext, db: Database, id: string): void {
+  ctx.state.routeLabel = '/share/:id';
+  const share = visitShare(db, id);
+  if (!share) return; // 404 problem document
+  const tracks = findTrackFacts(db, share.trackIds);
+  const items = share.trackIds.flatMap((trackId, index) => {
+    const track = tracks.get(trackId);
+    if (!track) return [];
+    // Relative to /share/<id>, so the page works under any base path.
+    const src = `${encodeURIComponent(share.id)}/stream/${encodeURIComponent(track.id)}`;
+    return [
+      `<li><span class="n">${index + 1}.</span> ${escapeHtml(track.title)} — ${escapeHtml(track.artist_name)}` +
+        ` <span class="d">${formatDuration(track.duration)}</span>` +
+        `<br><audio controls preload="none" src="${escapeHtml(src)}"></audio></li>`,
+    ];
+  });
+  const title = share.description || `Shared by ${share.username}`;
+  ctx.status = 200;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Content-Security-Policy', "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'");
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}li{margin:.8rem 0}.d,.n{color:#666}audio{width:100%}</style>
+</head><body>
+<h1>${escapeHtml(title)}</h1>
+<p>Shared by ${escapeHtml(share.username)}</p>
+<ol style="list-style:none;padding:0">
+${items.join('\n')}
+</ol>
+</body></html>
+`;
+}
+
+/** The real path of a library file, or undefined when it is missing or resolves outside the library. */
+async function safeRealPath(libraryRoot: string, relPath: string): Promise<string | undefined> {
+  try {
+    const root = await fs.promises.realpath(libraryRoot);
+    const real = await fs.promises.realpath(path.resolve(root, relPath));
+    return real.startsWith(root + path.sep) ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses a single `bytes=` range against a size; 'invalid' for an unsatisfiable one, undefined to send all. */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'invalid' | undefined {
+  if (!header) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined; // several ranges or another unit: answering with the whole file is allowed
+  const [, from, to] = match;
+  if (from === '' && to === '') return 'invalid';
+  let start: number;
+  let end: number;
+  if (from === '') {
+    const suffix = Number(to);
+    if (suffix === 0) return 'invalid';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(from);
+    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  }
+  if (start >= size || start > end) return 'invalid';
+  return { start, end };
+}
+
+async function shareStream(ctx: AppContext, db: Database, shareId: string, trackId: string): Promise<void> {
+  ctx.state.routeLabel = '/share/:id/stream/:trackId';
+  const found = sharedTrack(db, shareId, trackId);
+  if (!found) return;
+  const file = await safeRealPath(found.libraryRoot, found.track.path);
+  if (!file) return;
+  let size: number;
+  try {
+    size = (await fs.promises.stat(file)).size;
+  } catch {
+    return;
+  }
+  ctx.set('Accept-Ranges', 'bytes');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.type = found.track.content_type || 'application/octet-stream';
+  const range = parseRange(ctx.get('Range') || undefined, size);
+  if (range === 'invalid') {
+    ctx.status = 416;
+    ctx.set('Content-Range', `bytes */${size}`);
+    ctx.body = '';
+    return;
+  }
+  if (range) {
+    ctx.status = 206;
+    ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+    ctx.length = range.end - range.start + 1;
+    ctx.body = fs.createReadStream(file, { start: range.start, end: range.end });
+    return;
+  }
+  ctx.status = 200;
+  ctx.length = size;
+  ctx.body = fs.createReadStream(file);
+}

@@ -1,0 +1,162 @@
+// Annotation endpoints (star, unstar, setRating, scrobble), the OpenSubsonic playbackReport extension
+// (reportPlayback) and getNowPlaying.
+import {
+  recordPlay,
+  resolveScrobble,
+  setRating as setRatingOf,
+  star as starItems,
+  unstar as unstarItems,
+} from '../../../activity/annotation.service.ts';
+import { findTrackFacts } from '../../../activity/catalog-lookup.repository.ts';
+import { visibleLibraryIds } from '../../../activity/access.ts';
+import { nowPlayingFor, PLAYBACK_STATES, type PlaybackState } from '../../../activity/now-playing.ts';
+import { notFound } from '../../../activity/annotation.service.ts';
+import { TonearmError } from '../../../shared/errors.ts';
+import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
+import { caller, childrenById, ids, intList, legacy, msParam } from './activity-common.ts';
+
+function starTargets(request: SubsonicRequest) {
+  return {
+    ids: ids(request.params, 'id'),
+    albumIds: ids(request.params, 'albumId'),
+    artistIds: ids(request.params, 'artistId'),
+  };
+}
+
+export const star: SubsonicEndpoint = {
+  name: 'star',
+  handle: (request) => {
+    starItems(request.db, caller(request), starTargets(request));
+  },
+};
+
+export const unstar: SubsonicEndpoint = {
+  name: 'unstar',
+  handle: (request) => {
+    unstarItems(request.db, caller(request), starTargets(request));
+  },
+};
+
+export const setRating: SubsonicEndpoint = {
+  name: 'setRating',
+  handle: (request) => {
+    const { params, db } = request;
+    const id = params.required('id');
+    params.required('rating');
+    setRatingOf(db, caller(request), id, params.int('rating', { min: 0, max: 5 })!);
+  },
+};
+
+/** submission=false: now playing only; true (the default): a play, at `time` (paired with ids) or now. */
+export const scrobble: SubsonicEndpoint = {
+  name: 'scrobble',
+  handle: (request) => {
+    const user = caller(request);
+    const { params, db } = request;
+    const submission = params.bool('submission') ?? true;
+    const plays = resolveScrobble(db, user, ids(params, 'id'), intList(params, 'time'));
+    if (!submission) {
+      // Several ids in one "now playing" call make no sense; the last one is what plays now.
+      const last = plays[plays.length - 1]!;
+      nowPlayingFor(db).started({
+        userId: user.id,
+        username: user.username,
+        client: request.client,
+        trackId: last.track.id,
+        durationMs: last.track.duration * 1000,
+      });
+      return;
+    }
+    const now = Date.now();
+    db.transaction(() => {
+      for (const play of plays)
+        recordPlay(db, user, play.track, play.time ?? now, request.client, 'scrobble');
+    });
+  },
+};
+
+export const reportPlayback: SubsonicEndpoint = {
+  name: 'reportPlayback',
+  handle: (request) => {
+    const user = caller(request);
+    const { params, db } = request;
+    const mediaId = params.required('mediaId');
+    const mediaType = params.required('mediaType');
+    const positionText = params.required('positionMs');
+    const stateText = params.required('state');
+    if (mediaType !== 'song' && mediaType !== 'podcast') {
+      throw new TonearmError('BAD_REQUEST', 'mediaType must be song or podcast');
+    }
+    if (!PLAYBACK_STATES.includes(stateText as PlaybackState)) {
+      throw new TonearmError('BAD_REQUEST', `state must be one of ${PLAYBACK_STATES.join(', ')}`);
+    }
+    const positionMs = msParam(params, 'positionMs');
+    if (positionMs === undefined)
+      throw new TonearmError('BAD_REQUEST', `positionMs is not a number: ${positionText.slice(0, 20)}`);
+    const rateText = params.get('playbackRate');
+    const playbackRate = rateText === undefined || rateText === '' ? 1 : Number(rateText);
+    if (!Number.isFinite(playbackRate) || playbackRate <= 0 || playbackRate > 16) {
+      throw new TonearmError('BAD_REQUEST', 'playbackRate must be a number above 0 and at most 16');
+    }
+    const ignoreScrobble = params.bool('ignoreScrobble') ?? false;
+    // This server has no podcasts, so a podcast id is never found.
+    const track =
+      mediaType === 'song' ? findTrackFacts(db, [mediaId], visibleLibraryIds(user)).get(mediaId) : undefined;
+    if (!track) throw notFound(mediaType, mediaId);
+    const outcome = nowPlayingFor(db).report({
+      userId: user.id,
+      username: user.username,
+      client: request.client,
+      trackId: track.id,
+      durationMs: track.duration * 1000,
+      state: stateText as PlaybackState,
+      positionMs,
+      playbackRate,
+      ignoreScrobble,
+    });
+    if (outcome.countPlay) recordPlay(db, user, track, outcome.startedAt, request.client, 'playbackReport');
+  },
+};
+
+export const getNowPlaying: SubsonicEndpoint = {
+  name: 'getNowPlaying',
+  handle: (request) => {
+    const now = Date.now();
+    const entries = nowPlayingFor(request.db).list();
+    // Children are loaded for the viewer: tracks in libraries they may not see are left out.
+    const children = childrenById(
+      request,
+      entries.map((entry) => entry.trackId),
+    );
+    const openSubsonic = !legacy(request);
+    return {
+      nowPlaying: {
+        entry: entries.flatMap((entry) => {
+          const child = children.get(entry.trackId);
+          if (!child) return [];
+          return [
+            {
+              ...child,
+              username: entry.username,
+              minutesAgo: Math.max(0, Math.floor((now - entry.startedAt) / 60_000)),
+              playerId: entry.playerId,
+              playerName: entry.client,
+              ...(openSubsonic
+                ? { state: entry.state, positionMs: entry.positionMs, playbackRate: entry.playbackRate }
+                : {}),
+            },
+          ];
+        }),
+      },
+    };
+  },
+};
+
+export const activityEndpoints: readonly SubsonicEndpoint[] = [
+  star,
+  unstar,
+  setRating,
+  scrobble,
+  reportPlayback,
+  getNowPlaying,
+];

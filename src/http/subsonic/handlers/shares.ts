@@ -1,0 +1,81 @@
+// Share endpoints. The public side (the page and the stream a visitor opens) is src/http/share.ts.
+import {
+  createShare as createShareFor,
+  deleteShare as deleteShareFor,
+  listShares,
+  type Share,
+  updateShare as updateShareFor,
+} from '../../../activity/shares.service.ts';
+import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
+import { caller, childrenInOrder, ids, isoDate, msParam, type Payload, text } from './activity-common.ts';
+
+/**
+ * `<origin><basePath>/share/<id>`. The base path is what precedes /rest/ in this request's path (the
+ * router is mounted under config.basePath), so the link matches how the client reached the server.
+ */
+export function shareUrl(request: SubsonicRequest, id: string): string {
+  const path = request.ctx.path;
+  const basePath = path.slice(0, Math.max(0, path.lastIndexOf('/rest/')));
+  // ctx.origin can read "null" (Koa derives it through URL parsing); protocol and host are what we need.
+  return `${request.ctx.protocol}://${request.ctx.host}${basePath}/share/${encodeURIComponent(id)}`;
+}
+
+function sharePayload(request: SubsonicRequest, share: Share): Payload {
+  return {
+    id: share.id,
+    url: shareUrl(request, share.id),
+    description: share.description,
+    username: share.username,
+    created: isoDate(share.createdAt),
+    expires: isoDate(share.expiresAt),
+    lastVisited: isoDate(share.lastVisitedAt),
+    visitCount: share.visitCount,
+    entry: childrenInOrder(request, share.trackIds),
+  };
+}
+
+export const getShares: SubsonicEndpoint = {
+  name: 'getShares',
+  handle: (request) => ({
+    shares: { share: listShares(request.db, caller(request)).map((share) => sharePayload(request, share)) },
+  }),
+};
+
+export const createShare: SubsonicEndpoint = {
+  name: 'createShare',
+  handle: (request) => {
+    const { params } = request;
+    const description = text(params, 'description');
+    const expiresAt = msParam(params, 'expires');
+    const share = createShareFor(request.db, caller(request), {
+      ids: ids(params, 'id'),
+      ...(description !== undefined ? { description } : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    });
+    return { shares: { share: [sharePayload(request, share)] } };
+  },
+};
+
+/** expires=0 makes a share never expire. */
+export const updateShare: SubsonicEndpoint = {
+  name: 'updateShare',
+  handle: (request) => {
+    const { params } = request;
+    const id = params.required('id');
+    const description = text(params, 'description');
+    const expiresAt = msParam(params, 'expires');
+    updateShareFor(request.db, caller(request), id, {
+      ...(description !== undefined ? { description } : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    });
+  },
+};
+
+export const deleteShare: SubsonicEndpoint = {
+  name: 'deleteShare',
+  handle: (request) => {
+    deleteShareFor(request.db, caller(request), request.params.required('id'));
+  },
+};
+
+export const shareEndpoints: readonly SubsonicEndpoint[] = [getShares, createShare, updateShare, deleteShare];

@@ -1,0 +1,198 @@
+// M3U/M3U8 playlists found in a library become playlists (owned by the first admin, public, read-only:
+// the file is the source of truth). Entries are matched to tracks by path: relative paths against the
+// playlist's folder, absolute paths when they point inside a library; backslashes and URL-encoding
+// (file:// URLs, %20) are tolerated; remote URLs and unmatched lines are skipped. A playlist is re-read
+// when its file's mtime changes and removed when the file disappears. Called once at the end of a scan;
+// it walks the library itself (the audio walker ignores these files) and never fails the scan.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { trackIdByPath } from '../activity/catalog-lookup.repository.ts';
+import { newId } from '../activity/ids.ts';
+import {
+  deletePlaylistRow,
+  firstAdminId,
+  importedPlaylists,
+  insertPlaylistRow,
+  replacePlaylistTracks,
+  updatePlaylistRow,
+} from '../activity/playlists.repository.ts';
+import type { Database } from '../db/database.ts';
+import type { LibraryRow } from '../db/schema.ts';
+import type { Logger } from '../shared/logger.ts';
+
+const PLAYLIST_EXTENSIONS = new Set(['.m3u', '.m3u8']);
+
+export interface PlaylistFile {
+  /** Relative to the library root, '/' separated. */
+  path: string;
+  mtime: number;
+}
+
+/** Every .m3u/.m3u8 file under root (hidden entries skipped, symlinks not followed). */
+export async function findPlaylistFiles(root: string): Promise<PlaylistFile[]> {
+  const found: PlaylistFile[] = [];
+  const visit = async (relDir: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(path.join(root, relDir), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await visit(rel);
+      else if (entry.isFile() && PLAYLIST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+        const stat = await fs.stat(path.join(root, rel));
+        found.push({ path: rel, mtime: Math.floor(stat.mtimeMs) });
+      }
+    }
+  };
+  await visit('');
+  return found.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export interface ParsedPlaylist {
+  name: string | undefined;
+  entries: string[];
+}
+
+/** The entry lines of an M3U file (comments and #EXT lines dropped; #PLAYLIST gives a name). */
+export function parseM3u(text: string): ParsedPlaylist {
+  let name: string | undefined;
+  const entries: string[] = [];
+  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n|\r/)) {
+    const line = raw.trim();
+    if (!line) continue;
+    if (line.startsWith('#')) {
+      if (line.startsWith('#PLAYLIST:')) name = line.slice('#PLAYLIST:'.length).trim() || undefined;
+      continue;
+    }
+    entries.push(line);
+  }
+  return { name, entries };
+}
+
+/** Candidate (library id, relative path) pairs for one entry line. */
+function candidates(
+  entry: string,
+  playlistDir: string,
+  library: LibraryRow,
+  roots: { id: number; roots: string[] }[],
+): { libraryId: number; relPath: string }[] {
+  let line = entry;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line) && !line.toLowerCase().startsWith('file://')) return [];
+  const forms = new Set<string>();
+  if (line.toLowerCase().startsWith('file://')) line = line.replace(/^file:\/\/(localhost)?/i, '');
+  forms.add(line);
+  try {
+    forms.add(decodeURIComponent(line));
+  } catch {
+    // not URL-encoded
+  }
+  const out: { libraryId: number; relPath: string }[] = [];
+  for (const form of forms) {
+    const slashed = form.replaceAll('\\', '/');
+    if (path.posix.isAbsolute(slashed) || /^[a-z]:\//i.test(slashed)) {
+      for (const library of roots) {
+        for (const root of library.roots) {
+          const rel = path.posix.relative(root.replaceAll('\\', '/'), slashed);
+          if (rel && !rel.startsWith('..') && !path.posix.isAbsolute(rel))
+            out.push({ libraryId: library.id, relPath: rel });
+        }
+      }
+    } else {
+      const rel = path.posix.normalize(path.posix.join(playlistDir, slashed));
+      if (!rel.startsWith('..')) out.push({ libraryId: library.id, relPath: rel });
+    }
+  }
+  return out;
+}
+
+/** Imports, refreshes and removes the playlists of the given libraries. Errors are logged, never thrown. */
+export async function importPlaylistFiles(
+  db: Database,
+  libraries: readonly LibraryRow[],
+  logger: Logger,
+): Promise<void> {
+  try {
+    const roots = await Promise.all(
+      libraries.map(async (library) => ({
+        id: library.id,
+        roots: [library.path, await fs.realpath(library.path).catch(() => library.path)],
+      })),
+    );
+    for (const library of libraries) await importLibrary(db, library, roots, logger);
+  } catch (error) {
+    logger.error({ err: (error as Error).message }, 'playlist import failed');
+  }
+}
+
+async function importLibrary(
+  db: Database,
+  library: LibraryRow,
+  roots: { id: number; roots: string[] }[],
+  logger: Logger,
+): Promise<void> {
+  try {
+    await fs.access(library.path);
+  } catch {
+    return; // an unmounted library keeps its playlists, like its tracks
+  }
+  const files = await findPlaylistFiles(library.path);
+  const stored = new Map(importedPlaylists(db, library.id).map((row) => [row.source_path, row]));
+  const onDisk = new Set(files.map((file) => file.path));
+  const ownerId = firstAdminId(db);
+  for (const file of files) {
+    const known = stored.get(file.path);
+    if (known && known.source_mtime === file.mtime) continue;
+    if (!ownerId) {
+      logger.warn({ playlist: file.path }, 'no admin account yet; playlist file not imported');
+      continue;
+    }
+    let text: string;
+    try {
+      text = await fs.readFile(path.join(library.path, file.path), 'utf8');
+    } catch (error) {
+      logger.warn({ playlist: file.path, err: (error as Error).message }, 'playlist file cannot be read');
+      continue;
+    }
+    const parsed = parseM3u(text);
+    const playlistDir = path.posix.dirname(file.path) === '.' ? '' : path.posix.dirname(file.path);
+    const trackIds: string[] = [];
+    let skipped = 0;
+    for (const entry of parsed.entries) {
+      const id = candidates(entry, playlistDir, library, roots)
+        .map((candidate) => trackIdByPath(db, candidate.libraryId, candidate.relPath))
+        .find((found) => found !== undefined);
+      if (id) trackIds.push(id);
+      else skipped++;
+    }
+    const name = parsed.name ?? path.posix.basename(file.path).replace(/\.m3u8?$/i, '');
+    const now = Date.now();
+    db.transaction(() => {
+      if (known) {
+        updatePlaylistRow(db, known.id, { name, changed_at: now, source_mtime: file.mtime });
+        replacePlaylistTracks(db, known.id, trackIds);
+      } else {
+        const id = newId('pl-');
+        insertPlaylistRow(db, {
+          id,
+          owner_id: ownerId,
+          name,
+          comment: '',
+          public: 1,
+          created_at: now,
+          changed_at: now,
+          library_id: library.id,
+          source_path: file.path,
+          source_mtime: file.mtime,
+        });
+        replacePlaylistTracks(db, id, trackIds);
+      }
+    });
+    if (skipped > 0)
+      logger.info({ playlist: file.path, skipped }, 'playlist entries without a matching track skipped');
+  }
+  for (const [sourcePath, row] of stored) if (!onDisk.has(sourcePath)) deletePlaylistRow(db, row.id);
+}
