@@ -2,7 +2,7 @@
 // ("", the two characters "" that Symfonium and Feishin send, `*`, or no query) lists everything, each kind
 // paged on its own in natural (pk) order, which is stable across pages and cheap at any offset.
 import type { Database } from '../db/database.ts';
-import { artistVisible, albumVisible, libraryFilter, loadAlbums, loadArtists, loadTracks } from './items.repository.ts';
+import { albumVisible, artistVisible, libraryFilter, loadAlbums, loadArtists, loadTracks } from './items.repository.ts';
 import type { Album, Artist, Track, Viewer } from './model.ts';
 import { searchAlbums, searchArtists, searchTracks } from './search.ts';
 

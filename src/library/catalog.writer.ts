@@ -4,8 +4,8 @@
 import path from 'node:path';
 import type { Database } from '../db/database.ts';
 import { VARIOUS_ARTISTS } from './grouping.ts';
-import type { ReadTrack } from './tags.ts';
 import { artistId, folderId, genreId, orderName } from './identity.ts';
+import type { ReadTrack } from './tags.ts';
 
 export interface TrackLinkArtist {
   name: string;

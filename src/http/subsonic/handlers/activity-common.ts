@@ -1,11 +1,10 @@
 // Helpers shared by the activity handlers (annotation, playlists, queue, bookmarks, shares, radio, chat).
 import type { User } from '../../../accounts/users.service.ts';
-import { visibleLibraryIds } from '../../../activity/access.ts';
+import { viewerFor } from '../../../catalog/access.ts';
 import { loadTracks } from '../../../catalog/items.repository.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicRequest } from '../endpoint.ts';
-import { isLegacyClient, isoDate } from '../mappers.ts';
-import { toChild } from '../mappers.ts';
+import { isLegacyClient, isoDate, toChild } from '../mappers.ts';
 import type { SubsonicParams } from '../params.ts';
 
 export type Payload = Record<string, unknown>;
@@ -26,7 +25,7 @@ export function legacy(request: SubsonicRequest): boolean {
 export function childrenById(request: SubsonicRequest, ids: readonly string[]): Map<string, Payload> {
   const user = caller(request);
   const unique = [...new Set(ids)];
-  const tracks = loadTracks(request.db, unique, { userId: user.id, libraryIds: visibleLibraryIds(user) });
+  const tracks = loadTracks(request.db, unique, viewerFor(request.db, user));
   const options = { legacy: legacy(request) };
   return new Map(tracks.map((track) => [track.id, toChild(track, options)]));
 }

@@ -1,16 +1,16 @@
 // Annotation endpoints (star, unstar, setRating, scrobble), the OpenSubsonic playbackReport extension
 // (reportPlayback) and getNowPlaying.
-import {
+
+import { visibleLibraryIds } from '../../../activity/access.ts';
+import {notFound, 
   recordPlay,
   resolveScrobble,
   setRating as setRatingOf,
   star as starItems,
-  unstar as unstarItems,
+  unstar as unstarItems
 } from '../../../activity/annotation.service.ts';
 import { findTrackFacts } from '../../../activity/catalog-lookup.repository.ts';
-import { visibleLibraryIds } from '../../../activity/access.ts';
 import { nowPlayingFor, PLAYBACK_STATES, type PlaybackState } from '../../../activity/now-playing.ts';
-import { notFound } from '../../../activity/annotation.service.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
 import { caller, childrenById, ids, intList, legacy, msParam } from './activity-common.ts';

@@ -1,7 +1,6 @@
 // Browsing endpoints: music folders, folder indexes and directories, artists, albums, songs, genres.
 // Thin: parse parameters, call one catalog function with the caller as a Viewer, map with mappers.ts.
-import type { User } from '../../../accounts/users.service.ts';
-import { lastModified, narrowViewer, visibleLibraries } from '../../../catalog/access.ts';
+import { lastModified, narrowViewer, viewerFor, visibleLibraries } from '../../../catalog/access.ts';
 import {
   albumTracks,
   artistAlbums,
@@ -30,13 +29,9 @@ import {
  * The caller as a catalog Viewer. The accounts module adds `libraryIds` to User; until it does, a missing
  * field means every library. This is the one place that reads it.
  */
-export function viewerOf(user: User): Viewer {
-  return { userId: user.id, libraryIds: (user as { libraryIds?: number[] }).libraryIds };
-}
-
 /** The caller's viewer, narrowed to `musicFolderId` when given (70 when that library is not theirs). */
 export function requestViewer(request: SubsonicRequest): Viewer {
-  const viewer = viewerOf(request.user!);
+  const viewer = viewerFor(request.db, request.user!);
   return narrowViewer(request.db, viewer, request.params.int('musicFolderId'));
 }
 
@@ -52,7 +47,7 @@ const getMusicFolders: SubsonicEndpoint = {
   name: 'getMusicFolders',
   handle: (request) => ({
     musicFolders: {
-      musicFolder: visibleLibraries(request.db, viewerOf(request.user!)).map((library) => ({
+      musicFolder: visibleLibraries(request.db, viewerFor(request.db, request.user!)).map((library) => ({
         id: library.id,
         name: library.name,
       })),
@@ -112,7 +107,7 @@ const getMusicDirectory: SubsonicEndpoint = {
   name: 'getMusicDirectory',
   handle: (request) => {
     const id = request.params.required('id');
-    const viewer = viewerOf(request.user!);
+    const viewer = viewerFor(request.db, request.user!);
     const options = mapOptions(request);
     // Clients that mix folder and tag browsing send album and artist ids here too.
     if (id.startsWith('al-')) {
@@ -193,7 +188,7 @@ const getArtistEndpoint: SubsonicEndpoint = {
   name: 'getArtist',
   handle: (request) => {
     const id = request.params.required('id');
-    const viewer = viewerOf(request.user!);
+    const viewer = viewerFor(request.db, request.user!);
     const options = mapOptions(request);
     const artist = getArtist(request.db, viewer, id);
     return {
@@ -209,7 +204,7 @@ const getAlbumEndpoint: SubsonicEndpoint = {
   name: 'getAlbum',
   handle: (request) => {
     const id = request.params.required('id');
-    const viewer = viewerOf(request.user!);
+    const viewer = viewerFor(request.db, request.user!);
     const options = mapOptions(request);
     const album = getAlbum(request.db, viewer, id);
     return {
@@ -225,7 +220,7 @@ const getSong: SubsonicEndpoint = {
   name: 'getSong',
   handle: (request) => ({
     song: toChild(
-      getTrack(request.db, viewerOf(request.user!), request.params.required('id')),
+      getTrack(request.db, viewerFor(request.db, request.user!), request.params.required('id')),
       mapOptions(request),
     ),
   }),

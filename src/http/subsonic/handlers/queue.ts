@@ -7,8 +7,8 @@ import {
 import {
   getPlayQueue as getPlayQueueFor,
   type PlayQueue,
-  savePlayQueue as savePlayQueueFor,
   savePlayQueueByIndex as savePlayQueueByIndexFor,
+  savePlayQueue as savePlayQueueFor,
 } from '../../../activity/play-queue.service.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicEndpoint } from '../endpoint.ts';

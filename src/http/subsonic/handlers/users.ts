@@ -2,13 +2,13 @@
 // changePassword. Parameters are parsed here; who may do what is decided in accounts/permissions.ts and
 // the work is done by accounts/users.service.ts.
 import { FIRST_ADMIN_NAME, forgetFirstAdminPassword } from '../../../accounts/first-admin.ts';
-import { dataDirOf } from '../../../accounts/secret-key.ts';
 import {
   assertCanChangePassword,
   assertCanDeleteUser,
   assertCanManageUsers,
   assertCanViewUser,
 } from '../../../accounts/permissions.ts';
+import { dataDirOf } from '../../../accounts/secret-key.ts';
 import {
   changePassword,
   createUser,
