@@ -13,9 +13,10 @@
 //
 // Library access is explicit: a row in user_library per library a user may see. Existing users get every
 // existing library (they saw everything before); a library added later is granted by the trigger below to
-// every admin and to every user who has no library at all (a user created before the first library was
-// registered, e.g. with `tonearm user add` before the first `serve`); other users get it when an admin
-// says so (updateUser musicFolderId).
+// every admin and to every user who sees every other library (so "everything" stays everything, also for
+// a user created before the first library was registered, e.g. with `tonearm user add` before the first
+// `serve --music A --music B`); users limited to some libraries get it when an admin says so
+// (updateUser musicFolderId).
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -46,7 +47,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     `CREATE TRIGGER library_granted_to_admins AFTER INSERT ON library BEGIN
       INSERT OR IGNORE INTO user_library (user_id, library_id)
         SELECT id, NEW.id FROM user
-        WHERE is_admin = 1 OR NOT EXISTS (SELECT 1 FROM user_library WHERE user_library.user_id = user.id);
+        WHERE is_admin = 1 OR NOT EXISTS (
+          SELECT 1 FROM library other WHERE other.id <> NEW.id AND NOT EXISTS (
+            SELECT 1 FROM user_library ul WHERE ul.user_id = user.id AND ul.library_id = other.id));
     END`,
     `CREATE TABLE api_key (
       id TEXT PRIMARY KEY,

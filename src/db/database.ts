@@ -89,6 +89,11 @@ export class Database {
     return this.sqlite.transaction(fn).immediate();
   }
 
+  /** SQLite's data_version: changes when another connection commits (this one's writes do not count). */
+  dataVersion(): number {
+    return this.prepare('PRAGMA data_version').pluck().get() as number;
+  }
+
   /** True when the database answers a trivial query (health checks). */
   responds(): boolean {
     try {
@@ -100,7 +105,7 @@ export class Database {
 
   /** Rows changed by this connection since it opened (used to prove a no-op rescan writes nothing). */
   totalChanges(): number {
-    return (this.sqlite.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    return this.prepare('SELECT total_changes()').pluck().get() as number;
   }
 
   /** Online backup: consistent copy while the server keeps serving. */

@@ -149,7 +149,7 @@ describe('recoverable passwords and token checks', () => {
     assert.deepEqual(findUserByName(db, 'ann'), updated);
   });
 
-  test('library access: every library at creation; later libraries go to admins and to users with none', async () => {
+  test('library access: every library at creation; later libraries go to admins and to users who see all others', async () => {
     const q = db.kysely;
     db.run(q.insertInto('library').values({ name: 'A', path: '/a', created_at: 1 }));
     assert.deepEqual(findUserByName(db, 'root')!.libraryIds, [1], 'admin');
@@ -158,9 +158,11 @@ describe('recoverable passwords and token checks', () => {
     assert.deepEqual(bea.libraryIds, [1]);
     db.run(q.insertInto('library').values({ name: 'B', path: '/b', created_at: 1 }));
     assert.deepEqual(findUserByName(db, 'root')!.libraryIds, [1, 2]);
-    assert.deepEqual(findUserByName(db, 'bea')!.libraryIds, [1], 'not granted to a user who has some');
+    assert.deepEqual(findUserByName(db, 'bea')!.libraryIds, [1, 2], 'a user who saw everything still does');
     const cid = await createUser(db, { username: 'cid', password: 'pw', libraryIds: [2] });
     assert.deepEqual(cid.libraryIds, [2]);
+    db.run(q.insertInto('library').values({ name: 'C', path: '/c', created_at: 1 }));
+    assert.deepEqual(findUserByName(db, 'cid')!.libraryIds, [2], 'not granted to a user limited to some');
   });
 
   test('roles: defaults, explicit values, and admins have every role', async () => {

@@ -58,7 +58,7 @@ describe('Subsonic user management', () => {
       shareRole: true,
       videoConversionRole: false,
       // alice had no library when library 1 came, so she got it; library 2 goes to admins only
-      folder: [1],
+      folder: [1, 2],
     });
     assert.equal((await call('getUser', ALICE, { username: 'ALICE' })).status, 'ok');
     assert.equal((await call('getUser', ALICE, { username: 'admin' })).error?.code, 50);
@@ -240,7 +240,7 @@ describe('Subsonic user management', () => {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       if (endpoint === 'getUser' && params.username === 'alice')
-        assert.match(text, /avatarLastChanged="2026-01-02T00:00:00.000Z"><folder>1<\/folder><\/user>/);
+        assert.match(text, /avatarLastChanged="2026-01-02T00:00:00.000Z"><folder>1<\/folder><folder>2<\/folder><\/user>/);
       if (endpoint === 'getUser' && params.username === 'root2')
         assert.match(text, /<folder>1<\/folder><folder>2<\/folder>/);
     }

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_ARTIST_SEPARATORS } from '../../src/config/schema.ts';
 import {
-  groupMembers,
   type GroupingInputs,
+  groupMembers,
   parseFileName,
   splitArtists,
   splitGenres,

@@ -32,5 +32,7 @@ export interface SubsonicEndpoint {
   name: string;
   /** Reachable without authentication (getOpenSubsonicExtensions). */
   public?: boolean;
+  /** Read-only and heavy: the serialised answer is reused until the database changes (response-cache.ts). */
+  cacheable?: boolean;
   handle(request: SubsonicRequest): SubsonicResult | Promise<SubsonicResult>;
 }

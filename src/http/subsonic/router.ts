@@ -9,6 +9,7 @@ import { readFormBody } from '../form-body.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
 import { RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
 import { SubsonicParams } from './params.ts';
+import { cacheKey, ResponseCache } from './response-cache.ts';
 import {
   envelope,
   errorEnvelope,
@@ -32,6 +33,8 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
     endpoints.set(endpoint.name, endpoint);
   }
 
+  const cache = new ResponseCache(options.db);
+
   const dispatch = async (ctx: AppContext, name: string): Promise<void> => {
     const endpoint = endpoints.get(name);
     // Unknown names share one label so random URLs cannot blow up the metric's cardinality.
@@ -48,6 +51,12 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (!endpoint) throw unknownEndpoint(name);
       const user = endpoint.public ? undefined : await authenticate(params, ctx.ip, options.auth);
       if (user) ctx.state.user = user;
+      const key = endpoint.cacheable && user ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param)) : undefined;
+      const cached = key ? cache.get(key) : undefined;
+      if (cached) {
+        reply(ctx, cached.contentType, cached.body);
+        return;
+      }
       const result = await endpoint.handle({
         params,
         db: options.db,
@@ -58,7 +67,9 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
         ctx,
       });
       if (result === RESPONDED) return;
-      send(ctx, resolved.format, envelope('ok', result));
+      const answer = serialize(resolved.format, envelope('ok', result));
+      if (key) cache.set(key, answer);
+      reply(ctx, answer.contentType, answer.body);
     } catch (error) {
       send(ctx, resolved.format, failure(ctx, params, error));
     }
@@ -70,6 +81,10 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
 
 function send(ctx: AppContext, format: SubsonicFormat, response: SubsonicPayload): void {
   const { contentType, body } = serialize(format, response);
+  reply(ctx, contentType, body);
+}
+
+function reply(ctx: AppContext, contentType: string, body: string): void {
   ctx.status = 200;
   ctx.type = contentType;
   ctx.set('Cache-Control', 'no-store');

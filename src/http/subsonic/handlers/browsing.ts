@@ -45,6 +45,7 @@ function ignoredArticles(request: SubsonicRequest): string {
 
 const getMusicFolders: SubsonicEndpoint = {
   name: 'getMusicFolders',
+  cacheable: true,
   handle: (request) => ({
     musicFolders: {
       musicFolder: visibleLibraries(request.db, viewerFor(request.db, request.user!)).map((library) => ({
@@ -81,6 +82,7 @@ function folderAsChild(folder: FolderEntry): Record<string, unknown> {
 
 const getIndexes: SubsonicEndpoint = {
   name: 'getIndexes',
+  cacheable: true,
   handle: (request) => {
     const viewer = requestViewer(request);
     const articles = ignoredArticles(request);
@@ -167,6 +169,7 @@ function notFound(id: string): never {
 
 const getArtists: SubsonicEndpoint = {
   name: 'getArtists',
+  cacheable: true,
   handle: (request) => {
     const viewer = requestViewer(request);
     const options = mapOptions(request);
@@ -228,6 +231,7 @@ const getSong: SubsonicEndpoint = {
 
 const getGenres: SubsonicEndpoint = {
   name: 'getGenres',
+  cacheable: true,
   handle: (request) => ({
     genres: {
       genre: listGenres(request.db, requestViewer(request)).map((genre) => ({
