@@ -50,6 +50,8 @@ async function load(base: string, name: string, pathFor: () => string): Promise<
     url: base,
     connections: CONNECTIONS,
     duration: SECONDS,
+    // As Android (OkHttp/ExoPlayer) and desktop clients do.
+    headers: { 'accept-encoding': 'gzip' },
     requests: [{ setupRequest: (request) => ({ ...request, path: pathFor() }) }],
   });
   const bad = result.non2xx + result.errors + result.timeouts;

@@ -10,7 +10,7 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { albumId, artistId, folderId, genreId, orderName, trackId } from '../src/library/identity.ts';
 
 /** Bump when the generated data changes, so cached benchmark databases are rebuilt. */
-export const SYNTHETIC_VERSION = 1;
+export const SYNTHETIC_VERSION = 2;
 const VERSION_KEY = 'bench.synthetic';
 const ARTICLES = ['The', 'El', 'La', 'Le', 'Les', 'Los', 'Die'];
 
@@ -299,7 +299,9 @@ function fill(db: Database, trackCount: number, seed: number): SyntheticSummary 
     const id = folderId(libraryId, relative);
     if (!folders.has(id)) {
       folders.add(id);
-      const parent = relative.includes('/') ? folderId(libraryId, path.posix.dirname(relative)) : null;
+      // Top-level folders hang under the library's root folder (path ''), as the scanner stores them.
+      const parent = relative === '' ? null : folderId(libraryId, relative.includes('/') ? path.posix.dirname(relative) : '');
+      if (relative !== '' && !relative.includes('/')) addFolder(libraryId, '', 0);
       insertFolder.run(
         id,
         libraryId,

@@ -49,3 +49,25 @@ it('drops cached answers when another connection changes the database', async ()
   assert.equal(names.length, before);
   assert.ok(names.includes('Renamed Elsewhere'));
 });
+
+it('gzips large answers for clients that accept it, and only for them', async () => {
+  const { request } = await import('node:http');
+  const { gunzipSync } = await import('node:zlib');
+  const get = (headers: Record<string, string>) =>
+    new Promise<{ encoding: string | undefined; vary: string | undefined; body: Buffer }>((resolve, reject) => {
+      request(server.url('getArtists', {}, { user: ALICE, format: 'json' }), { headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ encoding: response.headers['content-encoding'], vary: response.headers.vary, body: Buffer.concat(chunks) }));
+      })
+        .on('error', reject)
+        .end();
+    });
+  const plain = await get({});
+  assert.equal(plain.encoding, undefined);
+  const gzipped = await get({ 'accept-encoding': 'gzip' });
+  assert.equal(gzipped.encoding, 'gzip');
+  assert.match(gzipped.vary ?? '', /Accept-Encoding/i);
+  assert.ok(gzipped.body.length < plain.body.length);
+  assert.deepEqual(JSON.parse(gunzipSync(gzipped.body).toString('utf8')), JSON.parse(plain.body.toString('utf8')));
+});

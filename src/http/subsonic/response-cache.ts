@@ -11,6 +11,8 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 export interface CachedAnswer {
   contentType: string;
   body: string;
+  /** The gzip form, made on first need and kept with the answer. */
+  gzipped?: Buffer;
 }
 
 export class ResponseCache {

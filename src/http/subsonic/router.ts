@@ -1,6 +1,7 @@
 // Mounts /rest/<endpoint> and /rest/<endpoint>.view for every Subsonic endpoint. Every answer, including
 // unknown endpoints, failed logins and bugs, is an envelope with HTTP 200: clients treat other statuses
 // as transport failures and lose the message.
+import { gzipSync } from 'node:zlib';
 import type Router from '@koa/router';
 import type { Database } from '../../db/database.ts';
 import { isTonearmError, TonearmError } from '../../shared/errors.ts';
@@ -9,7 +10,7 @@ import { readFormBody } from '../form-body.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
 import { RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
 import { SubsonicParams } from './params.ts';
-import { cacheKey, ResponseCache } from './response-cache.ts';
+import { type CachedAnswer, cacheKey, ResponseCache } from './response-cache.ts';
 import {
   envelope,
   errorEnvelope,
@@ -54,7 +55,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       const key = endpoint.cacheable && user ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param)) : undefined;
       const cached = key ? cache.get(key) : undefined;
       if (cached) {
-        reply(ctx, cached.contentType, cached.body);
+        reply(ctx, cached);
         return;
       }
       const result = await endpoint.handle({
@@ -67,9 +68,9 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
         ctx,
       });
       if (result === RESPONDED) return;
-      const answer = serialize(resolved.format, envelope('ok', result));
+      const answer: CachedAnswer = serialize(resolved.format, envelope('ok', result));
       if (key) cache.set(key, answer);
-      reply(ctx, answer.contentType, answer.body);
+      reply(ctx, answer);
     } catch (error) {
       send(ctx, resolved.format, failure(ctx, params, error));
     }
@@ -80,16 +81,29 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
 }
 
 function send(ctx: AppContext, format: SubsonicFormat, response: SubsonicPayload): void {
-  const { contentType, body } = serialize(format, response);
-  reply(ctx, contentType, body);
+  reply(ctx, serialize(format, response));
 }
 
-function reply(ctx: AppContext, contentType: string, body: string): void {
+// Large answers (album lists, artist indexes: up to a megabyte at 100k tracks) are gzipped for clients
+// that accept it, as Android and desktop HTTP stacks do by default; a fast level keeps the CPU cost low.
+const GZIP_MIN_BYTES = 2048;
+const GZIP_LEVEL = 3;
+
+function reply(ctx: AppContext, answer: CachedAnswer): void {
   ctx.status = 200;
-  ctx.type = contentType;
+  ctx.type = answer.contentType;
   ctx.set('Cache-Control', 'no-store');
   ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.body = body;
+  if (answer.body.length >= GZIP_MIN_BYTES) {
+    ctx.vary('Accept-Encoding');
+    if (ctx.acceptsEncodings('gzip', 'identity') === 'gzip') {
+      answer.gzipped ??= gzipSync(answer.body, { level: GZIP_LEVEL });
+      ctx.set('Content-Encoding', 'gzip');
+      ctx.body = answer.gzipped;
+      return;
+    }
+  }
+  ctx.body = answer.body;
 }
 
 function failure(ctx: AppContext, params: SubsonicParams, error: unknown): SubsonicPayload {
