@@ -8,7 +8,7 @@
 //   - token (t+s) and API key: a row read plus an AES-GCM decryption or a SHA-256 — microseconds, and the
 //     row read is what makes a revoked key or changed password count at once — so nothing is remembered
 //     (remembering would mean keeping decrypted passwords in memory, for no gain).
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import NodeCache from 'node-cache';
 import type { Database } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
@@ -50,7 +50,8 @@ export function createCredentialVerifier(
   options: CredentialVerifierOptions = {},
 ): CredentialVerifier {
   const ttlSeconds = options.ttlSeconds ?? 60;
-  const secret = randomBytes(32);
+  // One KeyObject for the process: building it from bytes on every request showed in profiles.
+  const secret = createSecretKey(randomBytes(32));
   const cache = new NodeCache({
     stdTTL: ttlSeconds,
     checkperiod: Math.max(ttlSeconds, 1),
