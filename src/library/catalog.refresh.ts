@@ -49,23 +49,56 @@ export function allDirty(db: Database): DirtySets {
   };
 }
 
-export function refreshCatalog(
+const REFRESH_CHUNK = 200;
+const REINDEX_CHUNK = 1000;
+
+/**
+ * Refreshes what a scan touched, in short transactions with a turn of the event loop in between, so
+ * HTTP requests are answered while a large first scan finishes. Safe to split: the scan's refresh marker
+ * stays set until the caller's last step, so a crash in between leads to a full refresh next time.
+ */
+export async function refreshCatalog(
   db: Database,
   dirty: DirtySets,
   options: RefreshOptions,
   now: number,
   rebuildSearch: boolean,
-): void {
-  for (const album of dirty.albums) refreshAlbum(db, album, options, now, dirty);
-  for (const artist of dirty.artists) refreshArtist(db, artist, options, now, dirty);
-  refreshGenres(db);
-  if (!rebuildSearch) {
-    reindex(db, {
-      trackPks: [...dirty.trackPks],
-      albumPks: [...dirty.albumPks],
-      artistPks: [...dirty.artistPks],
+): Promise<void> {
+  // Album refreshes add the artists they touch to the dirty set, so artists come after all albums.
+  for (const chunk of chunksOf([...dirty.albums], REFRESH_CHUNK)) {
+    db.transaction(() => {
+      for (const album of chunk) refreshAlbum(db, album, options, now, dirty);
     });
+    await yieldToEventLoop();
   }
+  for (const chunk of chunksOf([...dirty.artists], REFRESH_CHUNK)) {
+    db.transaction(() => {
+      for (const artist of chunk) refreshArtist(db, artist, options, now, dirty);
+    });
+    await yieldToEventLoop();
+  }
+  db.transaction(() => refreshGenres(db));
+  if (rebuildSearch) return;
+  const trackPks = [...dirty.trackPks];
+  for (let start = 0; start < trackPks.length || start === 0; start += REINDEX_CHUNK) {
+    const last = start + REINDEX_CHUNK >= trackPks.length;
+    reindex(db, {
+      trackPks: trackPks.slice(start, start + REINDEX_CHUNK),
+      ...(last ? { albumPks: [...dirty.albumPks], artistPks: [...dirty.artistPks] } : {}),
+    });
+    await yieldToEventLoop();
+    if (last) break;
+  }
+}
+
+function chunksOf<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function refreshAlbum(

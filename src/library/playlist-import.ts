@@ -114,6 +114,8 @@ export async function importPlaylistFiles(
   db: Database,
   libraries: readonly LibraryRow[],
   logger: Logger,
+  /** Playlist files the scan's walk already found, by library id (saves a second walk). */
+  found?: ReadonlyMap<number, PlaylistFile[]>,
 ): Promise<void> {
   try {
     const roots = await Promise.all(
@@ -122,7 +124,11 @@ export async function importPlaylistFiles(
         roots: [library.path, await fs.realpath(library.path).catch(() => library.path)],
       })),
     );
-    for (const library of libraries) await importLibrary(db, library, roots, logger);
+    for (const library of libraries) {
+      // A library the walk could not read (unmounted) keeps its playlists, like its tracks.
+      if (found && !found.has(library.id)) continue;
+      await importLibrary(db, library, roots, logger, found?.get(library.id));
+    }
   } catch (error) {
     logger.error({ err: (error as Error).message }, 'playlist import failed');
   }
@@ -133,13 +139,14 @@ async function importLibrary(
   library: LibraryRow,
   roots: { id: number; roots: string[] }[],
   logger: Logger,
+  known?: PlaylistFile[],
 ): Promise<void> {
   try {
     await fs.access(library.path);
   } catch {
     return; // an unmounted library keeps its playlists, like its tracks
   }
-  const files = await findPlaylistFiles(library.path);
+  const files = known ?? (await findPlaylistFiles(library.path));
   const stored = new Map(importedPlaylists(db, library.id).map((row) => [row.source_path, row]));
   const onDisk = new Set(files.map((file) => file.path));
   const ownerId = firstAdminId(db);

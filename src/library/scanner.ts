@@ -84,6 +84,8 @@ export class Scanner implements ScanStatusSource {
 
   private readonly batchFiles: number;
   private batchesCommitted = 0;
+  /** Playlist files found by this scan's walks, by library id. */
+  private playlistFiles = new Map<number, { path: string; mtime: number }[]>();
 
   constructor(deps: { db: Database; config: Config; logger: Logger; batchFiles?: number }) {
     this.batchFiles = deps.batchFiles ?? (Number(process.env.TONEARM_SCAN_BATCH_FILES) || BATCH_FILES);
@@ -187,6 +189,7 @@ export class Scanner implements ScanStatusSource {
       this.db.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(REFRESH_MARKER) !== undefined;
     const pool = new TagReaderPool(this.config.scanner.workers || automaticWorkerCount());
     const changedLibraries = new Set<number>();
+    this.playlistFiles = new Map();
     try {
       for (const library of libraries) {
         const changed = await this.scanLibrary(library.id, library.path, full, pool, dirty, report);
@@ -206,15 +209,15 @@ export class Scanner implements ScanStatusSource {
       };
       // After a killed scan nobody knows what it touched: refresh everything and rebuild the search index.
       const sets = pendingFromCrash ? mergeDirty(allDirty(this.db), dirty) : dirty;
+      await refreshCatalog(this.db, sets, refreshOptions, now, pendingFromCrash);
       this.db.transaction(() => {
-        refreshCatalog(this.db, sets, refreshOptions, now, pendingFromCrash);
         if (pendingFromCrash) rebuildSearchIndex(this.db);
         this.db.prepare('DELETE FROM setting WHERE key = ?').run(REFRESH_MARKER);
         for (const id of changedLibraries) markLibraryScanned(this.db, id, now, true);
       });
     }
     // Playlist files are matched against the tracks just written, so they come last.
-    await importPlaylistFiles(this.db, libraries, this.logger);
+    await importPlaylistFiles(this.db, libraries, this.logger, this.playlistFiles);
     report.finishedAt = Date.now();
     report.durationMs = report.finishedAt - startedAt;
     report.rowsWritten = this.db.totalChanges() - changesBefore;
@@ -262,6 +265,10 @@ export class Scanner implements ScanStatusSource {
       });
       return false;
     }
+    this.playlistFiles.set(
+      libraryId,
+      walked.playlists.map((file) => ({ path: file.path, mtime: file.mtime })),
+    );
     report.filesSeen += walked.files.length;
     report.folders += walked.folders.length;
     this.state.filesSeen = report.filesSeen;

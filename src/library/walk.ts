@@ -34,6 +34,7 @@ export const AUDIO_EXTENSIONS = new Set([
 ]);
 const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp']);
 const LYRIC_EXTENSIONS = new Set(['lrc', 'txt']);
+const PLAYLIST_EXTENSIONS = new Set(['m3u', 'm3u8']);
 
 export interface WalkedFile {
   /** Relative to the library root, '/' separated. */
@@ -55,6 +56,8 @@ export interface WalkedFolder {
 export interface WalkResult {
   folders: WalkedFolder[];
   files: WalkedFile[];
+  /** .m3u/.m3u8 files, imported as playlists after the scan. */
+  playlists: WalkedFile[];
 }
 
 export function extensionOf(name: string): string {
@@ -69,6 +72,7 @@ export async function walkLibrary(
   const realRoot = await fs.realpath(root);
   const folders: WalkedFolder[] = [];
   const files: WalkedFile[] = [];
+  const playlists: WalkedFile[] = [];
   const visited = new Set<string>([realRoot]);
   const queue: { abs: string; rel: string }[] = [{ abs: root, rel: '' }];
 
@@ -122,7 +126,16 @@ export async function walkLibrary(
       const extension = extensionOf(entry.name);
       if (IMAGE_EXTENSIONS.has(extension)) folder.images.push(entry.name);
       else if (LYRIC_EXTENSIONS.has(extension)) folder.lyricFiles.push(entry.name);
-      else if (AUDIO_EXTENSIONS.has(extension)) {
+      else if (PLAYLIST_EXTENSIONS.has(extension)) {
+        statJobs.push(
+          fs.stat(childAbs).then(
+            (stat) => {
+              playlists.push({ path: childRel, size: stat.size, mtime: Math.trunc(stat.mtimeMs) });
+            },
+            () => undefined,
+          ),
+        );
+      } else if (AUDIO_EXTENSIONS.has(extension)) {
         statJobs.push(
           fs.stat(childAbs).then(
             (stat) => {
@@ -139,7 +152,8 @@ export async function walkLibrary(
     folders.push(folder);
     options.onFolder?.(folders.length);
   }
-  return { folders, files };
+  playlists.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { folders, files, playlists };
 }
 
 async function resolveInside(
