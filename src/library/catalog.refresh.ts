@@ -49,8 +49,8 @@ export function allDirty(db: Database): DirtySets {
   };
 }
 
-const REFRESH_CHUNK = 200;
-const REINDEX_CHUNK = 1000;
+const REFRESH_CHUNK = 50;
+const REINDEX_CHUNK = 250;
 
 /**
  * Refreshes what a scan touched, in short transactions with a turn of the event loop in between, so
