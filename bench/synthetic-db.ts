@@ -10,7 +10,7 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { albumId, artistId, folderId, genreId, orderName, trackId } from '../src/library/identity.ts';
 
 /** Bump when the generated data changes, so cached benchmark databases are rebuilt. */
-export const SYNTHETIC_VERSION = 2;
+export const SYNTHETIC_VERSION = 3;
 const VERSION_KEY = 'bench.synthetic';
 const ARTICLES = ['The', 'El', 'La', 'Le', 'Les', 'Los', 'Die'];
 
@@ -276,7 +276,7 @@ function fill(db: Database, trackCount: number, seed: number): SyntheticSummary 
   const insertAlbum = s(
     'INSERT INTO album (id, name, sort_name, order_name, version, artist_id, artist_name, order_artist_name, ' +
       'compilation, year, date, original_date, genre, song_count, disc_count, duration, size, cover_library_id, ' +
-      'cover_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'cover_path, folder_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const insertAlbumArtist = s('INSERT INTO album_artist (album_id, artist_id, position) VALUES (?, ?, ?)');
   const insertAlbumGenre = s('INSERT INTO album_genre (album_id, genre_id, position) VALUES (?, ?, ?)');
@@ -448,6 +448,7 @@ function fill(db: Database, trackCount: number, seed: number): SyntheticSummary 
       albumSize,
       libraryId,
       `${albumPath}/cover.jpg`,
+      folderId(libraryId, albumPath),
       now - p.int(3e10),
       now,
     );

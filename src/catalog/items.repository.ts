@@ -242,7 +242,7 @@ function albumArtistsFor(db: Database, albumIds: readonly string[]): Map<string,
 const ALBUM_COLUMNS = `al.id, al.name, al.sort_name, al.version, al.artist_id, al.artist_name, al.compilation, al.mbz_album_id,
   al.year, al.date, al.original_date, al.release_date, al.release_types, al.record_labels, al.genre, al.song_count,
   al.disc_count, al.duration, al.size, al.disc_titles, al.cover_path, al.cover_track_id,
-  (SELECT t.folder_id FROM track t WHERE t.album_id = al.id ORDER BY t.disc_number, t.track_number LIMIT 1) AS folder_id,
+  al.folder_id,
   al.created_at, al.updated_at`;
 
 export function albumVisible(viewer: Viewer): { sql: string; params: unknown[] } {

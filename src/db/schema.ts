@@ -68,6 +68,8 @@ export interface AlbumTable {
   cover_library_id: number | null;
   cover_path: string | null;
   cover_track_id: string | null;
+  /** The first track's folder (migration 0005). */
+  folder_id: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -161,7 +161,7 @@ function refreshAlbum(
      compilation = ?, mbz_album_id = ?, mbz_release_group_id = ?, year = ?, date = ?, original_date = ?, release_date = ?,
      release_types = ?, record_labels = ?, genre = (SELECT g.name FROM track_genre tg JOIN track t ON t.id = tg.track_id JOIN genre g ON g.id = tg.genre_id WHERE t.album_id = ? GROUP BY g.id ORDER BY count(*) DESC, min(tg.position), g.name LIMIT 1),
      song_count = ?, disc_count = ?, duration = ?, size = ?, disc_titles = ?, cover_library_id = ?, cover_path = ?, cover_track_id = ?,
-     created_at = ?, updated_at = ? WHERE id = ?`,
+     folder_id = ?, created_at = ?, updated_at = ? WHERE id = ?`,
   ).run(
     first.album_name,
     sortName,
@@ -188,6 +188,7 @@ function refreshAlbum(
     cover?.libraryId ?? null,
     cover?.path ?? null,
     cover?.trackId ?? null,
+    first.folder_id,
     Math.min(...tracks.map((track) => track.created_at)),
     now,
     id,

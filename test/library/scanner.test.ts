@@ -185,6 +185,23 @@ describe('scanner: first scan of a fixture library', () => {
       .pluck()
       .get();
     assert.equal(child, parent);
+    // An album knows the folder of its first track (folder-style answers point there).
+    assert.equal(
+      albumNamed(harness, 'Double')[0]!.folder_id,
+      child === undefined
+        ? undefined
+        : harness.runtime.db
+            .prepare("SELECT id FROM folder WHERE path = 'Artist B/Double/CD 1'")
+            .pluck()
+            .get(),
+    );
+    assert.equal(
+      albumNamed(harness, 'First Album')[0]!.folder_id,
+      harness.runtime.db
+        .prepare("SELECT id FROM folder WHERE path = 'Artist A/2001 - First Album'")
+        .pluck()
+        .get(),
+    );
   });
 
   it('uses type-prefixed ids', () => {
