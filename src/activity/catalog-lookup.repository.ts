@@ -67,23 +67,24 @@ export function existingAlbumIds(
   ids: readonly string[],
   libraries?: readonly number[],
 ): Set<string> {
-  const found = new Set<string>();
-  if (libraries && libraries.length === 0) return found;
-  for (const part of chunks([...new Set(ids)])) {
-    const query = libraries
-      ? db.kysely
-          .selectFrom('library_album')
-          .select('album_id as id')
-          .where('album_id', 'in', part)
-          .where('library_id', 'in', libraries)
-      : db.kysely.selectFrom('album').select('id').where('id', 'in', part);
-    for (const row of db.all(query)) found.add(row.id);
-  }
-  return found;
+  return existingGrouped(db, 'album', 'library_album', 'album_id', ids, libraries);
 }
 
+/** The subset of artist ids that exist and are in one of `libraries` when given. */
 export function existingArtistIds(
   db: Database,
+  ids: readonly string[],
+  libraries?: readonly number[],
+): Set<string> {
+  return existingGrouped(db, 'artist', 'library_artist', 'artist_id', ids, libraries);
+}
+
+/** Albums and artists belong to libraries through a link table (library_album, library_artist). */
+function existingGrouped(
+  db: Database,
+  table: 'album' | 'artist',
+  linkTable: 'library_album' | 'library_artist',
+  linkColumn: 'album_id' | 'artist_id',
   ids: readonly string[],
   libraries?: readonly number[],
 ): Set<string> {
@@ -92,12 +93,12 @@ export function existingArtistIds(
   for (const part of chunks([...new Set(ids)])) {
     const query = libraries
       ? db.kysely
-          .selectFrom('library_artist')
-          .select('artist_id as id')
-          .where('artist_id', 'in', part)
+          .selectFrom(linkTable)
+          .select(`${linkColumn} as id`)
+          .where(linkColumn, 'in', part)
           .where('library_id', 'in', libraries)
-      : db.kysely.selectFrom('artist').select('id').where('id', 'in', part);
-    for (const row of db.all(query)) found.add(row.id);
+      : db.kysely.selectFrom(table).select('id').where('id', 'in', part);
+    for (const row of db.all(query)) found.add(row.id as string);
   }
   return found;
 }
