@@ -1,7 +1,9 @@
 // Loads tracks, albums and artists by id with everything the APIs show about them: credited artists,
 // genres and the viewer's annotation. A few set-based queries per call (ids go in as one JSON array),
 // so a page of 500 songs costs the same handful of statements as one song.
+import type { Selectable } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { AlbumTable, ArtistTable, TrackTable } from '../db/schema.ts';
 import {
   type Album,
   type Annotation,
@@ -13,88 +15,93 @@ import {
   type Viewer,
 } from './model.ts';
 
-interface TrackRow {
-  id: string;
-  library_id: number;
-  folder_id: string;
-  path: string;
-  title: string;
-  sort_title: string;
-  suffix: string;
-  content_type: string;
-  file_size: number;
-  duration: number;
-  bitrate: number | null;
-  sample_rate: number | null;
-  bit_depth: number | null;
-  channels: number | null;
-  codec: string | null;
-  lossless: number;
-  album_id: string;
-  album_name: string;
-  album_artist_name: string;
-  artist_id: string;
-  artist_name: string;
-  track_number: number | null;
-  disc_number: number;
-  disc_subtitle: string | null;
-  year: number | null;
-  genre: string | null;
-  compilation: number;
-  has_embedded_art: number;
-  mbz_recording_id: string | null;
-  isrc: string;
-  bpm: number | null;
-  comment: string | null;
-  rg_track_gain: number | null;
-  rg_track_peak: number | null;
-  rg_album_gain: number | null;
-  rg_album_peak: number | null;
+// Rows as the queries below select them: table columns (typed once, in db/schema.ts) plus computed ones.
+type TrackRow = Pick<
+  Selectable<TrackTable>,
+  | 'id'
+  | 'library_id'
+  | 'folder_id'
+  | 'path'
+  | 'title'
+  | 'sort_title'
+  | 'suffix'
+  | 'content_type'
+  | 'file_size'
+  | 'duration'
+  | 'bitrate'
+  | 'sample_rate'
+  | 'bit_depth'
+  | 'channels'
+  | 'codec'
+  | 'lossless'
+  | 'album_id'
+  | 'album_name'
+  | 'album_artist_name'
+  | 'artist_id'
+  | 'artist_name'
+  | 'track_number'
+  | 'disc_number'
+  | 'disc_subtitle'
+  | 'year'
+  | 'genre'
+  | 'compilation'
+  | 'has_embedded_art'
+  | 'mbz_recording_id'
+  | 'isrc'
+  | 'bpm'
+  | 'comment'
+  | 'rg_track_gain'
+  | 'rg_track_peak'
+  | 'rg_album_gain'
+  | 'rg_album_peak'
+  | 'created_at'
+  | 'updated_at'
+> & {
   has_lyrics: number;
   moods: string | null;
-  created_at: number;
-  updated_at: number;
-}
+};
 
-interface AlbumRow {
-  id: string;
-  name: string;
-  sort_name: string;
-  version: string;
-  artist_id: string;
-  artist_name: string;
-  compilation: number;
-  mbz_album_id: string | null;
-  year: number | null;
-  date: string | null;
-  original_date: string | null;
-  release_date: string | null;
-  release_types: string;
-  record_labels: string;
-  genre: string | null;
-  song_count: number;
-  disc_count: number;
-  duration: number;
-  size: number;
-  disc_titles: string;
-  cover_path: string | null;
-  cover_track_id: string | null;
-  folder_id: string | null;
-  created_at: number;
-  updated_at: number;
-}
+type AlbumRow = Pick<
+  Selectable<AlbumTable>,
+  | 'id'
+  | 'name'
+  | 'sort_name'
+  | 'version'
+  | 'artist_id'
+  | 'artist_name'
+  | 'compilation'
+  | 'mbz_album_id'
+  | 'year'
+  | 'date'
+  | 'original_date'
+  | 'release_date'
+  | 'release_types'
+  | 'record_labels'
+  | 'genre'
+  | 'song_count'
+  | 'disc_count'
+  | 'duration'
+  | 'size'
+  | 'disc_titles'
+  | 'cover_path'
+  | 'cover_track_id'
+  | 'created_at'
+  | 'updated_at'
+  | 'folder_id'
+>;
 
-interface ArtistRow {
-  id: string;
-  name: string;
-  sort_name: string;
-  order_name: string;
-  mbz_artist_id: string | null;
-  album_count: number;
-  song_count: number;
-  roles: string;
-  image_path: string | null;
-}
+type ArtistRow = Pick<
+  Selectable<ArtistTable>,
+  | 'id'
+  | 'name'
+  | 'sort_name'
+  | 'order_name'
+  | 'mbz_artist_id'
+  | 'album_count'
+  | 'song_count'
+  | 'roles'
+  | 'image_path'
+>;
 
 const TRACK_COLUMNS = `t.id, t.library_id, t.folder_id, t.path, t.title, t.sort_title, t.suffix, t.content_type, t.file_size,
   t.duration, t.bitrate, t.sample_rate, t.bit_depth, t.channels, t.codec, t.lossless, t.album_id, t.album_name,
@@ -106,7 +113,10 @@ const TRACK_COLUMNS = `t.id, t.library_id, t.folder_id, t.path, t.title, t.sort_
 /** SQL that limits rows to the viewer's libraries; `column` is the library id column of the row. */
 export function libraryFilter(viewer: Viewer, column: string): { sql: string; params: unknown[] } {
   if (!viewer.libraryIds) return { sql: '', params: [] };
-  return { sql: ` AND ${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(viewer.libraryIds)] };
+  return {
+    sql: ` AND ${column} IN (SELECT value FROM json_each(?))`,
+    params: [JSON.stringify(viewer.libraryIds)],
+  };
 }
 
 function byId<T extends { id: string }>(ids: readonly string[], items: T[]): T[] {
@@ -114,16 +124,31 @@ function byId<T extends { id: string }>(ids: readonly string[], items: T[]): T[]
   return ids.map((id) => map.get(id)).filter((item): item is T => item !== undefined);
 }
 
-export function annotationsFor(db: Database, userId: string, ids: readonly string[]): Map<string, Annotation> {
+export function annotationsFor(
+  db: Database,
+  userId: string,
+  ids: readonly string[],
+): Map<string, Annotation> {
   const result = new Map<string, Annotation>();
   if (ids.length === 0) return result;
   const rows = db
     .prepare(
       'SELECT item_id, starred_at, rating, play_count, last_played_at FROM annotation WHERE user_id = ? AND item_id IN (SELECT value FROM json_each(?))',
     )
-    .all(userId, JSON.stringify(ids)) as { item_id: string; starred_at: number | null; rating: number | null; play_count: number; last_played_at: number | null }[];
+    .all(userId, JSON.stringify(ids)) as {
+    item_id: string;
+    starred_at: number | null;
+    rating: number | null;
+    play_count: number;
+    last_played_at: number | null;
+  }[];
   for (const row of rows) {
-    result.set(row.item_id, { starredAt: row.starred_at, rating: row.rating, playCount: row.play_count, playedAt: row.last_played_at });
+    result.set(row.item_id, {
+      starredAt: row.starred_at,
+      rating: row.rating,
+      playCount: row.play_count,
+      playedAt: row.last_played_at,
+    });
   }
   return result;
 }
@@ -133,15 +158,25 @@ export function loadTracks(db: Database, ids: readonly string[], viewer: Viewer)
   if (ids.length === 0) return [];
   const filter = libraryFilter(viewer, 't.library_id');
   const rows = db
-    .prepare(`SELECT ${TRACK_COLUMNS} FROM track t WHERE t.id IN (SELECT value FROM json_each(?))${filter.sql}`)
+    .prepare(
+      `SELECT ${TRACK_COLUMNS} FROM track t WHERE t.id IN (SELECT value FROM json_each(?))${filter.sql}`,
+    )
     .all(JSON.stringify(ids), ...filter.params) as TrackRow[];
   return byId(ids, tracksFromRows(db, rows, viewer));
 }
 
 /** Tracks selected by a WHERE clause over `track t` (already ordered by the caller's ORDER BY). */
-export function loadTracksWhere(db: Database, where: string, params: unknown[], viewer: Viewer, orderAndLimit = ''): Track[] {
+export function loadTracksWhere(
+  db: Database,
+  where: string,
+  params: unknown[],
+  viewer: Viewer,
+  orderAndLimit = '',
+): Track[] {
   const filter = libraryFilter(viewer, 't.library_id');
-  const rows = db.prepare(`SELECT ${TRACK_COLUMNS} FROM track t WHERE ${where}${filter.sql} ${orderAndLimit}`).all(...params, ...filter.params) as TrackRow[];
+  const rows = db
+    .prepare(`SELECT ${TRACK_COLUMNS} FROM track t WHERE ${where}${filter.sql} ${orderAndLimit}`)
+    .all(...params, ...filter.params) as TrackRow[];
   return tracksFromRows(db, rows, viewer);
 }
 
@@ -173,7 +208,11 @@ function tracksFromRows(db: Database, rows: TrackRow[], viewer: Viewer): Track[]
     genres.set(row.track_id, list);
   }
   const albumArtists = albumArtistsFor(db, [...new Set(rows.map((row) => row.album_id))]);
-  const annotations = annotationsFor(db, viewer.userId, rows.map((row) => row.id));
+  const annotations = annotationsFor(
+    db,
+    viewer.userId,
+    rows.map((row) => row.id),
+  );
   return rows.map((row) => {
     const link = links.get(row.id);
     return {
@@ -214,7 +253,12 @@ function tracksFromRows(db: Database, rows: TrackRow[], viewer: Viewer): Track[]
       bpm: row.bpm,
       comment: row.comment,
       moods: row.moods ? (JSON.parse(row.moods) as string[]) : [],
-      replayGain: { trackGain: row.rg_track_gain, trackPeak: row.rg_track_peak, albumGain: row.rg_album_gain, albumPeak: row.rg_album_peak },
+      replayGain: {
+        trackGain: row.rg_track_gain,
+        trackPeak: row.rg_track_peak,
+        albumGain: row.rg_album_gain,
+        albumPeak: row.rg_album_peak,
+      },
       hasLyrics: row.has_lyrics === 1,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
@@ -257,7 +301,9 @@ export function loadAlbums(db: Database, ids: readonly string[], viewer: Viewer)
   if (ids.length === 0) return [];
   const visible = albumVisible(viewer);
   const rows = db
-    .prepare(`SELECT ${ALBUM_COLUMNS} FROM album al WHERE al.id IN (SELECT value FROM json_each(?))${visible.sql}`)
+    .prepare(
+      `SELECT ${ALBUM_COLUMNS} FROM album al WHERE al.id IN (SELECT value FROM json_each(?))${visible.sql}`,
+    )
     .all(JSON.stringify(ids), ...visible.params) as AlbumRow[];
   return byId(ids, albumsFromRows(db, rows, viewer));
 }
@@ -311,7 +357,14 @@ function albumsFromRows(db: Database, rows: AlbumRow[], viewer: Viewer): Album[]
 }
 
 /** Albums selected by SQL over `album al` (the caller's WHERE, ORDER BY and LIMIT), with visibility applied. */
-export function loadAlbumsWhere(db: Database, where: string, params: unknown[], viewer: Viewer, orderAndLimit = '', limitParams: unknown[] = []): Album[] {
+export function loadAlbumsWhere(
+  db: Database,
+  where: string,
+  params: unknown[],
+  viewer: Viewer,
+  orderAndLimit = '',
+  limitParams: unknown[] = [],
+): Album[] {
   const visible = albumVisible(viewer);
   const rows = db
     .prepare(`SELECT ${ALBUM_COLUMNS} FROM album al WHERE ${where}${visible.sql} ${orderAndLimit}`)
@@ -327,18 +380,28 @@ export function artistVisible(viewer: Viewer): { sql: string; params: unknown[] 
   };
 }
 
-const ARTIST_COLUMNS = 'ar.id, ar.name, ar.sort_name, ar.order_name, ar.mbz_artist_id, ar.album_count, ar.song_count, ar.roles, ar.image_path';
+const ARTIST_COLUMNS =
+  'ar.id, ar.name, ar.sort_name, ar.order_name, ar.mbz_artist_id, ar.album_count, ar.song_count, ar.roles, ar.image_path';
 
 export function loadArtists(db: Database, ids: readonly string[], viewer: Viewer): Artist[] {
   if (ids.length === 0) return [];
   const visible = artistVisible(viewer);
   const rows = db
-    .prepare(`SELECT ${ARTIST_COLUMNS} FROM artist ar WHERE ar.id IN (SELECT value FROM json_each(?))${visible.sql}`)
+    .prepare(
+      `SELECT ${ARTIST_COLUMNS} FROM artist ar WHERE ar.id IN (SELECT value FROM json_each(?))${visible.sql}`,
+    )
     .all(JSON.stringify(ids), ...visible.params) as ArtistRow[];
   return byId(ids, artistsFromRows(db, rows, viewer));
 }
 
-export function loadArtistsWhere(db: Database, where: string, params: unknown[], viewer: Viewer, orderAndLimit = '', limitParams: unknown[] = []): Artist[] {
+export function loadArtistsWhere(
+  db: Database,
+  where: string,
+  params: unknown[],
+  viewer: Viewer,
+  orderAndLimit = '',
+  limitParams: unknown[] = [],
+): Artist[] {
   const visible = artistVisible(viewer);
   const rows = db
     .prepare(`SELECT ${ARTIST_COLUMNS} FROM artist ar WHERE ${where}${visible.sql} ${orderAndLimit}`)
@@ -347,7 +410,11 @@ export function loadArtistsWhere(db: Database, where: string, params: unknown[],
 }
 
 function artistsFromRows(db: Database, rows: ArtistRow[], viewer: Viewer): Artist[] {
-  const annotations = annotationsFor(db, viewer.userId, rows.map((row) => row.id));
+  const annotations = annotationsFor(
+    db,
+    viewer.userId,
+    rows.map((row) => row.id),
+  );
   return rows.map((row) => ({
     id: row.id,
     name: row.name,

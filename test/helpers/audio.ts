@@ -71,6 +71,8 @@ const HELPER_VERSION = 1;
 const CACHE_DIR = path.join(os.tmpdir(), 'tonearm-audio-cache');
 const COVER_SIZE = 320;
 /** Joins the values of a multi-valued tag on ffmpeg's command line; split again after encoding. */
+/** Quiet, non-interactive ffmpeg reading a generated (lavfi) source: the source description follows. */
+const LAVFI_INPUT = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i'];
 const MULTI = '\x1f';
 const MULTI_BYTE = 0x1f;
 
@@ -231,7 +233,7 @@ const BITEXACT = ['-fflags', '+bitexact', '-flags:a', '+bitexact', '-flags:v', '
 
 async function encode(out: string, spec: NormalSpec): Promise<void> {
   const source = `sine=frequency=${spec.frequency}:sample_rate=${spec.sampleRate}:duration=${spec.durationSec}`;
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source];
+  const args = [...LAVFI_INPUT, source];
   const outArgs = [
     '-map',
     '0:a',
@@ -330,14 +332,7 @@ function imageInCache(ext: 'jpg' | 'png', width: number, height: number): Promis
   return ffmpegVersion().then((version) =>
     cachedBuild(JSON.stringify(['image', HELPER_VERSION, version, ext, width, height]), ext, (out) =>
       ffmpeg([
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
+        ...LAVFI_INPUT,
         `testsrc=size=${width}x${height}:rate=1`,
         '-frames:v',
         '1',
@@ -403,17 +398,7 @@ export function jpegSize(jpeg: Buffer): { width: number; height: number } {
 async function makeId3Tag(tags: Record<string, string | string[]>, cover: boolean): Promise<Buffer> {
   const temp = path.join(CACHE_DIR, `id3-${process.pid}-${randomBytes(4).toString('hex')}.mp3`);
   try {
-    const args = [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'anullsrc=r=44100:cl=mono',
-    ];
+    const args = [...LAVFI_INPUT, 'anullsrc=r=44100:cl=mono'];
     const outArgs = [
       '-map',
       '0:a',
