@@ -300,7 +300,10 @@ function fill(db: Database, trackCount: number, seed: number): SyntheticSummary 
     if (!folders.has(id)) {
       folders.add(id);
       // Top-level folders hang under the library's root folder (path ''), as the scanner stores them.
-      const parent = relative === '' ? null : folderId(libraryId, relative.includes('/') ? path.posix.dirname(relative) : '');
+      const parent =
+        relative === ''
+          ? null
+          : folderId(libraryId, relative.includes('/') ? path.posix.dirname(relative) : '');
       if (relative !== '' && !relative.includes('/')) addFolder(libraryId, '', 0);
       insertFolder.run(
         id,

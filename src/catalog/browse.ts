@@ -1,7 +1,17 @@
 // Browsing by tags: the artist index, one artist with albums, one album with songs, one song, genres.
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
-import { albumVisible, artistVisible, libraryFilter, loadAlbums, loadAlbumsWhere, loadArtists, loadArtistsWhere, loadTracks, loadTracksWhere } from './items.repository.ts';
+import {
+  albumVisible,
+  artistVisible,
+  libraryFilter,
+  loadAlbums,
+  loadAlbumsWhere,
+  loadArtists,
+  loadArtistsWhere,
+  loadTracks,
+  loadTracksWhere,
+} from './items.repository.ts';
 import { groupByLetter } from './letters.ts';
 import type { Album, Artist, Genre, Track, Viewer } from './model.ts';
 
@@ -14,7 +24,10 @@ export const ALBUM_TRACK_ORDER = 'ORDER BY t.disc_number, t.track_number, t.orde
  */
 export function artistIndex(db: Database, viewer: Viewer): { name: string; artists: Artist[] }[] {
   const artists = loadArtistsWhere(db, 'ar.album_count > 0', [], viewer, 'ORDER BY ar.order_name, ar.id');
-  return groupByLetter(artists, (artist) => artist.orderName).map((group) => ({ name: group.name, artists: group.items }));
+  return groupByLetter(artists, (artist) => artist.orderName).map((group) => ({
+    name: group.name,
+    artists: group.items,
+  }));
 }
 
 export function getArtist(db: Database, viewer: Viewer, id: string): Artist {
@@ -57,7 +70,9 @@ export function getTrack(db: Database, viewer: Viewer, id: string): Track {
 export function listGenres(db: Database, viewer: Viewer): Genre[] {
   if (!viewer.libraryIds) {
     return db
-      .prepare('SELECT name, song_count AS songCount, album_count AS albumCount FROM genre WHERE song_count > 0 OR album_count > 0 ORDER BY name, id')
+      .prepare(
+        'SELECT name, song_count AS songCount, album_count AS albumCount FROM genre WHERE song_count > 0 OR album_count > 0 ORDER BY name, id',
+      )
       .all() as Genre[];
   }
   const tracks = libraryFilter(viewer, 't.library_id');
@@ -76,5 +91,8 @@ export function listGenres(db: Database, viewer: Viewer): Genre[] {
 /** Whether the viewer may see the artist at all (used to answer 70 for hidden ones). */
 export function artistExists(db: Database, viewer: Viewer, id: string): boolean {
   const visible = artistVisible(viewer);
-  return db.prepare(`SELECT 1 FROM artist ar WHERE ar.id = ?${visible.sql}`).get(id, ...visible.params) !== undefined;
+  return (
+    db.prepare(`SELECT 1 FROM artist ar WHERE ar.id = ?${visible.sql}`).get(id, ...visible.params) !==
+    undefined
+  );
 }

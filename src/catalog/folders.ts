@@ -38,7 +38,11 @@ interface FolderRow {
 }
 
 function entries(db: Database, viewer: Viewer, rows: FolderRow[]): FolderEntry[] {
-  const annotations = annotationsFor(db, viewer.userId, rows.map((row) => row.id));
+  const annotations = annotationsFor(
+    db,
+    viewer.userId,
+    rows.map((row) => row.id),
+  );
   return rows.map((row) => ({
     id: row.id,
     libraryId: row.library_id,
@@ -52,11 +56,19 @@ function entries(db: Database, viewer: Viewer, rows: FolderRow[]): FolderEntry[]
 function rootIds(db: Database, viewer: Viewer): string[] {
   const filter = viewer.libraryIds ? ' AND library_id IN (SELECT value FROM json_each(?))' : '';
   const params = viewer.libraryIds ? [JSON.stringify(viewer.libraryIds)] : [];
-  return db.prepare(`SELECT id FROM folder WHERE parent_id IS NULL AND path = ''${filter} ORDER BY library_id`).pluck().all(...params) as string[];
+  return db
+    .prepare(`SELECT id FROM folder WHERE parent_id IS NULL AND path = ''${filter} ORDER BY library_id`)
+    .pluck()
+    .all(...params) as string[];
 }
 
 /** The top-level folders of the viewer's libraries under index letters, and the loose root files. */
-export function folderIndex(db: Database, viewer: Viewer, ignoredArticles: string, lastModified: number): FolderIndex {
+export function folderIndex(
+  db: Database,
+  viewer: Viewer,
+  ignoredArticles: string,
+  lastModified: number,
+): FolderIndex {
   const roots = rootIds(db, viewer);
   const rows = db
     .prepare(
@@ -64,12 +76,24 @@ export function folderIndex(db: Database, viewer: Viewer, ignoredArticles: strin
        WHERE f.parent_id IN (SELECT value FROM json_each(?)) AND ${HAS_AUDIO_BELOW}`,
     )
     .all(JSON.stringify(roots)) as FolderRow[];
-  const keyed = entries(db, viewer, rows).map((entry) => ({ entry, key: indexKey(entry.name, ignoredArticles) }));
+  const keyed = entries(db, viewer, rows).map((entry) => ({
+    entry,
+    key: indexKey(entry.name, ignoredArticles),
+  }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.entry.id < b.entry.id ? -1 : 1));
   return {
     lastModified,
-    index: groupByLetter(keyed, (item) => item.key).map((group) => ({ name: group.name, folders: group.items.map((item) => item.entry) })),
-    tracks: loadTracksWhere(db, 't.folder_id IN (SELECT value FROM json_each(?))', [JSON.stringify(roots)], viewer, 'ORDER BY t.path'),
+    index: groupByLetter(keyed, (item) => item.key).map((group) => ({
+      name: group.name,
+      folders: group.items.map((item) => item.entry),
+    })),
+    tracks: loadTracksWhere(
+      db,
+      't.folder_id IN (SELECT value FROM json_each(?))',
+      [JSON.stringify(roots)],
+      viewer,
+      'ORDER BY t.path',
+    ),
   };
 }
 
@@ -86,11 +110,15 @@ export function folderDirectory(db: Database, viewer: Viewer, id: string): Folde
   const filter = viewer.libraryIds ? ' AND f.library_id IN (SELECT value FROM json_each(?))' : '';
   const params = viewer.libraryIds ? [JSON.stringify(viewer.libraryIds)] : [];
   const row = db
-    .prepare(`SELECT f.id, f.library_id, f.parent_id, f.name, f.path, ${ALBUM_BELOW} AS album_id FROM folder f WHERE f.id = ?${filter}`)
+    .prepare(
+      `SELECT f.id, f.library_id, f.parent_id, f.name, f.path, ${ALBUM_BELOW} AS album_id FROM folder f WHERE f.id = ?${filter}`,
+    )
     .get(id, ...params) as (FolderRow & { path: string }) | undefined;
   if (!row) throw new TonearmError('NOT_FOUND', `directory not found: ${id}`);
   const children = db
-    .prepare(`SELECT f.id, f.library_id, f.parent_id, f.name, ${ALBUM_BELOW} AS album_id FROM folder f WHERE f.parent_id = ? AND ${HAS_AUDIO_BELOW} ORDER BY f.name, f.id`)
+    .prepare(
+      `SELECT f.id, f.library_id, f.parent_id, f.name, ${ALBUM_BELOW} AS album_id FROM folder f WHERE f.parent_id = ? AND ${HAS_AUDIO_BELOW} ORDER BY f.name, f.id`,
+    )
     .all(id) as FolderRow[];
   return {
     folder: entries(db, viewer, [row])[0]!,

@@ -62,7 +62,10 @@ export function similarSongs(db: Database, viewer: Viewer, id: string, count: nu
 export function artistIdByName(db: Database, name: string): string | undefined {
   const derived = artistIdOf(name);
   if (db.prepare('SELECT 1 FROM artist WHERE id = ?').get(derived)) return derived;
-  return db.prepare('SELECT id FROM artist WHERE name = ? COLLATE NOCASE ORDER BY pk LIMIT 1').pluck().get(name) as string | undefined;
+  return db
+    .prepare('SELECT id FROM artist WHERE name = ? COLLATE NOCASE ORDER BY pk LIMIT 1')
+    .pluck()
+    .get(name) as string | undefined;
 }
 
 /** The artist's songs, most played (by everyone) first, then in album order. */
@@ -85,7 +88,10 @@ export function topSongs(db: Database, viewer: Viewer, artistId: string, count: 
 
 function lyricSets(db: Database, viewer: Viewer, trackId: string): LyricSet[] {
   const filter = libraryFilter(viewer, 't.library_id');
-  const text = db.prepare(`SELECT t.lyrics FROM track t WHERE t.id = ?${filter.sql}`).pluck().get(trackId, ...filter.params) as string | undefined;
+  const text = db
+    .prepare(`SELECT t.lyrics FROM track t WHERE t.id = ?${filter.sql}`)
+    .pluck()
+    .get(trackId, ...filter.params) as string | undefined;
   if (text === undefined) throw new TonearmError('NOT_FOUND', `song not found: ${trackId}`);
   try {
     return JSON.parse(text) as LyricSet[];
@@ -103,19 +109,37 @@ export function songLyrics(db: Database, viewer: Viewer, trackId: string): Lyric
  * Plain lyrics by artist and title (getLyrics): the first song with that title (and artist, when given)
  * that has lyrics. Unsynced sets are preferred; synced ones lose their time stamps.
  */
-export function plainLyrics(db: Database, viewer: Viewer, artist: string | undefined, title: string | undefined): { artist: string; title: string; text: string } | undefined {
+export function plainLyrics(
+  db: Database,
+  viewer: Viewer,
+  artist: string | undefined,
+  title: string | undefined,
+): { artist: string; title: string; text: string } | undefined {
   const wantTitle = title?.trim().toLowerCase();
   const wantArtist = artist?.trim().toLowerCase();
   if (!wantTitle && !wantArtist) return undefined;
-  const candidates = loadTracks(db, searchTracks(db, [artist, title].filter(Boolean).join(' '), { limit: 50, libraryIds: viewer.libraryIds }), viewer);
+  const candidates = loadTracks(
+    db,
+    searchTracks(db, [artist, title].filter(Boolean).join(' '), { limit: 50, libraryIds: viewer.libraryIds }),
+    viewer,
+  );
   for (const track of candidates) {
     if (!track.hasLyrics) continue;
     if (wantTitle && track.title.toLowerCase() !== wantTitle) continue;
-    if (wantArtist && track.artistName.toLowerCase() !== wantArtist && !track.artists.some((a) => a.name.toLowerCase() === wantArtist)) continue;
+    if (
+      wantArtist &&
+      track.artistName.toLowerCase() !== wantArtist &&
+      !track.artists.some((a) => a.name.toLowerCase() === wantArtist)
+    )
+      continue;
     const sets = lyricSets(db, viewer, track.id);
     const set = sets.find((candidate) => !candidate.synced) ?? sets[0];
     if (!set) continue;
-    return { artist: track.artistName, title: track.title, text: set.lines.map((line) => line.value).join('\n') };
+    return {
+      artist: track.artistName,
+      title: track.title,
+      text: set.lines.map((line) => line.value).join('\n'),
+    };
   }
   return undefined;
 }

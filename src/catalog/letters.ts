@@ -13,7 +13,10 @@ export function indexLetter(sortKey: string): string {
 }
 
 /** Groups items under their index letters, letters in order and "#" last, items keeping their order. */
-export function groupByLetter<T>(items: readonly T[], keyOf: (item: T) => string): { name: string; items: T[] }[] {
+export function groupByLetter<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+): { name: string; items: T[] }[] {
   const groups = new Map<string, T[]>();
   for (const item of items) {
     const letter = indexLetter(keyOf(item));

@@ -54,7 +54,12 @@ function annotationList(userId: string, condition: string, order: string): ListS
 }
 
 function albumListSql(query: AlbumListQuery, viewer: Viewer): ListSql {
-  const plain = (order: string, where = '1', params: unknown[] = []): ListSql => ({ from: 'album al', where, params, order });
+  const plain = (order: string, where = '1', params: unknown[] = []): ListSql => ({
+    from: 'album al',
+    where,
+    params,
+    order,
+  });
   switch (query.type) {
     case 'random':
       return plain('random()');
@@ -68,23 +73,37 @@ function albumListSql(query: AlbumListQuery, viewer: Viewer): ListSql {
       const from = query.fromYear!;
       const to = query.toYear!;
       const where = 'al.year BETWEEN ? AND ?';
-      return from <= to ? plain('al.year, al.id', where, [from, to]) : plain('al.year DESC, al.id DESC', where, [to, from]);
+      return from <= to
+        ? plain('al.year, al.id', where, [from, to])
+        : plain('al.year DESC, al.id DESC', where, [to, from]);
     }
     case 'byGenre':
-      return plain('al.order_name, al.id', 'al.id IN (SELECT ag.album_id FROM album_genre ag JOIN genre g ON g.id = ag.genre_id WHERE g.name = ?)', [query.genre]);
+      return plain(
+        'al.order_name, al.id',
+        'al.id IN (SELECT ag.album_id FROM album_genre ag JOIN genre g ON g.id = ag.genre_id WHERE g.name = ?)',
+        [query.genre],
+      );
     case 'highest':
       return annotationList(viewer.userId, 'a.rating > 0', 'a.rating DESC, a.item_id DESC');
     case 'frequent':
       return annotationList(viewer.userId, 'a.play_count > 0', 'a.play_count DESC, a.item_id DESC');
     case 'recent':
-      return annotationList(viewer.userId, 'a.last_played_at IS NOT NULL', 'a.last_played_at DESC, a.item_id DESC');
+      return annotationList(
+        viewer.userId,
+        'a.last_played_at IS NOT NULL',
+        'a.last_played_at DESC, a.item_id DESC',
+      );
     case 'starred':
       return annotationList(viewer.userId, 'a.starred_at IS NOT NULL', 'a.starred_at DESC, a.item_id DESC');
   }
 }
 
 /** One page of an album list and the length of the whole list (for x-total-count). */
-export function albumList(db: Database, viewer: Viewer, query: AlbumListQuery): { albums: Album[]; total: number } {
+export function albumList(
+  db: Database,
+  viewer: Viewer,
+  query: AlbumListQuery,
+): { albums: Album[]; total: number } {
   const sql = albumListSql(query, viewer);
   const visible = albumVisible(viewer);
   const base = `FROM ${sql.from} WHERE ${sql.where}${visible.sql}`;
@@ -92,7 +111,11 @@ export function albumList(db: Database, viewer: Viewer, query: AlbumListQuery): 
     .prepare(`SELECT al.id ${base} ORDER BY ${sql.order} LIMIT ? OFFSET ?`)
     .pluck()
     .all(...sql.params, ...visible.params, query.size, query.offset) as string[];
-  const total = (db.prepare(`SELECT count(*) ${base}`).pluck().get(...sql.params, ...visible.params) as number) ?? 0;
+  const total =
+    (db
+      .prepare(`SELECT count(*) ${base}`)
+      .pluck()
+      .get(...sql.params, ...visible.params) as number) ?? 0;
   return { albums: loadAlbums(db, ids, viewer), total };
 }
 
@@ -107,7 +130,9 @@ export function randomSongs(db: Database, viewer: Viewer, query: RandomSongsQuer
   const conditions: string[] = ['1'];
   const params: unknown[] = [];
   if (query.genre !== undefined) {
-    conditions.push('t.id IN (SELECT tg.track_id FROM track_genre tg JOIN genre g ON g.id = tg.genre_id WHERE g.name = ?)');
+    conditions.push(
+      't.id IN (SELECT tg.track_id FROM track_genre tg JOIN genre g ON g.id = tg.genre_id WHERE g.name = ?)',
+    );
     params.push(query.genre);
   }
   if (query.fromYear !== undefined) {
@@ -120,14 +145,22 @@ export function randomSongs(db: Database, viewer: Viewer, query: RandomSongsQuer
   }
   const filter = libraryFilter(viewer, 't.library_id');
   const ids = db
-    .prepare(`SELECT t.id FROM track t WHERE ${conditions.join(' AND ')}${filter.sql} ORDER BY random() LIMIT ?`)
+    .prepare(
+      `SELECT t.id FROM track t WHERE ${conditions.join(' AND ')}${filter.sql} ORDER BY random() LIMIT ?`,
+    )
     .pluck()
     .all(...params, ...filter.params, query.size) as string[];
   return loadTracks(db, ids, viewer);
 }
 
 /** Songs of one genre (exact name), in id order: the genre index hands them out already sorted. */
-export function songsByGenre(db: Database, viewer: Viewer, genre: string, count: number, offset: number): Track[] {
+export function songsByGenre(
+  db: Database,
+  viewer: Viewer,
+  genre: string,
+  count: number,
+  offset: number,
+): Track[] {
   const filter = libraryFilter(viewer, 't.library_id');
   const ids = db
     .prepare(

@@ -14,7 +14,12 @@ export interface Annotation {
   playedAt: number | null;
 }
 
-export const NO_ANNOTATION: Annotation = Object.freeze({ starredAt: null, rating: null, playCount: 0, playedAt: null });
+export const NO_ANNOTATION: Annotation = Object.freeze({
+  starredAt: null,
+  rating: null,
+  playCount: 0,
+  playedAt: null,
+});
 
 /** Who is looking: their id (for annotations) and the libraries they may see (undefined = all). */
 export interface Viewer {

@@ -61,7 +61,11 @@ it('serves, scans at start, and shuts down on SIGTERM', async () => {
     const health = await fetch(`${url}/health`);
     assert.equal(health.status, 200);
     // The start-up scan runs in the background; metrics show the library once it is done.
-    await waitFor(() => (logs.includes('"msg":"scan finished"') ? true : undefined), 20_000, () => logs);
+    await waitFor(
+      () => (logs.includes('"msg":"scan finished"') ? true : undefined),
+      20_000,
+      () => logs,
+    );
     const metrics = await waitFor(
       async () => {
         const text = await (await fetch(`${url}/metrics`)).text();

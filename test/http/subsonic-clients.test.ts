@@ -34,14 +34,31 @@ function authParams(transport: Transport): Record<string, string> {
   if (transport.auth === 'plain') return { p: ADMIN.password };
   if (transport.auth === 'enc') return { p: `enc:${Buffer.from(ADMIN.password, 'utf8').toString('hex')}` };
   const salt = randomBytes(6).toString('hex');
-  return { t: createHash('md5').update(ADMIN.password + salt).digest('hex'), s: salt };
+  return {
+    t: createHash('md5')
+      .update(ADMIN.password + salt)
+      .digest('hex'),
+    s: salt,
+  };
 }
 
-async function call(transport: Transport, endpoint: string, params: Record<string, string | number | string[]> = {}): Promise<Json> {
-  const search = new URLSearchParams({ u: ADMIN.username, ...authParams(transport), v: transport.version, c: transport.client });
+async function call(
+  transport: Transport,
+  endpoint: string,
+  params: Record<string, string | number | string[]> = {},
+): Promise<Json> {
+  const search = new URLSearchParams({
+    u: ADMIN.username,
+    ...authParams(transport),
+    v: transport.version,
+    c: transport.client,
+  });
   if (transport.format === 'json') search.set('f', 'json');
-  for (const [key, value] of Object.entries(params)) for (const item of Array.isArray(value) ? value : [value]) search.append(key, String(item));
-  const response = await fetch(`${server.baseUrl}/rest/${endpoint}${transport.view ? '.view' : ''}?${search}`);
+  for (const [key, value] of Object.entries(params))
+    for (const item of Array.isArray(value) ? value : [value]) search.append(key, String(item));
+  const response = await fetch(
+    `${server.baseUrl}/rest/${endpoint}${transport.view ? '.view' : ''}?${search}`,
+  );
   assert.equal(response.status, 200, `${transport.client} ${endpoint}: HTTP ${response.status}`);
   if (transport.format === 'xml') {
     assert.match(response.headers.get('content-type') ?? '', /^text\/xml/);
@@ -51,7 +68,11 @@ async function call(transport: Transport, endpoint: string, params: Record<strin
       // DSub's pull parser takes any nested <artist>/<album>/<song> for an entry: no OpenSubsonic nesting.
       // (<artists ignoredArticles=…> is getArtists' own container; OpenSubsonic's nested artists carry an id.)
       // (<artists ignoredArticles=…> is getArtists' own container; OpenSubsonic's nested artists carry an id.)
-      assert.doesNotMatch(text, /<(genres|albumArtists|contributors|replayGain|discTitles|originalReleaseDate|recordLabels)\b|<artists id=/, `${endpoint} has OpenSubsonic elements for DSub`);
+      assert.doesNotMatch(
+        text,
+        /<(genres|albumArtists|contributors|replayGain|discTitles|originalReleaseDate|recordLabels)\b|<artists id=/,
+        `${endpoint} has OpenSubsonic elements for DSub`,
+      );
     }
     assert.match(text, /status="ok"/, `${transport.client} ${endpoint}: ${text.slice(0, 300)}`);
     return { text };
@@ -72,7 +93,8 @@ function list(value: unknown): Json[] {
 }
 
 function assertSong(song: Json): void {
-  for (const field of ['id', 'title', 'size', 'suffix', 'duration', 'type', 'albumId', 'artistId', 'parent']) assert.ok(song[field] !== undefined, `song lacks ${field}`);
+  for (const field of ['id', 'title', 'size', 'suffix', 'duration', 'type', 'albumId', 'artistId', 'parent'])
+    assert.ok(song[field] !== undefined, `song lacks ${field}`);
   assert.equal(typeof song.id, 'string');
   assert.equal(typeof song.duration, 'number');
   assert.equal(song.isDir, false);
@@ -107,20 +129,32 @@ describe('client start-up and sync sequences', () => {
   });
 
   it('Symfonium: JSON, token auth, three independent search3 "" loops', async () => {
-    const symfonium: Transport = { client: 'Symfonium', version: '1.13.0', format: 'json', view: true, auth: 'token' };
+    const symfonium: Transport = {
+      client: 'Symfonium',
+      version: '1.13.0',
+      format: 'json',
+      view: true,
+      auth: 'token',
+    };
     await call(symfonium, 'ping');
     await call(symfonium, 'getOpenSubsonicExtensions');
     const page = 5;
     const collect = async (kind: 'artist' | 'album' | 'song') => {
       const ids: string[] = [];
       for (let offset = 0; ; offset += page) {
-        const params: Record<string, string | number> = { query: '""', artistCount: 0, albumCount: 0, songCount: 0 };
+        const params: Record<string, string | number> = {
+          query: '""',
+          artistCount: 0,
+          albumCount: 0,
+          songCount: 0,
+        };
         params[`${kind}Count`] = page;
         params[`${kind}Offset`] = offset;
         const result = (await call(symfonium, 'search3', params)).searchResult3 as Json;
         assert.ok(result, 'searchResult3 present');
         const items = list(result[kind]);
-        for (const other of ['artist', 'album', 'song'].filter((name) => name !== kind)) assert.equal(list(result[other]).length, 0, `${other}Count=0 returns none`);
+        for (const other of ['artist', 'album', 'song'].filter((name) => name !== kind))
+          assert.equal(list(result[other]).length, 0, `${other}Count=0 returns none`);
         ids.push(...items.map((item) => item.id as string));
         if (items.length < page) break;
       }
@@ -134,7 +168,10 @@ describe('client start-up and sync sequences', () => {
     const artists = await collect('artist');
     assert.ok(artists.length >= totals.albumArtists);
     const genres = list(((await call(symfonium, 'getGenres')).genres as Json).genre);
-    assert.ok(genres.length > 0 && genres.every((genre) => typeof genre.value === 'string' && typeof genre.songCount === 'number'));
+    assert.ok(
+      genres.length > 0 &&
+        genres.every((genre) => typeof genre.value === 'string' && typeof genre.songCount === 'number'),
+    );
     await call(symfonium, 'getBookmarks');
     await call(symfonium, 'getPlaylists');
     await call(symfonium, 'getArtistInfo2', { id: artists[0]! });
@@ -142,16 +179,25 @@ describe('client start-up and sync sequences', () => {
   });
 
   it('Substreamer: start-up list calls and the albumCount=10000 full album list', async () => {
-    const substreamer: Transport = { client: 'substreamer8', version: '1.15.0', format: 'json', view: true, auth: 'token' };
+    const substreamer: Transport = {
+      client: 'substreamer8',
+      version: '1.15.0',
+      format: 'json',
+      view: true,
+      auth: 'token',
+    };
     await call(substreamer, 'ping');
     await call(substreamer, 'getOpenSubsonicExtensions');
     const user = (await call(substreamer, 'getUser', { username: ADMIN.username })).user as Json;
     assert.equal(user.adminRole, true);
     const scan = (await call(substreamer, 'getScanStatus')).scanStatus as Json;
     assert.equal(typeof scan.scanning, 'boolean');
-    for (const type of ['newest', 'recent', 'frequent', 'random']) await call(substreamer, 'getAlbumList2', { type, size: 20 });
+    for (const type of ['newest', 'recent', 'frequent', 'random'])
+      await call(substreamer, 'getAlbumList2', { type, size: 20 });
     await call(substreamer, 'getStarred2');
-    const all = (await call(substreamer, 'search3', { query: '', albumCount: 10000, songCount: 0, artistCount: 0 })).searchResult3 as Json;
+    const all = (
+      await call(substreamer, 'search3', { query: '', albumCount: 10000, songCount: 0, artistCount: 0 })
+    ).searchResult3 as Json;
     const albums = list(all.album);
     assert.equal(albums.length, totals.albums, 'every album in one answer, no cap');
     const artists = (await call(substreamer, 'getArtists')).artists as Json;
@@ -165,7 +211,13 @@ describe('client start-up and sync sequences', () => {
   });
 
   it('Feishin: song count probes with search3 and genre pages', async () => {
-    const feishin: Transport = { client: 'Feishin', version: '1.13.0', format: 'json', view: false, auth: 'plain' };
+    const feishin: Transport = {
+      client: 'Feishin',
+      version: '1.13.0',
+      format: 'json',
+      view: false,
+      auth: 'plain',
+    };
     await call(feishin, 'ping');
     await call(feishin, 'getOpenSubsonicExtensions');
     await call(feishin, 'getMusicFolders');
@@ -173,12 +225,27 @@ describe('client start-up and sync sequences', () => {
     await call(feishin, 'getGenres');
     await call(feishin, 'getPlaylists');
     await call(feishin, 'getAlbumList2', { type: 'alphabeticalByName', size: 500, offset: 0 });
-    const probe = async (offset: number) => list(((await call(feishin, 'search3', { query: '""', songCount: 1, songOffset: offset, albumCount: 0, artistCount: 0 })).searchResult3 as Json).song).length;
+    const probe = async (offset: number) =>
+      list(
+        (
+          (
+            await call(feishin, 'search3', {
+              query: '""',
+              songCount: 1,
+              songOffset: offset,
+              albumCount: 0,
+              artistCount: 0,
+            })
+          ).searchResult3 as Json
+        ).song,
+      ).length;
     assert.equal(await probe(0), 1);
     assert.equal(await probe(totals.songs - 1), 1);
     assert.equal(await probe(totals.songs), 0);
     const genre = list(((await call(feishin, 'getGenres')).genres as Json).genre)[0]!.value as string;
-    const byGenre = list(((await call(feishin, 'getSongsByGenre', { genre, count: 500 })).songsByGenre as Json).song);
+    const byGenre = list(
+      ((await call(feishin, 'getSongsByGenre', { genre, count: 500 })).songsByGenre as Json).song,
+    );
     assert.ok(byGenre.length > 0);
     await call(feishin, 'getStarred');
     await call(feishin, 'getLyricsBySongId', { id: byGenre[0]!.id as string });
@@ -187,18 +254,38 @@ describe('client start-up and sync sequences', () => {
   });
 
   it('Tempo: no .view, decades by year in both directions, play queue', async () => {
-    const tempo: Transport = { client: 'Tempo', version: '1.15.0', format: 'json', view: false, auth: 'plain' };
+    const tempo: Transport = {
+      client: 'Tempo',
+      version: '1.15.0',
+      format: 'json',
+      view: false,
+      auth: 'plain',
+    };
     await call(tempo, 'getOpenSubsonicExtensions');
     await call(tempo, 'ping');
     await call(tempo, 'getRandomSongs', { size: 10 });
     const year = new Date().getFullYear();
     await call(tempo, 'getAlbumList2', { type: 'byYear', size: 500, fromYear: year, toYear: year });
-    const oldest = list(((await call(tempo, 'getAlbumList2', { type: 'byYear', size: 1, fromYear: 1900, toYear: year })).albumList2 as Json).album);
-    const newest = list(((await call(tempo, 'getAlbumList2', { type: 'byYear', size: 1, fromYear: year, toYear: 1900 })).albumList2 as Json).album);
+    const oldest = list(
+      (
+        (await call(tempo, 'getAlbumList2', { type: 'byYear', size: 1, fromYear: 1900, toYear: year }))
+          .albumList2 as Json
+      ).album,
+    );
+    const newest = list(
+      (
+        (await call(tempo, 'getAlbumList2', { type: 'byYear', size: 1, fromYear: year, toYear: 1900 }))
+          .albumList2 as Json
+      ).album,
+    );
     assert.equal(oldest.length, 1);
-    assert.ok((oldest[0]!.year as number) <= (newest[0]!.year as number), 'ascending from 1900, descending from now');
+    assert.ok(
+      (oldest[0]!.year as number) <= (newest[0]!.year as number),
+      'ascending from 1900, descending from now',
+    );
     await call(tempo, 'getStarred2');
-    for (const type of ['frequent', 'newest', 'recent']) await call(tempo, 'getAlbumList2', { type, size: 20 });
+    for (const type of ['frequent', 'newest', 'recent'])
+      await call(tempo, 'getAlbumList2', { type, size: 20 });
     await call(tempo, 'getPlaylists');
     await call(tempo, 'getShares');
     const song = list(((await call(tempo, 'getRandomSongs', { size: 1 })).randomSongs as Json).song)[0]!;
@@ -209,11 +296,22 @@ describe('client start-up and sync sequences', () => {
   });
 
   it('Strawberry: albumList2 pages of 500 then every album with complete songs', async () => {
-    const strawberry: Transport = { client: 'Strawberry', version: '1.11.0', format: 'json', view: true, auth: 'enc' };
+    const strawberry: Transport = {
+      client: 'Strawberry',
+      version: '1.11.0',
+      format: 'json',
+      view: true,
+      auth: 'enc',
+    };
     await call(strawberry, 'ping');
     const albums: Json[] = [];
     for (let offset = 0; ; offset += 500) {
-      const page = list(((await call(strawberry, 'getAlbumList2', { type: 'alphabeticalByName', size: 500, offset })).albumList2 as Json).album);
+      const page = list(
+        (
+          (await call(strawberry, 'getAlbumList2', { type: 'alphabeticalByName', size: 500, offset }))
+            .albumList2 as Json
+        ).album,
+      );
       albums.push(...page);
       if (page.length < 500) break;
     }
@@ -227,7 +325,10 @@ describe('client start-up and sync sequences', () => {
   });
 
   it('Sublime Music: pages until an empty page, folder and tag browsing, ratings (via subsonic-api)', async () => {
-    const api = new SubsonicAPI({ url: server.baseUrl, auth: { username: ADMIN.username, password: ADMIN.password } });
+    const api = new SubsonicAPI({
+      url: server.baseUrl,
+      auth: { username: ADMIN.username, password: ADMIN.password },
+    });
     const ping = await api.ping();
     assert.equal(ping.status, 'ok');
     const artists = await api.getArtists();

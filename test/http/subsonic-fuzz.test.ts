@@ -8,18 +8,94 @@ import { defaultEndpoints } from '../../src/http/subsonic/handlers/index.ts';
 import { ADMIN, type SubsonicServer, startSubsonicServer } from '../helpers/subsonic-server.ts';
 
 const PARAMS = [
-  'id', 'albumId', 'artistId', 'songId', 'playlistId', 'mediaId', 'type', 'size', 'offset', 'fromYear', 'toYear', 'genre',
-  'musicFolderId', 'query', 'any', 'artistCount', 'albumCount', 'songCount', 'artistOffset', 'albumOffset', 'songOffset', 'count',
-  'username', 'password', 'email', 'message', 'since', 'rating', 'submission', 'time', 'position', 'current', 'currentIndex', 'name',
-  'comment', 'public', 'songIdToAdd', 'songIndexToRemove', 'description', 'expires', 'streamUrl', 'homepageUrl', 'ifModifiedSince',
-  'includeNotPresent', 'artist', 'album', 'title', 'url', 'action', 'index', 'gain', 'mediaType', 'positionMs', 'state',
-  'playbackRate', 'fullScan', 'enhanced', 'newerThan', 'maxBitRate', 'adminRole', 'ignoreScrobble',
+  'id',
+  'albumId',
+  'artistId',
+  'songId',
+  'playlistId',
+  'mediaId',
+  'type',
+  'size',
+  'offset',
+  'fromYear',
+  'toYear',
+  'genre',
+  'musicFolderId',
+  'query',
+  'any',
+  'artistCount',
+  'albumCount',
+  'songCount',
+  'artistOffset',
+  'albumOffset',
+  'songOffset',
+  'count',
+  'username',
+  'password',
+  'email',
+  'message',
+  'since',
+  'rating',
+  'submission',
+  'time',
+  'position',
+  'current',
+  'currentIndex',
+  'name',
+  'comment',
+  'public',
+  'songIdToAdd',
+  'songIndexToRemove',
+  'description',
+  'expires',
+  'streamUrl',
+  'homepageUrl',
+  'ifModifiedSince',
+  'includeNotPresent',
+  'artist',
+  'album',
+  'title',
+  'url',
+  'action',
+  'index',
+  'gain',
+  'mediaType',
+  'positionMs',
+  'state',
+  'playbackRate',
+  'fullScan',
+  'enhanced',
+  'newerThan',
+  'maxBitRate',
+  'adminRole',
+  'ignoreScrobble',
 ];
 
 const VALUES = [
-  '', ' ', '-1', '0', '1', '2147483648', '-2147483649', '99999999999999999999999', '1.5', 'NaN', 'true', 'abc',
-  '\u0000', '😀東京Ωé', '../../../../etc/passwd', '%2e%2e%2f', 'x'.repeat(5000), 'tr-00000000000000000000', 'al-', 'ar-zz',
-  '""', '*', "' OR 1=1 --", '<script>',
+  '',
+  ' ',
+  '-1',
+  '0',
+  '1',
+  '2147483648',
+  '-2147483649',
+  '99999999999999999999999',
+  '1.5',
+  'NaN',
+  'true',
+  'abc',
+  '\u0000',
+  '😀東京Ωé',
+  '../../../../etc/passwd',
+  '%2e%2e%2f',
+  'x'.repeat(5000),
+  'tr-00000000000000000000',
+  'al-',
+  'ar-zz',
+  '""',
+  '*',
+  "' OR 1=1 --",
+  '<script>',
 ];
 
 const ALLOWED_CODES = new Set([0, 10, 40, 41, 42, 43, 44, 50, 70]);
@@ -47,7 +123,11 @@ async function check(endpoint: string, query: string, method: 'GET' | 'POST' = '
   const response =
     method === 'GET'
       ? await fetch(`${url}?${auth}&${query}`)
-      : await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${auth}&${query}` });
+      : await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `${auth}&${query}`,
+        });
   const type = response.headers.get('content-type') ?? '';
   if (!type.startsWith('application/json')) {
     // Binary endpoints answer with their own content on success; nothing else may leave the envelope.
@@ -56,12 +136,24 @@ async function check(endpoint: string, query: string, method: 'GET' | 'POST' = '
     return;
   }
   assert.equal(response.status, 200, `${endpoint}?${query.slice(0, 120)} → HTTP ${response.status}`);
-  const body = (await response.json()) as { 'subsonic-response': { status: string; error?: { code: number; message: string } } };
+  const body = (await response.json()) as {
+    'subsonic-response': { status: string; error?: { code: number; message: string } };
+  };
   const envelope = body['subsonic-response'];
-  assert.ok(envelope.status === 'ok' || envelope.status === 'failed', `${endpoint}: status ${envelope.status}`);
+  assert.ok(
+    envelope.status === 'ok' || envelope.status === 'failed',
+    `${endpoint}: status ${envelope.status}`,
+  );
   if (envelope.status === 'failed') {
-    assert.ok(ALLOWED_CODES.has(envelope.error!.code), `${endpoint}?${query.slice(0, 120)}: code ${envelope.error!.code}`);
-    assert.doesNotMatch(envelope.error!.message, /internal error/, `${endpoint}?${query.slice(0, 120)}: ${envelope.error!.message}`);
+    assert.ok(
+      ALLOWED_CODES.has(envelope.error!.code),
+      `${endpoint}?${query.slice(0, 120)}: code ${envelope.error!.code}`,
+    );
+    assert.doesNotMatch(
+      envelope.error!.message,
+      /internal error/,
+      `${endpoint}?${query.slice(0, 120)}: ${envelope.error!.message}`,
+    );
   }
 }
 
@@ -78,7 +170,11 @@ it('answers every endpoint with an envelope and a documented code, whatever the 
     for (const value of VALUES) {
       const encoded = encodeURIComponent(value);
       await check(name, PARAMS.map((param) => `${param}=${encoded}`).join('&'));
-      await check(name, PARAMS.map((param) => `${param}=${encoded}&${param}=${encodeURIComponent(pick(VALUES))}`).join('&'), 'POST');
+      await check(
+        name,
+        PARAMS.map((param) => `${param}=${encoded}&${param}=${encodeURIComponent(pick(VALUES))}`).join('&'),
+        'POST',
+      );
       requests += 2;
     }
     // Each parameter alone with a few hostile values.

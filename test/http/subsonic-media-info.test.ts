@@ -5,8 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import { type Json, type SubsonicServer, startSubsonicServer } from '../helpers/subsonic-server.ts';
 
 let server: SubsonicServer;
-const artistId = (name: string) => server.db.prepare('SELECT id FROM artist WHERE name = ?').pluck().get(name) as string;
-const trackId = (title: string) => server.db.prepare('SELECT id FROM track WHERE title = ?').pluck().get(title) as string;
+const artistId = (name: string) =>
+  server.db.prepare('SELECT id FROM artist WHERE name = ?').pluck().get(name) as string;
+const trackId = (title: string) =>
+  server.db.prepare('SELECT id FROM track WHERE title = ?').pluck().get(title) as string;
 before(async () => {
   server = await startSubsonicServer();
 });
@@ -17,7 +19,10 @@ describe('artist and album info', () => {
     const info = (await server.json('getArtistInfo2', { id: artistId('Artist A') })).artistInfo2;
     assert.equal(info.biography, '');
     // Artist A (Rock, Pop) shares Pop with Beyoncé.
-    assert.deepEqual(info.similarArtist.map((a: Json) => a.name), ['Beyoncé']);
+    assert.deepEqual(
+      info.similarArtist.map((a: Json) => a.name),
+      ['Beyoncé'],
+    );
     assert.equal(typeof info.similarArtist[0].albumCount, 'number');
     const xml = await server.xmlText('getArtistInfo2', { id: artistId('Artist A') });
     assert.match(xml, /<artistInfo2><biography><\/biography><similarArtist /);
@@ -39,21 +44,35 @@ describe('artist and album info', () => {
 
 describe('similar and top songs', () => {
   test('getSimilarSongs(2) give songs of the artist and similar artists, not the seed', async () => {
-    const songs = (await server.json('getSimilarSongs', { id: trackId('One'), count: 50 })).similarSongs.song as Json[];
+    const songs = (await server.json('getSimilarSongs', { id: trackId('One'), count: 50 })).similarSongs
+      .song as Json[];
     assert.ok(songs.length > 0);
     assert.ok(!songs.some((song) => song.title === 'One'));
-    const two = (await server.json('getSimilarSongs2', { id: artistId('Artist A'), count: 2 })).similarSongs2.song as Json[];
+    const two = (await server.json('getSimilarSongs2', { id: artistId('Artist A'), count: 2 })).similarSongs2
+      .song as Json[];
     assert.equal(two.length, 2);
   });
 
   test('getTopSongs by name and by id: most played first, then album order', async () => {
     const admin = server.userId('admin');
-    server.db.prepare('INSERT INTO annotation (user_id, item_id, play_count) VALUES (?, ?, 7)').run(admin, trackId('Three'));
+    server.db
+      .prepare('INSERT INTO annotation (user_id, item_id, play_count) VALUES (?, ?, 7)')
+      .run(admin, trackId('Three'));
     const byName = (await server.json('getTopSongs', { artist: 'artist a' })).topSongs.song as Json[];
-    assert.deepEqual(byName.map((s) => s.title), ['Three', 'One', 'Two', 'Four']);
-    const byId = (await server.json('getTopSongs', { id: artistId('Artist A'), artist: 'nobody', count: 2 })).topSongs.song as Json[];
-    assert.deepEqual(byId.map((s) => s.title), ['Three', 'One']);
-    assert.equal(((await server.json('getTopSongs', { artist: 'Nobody At All' })).topSongs.song ?? []).length, 0);
+    assert.deepEqual(
+      byName.map((s) => s.title),
+      ['Three', 'One', 'Two', 'Four'],
+    );
+    const byId = (await server.json('getTopSongs', { id: artistId('Artist A'), artist: 'nobody', count: 2 }))
+      .topSongs.song as Json[];
+    assert.deepEqual(
+      byId.map((s) => s.title),
+      ['Three', 'One'],
+    );
+    assert.equal(
+      ((await server.json('getTopSongs', { artist: 'Nobody At All' })).topSongs.song ?? []).length,
+      0,
+    );
     assert.equal((await server.json('getTopSongs')).error.code, 10);
   });
 });
@@ -77,16 +96,25 @@ describe('lyrics', () => {
       { start: 500, value: 'First line' },
       { start: 1250, value: 'Second line' },
     ]);
-    const plain = (await server.json('getLyricsBySongId', { id: trackId('Three') })).lyricsList.structuredLyrics[0];
+    const plain = (await server.json('getLyricsBySongId', { id: trackId('Three') })).lyricsList
+      .structuredLyrics[0];
     assert.equal(plain.synced, false);
     assert.ok(plain.line.every((line: Json) => !('start' in line)));
-    assert.deepEqual((await server.json('getLyricsBySongId', { id: trackId('Two') })).lyricsList, { structuredLyrics: [] });
+    assert.deepEqual((await server.json('getLyricsBySongId', { id: trackId('Two') })).lyricsList, {
+      structuredLyrics: [],
+    });
     assert.equal((await server.json('getLyricsBySongId', { id: 'tr-none' })).error.code, 70);
   });
 
   test('songLyrics and topSongsByArtistId are advertised', async () => {
     const extensions = (await server.json('getOpenSubsonicExtensions')).openSubsonicExtensions as Json[];
-    assert.deepEqual(extensions.find((e) => e.name === 'songLyrics'), { name: 'songLyrics', versions: [1] });
-    assert.deepEqual(extensions.find((e) => e.name === 'topSongsByArtistId'), { name: 'topSongsByArtistId', versions: [1] });
+    assert.deepEqual(
+      extensions.find((e) => e.name === 'songLyrics'),
+      { name: 'songLyrics', versions: [1] },
+    );
+    assert.deepEqual(
+      extensions.find((e) => e.name === 'topSongsByArtistId'),
+      { name: 'topSongsByArtistId', versions: [1] },
+    );
   });
 });

@@ -26,7 +26,8 @@ describe('scanning', () => {
     const started = (await server.json('startScan', { fullScan: true })).scanStatus;
     assert.equal(started.scanning, true);
     const until = Date.now() + 20_000;
-    while (server.scanner.isScanning && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (server.scanner.isScanning && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal((await server.json('getScanStatus')).scanStatus.scanning, false);
     assert.equal(server.scanner.progress().lastReport?.full, true);
   });
@@ -64,7 +65,11 @@ describe('XML for DSub validates against the Subsonic 1.16.1 XSD', () => {
     const track = id("SELECT id FROM track WHERE title = 'One'");
     const folder = id("SELECT id FROM folder WHERE path = 'Artist A'");
     const admin = server.userId('admin');
-    server.db.prepare('INSERT INTO annotation (user_id, item_id, starred_at, rating, play_count) VALUES (?, ?, 1, 3, 2), (?, ?, 1, NULL, 0), (?, ?, 1, 4, 1)').run(admin, album, admin, artist, admin, track);
+    server.db
+      .prepare(
+        'INSERT INTO annotation (user_id, item_id, starred_at, rating, play_count) VALUES (?, ?, 1, 3, 2), (?, ?, 1, NULL, 0), (?, ?, 1, 4, 1)',
+      )
+      .run(admin, album, admin, artist, admin, track);
     const calls: [string, Record<string, string | number>][] = [
       ['getMusicFolders', {}],
       ['getIndexes', {}],
@@ -109,6 +114,10 @@ describe('XML for DSub validates against the Subsonic 1.16.1 XSD', () => {
   });
 
   test('the check rejects an invalid document', () => {
-    assert.throws(() => validateSubsonicXml('<subsonic-response xmlns="http://subsonic.org/restapi" status="ok" version="1.16.1"><album/></subsonic-response>'));
+    assert.throws(() =>
+      validateSubsonicXml(
+        '<subsonic-response xmlns="http://subsonic.org/restapi" status="ok" version="1.16.1"><album/></subsonic-response>',
+      ),
+    );
   });
 });

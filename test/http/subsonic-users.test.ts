@@ -240,7 +240,10 @@ describe('Subsonic user management', () => {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       if (endpoint === 'getUser' && params.username === 'alice')
-        assert.match(text, /avatarLastChanged="2026-01-02T00:00:00.000Z"><folder>1<\/folder><folder>2<\/folder><\/user>/);
+        assert.match(
+          text,
+          /avatarLastChanged="2026-01-02T00:00:00.000Z"><folder>1<\/folder><folder>2<\/folder><\/user>/,
+        );
       if (endpoint === 'getUser' && params.username === 'root2')
         assert.match(text, /<folder>1<\/folder><folder>2<\/folder>/);
     }

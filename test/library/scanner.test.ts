@@ -186,7 +186,10 @@ describe('scanner: first scan of a fixture library', () => {
       .get();
     assert.equal(child, parent);
     // An album knows the folder of its first track (folder-style answers point there).
-    const cd1 = harness.runtime.db.prepare("SELECT id FROM folder WHERE path = 'Artist B/Double/CD 1'").pluck().get();
+    const cd1 = harness.runtime.db
+      .prepare("SELECT id FROM folder WHERE path = 'Artist B/Double/CD 1'")
+      .pluck()
+      .get();
     assert.equal(albumNamed(harness, 'Double')[0]!.folder_id, cd1);
     assert.equal(
       albumNamed(harness, 'First Album')[0]!.folder_id,

@@ -14,7 +14,10 @@ type Payload = Record<string, unknown>;
 const LEGACY_CLIENTS_DEFAULT = ['DSub'];
 
 /** Whether a client gets plain Subsonic answers without OpenSubsonic fields. */
-export function isLegacyClient(client: string, legacyClients: readonly string[] = LEGACY_CLIENTS_DEFAULT): boolean {
+export function isLegacyClient(
+  client: string,
+  legacyClients: readonly string[] = LEGACY_CLIENTS_DEFAULT,
+): boolean {
   const name = client.trim().toLowerCase();
   return legacyClients.some((legacy) => legacy.toLowerCase() === name);
 }
@@ -164,7 +167,14 @@ export function toAlbumChild(album: Album, options: MapOptions): Payload {
   };
   if (options.legacy) return child;
   // `name` is not a Child attribute in the XSD; OpenSubsonic clients read it, legacy ones must not get it.
-  return { ...child, name: album.name, played: isoDate(album.annotation.playedAt), mediaType: 'album', musicBrainzId: album.mbzAlbumId ?? '', sortName: album.sortName };
+  return {
+    ...child,
+    name: album.name,
+    played: isoDate(album.annotation.playedAt),
+    mediaType: 'album',
+    musicBrainzId: album.mbzAlbumId ?? '',
+    sortName: album.sortName,
+  };
 }
 
 /** An artist as ArtistID3. */

@@ -2,12 +2,13 @@
 // (reportPlayback) and getNowPlaying.
 
 import { visibleLibraryIds } from '../../../activity/access.ts';
-import {notFound, 
+import {
+  notFound,
   recordPlay,
   resolveScrobble,
   setRating as setRatingOf,
   star as starItems,
-  unstar as unstarItems
+  unstar as unstarItems,
 } from '../../../activity/annotation.service.ts';
 import { findTrackFacts } from '../../../activity/catalog-lookup.repository.ts';
 import { nowPlayingFor, PLAYBACK_STATES, type PlaybackState } from '../../../activity/now-playing.ts';

@@ -52,4 +52,9 @@ export const tokenInfo: SubsonicEndpoint = {
   },
 };
 
-export const systemEndpoints: readonly SubsonicEndpoint[] = [ping, getLicense, getOpenSubsonicExtensions, tokenInfo];
+export const systemEndpoints: readonly SubsonicEndpoint[] = [
+  ping,
+  getLicense,
+  getOpenSubsonicExtensions,
+  tokenInfo,
+];
