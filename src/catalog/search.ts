@@ -14,6 +14,7 @@
 // - Rows whose title (or name) matches every word rank first, then the rest, each by bm25.
 // - A query that finds nothing is retried once with misspelt words replaced by the most frequent indexed
 //   word within a small edit distance ("radiohaed" finds "Radiohead").
+import { ChangeScopedCache } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
 
 /** Bump when the tables, tokenizer or indexed text change: the next start-up rebuilds the index. */
@@ -111,19 +112,16 @@ type StatementKind = 'page' | 'count' | 'any';
 /**
  * The SQL for one MATCH over one index; binds the MATCH expression, then the library ids (if filtered),
  * then limit and offset for a page. A page is ranked by bm25 with ties broken by pk, so pages never
- * overlap. Without a library filter the FTS table is ranked and cut to one page on its own and only that
- * page is joined to the catalog: a broad word can match half the library, and a catalog lookup per match
- * would cost more than the ranking itself.
+ * overlap. Without a library filter a page is of FTS rowids (catalog pks) alone, joined to the catalog
+ * afterwards: a broad word can match half the library, and a catalog lookup per match would cost more than
+ * the ranking itself.
  */
 function matchSql(spec: IndexSpec, statement: StatementKind, libraryCount: number | undefined): string {
   const score = `bm25(${spec.table}, ${spec.weights.join(', ')})`;
   if (libraryCount === undefined) {
     if (statement === 'count') return `SELECT count(*) FROM ${spec.table} WHERE ${spec.table} MATCH ?`;
     if (statement === 'any') return `SELECT 1 FROM ${spec.table} WHERE ${spec.table} MATCH ? LIMIT 1`;
-    return `SELECT c.id FROM (
-        SELECT rowid AS pk, ${score} AS score FROM ${spec.table} WHERE ${spec.table} MATCH ?
-        ORDER BY score, rowid LIMIT ? OFFSET ?
-      ) AS hit JOIN ${spec.catalog} c ON c.pk = hit.pk ORDER BY hit.score, hit.pk`;
+    return `SELECT rowid FROM ${spec.table} WHERE ${spec.table} MATCH ? ORDER BY ${score}, rowid LIMIT ? OFFSET ?`;
   }
   const placeholders = Array.from({ length: libraryCount }, () => '?').join(', ');
   const from = `FROM ${spec.table} JOIN ${spec.catalog} c ON c.pk = ${spec.table}.rowid
@@ -378,12 +376,87 @@ function search(db: Database, kind: SearchKind, query: string, options: SearchOp
     return [...first, ...page(match.rest, limit - first.length, skip)];
   };
 
-  const ids = tieredPage(expressions);
+  const pageOf = (match: MatchExpressions): string[] =>
+    libraryIds === undefined ? rankedPage(db, spec, match, offset, limit) : tieredPage(match);
+  const ids = pageOf(expressions);
   if (ids.length > 0) return ids;
   // An empty page past the end of real results is not a typo.
   if (offset > 0 && statement('any').get(expressions.all, ...filter) !== undefined) return [];
   const corrected = correctTerms(db, kind, terms);
-  return corrected ? tieredPage(matchExpressions(corrected, spec.columns[0]!)!) : [];
+  return corrected ? pageOf(matchExpressions(corrected, spec.columns[0]!)!) : [];
+}
+
+// The best hits of unfiltered searches, per connection, until the database changes. Ranking is the whole
+// cost of a broad query (bm25 reads the size of every matching row: "the" matches 38,000 of 100,000
+// synthetic tracks, ~10 ms), so a repeat of the query or one of its next pages is then a slice of a kept
+// list. Only the first RANKED_DEPTH hits are kept (a bounded sort is cheaper than a full one); pages beyond
+// them are ranked again by SQL. Bounded by the number of pks held (4 bytes each).
+const RANKED_DEPTH = 1_000;
+const RANKING_CACHE_PKS = 500_000;
+const rankings = new WeakMap<Database, ChangeScopedCache<Int32Array>>();
+
+function rankedHits(db: Database, spec: IndexSpec, match: string): Int32Array {
+  let cache = rankings.get(db);
+  if (!cache) {
+    cache = new ChangeScopedCache(db, {
+      maxEntries: 10_000,
+      maxWeight: RANKING_CACHE_PKS,
+      weigh: (pks) => pks.length,
+    });
+    rankings.set(db, cache);
+  }
+  return cache.get(`${spec.table}\u0000${match}`, () =>
+    Int32Array.from(
+      db
+        .prepare(matchSql(spec, 'page', undefined))
+        .pluck()
+        .all(match, RANKED_DEPTH, 0) as number[],
+    ),
+  )!;
+}
+
+/** pks of one tier's page, best first: from the kept hits when they reach that far. */
+function tierPage(db: Database, spec: IndexSpec, match: string, offset: number, limit: number): number[] {
+  const hits = rankedHits(db, spec, match);
+  if (offset + limit <= hits.length || hits.length < RANKED_DEPTH) {
+    return Array.from(hits.subarray(offset, offset + limit));
+  }
+  return db
+    .prepare(matchSql(spec, 'page', undefined))
+    .pluck()
+    .all(match, limit, offset) as number[];
+}
+
+function tierSize(db: Database, spec: IndexSpec, match: string): number {
+  const hits = rankedHits(db, spec, match);
+  if (hits.length < RANKED_DEPTH) return hits.length;
+  return db
+    .prepare(matchSql(spec, 'count', undefined))
+    .pluck()
+    .get(match) as number;
+}
+
+/** One page of an unfiltered search: the main-column tier first, then the rest, as ids. */
+function rankedPage(
+  db: Database,
+  spec: IndexSpec,
+  match: MatchExpressions,
+  offset: number,
+  limit: number,
+): string[] {
+  const pks = tierPage(db, spec, match.main, offset, limit);
+  if (pks.length < limit) {
+    // A short first page ends the first tier; an empty one means the offset is past it, by how much?
+    const skip = pks.length > 0 || offset === 0 ? 0 : offset - tierSize(db, spec, match.main);
+    pks.push(...tierPage(db, spec, match.rest, skip, limit - pks.length));
+  }
+  if (pks.length === 0) return [];
+  return db
+    .prepare(
+      `SELECT c.id FROM json_each(?) AS hit JOIN ${spec.catalog} c ON c.pk = hit.value ORDER BY hit.key`,
+    )
+    .pluck()
+    .all(JSON.stringify(pks)) as string[];
 }
 
 /**

@@ -516,6 +516,31 @@ describe('search over a small catalog', () => {
   });
 });
 
+describe('broad queries', () => {
+  it('pages through more hits than are kept ranked, in one order, each hit once', async () => {
+    const c = await freshDatabase();
+    const titled = c.album({ name: 'Everyday Things', artist: 'Plenty' });
+    const named = c.album({ name: 'Common Ground', artist: 'Elsewhere' });
+    c.db.transaction(() => {
+      // 1,150 title hits (more than the 1,000 kept per query), then 60 album-name hits (the second tier).
+      for (let index = 0; index < 1_150; index++)
+        c.track({ title: `Common Song ${index % 7 === 0 ? 'Extra Words ' : ''}${index}`, album: titled });
+      for (let index = 0; index < 60; index++) c.track({ title: `Other ${index}`, album: named });
+    });
+    rebuildSearchIndex(c.db);
+    const whole = searchTracks(c.db, 'common', { limit: 5_000 });
+    assert.equal(whole.length, 1_210);
+    assert.equal(new Set(whole).size, 1_210);
+    const paged: string[] = [];
+    for (let offset = 0; offset < 1_300; offset += 97)
+      paged.push(...searchTracks(c.db, 'common', { offset, limit: 97 }));
+    assert.deepEqual(paged, whole);
+    // Asked again (now from the kept ranking), the same pages.
+    assert.deepEqual(searchTracks(c.db, 'common', { offset: 970, limit: 97 }), whole.slice(970, 1_067));
+    assert.deepEqual(searchTracks(c.db, 'common', { offset: 1_200, limit: 97 }), whole.slice(1_200));
+  });
+});
+
 describe('keeping the index in step with the catalog', () => {
   it('reindexes a changed title', async () => {
     const c = await freshDatabase();
