@@ -1,7 +1,13 @@
-// Subsonic API load on the 100k-track synthetic database: 32 concurrent connections per endpoint
-// (autocannon), the server in its own process. Figures: p50/p99 latency and requests/s per endpoint,
-// and the time of a full search3 "" sync of every song in pages of 500 (what Symfonium does).
-import { type ChildProcess, spawn } from 'node:child_process';
+// Subsonic API load on the 100k-track synthetic database: 32 concurrent connections per endpoint, the
+// server in its own process (read workers as `tonearm serve` starts them). Figures: p50/p99 latency and
+// requests/s per endpoint, and the time of a full search3 "" sync of every song in pages of 500 (what
+// Symfonium does).
+//
+// The load generator shares the 2 cores with the server. wrk (Debian package `wrk`, written in C) is used
+// when installed, autocannon otherwise: autocannon itself needs most of a core to take in large answers
+// (getArtists: 8 of 10 s of CPU), which measured the generator rather than the server. Each endpoint gets
+// a 2 s warm-up first (the workers' JIT and statement caches), which is not counted.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +20,9 @@ const WORK = path.join(BENCH_DIR, '.work');
 const TRACKS = 100_000;
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARM_UP_SECONDS = 2;
+/** Paths generated ahead for wrk's script (it cycles through them). */
+const WRK_PATHS = 4_000;
 const USER = 'bench';
 const PASSWORD = 'bench-password';
 
@@ -26,7 +35,9 @@ function seeded(seed: number): () => number {
 }
 
 async function startServer(file: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(BENCH_DIR, 'server-child.ts'), file, USER, PASSWORD], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(BENCH_DIR, 'server-child.ts'), file, USER, PASSWORD], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -45,18 +56,86 @@ interface Run {
   errors: number;
 }
 
-async function load(base: string, name: string, pathFor: () => string): Promise<Run> {
+function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk --version exits 1 after printing its version; only a missing binary is ENOENT.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+async function load(base: string, name: string, pathFor: () => string, seconds: number): Promise<Run> {
+  const run = hasWrk() ? wrkLoad(base, pathFor, seconds) : await autocannonLoad(base, pathFor, seconds);
+  if (seconds !== WARM_UP_SECONDS) {
+    process.stderr.write(
+      `${name}: p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.rps} req/s, ${run.errors} errors\n`,
+    );
+  }
+  return run;
+}
+
+async function autocannonLoad(base: string, pathFor: () => string, seconds: number): Promise<Run> {
   const result = await autocannon({
     url: base,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     // As Android (OkHttp/ExoPlayer) and desktop clients do.
     headers: { 'accept-encoding': 'gzip' },
     requests: [{ setupRequest: (request) => ({ ...request, path: pathFor() }) }],
   });
   const bad = result.non2xx + result.errors + result.timeouts;
-  process.stderr.write(`${name}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s, ${bad} errors\n`);
-  return { p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average), errors: bad };
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rps: Math.round(result.requests.average),
+    errors: bad,
+  };
+}
+
+function wrkLoad(base: string, pathFor: () => string, seconds: number): Run {
+  const paths = Array.from({ length: WRK_PATHS }, pathFor);
+  const script = path.join(WORK, 'wrk-paths.lua');
+  fs.writeFileSync(
+    script,
+    `local paths = {${paths.map((item) => JSON.stringify(item)).join(',\n')}}
+local n = 0
+request = function()
+  n = n % #paths + 1
+  return wrk.format("GET", paths[n])
+end
+`,
+  );
+  const out = execFileSync(
+    'wrk',
+    [
+      '-t1',
+      `-c${CONNECTIONS}`,
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      script,
+      '-H',
+      'Accept-Encoding: gzip',
+      base,
+    ],
+    { encoding: 'utf8' },
+  );
+  const ms = (label: string): number => {
+    const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!match) throw new Error(`no ${label}% latency in wrk's output:\n${out}`);
+    const factor = { us: 0.001, ms: 1, s: 1000 }[match[2] as 'us' | 'ms' | 's'];
+    return Number((Number(match[1]) * factor).toFixed(2));
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const errors =
+    Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
+    [...out.matchAll(/(connect|read|write|timeout) (\d+)/g)].reduce(
+      (sum, match) => sum + Number(match[2]),
+      0,
+    );
+  return { p50: ms('50'), p99: ms('99'), rps: Math.round(rps), errors };
 }
 
 export async function main(): Promise<Record<string, number>> {
@@ -68,7 +147,9 @@ export async function main(): Promise<Record<string, number>> {
   const copy = Database.open(source);
   await copy.backup(file);
   const albumIds = copy.sqlite.prepare('SELECT id FROM album ORDER BY pk').pluck().all() as string[];
-  const words = (copy.sqlite.prepare('SELECT title FROM track ORDER BY pk LIMIT 2000').pluck().all() as string[]).map((title) => title.split(' ')[0]!);
+  const words = (
+    copy.sqlite.prepare('SELECT title FROM track ORDER BY pk LIMIT 2000').pluck().all() as string[]
+  ).map((title) => title.split(' ')[0]!);
   await copy.close();
 
   const { url, child } = await startServer(file);
@@ -78,7 +159,11 @@ export async function main(): Promise<Record<string, number>> {
     const random = seeded(7);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     const endpoints: [string, () => string][] = [
-      ['getAlbumList2', () => `/rest/getAlbumList2?${auth}&f=json&type=alphabeticalByName&size=50&offset=${Math.floor(random() * (albumIds.length - 50))}`],
+      [
+        'getAlbumList2',
+        () =>
+          `/rest/getAlbumList2?${auth}&f=json&type=alphabeticalByName&size=50&offset=${Math.floor(random() * (albumIds.length - 50))}`,
+      ],
       ['getAlbum', () => `/rest/getAlbum?${auth}&f=json&id=${pick(albumIds)}`],
       ['getArtists', () => `/rest/getArtists?${auth}&f=json`],
       ['getIndexes', () => `/rest/getIndexes?${auth}&f=json`],
@@ -86,8 +171,12 @@ export async function main(): Promise<Record<string, number>> {
     ];
     // One request first: argon2 runs once, later requests hit the credential cache.
     await fetch(`${url}/rest/ping?${auth}`);
-    for (const [name, pathFor] of endpoints) {
-      const run = await load(url, name, pathFor);
+    figures['subsonic.load_generator_is_wrk'] = hasWrk() ? 1 : 0;
+    // BENCH_ONLY=search3,getAlbum measures some endpoints only.
+    const only = process.env.BENCH_ONLY?.split(',');
+    for (const [name, pathFor] of endpoints.filter(([name]) => !only || only.includes(name))) {
+      await load(url, name, pathFor, WARM_UP_SECONDS);
+      const run = await load(url, name, pathFor, SECONDS);
       figures[`subsonic.${name}.p50_ms`] = run.p50;
       figures[`subsonic.${name}.p99_ms`] = run.p99;
       figures[`subsonic.${name}.req_per_s`] = run.rps;
@@ -98,14 +187,20 @@ export async function main(): Promise<Record<string, number>> {
     let songs = 0;
     const seen = new Set<string>();
     for (let offset = 0; ; offset += 500) {
-      const response = await fetch(`${url}/rest/search3?${auth}&f=json&query=%22%22&artistCount=0&albumCount=0&songCount=500&songOffset=${offset}`);
-      const body = (await response.json()) as { 'subsonic-response': { searchResult3?: { song?: { id: string }[] } } };
+      const response = await fetch(
+        `${url}/rest/search3?${auth}&f=json&query=%22%22&artistCount=0&albumCount=0&songCount=500&songOffset=${offset}`,
+      );
+      const body = (await response.json()) as {
+        'subsonic-response': { searchResult3?: { song?: { id: string }[] } };
+      };
       const page = body['subsonic-response'].searchResult3?.song ?? [];
       for (const song of page) seen.add(song.id);
       songs += page.length;
       if (page.length < 500) break;
     }
-    figures['subsonic.search3_full_sync.seconds'] = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
+    figures['subsonic.search3_full_sync.seconds'] = Number(
+      (Number(process.hrtime.bigint() - started) / 1e9).toFixed(2),
+    );
     figures['subsonic.search3_full_sync.songs'] = songs;
     figures['subsonic.search3_full_sync.distinct'] = seen.size;
   } finally {
