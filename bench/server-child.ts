@@ -9,6 +9,7 @@ import { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createApp } from '../src/http/app.ts';
 import { startServer } from '../src/http/server.ts';
+import { ReadPool, readWorkerCount } from '../src/http/subsonic/read-pool.ts';
 import { createLogger } from '../src/shared/logger.ts';
 
 const [file, username, password] = process.argv.slice(2);
@@ -21,10 +22,28 @@ await migrateToLatest(db);
 ensureSearchIndex(db);
 if (!findUserByName(db, username)) await createUser(db, { username, password, isAdmin: true });
 fs.mkdirSync(`${file}.data`, { recursive: true });
-const config = configSchema.parse({ ...defaultConfig(), dataDir: `${file}.data`, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+const config = configSchema.parse({
+  ...defaultConfig(),
+  readWorkers: process.env.TONEARM_READ_WORKERS ?? 'auto',
+  dataDir: `${file}.data`,
+  host: '127.0.0.1',
+  port: 0,
+  logLevel: 'silent',
+});
 const logger = createLogger('silent');
-const server = await startServer(createApp({ config, db, logger }), { host: '127.0.0.1', port: 0, logger });
+// As `tonearm serve` does: read-only endpoints in worker threads (TONEARM_READ_WORKERS=0 turns them off).
+const workers = readWorkerCount(config.readWorkers);
+const readPool = workers > 0 ? new ReadPool({ dbFile: file, config, size: workers, logger }) : undefined;
+const server = await startServer(createApp({ config, db, logger, readPool }), {
+  host: '127.0.0.1',
+  port: 0,
+  logger,
+});
 process.stdout.write(`${server.url}\n`);
 process.once('SIGTERM', () => {
-  void server.close().then(() => db.close()).then(() => process.exit(0));
+  void server
+    .close()
+    .then(() => readPool?.close())
+    .then(() => db.close())
+    .then(() => process.exit(0));
 });

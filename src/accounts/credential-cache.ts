@@ -2,7 +2,8 @@
 // one is remembered:
 //   - password (p): argon2 takes tens of milliseconds, so a success is remembered for a short while. The
 //     cache key is an HMAC under a per-process random key (no password-derived value that could be cracked
-//     offline outlives the process). A hit still reads the user row and requires the stored hash to be
+//     offline outlives the process). A hit returns the user as loaded, for as long as the database has
+//     not changed; after any change it reads the user row again and requires the stored hash to be
 //     unchanged, so a password change or a deleted user takes effect at once. Concurrent checks of the
 //     same credentials share one argon2 run.
 //   - token (t+s) and API key: a row read plus an AES-GCM decryption or a SHA-256 — microseconds, and the
@@ -43,6 +44,9 @@ export interface CredentialVerifierOptions {
 interface Remembered {
   userId: string;
   passwordHash: string;
+  /** The user as loaded at `version` (Database.recentChangeVersion()). */
+  user: User;
+  version: string;
 }
 
 export function createCredentialVerifier(
@@ -71,9 +75,14 @@ export function createCredentialVerifier(
       const key = keyOf(username, password);
       const remembered = cache.get<Remembered>(key);
       if (remembered) {
+        const version = db.recentChangeVersion();
+        if (remembered.version === version) return remembered.user;
         const row = findUserRowByName(db, username);
-        if (row && row.id === remembered.userId && row.password_hash === remembered.passwordHash)
-          return loadUser(db, row);
+        if (row && row.id === remembered.userId && row.password_hash === remembered.passwordHash) {
+          remembered.user = loadUser(db, row);
+          remembered.version = version;
+          return remembered.user;
+        }
         cache.del(key);
       }
       let pending = inFlight.get(key);
@@ -84,12 +93,18 @@ export function createCredentialVerifier(
       const row = await pending;
       if (!row) return undefined;
       rememberPasswordCopy(db, row, password);
+      const user = loadUser(db, row);
       try {
-        cache.set<Remembered>(key, { userId: row.id, passwordHash: row.password_hash });
+        cache.set<Remembered>(key, {
+          userId: row.id,
+          passwordHash: row.password_hash,
+          user,
+          version: db.recentChangeVersion(),
+        });
       } catch {
         // Cache full (ECACHEFULL): verify without remembering until entries expire.
       }
-      return loadUser(db, row);
+      return user;
     },
     verifyToken(username, token, salt) {
       const result = verifyToken(db, username, token, salt);

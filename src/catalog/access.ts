@@ -1,4 +1,5 @@
 // Which libraries ("music folders" in Subsonic) a viewer sees, and narrowing a viewer to one of them.
+import { untilChange } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Viewer } from './model.ts';
@@ -15,9 +16,21 @@ export interface MusicFolder {
 export function viewerFor(db: Database, user: { id: string; libraryIds?: readonly number[] }): Viewer {
   const granted = user.libraryIds;
   if (!granted) return { userId: user.id, libraryIds: undefined };
-  const all = db.prepare('SELECT id FROM library').pluck().all() as number[];
+  const all = libraryIdsOf(db);
   const seesAll = all.every((id) => granted.includes(id));
   return { userId: user.id, libraryIds: seesAll ? undefined : granted };
+}
+
+const libraryIdLists = new WeakMap<Database, () => number[]>();
+
+/** Every library id; asked on every request, so kept until the database changes. */
+function libraryIdsOf(db: Database): number[] {
+  let list = libraryIdLists.get(db);
+  if (!list) {
+    list = untilChange(db, () => db.prepare('SELECT id FROM library').pluck().all() as number[]);
+    libraryIdLists.set(db, list);
+  }
+  return list();
 }
 
 /** The libraries the viewer may see, by id. */

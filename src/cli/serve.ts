@@ -6,6 +6,7 @@ import { ensureSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
 import { createApp } from '../http/app.ts';
 import { startServer } from '../http/server.ts';
+import { ReadPool, readWorkerCount } from '../http/subsonic/read-pool.ts';
 import { scheduleJob } from '../jobs/schedule.ts';
 import { listLibraries } from '../library/library.repository.ts';
 import { Scanner } from '../library/scanner.ts';
@@ -24,7 +25,12 @@ export async function runServe(config: Config): Promise<void> {
     );
   }
   const scanner = new Scanner({ db: runtime.db, config, logger: logger.child({ component: 'scanner' }) });
-  const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner, scanner });
+  const readWorkers = readWorkerCount(config.readWorkers);
+  const readPool =
+    readWorkers > 0
+      ? new ReadPool({ dbFile: runtime.db.file, config, size: readWorkers, logger })
+      : undefined;
+  const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner, scanner, readPool });
   const server = await startServer(app, { host: config.host, port: config.port, logger });
   logger.info(
     { url: `${server.url}${config.basePath}`, libraries: config.music.map((library) => library.path) },
@@ -63,6 +69,7 @@ export async function runServe(config: Config): Promise<void> {
       schedule.stop();
       await watcher.close();
       await server.close();
+      await readPool?.close();
       // A scan in progress stops at its next batch boundary; what it committed stays.
       await runtime.close().catch(() => undefined);
       resolve();

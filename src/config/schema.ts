@@ -78,6 +78,13 @@ export const configSchema = z.strictObject({
     .regex(/^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*\/?$/, 'expected empty or a URL path such as /music')
     .transform((value) => value.replace(/\/+$/, '')),
   logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
+  /** Worker threads for read-only Subsonic endpoints: 'auto' (one per core, at most 4) or a count; 0 = none. */
+  readWorkers: z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    z.union([z.literal('auto'), z.number().int().min(0).max(64)], {
+      error: 'expected auto or a count of worker threads from 0 to 64',
+    }),
+  ),
   scanner: z.strictObject({
     scanOnStart: z.boolean({ error: 'expected true or false' }),
     watch: z.boolean({ error: 'expected true or false' }),
@@ -132,6 +139,7 @@ export function defaultConfig(): ConfigInput {
     port: 4040,
     basePath: '',
     logLevel: 'info',
+    readWorkers: 'auto',
     scanner: {
       scanOnStart: true,
       watch: true,

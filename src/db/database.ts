@@ -12,6 +12,7 @@ import type { DB } from './schema.ts';
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 const STATEMENT_CACHE_LIMIT = 400;
+const DATA_VERSION_TTL_MS = 100;
 
 export interface OpenOptions {
   /** Open read-only (for `tonearm stats`, `config print`): never creates or migrates anything. */
@@ -23,6 +24,8 @@ export class Database {
   readonly kysely: Kysely<DB>;
   readonly file: string;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private knownDataVersion = 0;
+  private dataVersionReadAt = Number.NEGATIVE_INFINITY;
 
   private constructor(file: string, sqlite: BetterSqlite3.Database) {
     this.file = file;
@@ -92,6 +95,27 @@ export class Database {
   /** SQLite's data_version: changes when another connection commits (this one's writes do not count). */
   dataVersion(): number {
     return this.prepare('PRAGMA data_version').pluck().get() as number;
+  }
+
+  /**
+   * A value that changes whenever anything in the database changes: this connection's change count plus
+   * SQLite's data_version (commits of other connections, such as a `tonearm scan` run beside the server).
+   * Caches of derived data compare it to drop their entries.
+   */
+  changeVersion(): string {
+    this.knownDataVersion = this.dataVersion();
+    this.dataVersionReadAt = performance.now();
+    return `${this.totalChanges()}:${this.knownDataVersion}`;
+  }
+
+  /**
+   * changeVersion() for per-request caches (the caller's user, the library list): this connection's own
+   * changes count at once, another process's within DATA_VERSION_TTL_MS. data_version takes SQLite's
+   * shared-memory lock, which with read workers busy cost ~25 µs a call; the change count is well under one.
+   */
+  recentChangeVersion(): string {
+    if (performance.now() - this.dataVersionReadAt >= DATA_VERSION_TTL_MS) return this.changeVersion();
+    return `${this.totalChanges()}:${this.knownDataVersion}`;
   }
 
   /** True when the database answers a trivial query (health checks). */

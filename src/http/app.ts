@@ -3,6 +3,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { isPasswordAuthEnabled } from '../accounts/auth-settings.ts';
+import { untilChange } from '../db/change-scoped.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
 import { checkExistingSecretKey } from '../accounts/secret-key.ts';
 import type { Config } from '../config/schema.ts';
@@ -20,6 +21,7 @@ import { mountShares } from './share.ts';
 import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
 import { defaultEndpoints } from './subsonic/handlers/index.ts';
 import { LoginThrottle, type LoginThrottleOptions } from './subsonic/login-throttle.ts';
+import type { ReadPool } from './subsonic/read-pool.ts';
 import { mountSubsonic } from './subsonic/router.ts';
 
 export interface AppDeps {
@@ -33,6 +35,8 @@ export interface AppDeps {
   subsonicEndpoints?: readonly SubsonicEndpoint[];
   /** Failed-login limits (defaults: 10 failures in 5 minutes per IP and per username). */
   loginThrottle?: LoginThrottleOptions;
+  /** Worker threads for read-only Subsonic endpoints (serve starts them; tests may). */
+  readPool?: ReadPool;
   /** How long a successful password check is remembered (default 60 s). */
   credentialCacheSeconds?: number;
 }
@@ -47,10 +51,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   mountSubsonic(router, {
     endpoints: deps.subsonicEndpoints ?? defaultEndpoints,
     db: deps.db,
+    config: deps.config,
+    readPool: deps.readPool,
     auth: {
       verifier: createCredentialVerifier(deps.db, { ttlSeconds: deps.credentialCacheSeconds ?? 60 }),
       throttle: new LoginThrottle(deps.loginThrottle),
-      passwordAuthEnabled: () => isPasswordAuthEnabled(deps.db),
+      passwordAuthEnabled: untilChange(deps.db, () => isPasswordAuthEnabled(deps.db)),
     },
   });
   mountHealth(router, deps.db);

@@ -31,7 +31,8 @@ let server: SubsonicServer;
 const statements = new Set<string>();
 
 before(async () => {
-  server = await startSubsonicServer();
+  // Every query on the main thread's connection, where the test sees what is prepared.
+  server = await startSubsonicServer({ readWorkers: 0 });
   const prepare = server.db.prepare.bind(server.db);
   server.db.prepare = (sql: string) => {
     statements.add(sql);

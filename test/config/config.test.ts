@@ -69,6 +69,13 @@ describe('configuration', () => {
     assert.equal(config.port, 8080);
     assert.deepEqual(config.scanner.artistSeparators, [' x ']);
     assert.equal(config.transcoding.cacheSize, 2 * 1024 ** 3);
+    assert.equal(config.readWorkers, 'auto');
+    assert.equal(loadConfig({ env: { TONEARM_READ_WORKERS: '0' } }).config.readWorkers, 0);
+    assert.equal(loadConfig({ env: { TONEARM_READ_WORKERS: '3' } }).config.readWorkers, 3);
+    assert.throws(
+      () => loadConfig({ env: { TONEARM_READ_WORKERS: 'many' } }),
+      /readWorkers: "many" \(from env TONEARM_READ_WORKERS\): expected auto or a count of worker threads from 0 to 64/,
+    );
     assert.throws(
       () => loadConfig({ env: { TONEARM_SCANNER_WATCH: 'maybe' } }),
       /invalid config value for scanner\.watch: "maybe" \(from env TONEARM_SCANNER_WATCH\): expected true or false/,

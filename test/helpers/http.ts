@@ -10,6 +10,7 @@ import { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { type AppDeps, createApp } from '../../src/http/app.ts';
 import { startServer } from '../../src/http/server.ts';
+import { ReadPool } from '../../src/http/subsonic/read-pool.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
 export interface TestServer {
@@ -23,6 +24,8 @@ export interface TestServer {
   logText(): string;
   /** Every log line written so far, parsed. */
   logLines(): Record<string, unknown>[];
+  /** The read workers, when the server was started with some. */
+  readPool: ReadPool | undefined;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,8 @@ export interface TestServerOptions {
   logLevel?: string;
   /** Users created before the server starts; the first is an admin unless isAdmin says otherwise. */
   users?: { username: string; password: string; isAdmin?: boolean }[];
+  /** Read workers for the read-only Subsonic endpoints, as `tonearm serve` starts them (default none). */
+  readWorkers?: number;
   /** Extra createApp dependencies (scanStatus, loginThrottle, subsonicEndpoints...). */
   deps?: Partial<Omit<AppDeps, 'config' | 'db' | 'logger'>>;
 }
@@ -68,7 +73,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   for (const [index, user] of (options.users ?? []).entries()) {
     await createUser(db, { ...user, isAdmin: user.isAdmin ?? index === 0 });
   }
-  const app = createApp({ config, db, logger, ...options.deps });
+  const readPool = options.readWorkers
+    ? new ReadPool({ dbFile: db.file, config, size: options.readWorkers, logger })
+    : undefined;
+  const app = createApp({ config, db, logger, readPool, ...options.deps });
   const server = await startServer(app, { host: '127.0.0.1', port: 0, logger, shutdownTimeoutMs: 2000 });
   const logText = (): string => chunks.join('');
   return {
@@ -83,8 +91,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         .split('\n')
         .filter((line) => line.trim() !== '')
         .map((line) => JSON.parse(line) as Record<string, unknown>),
+    readPool,
     async close() {
       await server.close();
+      await readPool?.close();
       await cleanup();
     },
   };

@@ -32,11 +32,19 @@ export interface SubsonicServer extends TestServer {
   /** Library ids by name. */
   libraries: { fixture: number; second: number };
   userId(username: string): string;
-  url(endpoint: string, params?: Params, options?: { user?: Credentials; client?: string; format?: string }): string;
+  url(
+    endpoint: string,
+    params?: Params,
+    options?: { user?: Credentials; client?: string; format?: string },
+  ): string;
   /** The inside of subsonic-response (f=json). */
   json(endpoint: string, params?: Params, options?: { user?: Credentials; client?: string }): Promise<Json>;
   /** The XML text (no f). */
-  xmlText(endpoint: string, params?: Params, options?: { user?: Credentials; client?: string }): Promise<string>;
+  xmlText(
+    endpoint: string,
+    params?: Params,
+    options?: { user?: Credentials; client?: string },
+  ): Promise<string>;
   /** The parsed XML root (xml2js: attributes under $, children arrays). */
   xml(endpoint: string, params?: Params, options?: { user?: Credentials; client?: string }): Promise<Json>;
 }
@@ -46,22 +54,40 @@ async function buildSecondLibrary(): Promise<string> {
   await makeAudio(path.join(root, 'Root Song.mp3'), {
     format: 'mp3',
     frequency: 800,
-    tags: { title: 'Root Song', artist: 'Rooty', album: 'Root Album', album_artist: 'Rooty', track: '1', date: '1980', genre: 'Jazz' },
+    tags: {
+      title: 'Root Song',
+      artist: 'Rooty',
+      album: 'Root Album',
+      album_artist: 'Rooty',
+      track: '1',
+      date: '1980',
+      genre: 'Jazz',
+    },
   });
   await makeAudio(path.join(root, 'The Zeds/Zed Album/01 - Zed.mp3'), {
     format: 'mp3',
     frequency: 820,
-    tags: { title: 'Zed Song', artist: 'The Zeds', album: 'Zed Album', album_artist: 'The Zeds', track: '1', date: '1975', genre: 'Jazz' },
+    tags: {
+      title: 'Zed Song',
+      artist: 'The Zeds',
+      album: 'Zed Album',
+      album_artist: 'The Zeds',
+      track: '1',
+      date: '1975',
+      genre: 'Jazz',
+    },
   });
   return root;
 }
 
-export async function startSubsonicServer(): Promise<SubsonicServer> {
+export async function startSubsonicServer(options: { readWorkers?: number } = {}): Promise<SubsonicServer> {
   const fixture = await buildFixtureLibrary();
   const second = await buildSecondLibrary();
   const holder: { scanner?: Scanner } = {};
   const server = await startTestServer({
     logLevel: 'warn',
+    // Read-only endpoints run in a worker, as with `tonearm serve`.
+    readWorkers: options.readWorkers ?? 1,
     users: [
       { ...ADMIN, isAdmin: true },
       { ...ALICE, isAdmin: false },
@@ -69,7 +95,10 @@ export async function startSubsonicServer(): Promise<SubsonicServer> {
     ],
     deps: {
       // The scanner needs the server's database, which exists only once the server does.
-      scanner: { scan: (options) => holder.scanner!.scan(options), progress: () => holder.scanner!.progress() },
+      scanner: {
+        scan: (options) => holder.scanner!.scan(options),
+        progress: () => holder.scanner!.progress(),
+      },
     },
   });
   const { config } = loadConfig({
@@ -87,11 +116,17 @@ export async function startSubsonicServer(): Promise<SubsonicServer> {
   ensureSearchIndex(server.db);
   holder.scanner = new Scanner({ db: server.db, config, logger: silentLogger });
   await holder.scanner.scan();
-  const libraryId = (name: string) => server.db.prepare('SELECT id FROM library WHERE name = ?').pluck().get(name) as number;
+  const libraryId = (name: string) =>
+    server.db.prepare('SELECT id FROM library WHERE name = ?').pluck().get(name) as number;
 
   const url: SubsonicServer['url'] = (endpoint, params = {}, options = {}) => {
     const user = options.user ?? ADMIN;
-    const search = new URLSearchParams({ u: user.username, p: user.password, v: '1.16.1', c: options.client ?? 'test' });
+    const search = new URLSearchParams({
+      u: user.username,
+      p: user.password,
+      v: '1.16.1',
+      c: options.client ?? 'test',
+    });
     if (options.format) search.set('f', options.format);
     for (const [key, value] of Object.entries(params)) {
       for (const item of Array.isArray(value) ? value : [value]) search.append(key, String(item));
@@ -107,7 +142,8 @@ export async function startSubsonicServer(): Promise<SubsonicServer> {
     ...server,
     scanner: holder.scanner,
     libraries: { fixture: libraryId('fixture'), second: libraryId('second') },
-    userId: (username) => server.db.prepare('SELECT id FROM user WHERE username = ?').pluck().get(username) as string,
+    userId: (username) =>
+      server.db.prepare('SELECT id FROM user WHERE username = ?').pluck().get(username) as string,
     url,
     async json(endpoint, params, options) {
       const response = await fetch(url(endpoint, params, { ...options, format: 'json' }));
@@ -116,7 +152,9 @@ export async function startSubsonicServer(): Promise<SubsonicServer> {
     },
     xmlText,
     async xml(endpoint, params, options) {
-      return ((await parseXml(await xmlText(endpoint, params, options))) as Json)['subsonic-response'] as Json;
+      return ((await parseXml(await xmlText(endpoint, params, options))) as Json)[
+        'subsonic-response'
+      ] as Json;
     },
     async close() {
       await server.close();

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { RESPONDED, type SubsonicEndpoint } from '../../src/http/subsonic/endpoint.ts';
+import { RESPONDED, requireContext, type SubsonicEndpoint } from '../../src/http/subsonic/endpoint.ts';
 import { systemEndpoints } from '../../src/http/subsonic/handlers/system.ts';
 import { SERVER_VERSION } from '../../src/http/version.ts';
 import {
@@ -36,7 +36,8 @@ const boom: SubsonicEndpoint = {
 };
 const raw: SubsonicEndpoint = {
   name: 'rawForTest',
-  handle: ({ ctx }) => {
+  handle: (request) => {
+    const ctx = requireContext(request);
     ctx.type = 'application/octet-stream';
     ctx.body = Buffer.from([1, 2, 3]);
     return RESPONDED;

@@ -3,6 +3,7 @@
 // wraps the payload in the envelope and serialises it in the requested format; errors thrown as
 // TonearmError become error envelopes with the catalogue's Subsonic code.
 import type { User } from '../../accounts/users.service.ts';
+import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AppContext } from '../context.ts';
@@ -22,7 +23,20 @@ export interface SubsonicRequest {
   client: string;
   format: SubsonicFormat;
   log: Logger;
-  ctx: AppContext;
+  config: Config;
+  /** Sets a header of the answer (x-total-count). */
+  setHeader(name: string, value: string): void;
+  /**
+   * The Koa context; absent when a read worker runs the endpoint (see readOnly). Handlers that need it
+   * (shares build URLs from the host, scanning reaches the scanner) get it through requireContext().
+   */
+  ctx?: AppContext;
+}
+
+/** The Koa context of a request that runs on the main thread. */
+export function requireContext(request: SubsonicRequest): AppContext {
+  if (!request.ctx) throw new Error('this endpoint needs the HTTP context and cannot be marked readOnly');
+  return request.ctx;
 }
 
 export type SubsonicResult = SubsonicPayload | undefined | typeof RESPONDED;
@@ -34,5 +48,11 @@ export interface SubsonicEndpoint {
   public?: boolean;
   /** Read-only and heavy: the serialised answer is reused until the database changes (response-cache.ts). */
   cacheable?: boolean;
+  /**
+   * Answers from the database alone: no writes, no in-process state, no Koa context. Such endpoints run
+   * in the read workers (read-pool.ts) when the server has them, so heavy queries use every core and never
+   * block the event loop that streams audio.
+   */
+  readOnly?: boolean;
   handle(request: SubsonicRequest): SubsonicResult | Promise<SubsonicResult>;
 }

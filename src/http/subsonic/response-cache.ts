@@ -25,7 +25,7 @@ export class ResponseCache {
   }
 
   private currentVersion(): string {
-    return `${this.db.totalChanges()}:${this.db.dataVersion()}`;
+    return this.db.changeVersion();
   }
 
   get(key: string): CachedAnswer | undefined {
@@ -53,7 +53,12 @@ export class ResponseCache {
 }
 
 /** The cache key of a request: endpoint, caller and every parameter except credentials. */
-export function cacheKey(endpoint: string, userId: string, names: string[], get: (name: string) => string[]): string {
+export function cacheKey(
+  endpoint: string,
+  userId: string,
+  names: string[],
+  get: (name: string) => string[],
+): string {
   const credentials = new Set(['u', 'p', 't', 's', 'apiKey']);
   const parts = names
     .filter((name) => !credentials.has(name))

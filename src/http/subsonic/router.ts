@@ -1,15 +1,18 @@
 // Mounts /rest/<endpoint> and /rest/<endpoint>.view for every Subsonic endpoint. Every answer, including
 // unknown endpoints, failed logins and bugs, is an envelope with HTTP 200: clients treat other statuses
 // as transport failures and lose the message.
-import { gzipSync } from 'node:zlib';
 import type Router from '@koa/router';
+import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { isTonearmError, TonearmError } from '../../shared/errors.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { readFormBody } from '../form-body.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
+import { GZIP_MIN_BYTES, gzipAnswer } from './compression.ts';
 import { RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
+import type { User } from '../../accounts/users.service.ts';
 import { SubsonicParams } from './params.ts';
+import type { ReadPool } from './read-pool.ts';
 import { type CachedAnswer, cacheKey, ResponseCache } from './response-cache.ts';
 import {
   envelope,
@@ -24,6 +27,9 @@ export interface SubsonicRoutesOptions {
   endpoints: readonly SubsonicEndpoint[];
   auth: SubsonicAuthenticator;
   db: Database;
+  config: Config;
+  /** Worker threads for readOnly endpoints; without it every endpoint runs on the main thread. */
+  readPool?: ReadPool;
 }
 
 export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesOptions): void {
@@ -52,23 +58,19 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (!endpoint) throw unknownEndpoint(name);
       const user = endpoint.public ? undefined : await authenticate(params, ctx.ip, options.auth);
       if (user) ctx.state.user = user;
-      const key = endpoint.cacheable && user ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param)) : undefined;
+      const key =
+        endpoint.cacheable && user
+          ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param))
+          : undefined;
       const cached = key ? cache.get(key) : undefined;
       if (cached) {
         reply(ctx, cached);
         return;
       }
-      const result = await endpoint.handle({
-        params,
-        db: options.db,
-        user,
-        client: params.get('c') ?? '',
-        format: resolved.format,
-        log: ctx.state.log,
-        ctx,
-      });
-      if (result === RESPONDED) return;
-      const answer: CachedAnswer = serialize(resolved.format, envelope('ok', result));
+      const answer =
+        (endpoint.readOnly && (await runInReadPool(ctx, options.readPool, name, body, user))) ||
+        (await runHere(ctx, endpoint, { params, user, format: resolved.format, options }));
+      if (answer === RESPONDED) return;
       if (key) cache.set(key, answer);
       reply(ctx, answer);
     } catch (error) {
@@ -80,14 +82,62 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
   router.all(['/rest', '/rest/', '/rest/{*rest}'], (ctx) => dispatch(ctx, ''));
 }
 
+interface HereOptions {
+  params: SubsonicParams;
+  user: User | undefined;
+  format: SubsonicFormat;
+  options: SubsonicRoutesOptions;
+}
+
+async function runHere(
+  ctx: AppContext,
+  endpoint: SubsonicEndpoint,
+  { params, user, format, options }: HereOptions,
+): Promise<CachedAnswer | typeof RESPONDED> {
+  const result = await endpoint.handle({
+    params,
+    db: options.db,
+    user,
+    client: params.get('c') ?? '',
+    format,
+    log: ctx.state.log,
+    config: options.config,
+    setHeader: (header, value) => ctx.set(header, value),
+    ctx,
+  });
+  if (result === RESPONDED) return RESPONDED;
+  return serialize(format, envelope('ok', result));
+}
+
+/** The answer of a read worker, or undefined when there is no pool (or no worker running). */
+async function runInReadPool(
+  ctx: AppContext,
+  pool: ReadPool | undefined,
+  name: string,
+  body: string | undefined,
+  user: User | undefined,
+): Promise<CachedAnswer | undefined> {
+  const running = pool?.run({
+    name,
+    query: ctx.querystring,
+    body,
+    user,
+    requestId: ctx.state.requestId,
+    gzip: acceptsGzip(ctx),
+  });
+  if (!running) return undefined;
+  const result = await running;
+  for (const [header, value] of result.headers) ctx.set(header, value);
+  return { contentType: result.contentType, body: result.body, gzipped: result.gzipped };
+}
+
+function acceptsGzip(ctx: AppContext): boolean {
+  return ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+}
+
 function send(ctx: AppContext, format: SubsonicFormat, response: SubsonicPayload): void {
   reply(ctx, serialize(format, response));
 }
-
-// Large answers (album lists, artist indexes: up to a megabyte at 100k tracks) are gzipped for clients
-// that accept it, as Android and desktop HTTP stacks do by default; a fast level keeps the CPU cost low.
-const GZIP_MIN_BYTES = 2048;
-const GZIP_LEVEL = 3;
 
 function reply(ctx: AppContext, answer: CachedAnswer): void {
   ctx.status = 200;
@@ -96,8 +146,8 @@ function reply(ctx: AppContext, answer: CachedAnswer): void {
   ctx.set('X-Content-Type-Options', 'nosniff');
   if (answer.body.length >= GZIP_MIN_BYTES) {
     ctx.vary('Accept-Encoding');
-    if (ctx.acceptsEncodings('gzip', 'identity') === 'gzip') {
-      answer.gzipped ??= gzipSync(answer.body, { level: GZIP_LEVEL });
+    if (acceptsGzip(ctx)) {
+      answer.gzipped ??= gzipAnswer(answer.body);
       ctx.set('Content-Encoding', 'gzip');
       ctx.body = answer.gzipped;
       return;

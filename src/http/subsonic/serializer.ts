@@ -87,8 +87,21 @@ export function serialize(format: SubsonicFormat, response: SubsonicPayload): Se
 // ---------------------------------------------------------------------------------------------- JSON
 
 export function toJson(response: SubsonicPayload): string {
-  return JSON.stringify({ 'subsonic-response': response }, jsonReplacer);
+  const envelope = { 'subsonic-response': response };
+  // Without a replacer JSON.stringify takes V8's fast path (about twice as fast). Mappers leave out
+  // absent values, so the replacer is only needed when something slipped through: a null (NaN and
+  // Infinity come out as null too) or a bigint (which throws).
+  try {
+    const fast = JSON.stringify(envelope);
+    if (!MAYBE_NULL_VALUE.test(fast)) return fast;
+  } catch {
+    // a bigint: the replacer turns it into a number
+  }
+  return JSON.stringify(envelope, jsonReplacer);
 }
+
+/** A null as a value or an array item; also matches inside strings, which only costs the slow path. */
+const MAYBE_NULL_VALUE = /[:,[]null[,\]}]/;
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (value === null) return undefined;

@@ -13,7 +13,6 @@ import {
 import { type FolderEntry, folderDirectory, folderIndex, isFolderId } from '../../../catalog/folders.ts';
 import type { Viewer } from '../../../catalog/model.ts';
 import { TonearmError } from '../../../shared/errors.ts';
-import { appDeps } from '../../deps.ts';
 import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
 import {
   isLegacyClient,
@@ -40,11 +39,12 @@ export function mapOptions(request: SubsonicRequest): MapOptions {
 }
 
 function ignoredArticles(request: SubsonicRequest): string {
-  return appDeps(request.ctx).config.scanner.ignoredArticles;
+  return request.config.scanner.ignoredArticles;
 }
 
 const getMusicFolders: SubsonicEndpoint = {
   name: 'getMusicFolders',
+  readOnly: true,
   cacheable: true,
   handle: (request) => ({
     musicFolders: {
@@ -82,6 +82,7 @@ function folderAsChild(folder: FolderEntry): Record<string, unknown> {
 
 const getIndexes: SubsonicEndpoint = {
   name: 'getIndexes',
+  readOnly: true,
   cacheable: true,
   handle: (request) => {
     const viewer = requestViewer(request);
@@ -107,6 +108,7 @@ const getIndexes: SubsonicEndpoint = {
 
 const getMusicDirectory: SubsonicEndpoint = {
   name: 'getMusicDirectory',
+  readOnly: true,
   handle: (request) => {
     const id = request.params.required('id');
     const viewer = viewerFor(request.db, request.user!);
@@ -169,6 +171,7 @@ function notFound(id: string): never {
 
 const getArtists: SubsonicEndpoint = {
   name: 'getArtists',
+  readOnly: true,
   cacheable: true,
   handle: (request) => {
     const viewer = requestViewer(request);
@@ -189,6 +192,7 @@ const getArtists: SubsonicEndpoint = {
 
 const getArtistEndpoint: SubsonicEndpoint = {
   name: 'getArtist',
+  readOnly: true,
   handle: (request) => {
     const id = request.params.required('id');
     const viewer = viewerFor(request.db, request.user!);
@@ -205,6 +209,7 @@ const getArtistEndpoint: SubsonicEndpoint = {
 
 const getAlbumEndpoint: SubsonicEndpoint = {
   name: 'getAlbum',
+  readOnly: true,
   handle: (request) => {
     const id = request.params.required('id');
     const viewer = viewerFor(request.db, request.user!);
@@ -221,6 +226,7 @@ const getAlbumEndpoint: SubsonicEndpoint = {
 
 const getSong: SubsonicEndpoint = {
   name: 'getSong',
+  readOnly: true,
   handle: (request) => ({
     song: toChild(
       getTrack(request.db, viewerFor(request.db, request.user!), request.params.required('id')),
@@ -231,6 +237,7 @@ const getSong: SubsonicEndpoint = {
 
 const getGenres: SubsonicEndpoint = {
   name: 'getGenres',
+  readOnly: true,
   cacheable: true,
   handle: (request) => ({
     genres: {

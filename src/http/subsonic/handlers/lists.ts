@@ -43,12 +43,13 @@ function handleAlbumList(request: SubsonicRequest) {
   const query = albumListQuery(request);
   const result = albumList(request.db, requestViewer(request), query);
   // Navidrome sends the size of the whole list; some clients use it for paging.
-  request.ctx.set('x-total-count', String(result.total));
+  request.setHeader('x-total-count', String(result.total));
   return result.albums;
 }
 
 const getAlbumList: SubsonicEndpoint = {
   name: 'getAlbumList',
+  readOnly: true,
   handle: (request) => {
     const albums = handleAlbumList(request);
     const options = mapOptions(request);
@@ -58,6 +59,7 @@ const getAlbumList: SubsonicEndpoint = {
 
 const getAlbumList2: SubsonicEndpoint = {
   name: 'getAlbumList2',
+  readOnly: true,
   handle: (request) => {
     const albums = handleAlbumList(request);
     const options = mapOptions(request);
@@ -67,6 +69,7 @@ const getAlbumList2: SubsonicEndpoint = {
 
 const getRandomSongs: SubsonicEndpoint = {
   name: 'getRandomSongs',
+  readOnly: true,
   handle: (request) => {
     const viewer = requestViewer(request);
     const genre = request.params.get('genre');
@@ -83,6 +86,7 @@ const getRandomSongs: SubsonicEndpoint = {
 
 const getSongsByGenre: SubsonicEndpoint = {
   name: 'getSongsByGenre',
+  readOnly: true,
   handle: (request) => {
     const genre = request.params.required('genre');
     const viewer = requestViewer(request);
@@ -100,6 +104,7 @@ const getSongsByGenre: SubsonicEndpoint = {
 
 const getStarred: SubsonicEndpoint = {
   name: 'getStarred',
+  readOnly: true,
   handle: (request) => {
     const starred = starredItems(request.db, requestViewer(request));
     const options = mapOptions(request);
@@ -115,6 +120,7 @@ const getStarred: SubsonicEndpoint = {
 
 const getStarred2: SubsonicEndpoint = {
   name: 'getStarred2',
+  readOnly: true,
   handle: (request) => {
     const starred = starredItems(request.db, requestViewer(request));
     const options = mapOptions(request);

@@ -40,10 +40,12 @@ function artistInfo(request: SubsonicRequest, id3: boolean) {
 
 const getArtistInfo: SubsonicEndpoint = {
   name: 'getArtistInfo',
+  readOnly: true,
   handle: (request) => ({ artistInfo: artistInfo(request, false) }),
 };
 const getArtistInfo2: SubsonicEndpoint = {
   name: 'getArtistInfo2',
+  readOnly: true,
   handle: (request) => ({ artistInfo2: artistInfo(request, true) }),
 };
 
@@ -58,8 +60,8 @@ function albumInfo(request: SubsonicRequest) {
 }
 
 // Both answer under `albumInfo`, as the spec says.
-const getAlbumInfo: SubsonicEndpoint = { name: 'getAlbumInfo', handle: albumInfo };
-const getAlbumInfo2: SubsonicEndpoint = { name: 'getAlbumInfo2', handle: albumInfo };
+const getAlbumInfo: SubsonicEndpoint = { name: 'getAlbumInfo', readOnly: true, handle: albumInfo };
+const getAlbumInfo2: SubsonicEndpoint = { name: 'getAlbumInfo2', readOnly: true, handle: albumInfo };
 
 function similar(request: SubsonicRequest) {
   const tracks = similarSongs(
@@ -74,15 +76,18 @@ function similar(request: SubsonicRequest) {
 
 const getSimilarSongs: SubsonicEndpoint = {
   name: 'getSimilarSongs',
+  readOnly: true,
   handle: (request) => ({ similarSongs: similar(request) }),
 };
 const getSimilarSongs2: SubsonicEndpoint = {
   name: 'getSimilarSongs2',
+  readOnly: true,
   handle: (request) => ({ similarSongs2: similar(request) }),
 };
 
 const getTopSongs: SubsonicEndpoint = {
   name: 'getTopSongs',
+  readOnly: true,
   handle: (request) => {
     const viewer = viewerFor(request.db, request.user!);
     const count = request.params.int('count', { min: 0, max: 500 }) ?? 50;
@@ -102,6 +107,7 @@ const getTopSongs: SubsonicEndpoint = {
 
 const getLyrics: SubsonicEndpoint = {
   name: 'getLyrics',
+  readOnly: true,
   handle: (request) => {
     const found = plainLyrics(
       request.db,
@@ -116,6 +122,7 @@ const getLyrics: SubsonicEndpoint = {
 
 const getLyricsBySongId: SubsonicEndpoint = {
   name: 'getLyricsBySongId',
+  readOnly: true,
   handle: (request) => {
     const sets = songLyrics(request.db, viewerFor(request.db, request.user!), request.params.required('id'));
     request.params.bool('enhanced'); // v2 is not offered; the v1 answer is right for both

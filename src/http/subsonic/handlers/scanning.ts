@@ -3,7 +3,7 @@ import { lastScanAt } from '../../../catalog/access.ts';
 import type { ScanProgress } from '../../../library/scan-status.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import { appDeps } from '../../deps.ts';
-import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
+import { requireContext, type SubsonicEndpoint, type SubsonicRequest } from '../endpoint.ts';
 import { isoDate } from '../mappers.ts';
 import { mapOptions } from './browsing.ts';
 
@@ -30,7 +30,7 @@ function scanStatus(request: SubsonicRequest, progress: ScanProgress | undefined
 const getScanStatus: SubsonicEndpoint = {
   name: 'getScanStatus',
   handle: (request) => {
-    const progress = appDeps(request.ctx).scanner?.progress();
+    const progress = appDeps(requireContext(request)).scanner?.progress();
     return scanStatus(request, progress, progress?.scanning ?? false);
   },
 };
@@ -40,7 +40,7 @@ const startScan: SubsonicEndpoint = {
   handle: (request) => {
     if (!request.user?.isAdmin) throw new TonearmError('FORBIDDEN', 'only administrators may start a scan');
     const full = request.params.bool('fullScan') ?? false;
-    const { scanner, logger } = appDeps(request.ctx);
+    const { scanner, logger } = appDeps(requireContext(request));
     if (!scanner) throw new TonearmError('BAD_REQUEST', 'scanning is not available on this server');
     // The scan runs in the background; the answer says it has started.
     scanner

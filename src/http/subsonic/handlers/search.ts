@@ -23,6 +23,7 @@ function run(request: SubsonicRequest) {
 
 const search2: SubsonicEndpoint = {
   name: 'search2',
+  readOnly: true,
   handle: (request) => {
     const result = run(request);
     const options = mapOptions(request);
@@ -38,6 +39,7 @@ const search2: SubsonicEndpoint = {
 
 const search3: SubsonicEndpoint = {
   name: 'search3',
+  readOnly: true,
   handle: (request) => {
     const result = run(request);
     const options = mapOptions(request);
@@ -53,6 +55,7 @@ const search3: SubsonicEndpoint = {
 
 const legacy: SubsonicEndpoint = {
   name: 'search',
+  readOnly: true,
   handle: (request) => {
     const offset = request.params.int('offset', { min: 0 }) ?? 0;
     const text = (name: string) => request.params.get(name);

@@ -6,7 +6,7 @@ import {
   type Share,
   updateShare as updateShareFor,
 } from '../../../activity/shares.service.ts';
-import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
+import { requireContext, type SubsonicEndpoint, type SubsonicRequest } from '../endpoint.ts';
 import { caller, childrenInOrder, ids, isoDate, msParam, type Payload, text } from './activity-common.ts';
 
 /**
@@ -14,10 +14,11 @@ import { caller, childrenInOrder, ids, isoDate, msParam, type Payload, text } fr
  * router is mounted under config.basePath), so the link matches how the client reached the server.
  */
 export function shareUrl(request: SubsonicRequest, id: string): string {
-  const path = request.ctx.path;
+  const ctx = requireContext(request);
+  const path = ctx.path;
   const basePath = path.slice(0, Math.max(0, path.lastIndexOf('/rest/')));
   // ctx.origin can read "null" (Koa derives it through URL parsing); protocol and host are what we need.
-  return `${request.ctx.protocol}://${request.ctx.host}${basePath}/share/${encodeURIComponent(id)}`;
+  return `${ctx.protocol}://${ctx.host}${basePath}/share/${encodeURIComponent(id)}`;
 }
 
 function sharePayload(request: SubsonicRequest, share: Share): Payload {
