@@ -253,6 +253,9 @@ describe('no credential reaches the log', () => {
     // password_enc is not a password, but it does not belong in logs either.
     const sealed = server.db.first(server.db.kysely.selectFrom('user').select('password_enc'))!.password_enc!;
     assert.ok(!log.includes(sealed));
-    assert.ok(server.logLines().some((line) => line.msg === 'subsonic login failed'));
+    const failures = server.logLines().filter((line) => line.msg === 'subsonic login failed');
+    assert.ok(failures.some((line) => line.code === 'WRONG_CREDENTIALS'));
+    // A wrong API key is a failed login too (a warn line an admin or fail2ban can act on), without the key.
+    assert.ok(failures.some((line) => line.code === 'INVALID_API_KEY' && line.level === 40));
   });
 });
