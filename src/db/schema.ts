@@ -123,6 +123,8 @@ export interface TrackTable {
   rg_album_peak: number | null;
   lyrics: string;
   tags: string;
+  /** When a stream found the file gone (ms epoch); cleared by the next scan that sees it. */
+  missing_since: number | null;
   created_at: number;
   updated_at: number;
 }

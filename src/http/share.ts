@@ -1,15 +1,14 @@
 // The public side of shares: GET /share/:id is a small HTML page listing the shared tracks with an audio
 // player, GET /share/:id/stream/:trackId streams one of them (the original file, with Range support).
 // No account is needed; an unknown or expired share, or a track that is not in it, is a 404. Only files
-// whose real path stays inside their library are served. (The streaming issue will swap the stream for
-// its transcoding-aware streamer.)
-import fs from 'node:fs';
-import path from 'node:path';
+// whose real path stays inside their library are served (src/streaming/media-file.ts).
 import type Router from '@koa/router';
 import { findTrackFacts } from '../activity/catalog-lookup.repository.ts';
 import { sharedTrack, visitShare } from '../activity/shares.service.ts';
 import type { Database } from '../db/database.ts';
+import { type MediaFile, openMediaFile } from '../streaming/media-file.ts';
 import type { AppContext, AppState } from './context.ts';
+import { sendFile } from './send-file.ts';
 
 export function mountShares(router: Router<AppState>, db: Database): void {
   router.get('/share/:id', (ctx) => sharePage(ctx, db, ctx.params.id!));
@@ -73,72 +72,21 @@ ${items.join('\n')}
 }
 
 /** The real path of a library file, or undefined when it is missing or resolves outside the library. */
-async function safeRealPath(libraryRoot: string, relPath: string): Promise<string | undefined> {
-  try {
-    const root = await fs.promises.realpath(libraryRoot);
-    const real = await fs.promises.realpath(path.resolve(root, relPath));
-    return real.startsWith(root + path.sep) ? real : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Parses a single `bytes=` range against a size; 'invalid' for an unsatisfiable one, undefined to send all. */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | 'invalid' | undefined {
-  if (!header) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined; // several ranges or another unit: answering with the whole file is allowed
-  const [, from, to] = match;
-  if (from === '' && to === '') return 'invalid';
-  let start: number;
-  let end: number;
-  if (from === '') {
-    const suffix = Number(to);
-    if (suffix === 0) return 'invalid';
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(from);
-    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
-  }
-  if (start >= size || start > end) return 'invalid';
-  return { start, end };
-}
-
 async function shareStream(ctx: AppContext, db: Database, shareId: string, trackId: string): Promise<void> {
   ctx.state.routeLabel = '/share/:id/stream/:trackId';
-  const found = sharedTrack(db, shareId, trackId);
-  if (!found) return;
-  const file = await safeRealPath(found.libraryRoot, found.track.path);
-  if (!file) return;
-  let size: number;
+  if (!sharedTrack(db, shareId, trackId)) return;
+  let media: MediaFile;
   try {
-    size = (await fs.promises.stat(file)).size;
+    // The share decides what is visible, not a user's grants.
+    media = await openMediaFile(db, trackId, undefined);
   } catch {
-    return;
+    return; // 404, as for anything a share does not hold
   }
-  ctx.set('Accept-Ranges', 'bytes');
   ctx.set('Cache-Control', 'no-store');
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.type = found.track.content_type || 'application/octet-stream';
-  const range = parseRange(ctx.get('Range') || undefined, size);
-  if (range === 'invalid') {
-    ctx.status = 416;
-    ctx.set('Content-Range', `bytes */${size}`);
-    ctx.body = '';
-    return;
-  }
-  if (range) {
-    ctx.status = 206;
-    ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
-    ctx.length = range.end - range.start + 1;
-    ctx.body = fs.createReadStream(file, { start: range.start, end: range.end });
-    return;
-  }
-  ctx.status = 200;
-  ctx.length = size;
-  ctx.body = fs.createReadStream(file);
+  sendFile(ctx, {
+    file: media.file,
+    size: media.size,
+    mtimeMs: media.mtimeMs,
+    contentType: media.track.contentType,
+  });
 }

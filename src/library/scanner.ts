@@ -60,6 +60,7 @@ interface StoredTrack {
   file_mtime: number;
   album_id: string;
   created_at: number;
+  missing_since: number | null;
 }
 
 export class Scanner implements ScanStatusSource {
@@ -276,7 +277,7 @@ export class Scanner implements ScanStatusSource {
     const stored = new Map<string, StoredTrack>();
     for (const row of this.db
       .prepare(
-        'SELECT pk, id, path, file_size, file_mtime, album_id, created_at FROM track WHERE library_id = ?',
+        'SELECT pk, id, path, file_size, file_mtime, album_id, created_at, missing_since FROM track WHERE library_id = ?',
       )
       .all(libraryId) as StoredTrack[])
       stored.set(row.path, row);
@@ -288,11 +289,14 @@ export class Scanner implements ScanStatusSource {
 
     const onDisk = new Set<string>();
     const toRead: WalkedFile[] = [];
+    const foundAgain: number[] = [];
     let knownBroken = 0;
     for (const file of walked.files) {
       onDisk.add(file.path);
       const known = stored.get(file.path);
       const issue = issues.get(file.path);
+      // A file a stream could not find (a disk not yet mounted) is there again.
+      if (known && known.missing_since !== null) foundAgain.push(known.pk);
       if (!full && known && known.file_size === file.size && known.file_mtime === file.mtime) continue;
       if (!full && !known && issue && issue.file_size === file.size && issue.file_mtime === file.mtime) {
         report.errors.push({ path: file.path, reason: issue.reason });
@@ -321,6 +325,12 @@ export class Scanner implements ScanStatusSource {
     }
     const foldersToDelete = [...storedFolders.keys()].filter((id) => !walkedFolderIds.has(id));
 
+    if (foundAgain.length > 0) {
+      this.db.transaction(() => {
+        const clear = this.db.prepare('UPDATE track SET missing_since = NULL WHERE pk = ?');
+        for (const pk of foundAgain) clear.run(pk);
+      });
+    }
     report.unchanged += walked.files.length - toRead.length - knownBroken;
     this.state.filesToRead += toRead.length;
     const anythingChanged =

@@ -10,6 +10,7 @@ export const errorCatalogue = {
   MIGRATION: { http: 500, subsonic: 0, summary: 'A schema migration failed' },
   SCAN_RUNNING: { http: 409, subsonic: 0, summary: 'A scan is already running' },
   NOT_FOUND: { http: 404, subsonic: 70, summary: 'The requested item does not exist' },
+  FILE_MISSING: { http: 404, subsonic: 70, summary: 'The file of this item is missing from its library' },
   BAD_REQUEST: { http: 400, subsonic: 0, summary: 'A parameter has a wrong value' },
   MISSING_PARAMETER: { http: 400, subsonic: 10, summary: 'A required parameter is missing' },
   WRONG_CREDENTIALS: { http: 401, subsonic: 40, summary: 'Wrong username or password' },

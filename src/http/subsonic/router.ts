@@ -162,7 +162,11 @@ function failure(ctx: AppContext, params: SubsonicParams, error: unknown): Subso
     log.error({ err: error }, 'subsonic request failed');
     return errorEnvelope(0, `internal error (request id ${ctx.state.requestId})`);
   }
-  if (error.code === 'WRONG_CREDENTIALS' || error.code === 'LOGIN_THROTTLED' || error.code === 'INVALID_API_KEY') {
+  if (
+    error.code === 'WRONG_CREDENTIALS' ||
+    error.code === 'LOGIN_THROTTLED' ||
+    error.code === 'INVALID_API_KEY'
+  ) {
     // Username and address only: a line an admin (or fail2ban) can act on, with no secret in it.
     log.warn({ ip: ctx.ip, user: params.get('u'), code: error.code }, 'subsonic login failed');
   } else {

@@ -5,6 +5,7 @@ import { activityEndpoints } from './activity.ts';
 import { browsingEndpoints } from './browsing.ts';
 import { chatEndpoints } from './chat.ts';
 import { listEndpoints } from './lists.ts';
+import { mediaEndpoints } from './media.ts';
 import { mediaInfoEndpoints } from './media-info.ts';
 import { playlistEndpoints } from './playlists.ts';
 import { queueEndpoints } from './queue.ts';
@@ -29,6 +30,7 @@ export const defaultEndpoints: readonly SubsonicEndpoint[] = [
   ...listEndpoints,
   ...searchEndpoints,
   ...mediaInfoEndpoints,
+  ...mediaEndpoints,
   ...scanningEndpoints,
   ...unsupportedEndpoints,
 ];
