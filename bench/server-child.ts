@@ -9,7 +9,7 @@ import { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createApp } from '../src/http/app.ts';
 import { startServer } from '../src/http/server.ts';
-import { ReadPool, readWorkerCount } from '../src/http/subsonic/read-pool.ts';
+import { startReadPool } from '../src/http/subsonic/read-pool.ts';
 import { createLogger } from '../src/shared/logger.ts';
 
 const [file, username, password] = process.argv.slice(2);
@@ -32,8 +32,7 @@ const config = configSchema.parse({
 });
 const logger = createLogger('silent');
 // As `tonearm serve` does: read-only endpoints in worker threads (TONEARM_READ_WORKERS=0 turns them off).
-const workers = readWorkerCount(config.readWorkers);
-const readPool = workers > 0 ? new ReadPool({ dbFile: file, config, size: workers, logger }) : undefined;
+const readPool = startReadPool(file, config, logger);
 const server = await startServer(createApp({ config, db, logger, readPool }), {
   host: '127.0.0.1',
   port: 0,

@@ -1,5 +1,5 @@
 // The few catalog reads the activity rules need: does an id exist (in the libraries a user may see), the
-// facts about a track (duration for now playing, file for share streams), an album's tracks, and a
+// facts about a track (duration for now playing, the share page's list), an album's tracks, and a
 // track by its path (M3U import). Kept here, not in src/catalog, so activity does not depend on the
 // catalog's Subsonic-oriented read models. Long id lists are queried in chunks to stay under SQLite's
 // bound-parameter limit.
@@ -139,8 +139,4 @@ export function trackIdByPath(db: Database, libraryId: number, relPath: string):
       .where('library_id', '=', libraryId)
       .where('path', '=', relPath),
   )?.id;
-}
-
-export function libraryPath(db: Database, libraryId: number): string | undefined {
-  return db.first(db.kysely.selectFrom('library').select('path').where('id', '=', libraryId))?.path;
 }

@@ -6,7 +6,7 @@ import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { maySharePublicly, visibleLibraryIds } from './access.ts';
 import { notFound } from './annotation.service.ts';
-import { albumTrackIds, findTrackFacts, libraryPath, type TrackFacts } from './catalog-lookup.repository.ts';
+import { albumTrackIds, findTrackFacts } from './catalog-lookup.repository.ts';
 import { newId } from './ids.ts';
 import { getPlaylist } from './playlists.service.ts';
 import {
@@ -176,16 +176,7 @@ export function visitShare(db: Database, id: string, now = Date.now()): Share | 
   });
 }
 
-/** A track of a live share with its library's root (for streaming), or undefined. */
-export function sharedTrack(
-  db: Database,
-  shareId: string,
-  trackId: string,
-  now = Date.now(),
-): { track: TrackFacts; libraryRoot: string } | undefined {
-  if (!liveShare(db, shareId, now) || !shareHasTrack(db, shareId, trackId)) return undefined;
-  const track = findTrackFacts(db, [trackId]).get(trackId);
-  if (!track) return undefined;
-  const libraryRoot = libraryPath(db, track.library_id);
-  return libraryRoot === undefined ? undefined : { track, libraryRoot };
+/** True when the track is part of a live share (its public stream may be played). */
+export function isTrackShared(db: Database, shareId: string, trackId: string, now = Date.now()): boolean {
+  return liveShare(db, shareId, now) !== undefined && shareHasTrack(db, shareId, trackId);
 }

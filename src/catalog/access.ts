@@ -16,7 +16,7 @@ export interface MusicFolder {
 export function viewerFor(db: Database, user: { id: string; libraryIds?: readonly number[] }): Viewer {
   const granted = user.libraryIds;
   if (!granted) return { userId: user.id, libraryIds: undefined };
-  const all = libraryIdsOf(db);
+  const all = allLibraryIds(db);
   const seesAll = all.every((id) => granted.includes(id));
   return { userId: user.id, libraryIds: seesAll ? undefined : granted };
 }
@@ -24,7 +24,7 @@ export function viewerFor(db: Database, user: { id: string; libraryIds?: readonl
 const libraryIdLists = new WeakMap<Database, () => number[]>();
 
 /** Every library id; asked on every request, so kept until the database changes. */
-function libraryIdsOf(db: Database): number[] {
+export function allLibraryIds(db: Database): number[] {
   let list = libraryIdLists.get(db);
   if (!list) {
     list = untilChange(db, () => db.prepare('SELECT id FROM library').pluck().all() as number[]);

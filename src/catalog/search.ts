@@ -16,6 +16,7 @@
 //   word within a small edit distance ("radiohaed" finds "Radiohead").
 import { ChangeScopedCache } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
+import { allLibraryIds } from './access.ts';
 
 /** Bump when the tables, tokenizer or indexed text change: the next start-up rebuilds the index. */
 export const SEARCH_INDEX_VERSION = 1;
@@ -471,8 +472,7 @@ function libraryFilter(
   if (requested === undefined) return undefined;
   const ids = [...new Set(requested)].filter((id) => Number.isSafeInteger(id));
   if (kind !== 'track' || ids.length === 0) return ids;
-  const all = db.prepare('SELECT id FROM library').pluck().all() as number[];
-  return all.every((id) => ids.includes(id)) ? undefined : ids;
+  return allLibraryIds(db).every((id) => ids.includes(id)) ? undefined : ids;
 }
 
 function clampInteger(value: number | undefined, fallback: number, min: number, max: number): number {

@@ -6,7 +6,7 @@ import { ensureSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
 import { createApp } from '../http/app.ts';
 import { startServer } from '../http/server.ts';
-import { ReadPool, readWorkerCount } from '../http/subsonic/read-pool.ts';
+import { startReadPool } from '../http/subsonic/read-pool.ts';
 import { scheduleJob } from '../jobs/schedule.ts';
 import { listLibraries } from '../library/library.repository.ts';
 import { Scanner } from '../library/scanner.ts';
@@ -25,11 +25,7 @@ export async function runServe(config: Config): Promise<void> {
     );
   }
   const scanner = new Scanner({ db: runtime.db, config, logger: logger.child({ component: 'scanner' }) });
-  const readWorkers = readWorkerCount(config.readWorkers);
-  const readPool =
-    readWorkers > 0
-      ? new ReadPool({ dbFile: runtime.db.file, config, size: readWorkers, logger })
-      : undefined;
+  const readPool = startReadPool(runtime.db.file, config, logger);
   const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner, scanner, readPool });
   const server = await startServer(app, { host: config.host, port: config.port, logger });
   logger.info(

@@ -4,7 +4,7 @@
 // whose real path stays inside their library are served (src/streaming/media-file.ts).
 import type Router from '@koa/router';
 import { findTrackFacts } from '../activity/catalog-lookup.repository.ts';
-import { sharedTrack, visitShare } from '../activity/shares.service.ts';
+import { isTrackShared, visitShare } from '../activity/shares.service.ts';
 import type { Database } from '../db/database.ts';
 import { type MediaFile, openMediaFile } from '../streaming/media-file.ts';
 import type { AppContext, AppState } from './context.ts';
@@ -71,10 +71,9 @@ ${items.join('\n')}
 `;
 }
 
-/** The real path of a library file, or undefined when it is missing or resolves outside the library. */
 async function shareStream(ctx: AppContext, db: Database, shareId: string, trackId: string): Promise<void> {
   ctx.state.routeLabel = '/share/:id/stream/:trackId';
-  if (!sharedTrack(db, shareId, trackId)) return;
+  if (!isTrackShared(db, shareId, trackId)) return;
   let media: MediaFile;
   try {
     // The share decides what is visible, not a user's grants.

@@ -97,7 +97,7 @@ export async function openMediaFile(
       `the file of "${row.title}" is missing (moved or deleted since the last scan); a rescan will update the library`,
     );
   }
-  return { track, file: file as string, size: stat.size, mtimeMs: stat.mtimeMs };
+  return { track, file, size: stat.size, mtimeMs: stat.mtimeMs };
 }
 
 /** The real path of relPath under root; 'outside' when it resolves out of the root, 'missing' when absent. */

@@ -61,6 +61,12 @@ export function readWorkerCount(setting: Config['readWorkers']): number {
   return Math.min(MAX_AUTO_WORKERS, os.availableParallelism());
 }
 
+/** The pool `config.readWorkers` asks for, or undefined when it asks for none. */
+export function startReadPool(dbFile: string, config: Config, logger: Logger): ReadPool | undefined {
+  const size = readWorkerCount(config.readWorkers);
+  return size > 0 ? new ReadPool({ dbFile, config, size, logger }) : undefined;
+}
+
 export class ReadPool {
   private readonly slots: Slot[] = [];
   private readonly dbFile: string;
