@@ -59,6 +59,18 @@ export function describeSchedule(
   }
 }
 
+const sizeSchema = z.union([z.number().int().min(0), z.string()]).transform((value, context) => {
+  const bytes = typeof value === 'number' ? value : parseSize(value);
+  if (bytes === undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: 'expected a size such as 500MB or 2GB (0 turns the cache off)',
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
 const librarySchema = z.strictObject({
   name: z.string().trim().min(1, 'a library name must not be empty'),
   path: z.string().trim().min(1, 'a library path must not be empty'),
@@ -113,17 +125,19 @@ export const configSchema = z.strictObject({
     followSymlinks: z.boolean(),
   }),
   transcoding: z.strictObject({
-    cacheSize: z.union([z.number().int().min(0), z.string()]).transform((value, context) => {
-      const bytes = typeof value === 'number' ? value : parseSize(value);
-      if (bytes === undefined) {
-        context.addIssue({
-          code: 'custom',
-          message: 'expected a size such as 500MB or 2GB (0 turns the cache off)',
-        });
-        return z.NEVER;
-      }
-      return bytes;
-    }),
+    cacheSize: sizeSchema,
+    /** The ffmpeg executable (a name on PATH or a full path). */
+    ffmpeg: z.string().trim().min(1, 'expected the ffmpeg executable, e.g. ffmpeg or /usr/bin/ffmpeg'),
+    /** Transcodes running at once, over all users; beyond it a request gets 429 with Retry-After. */
+    maxConcurrent: z.number().int().min(1, 'expected at least 1').max(256),
+    /** Transcodes one user may run at once (clients prefetch the next songs). */
+    maxPerUser: z.number().int().min(1, 'expected at least 1').max(256),
+    /** The format a lossless file becomes when a bitrate limit forces a transcode and no format was asked. */
+    defaultFormat: z.string().trim().min(1),
+  }),
+  artwork: z.strictObject({
+    /** Resized cover images kept on disk (data/cache/artwork). */
+    cacheSize: sizeSchema,
   }),
 });
 
@@ -155,7 +169,8 @@ export function defaultConfig(): ConfigInput {
       ignoredArticles: DEFAULT_IGNORED_ARTICLES,
       followSymlinks: true,
     },
-    transcoding: { cacheSize: '1GB' },
+    transcoding: { cacheSize: '1GB', ffmpeg: 'ffmpeg', maxConcurrent: 8, maxPerUser: 4, defaultFormat: 'mp3' },
+    artwork: { cacheSize: '200MB' },
   };
 }
 

@@ -33,6 +33,17 @@ export const errorCatalogue = {
   LOGIN_THROTTLED: { http: 429, subsonic: 40, summary: 'Too many failed logins; try again later' },
   LISTEN: { http: 500, subsonic: 0, summary: 'The server cannot listen on the configured address' },
   INVALID_API_KEY: { http: 401, subsonic: 44, summary: 'The API key is not valid' },
+  TRANSCODE_LIMIT: {
+    http: 429,
+    subsonic: 0,
+    summary: 'Too many transcodes are running; try again shortly',
+  },
+  TRANSCODER_UNAVAILABLE: {
+    http: 503,
+    subsonic: 0,
+    summary: 'ffmpeg is not installed or cannot be started, so this cannot be transcoded',
+  },
+  TRANSCODE_FAILED: { http: 500, subsonic: 0, summary: 'ffmpeg could not transcode this file' },
   SECRET_KEY: {
     http: 500,
     subsonic: 0,

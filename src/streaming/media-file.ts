@@ -100,8 +100,25 @@ export async function openMediaFile(
   return { track, file, size: stat.size, mtimeMs: stat.mtimeMs };
 }
 
+/**
+ * The real path of a file a catalog row names relative to a library (a cover image, an artist image):
+ * undefined when the library is unknown, the file is absent, or it resolves outside the library's real root.
+ */
+export async function libraryFile(
+  db: Database,
+  libraryId: number,
+  relPath: string,
+): Promise<string | undefined> {
+  const library = db.prepare('SELECT path FROM library WHERE id = ?').get(libraryId) as
+    | { path: string }
+    | undefined;
+  if (!library) return undefined;
+  const file = await realPathInside(library.path, relPath);
+  return file === 'outside' || file === 'missing' ? undefined : file;
+}
+
 /** The real path of relPath under root; 'outside' when it resolves out of the root, 'missing' when absent. */
-async function realPathInside(root: string, relPath: string): Promise<string | 'outside' | 'missing'> {
+export async function realPathInside(root: string, relPath: string): Promise<string | 'outside' | 'missing'> {
   let realRoot: string;
   try {
     realRoot = await fs.promises.realpath(root);

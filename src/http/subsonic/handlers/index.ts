@@ -4,6 +4,7 @@ import type { SubsonicEndpoint } from '../endpoint.ts';
 import { activityEndpoints } from './activity.ts';
 import { browsingEndpoints } from './browsing.ts';
 import { chatEndpoints } from './chat.ts';
+import { downloadEndpoints } from './download.ts';
 import { listEndpoints } from './lists.ts';
 import { mediaEndpoints } from './media.ts';
 import { mediaInfoEndpoints } from './media-info.ts';
@@ -31,6 +32,7 @@ export const defaultEndpoints: readonly SubsonicEndpoint[] = [
   ...searchEndpoints,
   ...mediaInfoEndpoints,
   ...mediaEndpoints,
+  ...downloadEndpoints,
   ...scanningEndpoints,
   ...unsupportedEndpoints,
 ];
