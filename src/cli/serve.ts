@@ -4,7 +4,7 @@ import { ensureFirstAdmin, FIRST_ADMIN_NAME } from '../accounts/first-admin.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
-import { createApp } from '../http/app.ts';
+import { createApp, shutdownApp } from '../http/app.ts';
 import { startServer } from '../http/server.ts';
 import { startReadPool } from '../http/subsonic/read-pool.ts';
 import { scheduleJob } from '../jobs/schedule.ts';
@@ -64,6 +64,7 @@ export async function runServe(config: Config): Promise<void> {
       logger.info({ signal }, 'shutting down');
       schedule.stop();
       await watcher.close();
+      shutdownApp(app);
       await server.close();
       await readPool?.close();
       // A scan in progress stops at its next batch boundary; what it committed stays.

@@ -169,7 +169,13 @@ export function defaultConfig(): ConfigInput {
       ignoredArticles: DEFAULT_IGNORED_ARTICLES,
       followSymlinks: true,
     },
-    transcoding: { cacheSize: '1GB', ffmpeg: 'ffmpeg', maxConcurrent: 8, maxPerUser: 4, defaultFormat: 'mp3' },
+    transcoding: {
+      cacheSize: '1GB',
+      ffmpeg: 'ffmpeg',
+      maxConcurrent: 8,
+      maxPerUser: 4,
+      defaultFormat: 'mp3',
+    },
     artwork: { cacheSize: '200MB' },
   };
 }

@@ -320,6 +320,33 @@ export interface ChatMessageTable {
   created_at: number;
 }
 
+// Streaming (migration 0007): players and the admin's transcode profiles.
+export interface PlayerTable {
+  id: string;
+  user_id: string;
+  client: string;
+  user_agent: string;
+  name: Generated<string>;
+  max_bit_rate: Generated<number>;
+  format: Generated<string>;
+  last_seen_at: number;
+  last_address: Generated<string>;
+  created_at: number;
+}
+
+export interface TranscodeProfileTable {
+  name: string;
+  suffix: string;
+  content_type: string;
+  codec: string;
+  lossless: Generated<number>;
+  default_bit_rate: Generated<number>;
+  max_bit_rate: Generated<number>;
+  /** JSON array of ffmpeg output arguments. */
+  arguments: string;
+  updated_at: number;
+}
+
 export interface DB {
   library: LibraryTable;
   folder: FolderTable;
@@ -348,6 +375,8 @@ export interface DB {
   share_item: ShareItemTable;
   radio_station: RadioStationTable;
   chat_message: ChatMessageTable;
+  player: PlayerTable;
+  transcode_profile: TranscodeProfileTable;
 }
 
 export type LibraryRow = Selectable<LibraryTable>;

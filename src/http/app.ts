@@ -12,7 +12,8 @@ import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
 import type { ScanOptions } from '../library/scanner.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AppState } from './context.ts';
-import { registerAppDeps } from './deps.ts';
+import { createTranscoder, type Transcoder } from '../streaming/transcoder.ts';
+import { appDeps, registerAppDeps } from './deps.ts';
 import { mountHealth } from './health.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
 import { problemDetails } from './problem.ts';
@@ -39,12 +40,28 @@ export interface AppDeps {
   readPool?: ReadPool;
   /** How long a successful password check is remembered (default 60 s). */
   credentialCacheSeconds?: number;
+  /** Runs ffmpeg for transcoded streams; made from config.transcoding when absent. */
+  transcoder?: Transcoder;
+}
+
+/** What createApp made of its dependencies, for the handlers (deps.ts) and shutdown. */
+export interface ResolvedAppDeps extends AppDeps {
+  transcoder: Transcoder;
+}
+
+/** Stops what outlives requests (running transcodes) before the HTTP server closes. */
+export function shutdownApp(app: Koa<AppState>): void {
+  appDeps(app).transcoder.close();
 }
 
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>();
   checkExistingSecretKey(deps.db);
-  registerAppDeps(app, deps);
+  const resolved: ResolvedAppDeps = {
+    ...deps,
+    transcoder: deps.transcoder ?? createTranscoder(deps.config, deps.logger),
+  };
+  registerAppDeps(app, resolved);
   const metrics = createMetrics({ db: deps.db, logger: deps.logger, scanStatus: deps.scanStatus });
   const router = new Router<AppState>(deps.config.basePath ? { prefix: deps.config.basePath } : {});
 

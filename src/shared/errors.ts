@@ -55,10 +55,13 @@ export type ErrorCode = keyof typeof errorCatalogue;
 
 export class TonearmError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** Set on "busy, come back later" errors: the answer is HTTP 429 with this Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.name = 'TonearmError';
     this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
   get httpStatus(): number {
     return errorCatalogue[this.code].http;

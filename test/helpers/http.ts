@@ -8,7 +8,7 @@ import { createUser } from '../../src/accounts/users.service.ts';
 import { type Config, configSchema, defaultConfig } from '../../src/config/schema.ts';
 import { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { type AppDeps, createApp } from '../../src/http/app.ts';
+import { type AppDeps, createApp, shutdownApp } from '../../src/http/app.ts';
 import { startServer } from '../../src/http/server.ts';
 import { ReadPool } from '../../src/http/subsonic/read-pool.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -93,6 +93,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     readPool,
     async close() {
+      shutdownApp(app);
       await server.close();
       await readPool?.close();
       await cleanup();

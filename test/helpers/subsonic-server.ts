@@ -10,7 +10,7 @@ import { syncLibraries } from '../../src/library/library.repository.ts';
 import { Scanner } from '../../src/library/scanner.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { makeAudio } from './audio.ts';
-import { parseXml, startTestServer, type TestServer } from './http.ts';
+import { parseXml, startTestServer, type TestServer, type TestServerOptions } from './http.ts';
 import { buildFixtureLibrary } from './library-fixture.ts';
 
 export interface Credentials {
@@ -80,9 +80,18 @@ async function buildSecondLibrary(): Promise<string> {
   return root;
 }
 
-export async function startSubsonicServer(options: { readWorkers?: number } = {}): Promise<SubsonicServer> {
+export interface SubsonicServerOptions {
+  readWorkers?: number;
+  /** Adds files to the second library before the scan. */
+  addToSecondLibrary?: (root: string) => Promise<void>;
+  /** Extra createApp dependencies (a transcoder with small limits...). */
+  deps?: TestServerOptions['deps'];
+}
+
+export async function startSubsonicServer(options: SubsonicServerOptions = {}): Promise<SubsonicServer> {
   const fixture = await buildFixtureLibrary();
   const second = await buildSecondLibrary();
+  await options.addToSecondLibrary?.(second);
   const holder: { scanner?: Scanner } = {};
   const server = await startTestServer({
     logLevel: 'warn',
@@ -94,6 +103,7 @@ export async function startSubsonicServer(options: { readWorkers?: number } = {}
       { ...BOB, isAdmin: false },
     ],
     deps: {
+      ...options.deps,
       // The scanner needs the server's database, which exists only once the server does.
       scanner: {
         scan: (options) => holder.scanner!.scan(options),

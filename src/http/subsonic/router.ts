@@ -75,6 +75,11 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       reply(ctx, answer);
     } catch (error) {
       send(ctx, resolved.format, failure(ctx, params, error));
+      // Busy (too many transcodes): the status and Retry-After tell players to come back, as Navidrome does.
+      if (isTonearmError(error) && error.retryAfterSeconds !== undefined) {
+        ctx.status = 429;
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+      }
     }
   };
 
