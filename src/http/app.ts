@@ -5,7 +5,9 @@ import Koa from 'koa';
 import { isPasswordAuthEnabled } from '../accounts/auth-settings.ts';
 import { untilChange } from '../db/change-scoped.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
-import { checkExistingSecretKey } from '../accounts/secret-key.ts';
+import { checkExistingSecretKey, dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
+import { createUrlSigner, deriveSigningKey, type UrlSigner } from '../streaming/signed-urls.ts';
+import { mountHls } from './api/hls.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
@@ -42,11 +44,14 @@ export interface AppDeps {
   credentialCacheSeconds?: number;
   /** Runs ffmpeg for transcoded streams; made from config.transcoding when absent. */
   transcoder?: Transcoder;
+  /** Signs and checks media URLs that carry no credentials; keyed from the data folder's secret. */
+  urlSigner?: UrlSigner;
 }
 
 /** What createApp made of its dependencies, for the handlers (deps.ts) and shutdown. */
 export interface ResolvedAppDeps extends AppDeps {
   transcoder: Transcoder;
+  urlSigner: UrlSigner;
 }
 
 /** Stops what outlives requests (running transcodes) before the HTTP server closes. */
@@ -60,6 +65,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const resolved: ResolvedAppDeps = {
     ...deps,
     transcoder: deps.transcoder ?? createTranscoder(deps.config, deps.logger),
+    urlSigner: deps.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(deps.db)))),
   };
   registerAppDeps(app, resolved);
   const metrics = createMetrics({ db: deps.db, logger: deps.logger, scanStatus: deps.scanStatus });
@@ -77,6 +83,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     },
   });
   mountHealth(router, deps.db);
+  mountHls(router, resolved);
   mountShares(router, deps.db);
   mountMetrics(router, metrics);
 

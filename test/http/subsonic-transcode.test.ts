@@ -193,7 +193,8 @@ describe('the decision', () => {
         'Long Player/Long Album/01 - Long.flac',
       ),
     );
-    for (const params of [{}, { format: 'raw', maxBitRate: 96 }, { maxBitRate: 0 }, { format: 'flac' }]) {
+    const cases: Params[] = [{}, { format: 'raw', maxBitRate: 96 }, { maxBitRate: 0 }, { format: 'flac' }];
+    for (const params of cases) {
       const response = await fetch(streamUrl({ id: ids.flac, ...params }));
       assert.equal(response.headers.get('content-type'), 'audio/flac', JSON.stringify(params));
       assert.ok((await body(response)).equals(original), JSON.stringify(params));
