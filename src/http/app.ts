@@ -3,18 +3,20 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { isPasswordAuthEnabled } from '../accounts/auth-settings.ts';
-import { untilChange } from '../db/change-scoped.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
 import { checkExistingSecretKey, dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
-import { createUrlSigner, deriveSigningKey, type UrlSigner } from '../streaming/signed-urls.ts';
-import { mountHls } from './api/hls.ts';
 import type { Config } from '../config/schema.ts';
+import { untilChange } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
 import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
 import type { ScanOptions } from '../library/scanner.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { AppState } from './context.ts';
+import { createUrlSigner, deriveSigningKey, type UrlSigner } from '../streaming/signed-urls.ts';
 import { createTranscoder, type Transcoder } from '../streaming/transcoder.ts';
+import type { ApiAuthenticator } from './api/auth.ts';
+import { mountHls } from './api/hls.ts';
+import { mountStreamingApi } from './api/streaming.ts';
+import type { AppState } from './context.ts';
 import { appDeps, registerAppDeps } from './deps.ts';
 import { mountHealth } from './health.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
@@ -54,6 +56,18 @@ export interface ResolvedAppDeps extends AppDeps {
   urlSigner: UrlSigner;
 }
 
+const CLIENT_GONE = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_STREAM_DESTROYED',
+]);
+
+function isClientGone(error: unknown): boolean {
+  return CLIENT_GONE.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
 /** Stops what outlives requests (running transcodes) before the HTTP server closes. */
 export function shutdownApp(app: Koa<AppState>): void {
   appDeps(app).transcoder.close();
@@ -71,18 +85,29 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const metrics = createMetrics({ db: deps.db, logger: deps.logger, scanStatus: deps.scanStatus });
   const router = new Router<AppState>(deps.config.basePath ? { prefix: deps.config.basePath } : {});
 
+  // One credential cache and one failed-login throttle for both APIs.
+  const verifier = createCredentialVerifier(deps.db, { ttlSeconds: deps.credentialCacheSeconds ?? 60 });
+  const throttle = new LoginThrottle(deps.loginThrottle);
   mountSubsonic(router, {
     endpoints: deps.subsonicEndpoints ?? defaultEndpoints,
     db: deps.db,
     config: deps.config,
     readPool: deps.readPool,
     auth: {
-      verifier: createCredentialVerifier(deps.db, { ttlSeconds: deps.credentialCacheSeconds ?? 60 }),
-      throttle: new LoginThrottle(deps.loginThrottle),
+      verifier,
+      throttle,
       passwordAuthEnabled: untilChange(deps.db, () => isPasswordAuthEnabled(deps.db)),
     },
   });
+  const apiAuth: ApiAuthenticator = {
+    db: deps.db,
+    verifier,
+    throttle,
+    signer: resolved.urlSigner,
+    basePath: deps.config.basePath,
+  };
   mountHealth(router, deps.db);
+  mountStreamingApi(router, resolved, apiAuth);
   mountHls(router, resolved);
   mountShares(router, deps.db);
   mountMetrics(router, metrics);
@@ -91,9 +116,13 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(problemDetails());
   app.use(router.routes());
 
-  // Errors Koa catches itself (a response stream failing after the headers went out) land here.
+  // Errors Koa catches itself (a response stream failing after the headers went out) land here. A listener
+  // that hangs up mid-stream is everyday life for a music server, not an error.
   app.on('error', (error: unknown, ctx?: { state?: Partial<AppState> }) => {
-    (ctx?.state?.log ?? deps.logger).error({ err: error }, 'error after the response started');
+    const log = ctx?.state?.log ?? deps.logger;
+    if (isClientGone(error))
+      log.debug({ code: (error as NodeJS.ErrnoException).code }, 'client went away mid-response');
+    else log.error({ err: error }, 'error after the response started');
   });
   return app;
 }

@@ -26,6 +26,8 @@ export interface TestServer {
   logLines(): Record<string, unknown>[];
   /** The read workers, when the server was started with some. */
   readPool: ReadPool | undefined;
+  /** The Koa app (appDeps(app) reaches the transcoder, the URL signer...). */
+  app: object;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         .filter((line) => line.trim() !== '')
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     readPool,
+    app,
     async close() {
       shutdownApp(app);
       await server.close();

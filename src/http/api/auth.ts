@@ -1,0 +1,76 @@
+// Who calls the native JSON API. For now: an API key (`Authorization: Bearer tnrm_…` or `X-API-Key`) or
+// HTTP Basic with username and password; media routes also take a signed URL (src/streaming/signed-urls.ts)
+// instead, since an <audio> or <img> element cannot send headers. Failed logins count towards the same
+// throttle as Subsonic's. Browser sessions arrive with the accounts work.
+import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
+import { loadUser, type User } from '../../accounts/users.service.ts';
+import { findUserRowById } from '../../accounts/users.repository.ts';
+import type { Database } from '../../db/database.ts';
+import { TonearmError } from '../../shared/errors.ts';
+import type { UrlSigner } from '../../streaming/signed-urls.ts';
+import type { AppContext } from '../context.ts';
+import type { LoginThrottle } from '../subsonic/login-throttle.ts';
+
+export interface ApiAuthenticator {
+  db: Database;
+  verifier: CredentialVerifier;
+  throttle: LoginThrottle;
+  signer: UrlSigner;
+  basePath: string;
+}
+
+/** The caller named by the request's headers; WRONG_CREDENTIALS (401) otherwise. */
+export async function authenticateApiRequest(ctx: AppContext, auth: ApiAuthenticator): Promise<User> {
+  const header = ctx.get('Authorization');
+  const apiKey = ctx.get('X-API-Key') || (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
+  if (apiKey) {
+    if (auth.throttle.retryAfterMsForIp(ctx.ip) > 0) throw throttled();
+    const user = auth.verifier.verifyApiKey(apiKey);
+    if (!user) {
+      auth.throttle.recordIpFailure(ctx.ip);
+      ctx.state.log.warn({ ip: ctx.ip, code: 'INVALID_API_KEY' }, 'api login failed');
+      throw new TonearmError('INVALID_API_KEY', 'invalid API key');
+    }
+    return user;
+  }
+  const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const username = colon < 0 ? decoded : decoded.slice(0, colon);
+    const password = colon < 0 ? '' : decoded.slice(colon + 1);
+    if (auth.throttle.retryAfterMs(ctx.ip, username) > 0) throw throttled();
+    const user = password ? await auth.verifier.verify(username, password) : undefined;
+    if (!user) {
+      auth.throttle.recordFailure(ctx.ip, username);
+      ctx.state.log.warn({ ip: ctx.ip, user: username, code: 'WRONG_CREDENTIALS' }, 'api login failed');
+      throw new TonearmError('WRONG_CREDENTIALS', 'wrong username or password');
+    }
+    auth.throttle.recordSuccess(username);
+    return user;
+  }
+  throw new TonearmError(
+    'WRONG_CREDENTIALS',
+    'log in with an API key (Authorization: Bearer …) or HTTP Basic',
+  );
+}
+
+/** For media routes: a signed URL's user, else the headers' caller. */
+export async function authenticateMediaRequest(ctx: AppContext, auth: ApiAuthenticator): Promise<User> {
+  const query = new URLSearchParams(ctx.querystring);
+  if (!query.has('sig')) return authenticateApiRequest(ctx, auth);
+  const path =
+    auth.basePath && ctx.path.startsWith(auth.basePath) ? ctx.path.slice(auth.basePath.length) : ctx.path;
+  const { userId } = auth.signer.verify(path, query);
+  const row = findUserRowById(auth.db, userId);
+  if (!row) throw new TonearmError('FORBIDDEN', 'this link is not valid');
+  return loadUser(auth.db, row);
+}
+
+function throttled(): TonearmError {
+  return new TonearmError('LOGIN_THROTTLED', 'too many failed logins; try again later');
+}
+
+export function requireAdmin(user: User): void {
+  if (!user.roles.admin) throw new TonearmError('FORBIDDEN', 'only an administrator may do this');
+}

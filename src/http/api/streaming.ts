@@ -1,0 +1,201 @@
+// Native API for playback (JSON; errors are problem details):
+//   GET    /api/v1/transcoding/profiles          every profile (built-in and the admin's)
+//   PUT    /api/v1/transcoding/profiles/:name    add or replace an admin profile          (admins)
+//   DELETE /api/v1/transcoding/profiles/:name    remove an admin profile                  (admins)
+//   GET    /api/v1/players[?all=true]            the caller's players (admins: everybody's with all)
+//   PATCH  /api/v1/players/:id                   name, maxBitRate, format (its user or an admin)
+//   DELETE /api/v1/players/:id
+//   POST   /api/v1/media/urls                    signed, expiring stream/download/HLS URLs for a track
+//   GET    /api/v1/media/stream/:trackId         the track, raw or transcoded (signed URL or credentials)
+//   GET    /api/v1/media/download/:trackId       the original file as an attachment
+import path from 'node:path';
+import type Router from '@koa/router';
+import { z } from 'zod';
+import type { User } from '../../accounts/users.service.ts';
+import { viewerFor } from '../../catalog/access.ts';
+import { TonearmError } from '../../shared/errors.ts';
+import { parseStreamOptions } from '../../streaming/decision.ts';
+import { openMediaFile } from '../../streaming/media-file.ts';
+import { deletePlayer, listPlayers, rememberPlayer, updatePlayer } from '../../streaming/players.ts';
+import {
+  isBuiltInProfile,
+  listProfiles,
+  removeProfile,
+  saveProfile,
+  type TranscodeProfile,
+} from '../../streaming/profiles.ts';
+import type { ResolvedAppDeps } from '../app.ts';
+import type { AppContext, AppState } from '../context.ts';
+import { sendFile } from '../send-file.ts';
+import { streamTrack } from '../stream-track.ts';
+import {
+  type ApiAuthenticator,
+  authenticateApiRequest,
+  authenticateMediaRequest,
+  requireAdmin,
+} from './auth.ts';
+import { readJson } from './json-body.ts';
+
+/** How long a signed media URL stays valid unless asked otherwise: a long album, paused over lunch. */
+export const DEFAULT_URL_TTL_SECONDS = 6 * 3600;
+const MAX_URL_TTL_SECONDS = 7 * 24 * 3600;
+
+const profileBody = z.strictObject({
+  suffix: z.string(),
+  contentType: z.string(),
+  codec: z.string(),
+  lossless: z.boolean().optional(),
+  defaultBitrate: z.number().int().optional(),
+  maxBitrate: z.number().int().optional(),
+  arguments: z.array(z.string()),
+});
+
+const playerBody = z.strictObject({
+  name: z.string().optional(),
+  maxBitRate: z.number().int().optional(),
+  format: z.string().optional(),
+});
+
+const mediaUrlsBody = z.strictObject({
+  trackId: z.string().min(1),
+  format: z.string().optional(),
+  maxBitRate: z.number().int().min(0).optional(),
+  ttlSeconds: z.number().int().min(60).max(MAX_URL_TTL_SECONDS).optional(),
+});
+
+function profileJson(profile: TranscodeProfile) {
+  return {
+    name: profile.name,
+    suffix: profile.suffix,
+    contentType: profile.contentType,
+    codec: profile.codec,
+    lossless: profile.lossless,
+    defaultBitrate: profile.defaultBitrate,
+    maxBitrate: profile.maxBitrate,
+    arguments: profile.arguments,
+    builtIn: profile.builtIn,
+  };
+}
+
+export function mountStreamingApi(
+  router: Router<AppState>,
+  deps: ResolvedAppDeps,
+  auth: ApiAuthenticator,
+): void {
+  const { db } = deps;
+  const caller = (ctx: AppContext) => authenticateApiRequest(ctx, auth);
+  const label = (ctx: AppContext, route: string) => {
+    ctx.state.routeLabel = route;
+    ctx.set('Cache-Control', 'no-store');
+  };
+
+  router.get('/api/v1/transcoding/profiles', async (ctx) => {
+    label(ctx, '/api/v1/transcoding/profiles');
+    await caller(ctx);
+    ctx.body = { profiles: listProfiles(db).map(profileJson) };
+  });
+  router.put('/api/v1/transcoding/profiles/:name', async (ctx) => {
+    label(ctx, '/api/v1/transcoding/profiles/:name');
+    requireAdmin(await caller(ctx));
+    const body = await readJson(ctx, profileBody);
+    const profile = saveProfile(db, { ...body, name: ctx.params.name! });
+    ctx.state.log.info({ profile: profile.name }, 'transcode profile saved');
+    ctx.body = profileJson(profile);
+  });
+  router.delete('/api/v1/transcoding/profiles/:name', async (ctx) => {
+    label(ctx, '/api/v1/transcoding/profiles/:name');
+    requireAdmin(await caller(ctx));
+    const name = ctx.params.name!;
+    if (!removeProfile(db, name)) {
+      throw new TonearmError(
+        'NOT_FOUND',
+        isBuiltInProfile(name)
+          ? `${name} is a built-in profile; it can be replaced but not removed`
+          : `no profile named ${name}`,
+      );
+    }
+    ctx.status = 204;
+  });
+
+  router.get('/api/v1/players', async (ctx) => {
+    label(ctx, '/api/v1/players');
+    const user = await caller(ctx);
+    ctx.body = { players: listPlayers(db, user, ctx.query.all === 'true') };
+  });
+  router.patch('/api/v1/players/:id', async (ctx) => {
+    label(ctx, '/api/v1/players/:id');
+    const user = await caller(ctx);
+    ctx.body = updatePlayer(db, user, ctx.params.id!, await readJson(ctx, playerBody));
+  });
+  router.delete('/api/v1/players/:id', async (ctx) => {
+    label(ctx, '/api/v1/players/:id');
+    deletePlayer(db, await caller(ctx), ctx.params.id!);
+    ctx.status = 204;
+  });
+
+  router.post('/api/v1/media/urls', async (ctx) => {
+    label(ctx, '/api/v1/media/urls');
+    const user = await caller(ctx);
+    const body = await readJson(ctx, mediaUrlsBody);
+    // Only tracks the caller may play get a link; the check is made again when the link is used.
+    await openMediaFile(db, body.trackId, viewerFor(db, user).libraryIds);
+    const ttl = body.ttlSeconds ?? DEFAULT_URL_TTL_SECONDS;
+    const streamParams: Record<string, string | number> = {};
+    if (body.format) streamParams.format = body.format;
+    if (body.maxBitRate) streamParams.maxBitRate = body.maxBitRate;
+    const id = encodeURIComponent(body.trackId);
+    const prefix = deps.config.basePath;
+    ctx.body = {
+      stream: prefix + deps.urlSigner.sign(`/api/v1/media/stream/${id}`, streamParams, user.id, ttl),
+      download: prefix + deps.urlSigner.sign(`/api/v1/media/download/${id}`, {}, user.id, ttl),
+      hls: prefix + deps.urlSigner.sign(`/api/v1/media/hls/${id}/master.m3u8`, {}, user.id, ttl),
+      expiresAt: new Date(Date.now() + ttl * 1000).toISOString(),
+    };
+  });
+
+  router.get('/api/v1/media/stream/:trackId', async (ctx) => {
+    ctx.state.routeLabel = '/api/v1/media/stream/:trackId';
+    const user = await authenticateMediaRequest(ctx, auth);
+    if (!user.roles.stream) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
+    const options = parseStreamOptions({
+      format: ctx.query.format as string | undefined,
+      maxBitRate: ctx.query.maxBitRate as string | undefined,
+      timeOffset: ctx.query.timeOffset as string | undefined,
+    });
+    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(db, user).libraryIds);
+    await streamTrack(ctx, {
+      db,
+      transcoder: deps.transcoder,
+      media,
+      options,
+      user,
+      player: webPlayer(ctx, user),
+      defaultFormat: deps.config.transcoding.defaultFormat,
+      estimateContentLength: ctx.query.estimateContentLength === 'true',
+    });
+  });
+
+  router.get('/api/v1/media/download/:trackId', async (ctx) => {
+    ctx.state.routeLabel = '/api/v1/media/download/:trackId';
+    const user = await authenticateMediaRequest(ctx, auth);
+    if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
+    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(db, user).libraryIds);
+    ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
+    sendFile(ctx, {
+      file: media.file,
+      size: media.size,
+      mtimeMs: media.mtimeMs,
+      contentType: media.track.contentType,
+      downloadName: path.basename(media.track.path),
+    });
+  });
+
+  function webPlayer(ctx: AppContext, user: User) {
+    return rememberPlayer(db, {
+      userId: user.id,
+      client: typeof ctx.query.client === 'string' ? ctx.query.client : 'tonearm-web',
+      userAgent: ctx.get('User-Agent'),
+      address: ctx.ip,
+    });
+  }
+}
