@@ -76,13 +76,21 @@ export class Database {
     return { changes: result.changes };
   }
 
-  /** A cached prepared statement for hand-written SQL (hot paths of the scanner). */
+  /**
+   * A cached prepared statement for hand-written SQL (hot paths of the scanner). Always in its plain mode:
+   * pluck() and friends change the shared statement, so one caller's .pluck() must not turn another
+   * caller's rows into bare values.
+   */
   prepare(sqlText: string): BetterSqlite3.Statement {
     let statement = this.statements.get(sqlText);
     if (!statement) {
       if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear();
       statement = this.sqlite.prepare(sqlText);
       this.statements.set(sqlText, statement);
+    } else if (statement.reader) {
+      statement.raw(false);
+      statement.pluck(false);
+      statement.expand(false);
     }
     return statement;
   }
