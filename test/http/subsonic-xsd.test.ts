@@ -112,6 +112,8 @@ it('every endpoint answers DSub with schema-valid XML', async () => {
     // here (the files they send are tested in subsonic-stream.test.ts).
     stream: { id: 'tr-doesnotexist' },
     download: { id: 'tr-doesnotexist' },
+    getCoverArt: { id: 'al-doesnotexist' },
+    getAvatar: { username: 'nobody' },
   };
   // Endpoints whose OpenSubsonic-only payload has no element in the 1.16.1 schema.
   const openSubsonicOnly = new Set([
@@ -119,6 +121,9 @@ it('every endpoint answers DSub with schema-valid XML', async () => {
     'tokenInfo',
     'getLyricsBySongId',
     'getPlayQueueByIndex',
+    'getTranscodeDecision',
+    // Answers media or plain HTTP errors, never XML (the transcoding extension's rule).
+    'getTranscodeStream',
   ]);
   let validated = 0;
   const failed: string[] = [];
@@ -136,6 +141,8 @@ it('every endpoint answers DSub with schema-valid XML', async () => {
     'deletePodcastEpisode',
     'download',
     'downloadPodcastEpisode',
+    'getAvatar',
+    'getCoverArt',
     'getPodcastEpisode',
     'getVideoInfo',
     'jukeboxControl',

@@ -2,6 +2,7 @@
 // yours here.
 import type { SubsonicEndpoint } from '../endpoint.ts';
 import { activityEndpoints } from './activity.ts';
+import { artworkEndpoints } from './artwork.ts';
 import { browsingEndpoints } from './browsing.ts';
 import { chatEndpoints } from './chat.ts';
 import { downloadEndpoints } from './download.ts';
@@ -15,6 +16,7 @@ import { scanningEndpoints } from './scanning.ts';
 import { searchEndpoints } from './search.ts';
 import { shareEndpoints } from './shares.ts';
 import { systemEndpoints } from './system.ts';
+import { transcodingEndpoints } from './transcoding.ts';
 import { unsupportedEndpoints } from './unsupported.ts';
 import { userEndpoints } from './users.ts';
 
@@ -32,7 +34,9 @@ export const defaultEndpoints: readonly SubsonicEndpoint[] = [
   ...searchEndpoints,
   ...mediaInfoEndpoints,
   ...mediaEndpoints,
+  ...transcodingEndpoints,
   ...downloadEndpoints,
+  ...artworkEndpoints,
   ...scanningEndpoints,
   ...unsupportedEndpoints,
 ];
