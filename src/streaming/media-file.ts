@@ -23,6 +23,7 @@ export interface StreamTrack {
   codec: string;
   sampleRate: number;
   channels: number;
+  bitDepth: number;
 }
 
 export interface MediaFile {
@@ -46,6 +47,7 @@ interface TrackRow {
   codec: string | null;
   sample_rate: number | null;
   channels: number | null;
+  bit_depth: number | null;
   library_path: string;
 }
 
@@ -61,7 +63,7 @@ export async function openMediaFile(
   const row = db
     .prepare(
       `SELECT t.id, t.library_id, t.path, t.title, t.suffix, t.content_type, t.bitrate, t.duration, t.lossless,
-        t.codec, t.sample_rate, t.channels, l.path AS library_path
+        t.codec, t.sample_rate, t.channels, t.bit_depth, l.path AS library_path
        FROM track t JOIN library l ON l.id = t.library_id WHERE t.id = ?`,
     )
     .get(trackId) as TrackRow | undefined;
@@ -81,6 +83,7 @@ export async function openMediaFile(
     codec: row.codec ?? '',
     sampleRate: row.sample_rate ?? 0,
     channels: row.channels ?? 0,
+    bitDepth: row.bit_depth ?? 0,
   };
   const file = await realPathInside(row.library_path, row.path);
   if (file === 'outside') {

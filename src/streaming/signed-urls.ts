@@ -15,6 +15,10 @@ export interface UrlSigner {
   sign(path: string, params: Record<string, string | number>, userId: string, ttlSeconds: number): string;
   /** The user a signed request was made for; FORBIDDEN when the signature is wrong or expired. */
   verify(path: string, query: URLSearchParams, now?: number): { userId: string; expiresAt: number };
+  /** An opaque, URL-safe token carrying `payload` for ttlSeconds (transcodeParams). */
+  seal(payload: object, ttlSeconds: number): string;
+  /** The payload of a token seal() made; FORBIDDEN when altered or expired. */
+  open(token: string, now?: number): Record<string, unknown>;
 }
 
 export function deriveSigningKey(secretKey: Buffer): Buffer {
@@ -47,8 +51,31 @@ export function createUrlSigner(key: Buffer): UrlSigner {
         throw new TonearmError('FORBIDDEN', 'this link is not valid');
       }
       const expiresAt = Number(query.get(EXPIRY_PARAM)) * 1000;
-      if (!Number.isFinite(expiresAt) || expiresAt < now) throw new TonearmError('FORBIDDEN', 'this link has expired');
+      if (!Number.isFinite(expiresAt) || expiresAt < now)
+        throw new TonearmError('FORBIDDEN', 'this link has expired');
       return { userId: query.get(USER_PARAM) ?? '', expiresAt };
+    },
+    seal(payload, ttlSeconds) {
+      const body = Buffer.from(
+        JSON.stringify({
+          ...payload,
+          exp: Math.floor(Date.now() / 1000) + Math.max(1, Math.floor(ttlSeconds)),
+        }),
+      ).toString('base64url');
+      return `${body}.${mac(`token\n${body}`).toString('base64url')}`;
+    },
+    open(token, now = Date.now()) {
+      const [body = '', signature = ''] = token.split('.');
+      const given = Buffer.from(signature, 'base64url');
+      const expected = mac(`token\n${body}`);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new TonearmError('FORBIDDEN', 'transcodeParams is not valid');
+      }
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+      if (typeof payload.exp !== 'number' || payload.exp * 1000 < now) {
+        throw new TonearmError('FORBIDDEN', 'transcodeParams has expired; ask for a new decision');
+      }
+      return payload;
     },
   };
 }

@@ -26,6 +26,7 @@ export interface TranscodeKeyParts {
   profileArguments: readonly string[];
   bitrate: number;
   offset: number;
+  channels: number;
 }
 
 export function transcodeKey(parts: TranscodeKeyParts): string {
@@ -39,6 +40,7 @@ export function transcodeKey(parts: TranscodeKeyParts): string {
         parts.profileArguments,
         parts.bitrate,
         parts.offset,
+        parts.channels,
       ]),
     )
     .digest('hex')

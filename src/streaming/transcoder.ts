@@ -44,6 +44,8 @@ export interface TranscodeRequest {
   profile: TranscodeProfile;
   bitrate: number;
   offset: number;
+  /** Down-mix to this many channels (0 = keep the source's). */
+  channels?: number;
   userId: string;
   log: Logger;
 }
@@ -104,6 +106,7 @@ export class Transcoder {
       profileArguments: request.profile.arguments,
       bitrate: request.bitrate,
       offset: request.offset,
+      channels: request.channels ?? 0,
     });
     const cached = this.cache.get(key);
     if (cached) {
@@ -243,7 +246,11 @@ class TranscodeJob extends EventEmitter {
     const command = ffmpeg(media.file)
       .setFfmpegPath(this.ffmpegPath)
       .inputOptions(offset > 0 ? ['-ss', String(offset)] : [])
-      .outputOptions(['-map', '0:a:0', '-vn', '-map_metadata', '0', ...encoderArguments(profile, bitrate)]);
+      .outputOptions([
+        ...['-map', '0:a:0', '-vn', '-map_metadata', '0'],
+        ...(this.request.channels ? ['-ac', String(this.request.channels)] : []),
+        ...encoderArguments(profile, bitrate),
+      ]);
     this.command = command;
     command.on('start', (commandLine: string) => {
       // Every listener may have left while fluent-ffmpeg was still preparing: no process may outlive them.

@@ -11,6 +11,15 @@ export async function readJson<Schema extends z.ZodType>(
   schema: Schema,
 ): Promise<z.output<Schema>> {
   if (!ctx.is('application/json')) throw new TonearmError('BAD_REQUEST', 'send the body as application/json');
+  return readJsonBody(ctx, schema, 'the body');
+}
+
+/** The body parsed as JSON whatever its declared type (Subsonic clients are not all careful about it). */
+export async function readJsonBody<Schema extends z.ZodType>(
+  ctx: AppContext,
+  schema: Schema,
+  what: string,
+): Promise<z.output<Schema>> {
   if (Number(ctx.get('Content-Length')) > JSON_BODY_LIMIT) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -23,12 +32,12 @@ export async function readJson<Schema extends z.ZodType>(
   try {
     value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new TonearmError('BAD_REQUEST', 'the body is not valid JSON');
+    throw new TonearmError('BAD_REQUEST', `${what} is not valid JSON`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : `${what}: `;
     throw new TonearmError('INVALID_INPUT', `${where}${issue.message}`);
   }
   return parsed.data;

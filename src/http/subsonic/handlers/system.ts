@@ -26,6 +26,10 @@ export const OPEN_SUBSONIC_EXTENSIONS: readonly OpenSubsonicExtension[] = [
   { name: 'indexBasedQueue', versions: [1] },
   // reportPlayback and the timeline fields of getNowPlaying (handlers/activity.ts).
   { name: 'playbackReport', versions: [1] },
+  // stream?timeOffset= seeks inside transcodes (src/streaming/decision.ts, transcoder.ts).
+  { name: 'transcodeOffset', versions: [1] },
+  // getTranscodeDecision / getTranscodeStream (handlers/transcoding.ts).
+  { name: 'transcoding', versions: [1] },
 ];
 
 export const getOpenSubsonicExtensions: SubsonicEndpoint = {
