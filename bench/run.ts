@@ -9,6 +9,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   scan: () => import('./scan.bench.ts'),
   search: () => import('./search.bench.ts'),
   subsonic: () => import('./subsonic.bench.ts'),
+  stream: () => import('./stream.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);

@@ -7,14 +7,16 @@ import { ensureSearchIndex } from '../src/catalog/search.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { createApp } from '../src/http/app.ts';
+import { createApp, shutdownApp } from '../src/http/app.ts';
 import { startServer } from '../src/http/server.ts';
 import { startReadPool } from '../src/http/subsonic/read-pool.ts';
+import { syncLibraries } from '../src/library/library.repository.ts';
+import { Scanner } from '../src/library/scanner.ts';
 import { createLogger } from '../src/shared/logger.ts';
 
-const [file, username, password] = process.argv.slice(2);
+const [file, username, password, musicDir] = process.argv.slice(2);
 if (!file || !username || !password) {
-  process.stderr.write('usage: node bench/server-child.ts DB_FILE USER PASSWORD\n');
+  process.stderr.write('usage: node bench/server-child.ts DB_FILE USER PASSWORD [MUSIC_DIR]\n');
   process.exit(2);
 }
 const db = Database.open(file);
@@ -26,20 +28,28 @@ const config = configSchema.parse({
   ...defaultConfig(),
   readWorkers: process.env.TONEARM_READ_WORKERS ?? 'auto',
   dataDir: `${file}.data`,
+  music: musicDir ? [{ name: 'bench', path: musicDir }] : [],
   host: '127.0.0.1',
   port: 0,
   logLevel: 'silent',
 });
 const logger = createLogger('silent');
+if (musicDir) {
+  // A real library (the streaming bench): registered and scanned before the server listens.
+  syncLibraries(db, config.music, Date.now());
+  await new Scanner({ db, config, logger }).scan();
+}
 // As `tonearm serve` does: read-only endpoints in worker threads (TONEARM_READ_WORKERS=0 turns them off).
 const readPool = startReadPool(file, config, logger);
-const server = await startServer(createApp({ config, db, logger, readPool }), {
+const app = createApp({ config, db, logger, readPool });
+const server = await startServer(app, {
   host: '127.0.0.1',
   port: 0,
   logger,
 });
 process.stdout.write(`${server.url}\n`);
 process.once('SIGTERM', () => {
+  shutdownApp(app);
   void server
     .close()
     .then(() => readPool?.close())

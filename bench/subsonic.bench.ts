@@ -7,12 +7,11 @@
 // when installed, autocannon otherwise: autocannon itself needs most of a core to take in large answers
 // (getArtists: 8 of 10 s of CPU), which measured the generator rather than the server. Each endpoint gets
 // a 2 s warm-up first (the workers' JIT and statement caches), which is not counted.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { Database } from '../src/db/database.ts';
+import { hasWrk, load, startServer, WARM_UP_SECONDS } from './load.ts';
 import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -20,9 +19,6 @@ const WORK = path.join(BENCH_DIR, '.work');
 const TRACKS = 100_000;
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARM_UP_SECONDS = 2;
-/** Paths generated ahead for wrk's script (it cycles through them). */
-const WRK_PATHS = 4_000;
 const USER = 'bench';
 const PASSWORD = 'bench-password';
 
@@ -32,110 +28,6 @@ function seeded(seed: number): () => number {
     state = (state * 1664525 + 1013904223) >>> 0;
     return state / 2 ** 32;
   };
-}
-
-async function startServer(file: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(BENCH_DIR, 'server-child.ts'), file, USER, PASSWORD], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n')) resolve(out.trim().split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { url, child };
-}
-
-interface Run {
-  p50: number;
-  p99: number;
-  rps: number;
-  errors: number;
-}
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    // wrk --version exits 1 after printing its version; only a missing binary is ENOENT.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
-
-async function load(base: string, name: string, pathFor: () => string, seconds: number): Promise<Run> {
-  const run = hasWrk() ? wrkLoad(base, pathFor, seconds) : await autocannonLoad(base, pathFor, seconds);
-  if (seconds !== WARM_UP_SECONDS) {
-    process.stderr.write(
-      `${name}: p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.rps} req/s, ${run.errors} errors\n`,
-    );
-  }
-  return run;
-}
-
-async function autocannonLoad(base: string, pathFor: () => string, seconds: number): Promise<Run> {
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    // As Android (OkHttp/ExoPlayer) and desktop clients do.
-    headers: { 'accept-encoding': 'gzip' },
-    requests: [{ setupRequest: (request) => ({ ...request, path: pathFor() }) }],
-  });
-  const bad = result.non2xx + result.errors + result.timeouts;
-  return {
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    rps: Math.round(result.requests.average),
-    errors: bad,
-  };
-}
-
-function wrkLoad(base: string, pathFor: () => string, seconds: number): Run {
-  const paths = Array.from({ length: WRK_PATHS }, pathFor);
-  const script = path.join(WORK, 'wrk-paths.lua');
-  fs.writeFileSync(
-    script,
-    `local paths = {${paths.map((item) => JSON.stringify(item)).join(',\n')}}
-local n = 0
-request = function()
-  n = n % #paths + 1
-  return wrk.format("GET", paths[n])
-end
-`,
-  );
-  const out = execFileSync(
-    'wrk',
-    [
-      '-t1',
-      `-c${CONNECTIONS}`,
-      `-d${seconds}s`,
-      '--latency',
-      '-s',
-      script,
-      '-H',
-      'Accept-Encoding: gzip',
-      base,
-    ],
-    { encoding: 'utf8' },
-  );
-  const ms = (label: string): number => {
-    const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    if (!match) throw new Error(`no ${label}% latency in wrk's output:\n${out}`);
-    const factor = { us: 0.001, ms: 1, s: 1000 }[match[2] as 'us' | 'ms' | 's'];
-    return Number((Number(match[1]) * factor).toFixed(2));
-  };
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const errors =
-    Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
-    [...out.matchAll(/(connect|read|write|timeout) (\d+)/g)].reduce(
-      (sum, match) => sum + Number(match[2]),
-      0,
-    );
-  return { p50: ms('50'), p99: ms('99'), rps: Math.round(rps), errors };
 }
 
 export async function main(): Promise<Record<string, number>> {
@@ -152,7 +44,7 @@ export async function main(): Promise<Record<string, number>> {
   ).map((title) => title.split(' ')[0]!);
   await copy.close();
 
-  const { url, child } = await startServer(file);
+  const { url, child } = await startServer(file, USER, PASSWORD);
   const auth = `u=${USER}&p=${PASSWORD}&v=1.16.1&c=bench`;
   const figures: Record<string, number> = {};
   try {
@@ -175,8 +67,8 @@ export async function main(): Promise<Record<string, number>> {
     // BENCH_ONLY=search3,getAlbum measures some endpoints only.
     const only = process.env.BENCH_ONLY?.split(',');
     for (const [name, pathFor] of endpoints.filter(([name]) => !only || only.includes(name))) {
-      await load(url, name, pathFor, WARM_UP_SECONDS);
-      const run = await load(url, name, pathFor, SECONDS);
+      await load(url, name, pathFor, WARM_UP_SECONDS, CONNECTIONS);
+      const run = await load(url, name, pathFor, SECONDS, CONNECTIONS);
       figures[`subsonic.${name}.p50_ms`] = run.p50;
       figures[`subsonic.${name}.p99_ms`] = run.p99;
       figures[`subsonic.${name}.req_per_s`] = run.rps;

@@ -120,14 +120,29 @@ export async function libraryFile(
   return file === 'outside' || file === 'missing' ? undefined : file;
 }
 
+// A library root's real path hardly ever changes, and resolving it is a thread-pool round trip on every
+// stream start: it is kept for a few seconds.
+const ROOT_TTL_MS = 10_000;
+const realRoots = new Map<string, { real: string; until: number }>();
+
+async function realRootOf(root: string): Promise<string | undefined> {
+  const now = Date.now();
+  const known = realRoots.get(root);
+  if (known && known.until > now) return known.real;
+  try {
+    const real = await fs.promises.realpath(root);
+    realRoots.set(root, { real, until: now + ROOT_TTL_MS });
+    return real;
+  } catch {
+    realRoots.delete(root);
+    return undefined;
+  }
+}
+
 /** The real path of relPath under root; 'outside' when it resolves out of the root, 'missing' when absent. */
 export async function realPathInside(root: string, relPath: string): Promise<string | 'outside' | 'missing'> {
-  let realRoot: string;
-  try {
-    realRoot = await fs.promises.realpath(root);
-  } catch {
-    return 'missing';
-  }
+  const realRoot = await realRootOf(root);
+  if (realRoot === undefined) return 'missing';
   const joined = path.resolve(realRoot, relPath);
   if (!isInside(realRoot, joined)) return 'outside';
   try {

@@ -65,11 +65,43 @@ export interface PlayerSighting {
   now?: number;
 }
 
+// A song start is often several requests (HEAD, ranges, the next song prefetched): the player found for a
+// client is reused for a few seconds instead of being written and read again each time. A change made
+// to a player (limits, format) is seen once that moment has passed.
+const RECENT_MS = 5_000;
+const recentPlayers = new WeakMap<Database, Map<string, { player: Player; until: number }>>();
+
 /** The player behind a request, created on first sight. */
 export function rememberPlayer(db: Database, sighting: PlayerSighting): Player {
   const now = sighting.now ?? Date.now();
   const client = sighting.client.slice(0, MAX_TEXT);
   const userAgent = sighting.userAgent.slice(0, MAX_TEXT);
+  let recent = recentPlayers.get(db);
+  if (!recent) {
+    recent = new Map();
+    recentPlayers.set(db, recent);
+  }
+  const key = `${sighting.userId}\u0000${client}\u0000${userAgent}\u0000${sighting.address}`;
+  const known = recent.get(key);
+  if (known && known.until > now) return known.player;
+  if (recent.size > 10_000) recent.clear();
+  const player = upsertPlayer(db, sighting, client, userAgent, now);
+  recent.set(key, { player, until: now + RECENT_MS });
+  return player;
+}
+
+/** Forgets the players remembered for requests, so a change counts at once (updatePlayer, deletePlayer). */
+function forgetRecentPlayers(db: Database): void {
+  recentPlayers.get(db)?.clear();
+}
+
+function upsertPlayer(
+  db: Database,
+  sighting: PlayerSighting,
+  client: string,
+  userAgent: string,
+  now: number,
+): Player {
   db.prepare(
     `INSERT INTO player (id, user_id, client, user_agent, name, last_seen_at, last_address, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -150,4 +182,5 @@ export function updatePlayer(db: Database, viewer: User, id: string, changes: Pl
 export function deletePlayer(db: Database, viewer: User, id: string): void {
   visiblePlayer(db, viewer, id);
   db.prepare('DELETE FROM player WHERE id = ?').run(id);
+  forgetRecentPlayers(db);
 }
