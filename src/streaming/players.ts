@@ -176,6 +176,7 @@ export function updatePlayer(db: Database, viewer: User, id: string, changes: Pl
     format,
     id,
   );
+  forgetRecentPlayers(db);
   return visiblePlayer(db, viewer, id);
 }
 
