@@ -72,6 +72,9 @@ it('evicts the least recently used values beyond the entry and weight limits', (
   // A value heavier than the whole budget is returned but not kept.
   let heavy = 0;
   for (let round = 0; round < 2; round++)
-    cache.get('heavy', () => (heavy++, Array.from({ length: 11 }, () => 0)));
+    cache.get('heavy', () => {
+      heavy++;
+      return Array.from({ length: 11 }, () => 0);
+    });
   assert.equal(heavy, 2);
 });

@@ -2,14 +2,11 @@
 // encodes), players (their users and admins set limits that streams then obey), and signed media URLs that
 // play without credentials but only unchanged, unexpired and for a user who still may play the track.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { createUser, deleteUser, updateUser } from '../../src/accounts/users.service.ts';
 import { appDeps } from '../../src/http/deps.ts';
+import { probeAudio } from '../helpers/ffprobe.ts';
 import { childProcesses } from '../helpers/processes.ts';
 import {
   ADMIN,
@@ -20,7 +17,6 @@ import {
   startSubsonicServer,
 } from '../helpers/subsonic-server.ts';
 
-const run = promisify(execFile);
 let server: SubsonicServer;
 let fixtureTrack: { id: string; file: string };
 let secondTrack: { id: string; file: string };
@@ -69,33 +65,6 @@ async function problem(response: Response, status: number, detail?: RegExp): Pro
   if (detail) assert.match(body.detail, detail);
 }
 
-async function probe(bytes: Buffer): Promise<{ codec: string; channels: number; bitRate: number }> {
-  const file = path.join(os.tmpdir(), `tonearm-api-probe-${process.pid}-${Date.now()}`);
-  fs.writeFileSync(file, bytes);
-  try {
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-show_entries',
-      'stream=codec_name,channels:format=bit_rate',
-      '-of',
-      'json',
-      file,
-    ]);
-    const info = JSON.parse(stdout) as {
-      streams: { codec_name: string; channels: number }[];
-      format: { bit_rate: string };
-    };
-    return {
-      codec: info.streams[0]!.codec_name,
-      channels: info.streams[0]!.channels,
-      bitRate: Number(info.format.bit_rate),
-    };
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-}
-
 describe('transcode profiles', () => {
   const lofi = {
     suffix: 'mp3',
@@ -136,7 +105,7 @@ describe('transcode profiles', () => {
       server.url('stream', { id: fixtureTrack.id, format: 'lofi' }, { user: ALICE }),
     );
     assert.equal(stream.headers.get('content-type'), 'audio/mpeg');
-    const info = await probe(Buffer.from(await stream.arrayBuffer()));
+    const info = await probeAudio(Buffer.from(await stream.arrayBuffer()));
     assert.equal(info.codec, 'mp3');
     assert.equal(info.channels, 1);
     assert.ok(Math.abs(info.bitRate - 32_000) < 4_000, `bit rate ${info.bitRate}`);
@@ -216,7 +185,7 @@ describe('players', () => {
     assert.equal(((await patched.json()) as { name: string }).name, "Bob's phone");
     const limited = await streamAs('PhoneApp');
     assert.equal(limited.headers.get('content-type'), 'audio/mpeg');
-    const limitedInfo = await probe(Buffer.from(await limited.arrayBuffer()));
+    const limitedInfo = await probeAudio(Buffer.from(await limited.arrayBuffer()));
     assert.ok(Math.abs(limitedInfo.bitRate - 64_000) < 6_000, JSON.stringify(limitedInfo));
 
     await problem(

@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/shared/logger.ts';
 import { rememberPlayer, updatePlayer } from '../../src/streaming/players.ts';
 import { Transcoder } from '../../src/streaming/transcoder.ts';
 import { makeAudio } from '../helpers/audio.ts';
+import { probeAudio } from '../helpers/ffprobe.ts';
 import { childProcesses, eventually } from '../helpers/processes.ts';
 import {
   ADMIN,
@@ -99,53 +100,6 @@ after(async () => {
 const streamUrl = (params: Params, user = ALICE, client = 'test') =>
   server.url('stream', params, { user, client });
 
-async function probe(
-  bytes: Buffer,
-): Promise<{ codec: string; bitRate: number; duration: number; format: string }> {
-  const file = path.join(os.tmpdir(), `tonearm-probe-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  fs.writeFileSync(file, bytes);
-  try {
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-show_entries',
-      'stream=codec_name,bit_rate:format=duration,bit_rate,format_name',
-      '-of',
-      'json',
-      file,
-    ]);
-    const info = JSON.parse(stdout) as {
-      streams: { codec_name: string; bit_rate?: string }[];
-      format: { duration: string; bit_rate: string; format_name: string };
-    };
-    let duration = Number(info.format.duration);
-    if (!Number.isFinite(duration)) {
-      // A flac written to a pipe has no length in its header: decode it and see how far ffmpeg got.
-      const decoded = await run('ffmpeg', [
-        '-v',
-        'error',
-        '-i',
-        file,
-        '-f',
-        'null',
-        '-',
-        '-progress',
-        'pipe:1',
-      ]);
-      const times = [...decoded.stdout.matchAll(/out_time_us=(\d+)/g)];
-      duration = Number(times.at(-1)?.[1]) / 1e6;
-    }
-    return {
-      codec: info.streams[0]!.codec_name,
-      bitRate: Number(info.streams[0]!.bit_rate ?? info.format.bit_rate),
-      duration,
-      format: info.format.format_name,
-    };
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-}
-
 async function body(response: Response): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer());
 }
@@ -213,18 +167,18 @@ describe('the decision', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'audio/mpeg');
     assert.equal(response.headers.get('accept-ranges'), 'none');
-    const info = await probe(await body(response));
+    const info = await probeAudio(await body(response));
     assert.equal(info.codec, 'mp3');
     assert.ok(Math.abs(info.bitRate - 128_000) <= 4_000, `bit rate ${info.bitRate}`);
     assert.ok(Math.abs(info.duration - 20) <= 0.3, `duration ${info.duration}`);
   });
 
   it('lowers a lossy source to the limit but never raises it', async () => {
-    const lowered = await probe(await body(await fetch(streamUrl({ id: ids.mp3, maxBitRate: 96 }))));
+    const lowered = await probeAudio(await body(await fetch(streamUrl({ id: ids.mp3, maxBitRate: 96 }))));
     assert.equal(lowered.codec, 'mp3');
     assert.ok(Math.abs(lowered.bitRate - 96_000) <= 4_000, `bit rate ${lowered.bitRate}`);
     // aac asked at 500 kbit/s of a 320 kbit/s file: 320 at most.
-    const capped = await probe(
+    const capped = await probeAudio(
       await body(await fetch(streamUrl({ id: ids.mp3, format: 'aac', maxBitRate: 500 }))),
     );
     assert.equal(capped.codec, 'aac');
@@ -239,7 +193,7 @@ describe('the decision', () => {
     ] as const) {
       const response = await fetch(streamUrl({ id: ids.flac, format, maxBitRate: 96 }));
       assert.equal(response.headers.get('content-type'), type, format);
-      const info = await probe(await body(response));
+      const info = await probeAudio(await body(response));
       assert.equal(info.codec, codec, format);
       assert.equal(info.format, container, format);
       if (format !== 'aac')
@@ -249,10 +203,10 @@ describe('the decision', () => {
 
   it('starts at timeOffset', async () => {
     const response = await fetch(streamUrl({ id: ids.flac, format: 'mp3', maxBitRate: 128, timeOffset: 15 }));
-    const info = await probe(await body(response));
+    const info = await probeAudio(await body(response));
     assert.ok(Math.abs(info.duration - 5) <= 0.3, `duration ${info.duration}`);
     // An original asked to start later is re-encoded in its own format from there.
-    const flac = await probe(await body(await fetch(streamUrl({ id: ids.flac, timeOffset: 12 }))));
+    const flac = await probeAudio(await body(await fetch(streamUrl({ id: ids.flac, timeOffset: 12 }))));
     assert.equal(flac.codec, 'flac');
     assert.ok(Math.abs(flac.duration - 8) <= 0.3, `flac duration ${flac.duration}`);
   });
@@ -285,7 +239,7 @@ describe('the decision', () => {
         'audio/mpeg',
         'the default format, under the user limit',
       );
-      const info = await probe(await body(limited));
+      const info = await probeAudio(await body(limited));
       assert.ok(Math.abs(info.bitRate - 96_000) <= 4_000, `bit rate ${info.bitRate}`);
     } finally {
       await updateUser(server.db, 'alice', { maxBitRate: 0 });
@@ -303,7 +257,7 @@ describe('the decision', () => {
     // Bob sees only the second library, where these tracks are.
     const phone = await fetch(streamUrl({ id: ids.flac }, BOB, 'PhoneApp'));
     assert.equal(phone.headers.get('content-type'), 'audio/ogg');
-    const opus = await probe(await body(phone));
+    const opus = await probeAudio(await body(phone));
     assert.equal(opus.codec, 'opus');
     // Another client of Bob's is not affected, and Bob cannot change somebody else's player.
     const desktop = await fetch(streamUrl({ id: ids.flac }, BOB, 'Desktop'));

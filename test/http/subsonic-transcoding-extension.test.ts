@@ -2,12 +2,9 @@
 // direct play or which transcode, and getTranscodeStream plays exactly that — and nothing else for a
 // tampered, foreign or mismatched transcodeParams (plain HTTP errors, as the extension asks).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { promisify } from 'node:util';
+import { probeAudio } from '../helpers/ffprobe.ts';
 import { childProcesses } from '../helpers/processes.ts';
 import {
   ALICE,
@@ -17,7 +14,6 @@ import {
   startSubsonicServer,
 } from '../helpers/subsonic-server.ts';
 
-const run = promisify(execFile);
 let server: SubsonicServer;
 let flac: { id: string; file: string; duration: number };
 
@@ -61,31 +57,6 @@ function playUrl(
     { mediaId, mediaType: 'song', transcodeParams, ...extra },
     { user },
   );
-}
-
-async function probe(
-  bytes: Buffer,
-): Promise<{ codec: string; channels: number; bitRate: number; duration: number }> {
-  const file = path.join(os.tmpdir(), `tonearm-ext-probe-${process.pid}-${Date.now()}`);
-  fs.writeFileSync(file, bytes);
-  try {
-    const { stdout } = await run('ffprobe', [
-      ...['-v', 'error', '-show_entries', 'stream=codec_name,channels:format=bit_rate,duration'],
-      ...['-of', 'json', file],
-    ]);
-    const info = JSON.parse(stdout) as {
-      streams: { codec_name: string; channels: number }[];
-      format: { bit_rate: string; duration: string };
-    };
-    return {
-      codec: info.streams[0]!.codec_name,
-      channels: info.streams[0]!.channels,
-      bitRate: Number(info.format.bit_rate),
-      duration: Number(info.format.duration),
-    };
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
 }
 
 it('is advertised', async () => {
@@ -133,14 +104,14 @@ it('transcodes to the first profile the client lists that the server makes, with
   );
   const response = await fetch(playUrl(decision.transcodeParams));
   assert.equal(response.headers.get('content-type'), 'audio/mpeg');
-  const info = await probe(Buffer.from(await response.arrayBuffer()));
+  const info = await probeAudio(Buffer.from(await response.arrayBuffer()));
   assert.equal(info.codec, 'mp3');
   assert.equal(info.channels, 1);
   assert.ok(Math.abs(info.bitRate - 96_000) < 5_000, `bit rate ${info.bitRate}`);
 
   // offset starts later.
   const later = await fetch(playUrl(decision.transcodeParams, { offset: '0.5' }));
-  const shorter = await probe(Buffer.from(await later.arrayBuffer()));
+  const shorter = await probeAudio(Buffer.from(await later.arrayBuffer()));
   assert.ok(
     Math.abs(shorter.duration - (info.duration - 0.5)) < 0.15,
     `${shorter.duration} vs ${info.duration}`,
@@ -165,7 +136,7 @@ it('follows codec limitations and says so when nothing fits', async () => {
   assert.equal(limited.transcodeDecision.canDirectPlay, false);
   assert.equal(limited.transcodeDecision.transcodeStream.codec, 'opus');
   const opus = await fetch(playUrl(limited.transcodeDecision.transcodeParams));
-  assert.equal((await probe(Buffer.from(await opus.arrayBuffer()))).codec, 'opus');
+  assert.equal((await probeAudio(Buffer.from(await opus.arrayBuffer()))).codec, 'opus');
 
   const nothing = await decide({
     ...baseClient,
