@@ -82,7 +82,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     urlSigner: deps.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(deps.db)))),
   };
   registerAppDeps(app, resolved);
-  const metrics = createMetrics({ db: deps.db, logger: deps.logger, scanStatus: deps.scanStatus });
+  const metrics = createMetrics({
+    db: deps.db,
+    logger: deps.logger,
+    scanStatus: deps.scanStatus,
+    transcodes: resolved.transcoder,
+  });
   const router = new Router<AppState>(deps.config.basePath ? { prefix: deps.config.basePath } : {});
 
   // One credential cache and one failed-login throttle for both APIs.

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import type { ScanStatusSource } from '../library/scan-status.ts';
 import { type LibraryTotals, libraryTotals } from '../library/stats.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { TranscoderStats } from '../streaming/transcoder.ts';
 import type { AppState } from './context.ts';
 
 export interface HttpMetrics {
@@ -17,6 +18,8 @@ export interface MetricsDeps {
   db: Database;
   logger: Logger;
   scanStatus?: ScanStatusSource;
+  /** Running transcodes and the transcode cache's size (the Transcoder). */
+  transcodes?: { stats(): TranscoderStats };
 }
 
 export function createMetrics(deps: MetricsDeps): HttpMetrics {
@@ -54,6 +57,30 @@ export function createMetrics(deps: MetricsDeps): HttpMetrics {
       for (const [kind, count] of Object.entries(totals)) this.set({ kind }, count);
     },
   });
+
+  const transcodes = deps.transcodes;
+  if (transcodes) {
+    const transcodeGauge = (name: string, help: string, read: (stats: TranscoderStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read(transcodes.stats()));
+        },
+      });
+    transcodeGauge('tonearm_transcodes_running', 'ffmpeg transcodes running now', (stats) => stats.running);
+    transcodeGauge(
+      'tonearm_transcode_listeners',
+      'Requests reading a running transcode',
+      (stats) => stats.readers,
+    );
+    transcodeGauge(
+      'tonearm_transcode_cache_bytes',
+      'Bytes of finished transcodes kept on disk',
+      (stats) => stats.cacheBytes,
+    );
+  }
 
   const scanStatus = deps.scanStatus;
   if (scanStatus) {

@@ -298,6 +298,9 @@ describe('the transcode cache', () => {
     const one = await holdStream(url);
     const two = await holdStream(url);
     assert.equal(childProcesses('ffmpeg').length, 1, 'one ffmpeg for both');
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    assert.match(metrics, /^tonearm_transcodes_running 1$/m);
+    assert.match(metrics, /^tonearm_transcode_listeners 2$/m);
     one.abort();
     // The other listener keeps it alive and gets the whole transcode.
     await new Promise((resolve) => setTimeout(resolve, 100));
