@@ -14,7 +14,7 @@ import type { Logger } from '../shared/logger.ts';
 import { createUrlSigner, deriveSigningKey, type UrlSigner } from '../streaming/signed-urls.ts';
 import { createTranscoder, type Transcoder } from '../streaming/transcoder.ts';
 import type { ApiAuthenticator } from './api/auth.ts';
-import { mountHls } from './api/hls.ts';
+import { mountHls, shutdownHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
 import type { AppState } from './context.ts';
 import { appDeps, registerAppDeps } from './deps.ts';
@@ -70,7 +70,9 @@ function isClientGone(error: unknown): boolean {
 
 /** Stops what outlives requests (running transcodes) before the HTTP server closes. */
 export function shutdownApp(app: Koa<AppState>): void {
-  appDeps(app).transcoder.close();
+  const deps = appDeps(app);
+  deps.transcoder.close();
+  shutdownHls(deps);
 }
 
 export function createApp(deps: AppDeps): Koa<AppState> {

@@ -114,6 +114,7 @@ it('every endpoint answers DSub with schema-valid XML', async () => {
     download: { id: 'tr-doesnotexist' },
     getCoverArt: { id: 'al-doesnotexist' },
     getAvatar: { username: 'nobody' },
+    'hls.m3u8': { id: 'tr-doesnotexist' },
   };
   // Endpoints whose OpenSubsonic-only payload has no element in the 1.16.1 schema.
   const openSubsonicOnly = new Set([
@@ -145,6 +146,7 @@ it('every endpoint answers DSub with schema-valid XML', async () => {
     'getCoverArt',
     'getPodcastEpisode',
     'getVideoInfo',
+    'hls.m3u8',
     'jukeboxControl',
     'refreshPodcasts',
     'stream',

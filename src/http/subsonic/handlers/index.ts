@@ -6,6 +6,7 @@ import { artworkEndpoints } from './artwork.ts';
 import { browsingEndpoints } from './browsing.ts';
 import { chatEndpoints } from './chat.ts';
 import { downloadEndpoints } from './download.ts';
+import { hlsEndpoints } from './hls.ts';
 import { listEndpoints } from './lists.ts';
 import { mediaEndpoints } from './media.ts';
 import { mediaInfoEndpoints } from './media-info.ts';
@@ -35,6 +36,7 @@ export const defaultEndpoints: readonly SubsonicEndpoint[] = [
   ...mediaInfoEndpoints,
   ...mediaEndpoints,
   ...transcodingEndpoints,
+  ...hlsEndpoints,
   ...downloadEndpoints,
   ...artworkEndpoints,
   ...scanningEndpoints,
