@@ -28,6 +28,8 @@ export async function startServer(
     ...(musicDir ? [musicDir] : []),
   ];
   const child = spawn(process.execPath, args, {
+    // The thread pool `tonearm serve` runs with (src/cli/main.ts sets it before loading anything).
+    env: { UV_THREADPOOL_SIZE: '16', ...process.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
