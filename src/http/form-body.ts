@@ -1,5 +1,6 @@
 // Reads an application/x-www-form-urlencoded request body (Subsonic formPost: long id lists), with a size
-// limit. Other bodies are left unread for the handlers that want them.
+// limit. Other bodies are left unread for the handlers that want them; readBodyText reads any body
+// (the JSON of the native API and of getTranscodeDecision).
 import { TonearmError } from '../shared/errors.ts';
 import type { AppContext } from './context.ts';
 
@@ -7,6 +8,11 @@ export const FORM_BODY_LIMIT = 1024 * 1024;
 
 export async function readFormBody(ctx: AppContext, limit = FORM_BODY_LIMIT): Promise<string | undefined> {
   if (ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) return undefined;
+  return readBodyText(ctx, limit);
+}
+
+/** The whole request body as UTF-8 text; BAD_REQUEST once it is larger than `limit` bytes. */
+export async function readBodyText(ctx: AppContext, limit: number): Promise<string> {
   const declared = Number(ctx.get('Content-Length'));
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];

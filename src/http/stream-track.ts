@@ -3,6 +3,7 @@
 // HEAD, ETag: send-file.ts), a cached transcode (also with Range) or a live one (Accept-Ranges: none,
 // optionally with an estimated Content-Length). Shared by Subsonic stream, the native stream route and
 // signed URLs. Streaming never counts as a play.
+import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { User } from '../accounts/users.service.ts';
 import type { Database } from '../db/database.ts';
@@ -15,7 +16,7 @@ import {
 import type { MediaFile } from '../streaming/media-file.ts';
 import type { Player } from '../streaming/players.ts';
 import { findProfile } from '../streaming/profiles.ts';
-import type { Transcoder } from '../streaming/transcoder.ts';
+import type { TranscodeOutput, Transcoder } from '../streaming/transcoder.ts';
 import type { AppContext } from './context.ts';
 import { sendFile } from './send-file.ts';
 
@@ -32,7 +33,7 @@ export interface StreamTrackInput {
   estimateContentLength: boolean;
 }
 
-export function decide(
+function decide(
   input: Omit<StreamTrackInput, 'transcoder' | 'estimateContentLength'>,
 ): StreamDecision {
   return decideStream(
@@ -48,17 +49,56 @@ export function decide(
   );
 }
 
+/** A track's original file (Range, HEAD, ETag); as an attachment named after the file for downloads. */
+export function sendMediaFile(
+  ctx: AppContext,
+  media: MediaFile,
+  options: { asDownload?: boolean } = {},
+): void {
+  ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
+  sendFile(ctx, {
+    file: media.file,
+    size: media.size,
+    mtimeMs: media.mtimeMs,
+    contentType: media.track.contentType,
+    downloadName: options.asDownload ? path.basename(media.track.path) : undefined,
+  });
+}
+
+/**
+ * What the transcoder gave: a cached transcode with Range, or the live one (no ranges). `exactLength`
+ * (estimateContentLength) promises that many bytes, and the body is cut or padded to keep the promise.
+ */
+export function sendTranscode(
+  ctx: AppContext,
+  output: TranscodeOutput,
+  contentType: string,
+  exactLength?: number,
+): void {
+  ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
+  if (output.kind === 'cached') {
+    sendFile(ctx, { ...output.entry, contentType });
+    return;
+  }
+  ctx.status = 200;
+  ctx.type = contentType;
+  ctx.set('Accept-Ranges', 'none');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  if (exactLength) {
+    ctx.length = exactLength;
+    const body = output.stream.pipe(cutOrPad(exactLength));
+    body.on('close', () => output.stream.destroy());
+    ctx.body = body;
+  } else {
+    ctx.body = output.stream;
+  }
+}
+
 export async function streamTrack(ctx: AppContext, input: StreamTrackInput): Promise<void> {
   const { media } = input;
   const decision = decide(input);
-  ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
   if (decision.kind === 'raw') {
-    sendFile(ctx, {
-      file: media.file,
-      size: media.size,
-      mtimeMs: media.mtimeMs,
-      contentType: media.track.contentType,
-    });
+    sendMediaFile(ctx, media);
     return;
   }
   const { profile, bitrate, offset } = decision;
@@ -66,13 +106,14 @@ export async function streamTrack(ctx: AppContext, input: StreamTrackInput): Pro
     { track: media.track.id, profile: profile.name, bitrate, offset, reason: decision.reason },
     'transcoding',
   );
-  const estimate = estimatedLength(media.track.duration, offset, bitrate);
+  const estimate = input.estimateContentLength ? estimatedLength(media.track.duration, offset, bitrate) : 0;
   if (ctx.method === 'HEAD') {
     // What a GET would be, without starting ffmpeg for it.
     ctx.status = 200;
     ctx.type = profile.contentType;
     ctx.set('Accept-Ranges', 'none');
-    if (input.estimateContentLength && estimate > 0) ctx.length = estimate;
+    ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
+    if (estimate > 0) ctx.length = estimate;
     return;
   }
   const output = await input.transcoder.open({
@@ -83,27 +124,11 @@ export async function streamTrack(ctx: AppContext, input: StreamTrackInput): Pro
     userId: input.user.id,
     log: ctx.state.log,
   });
-  if (output.kind === 'cached') {
-    sendFile(ctx, { ...output.entry, contentType: profile.contentType });
-    return;
-  }
-  ctx.status = 200;
-  ctx.type = profile.contentType;
-  ctx.set('Accept-Ranges', 'none');
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  if (input.estimateContentLength && estimate > 0) {
-    // The promise of a length must be kept exactly, or the connection breaks: cut or pad to it.
-    ctx.length = estimate;
-    const body = output.stream.pipe(exactLength(estimate));
-    body.on('close', () => output.stream.destroy());
-    ctx.body = body;
-  } else {
-    ctx.body = output.stream;
-  }
+  sendTranscode(ctx, output, profile.contentType, estimate);
 }
 
 /** Passes exactly `length` bytes: truncates a longer stream, pads a shorter one with zeros. */
-function exactLength(length: number): Transform {
+function cutOrPad(length: number): Transform {
   let passed = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {

@@ -111,7 +111,7 @@ function limitationValue(limitation: Limitation, stream: StreamDetails): number 
     case 'audioChannels':
       return stream.audioChannels;
     case 'audioBitrate':
-      return stream.audioBitrate === undefined ? undefined : stream.audioBitrate;
+      return stream.audioBitrate;
     case 'audioSamplerate':
       return stream.audioSamplerate;
     case 'audioBitdepth':

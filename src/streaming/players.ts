@@ -144,10 +144,6 @@ function visiblePlayer(db: Database, viewer: User, id: string): Player {
   return fromRow(row);
 }
 
-export function getPlayer(db: Database, viewer: User, id: string): Player {
-  return visiblePlayer(db, viewer, id);
-}
-
 export interface PlayerChanges {
   name?: string;
   maxBitRate?: number;

@@ -157,10 +157,6 @@ export function findProfile(db: Database, name: string): TranscodeProfile | unde
   return row ? fromRow(row) : BUILT_IN.find((profile) => profile.name === key);
 }
 
-export function builtInProfile(name: string): TranscodeProfile | undefined {
-  return BUILT_IN.find((profile) => profile.name === name);
-}
-
 export interface ProfileInput {
   name: string;
   suffix: string;

@@ -113,13 +113,9 @@ export class Transcoder {
       if (fs.existsSync(cached.file)) return { kind: 'cached', entry: cached };
       this.cache.forget(key);
     }
+    // Remembered after the first check: a settled promise, no process per request.
+    await this.ensureFfmpeg(request.log);
     let job = this.jobs.get(key);
-    if (job?.closing) job = undefined;
-    if (!job) {
-      this.checkLimits(request.userId);
-      await this.ensureFfmpeg(request.log);
-      job = this.jobs.get(key);
-    }
     if (job?.closing) job = undefined;
     if (!job) {
       this.checkLimits(request.userId);
@@ -209,6 +205,10 @@ class TranscodeJob extends EventEmitter {
   private failure: TonearmError | undefined;
   private writing = false;
   private aborted = false;
+  /** ffmpeg's output ended / ffmpeg exited 0: both, and the last write done, make the job complete. */
+  private ended = false;
+  private succeeded = false;
+  private fileClosed = false;
   private stderrTail = '';
 
   private readonly readAhead: number;
@@ -281,9 +281,12 @@ class TranscodeJob extends EventEmitter {
     return reader;
   }
 
+  /** A reader finished or left: a finished job lets go of its file, an unfinished one without readers dies. */
   detach(reader: TailReader): void {
     this.readers.delete(reader);
-    if (this.readers.size === 0 && !this.finished) {
+    if (this.finished) {
+      if (this.readers.size === 0) void this.closeFile(this.failure !== undefined);
+    } else if (this.readers.size === 0) {
       this.request.log.debug({ key: this.key }, 'transcode abandoned by its last listener: ffmpeg stopped');
       this.abort();
     } else {
@@ -384,9 +387,6 @@ class TranscodeJob extends EventEmitter {
     else this.resumeIfWanted();
   }
 
-  private ended = false;
-  private succeeded = false;
-
   private async completeWhenDone(): Promise<void> {
     if (this.finished || !this.ended || !this.succeeded || this.writing) return;
     this.finished = true;
@@ -444,8 +444,6 @@ class TranscodeJob extends EventEmitter {
     void this.closeFile(true);
   }
 
-  private fileClosed = false;
-
   private async closeFile(removePart: boolean): Promise<void> {
     if (this.readers.size > 0 && !removePart) return;
     if (this.fileClosed) return;
@@ -454,13 +452,6 @@ class TranscodeJob extends EventEmitter {
     await handle?.close().catch(() => undefined);
     if (removePart) await fs.promises.rm(this.partFile, { force: true });
     this.emit('closed');
-  }
-
-  /** A reader finished or left: closes the file once nobody needs it. */
-  readerDone(reader: TailReader): void {
-    this.readers.delete(reader);
-    if (this.finished && this.readers.size === 0) void this.closeFile(this.failure !== undefined);
-    else if (!this.finished) this.detach(reader);
   }
 }
 
@@ -513,7 +504,7 @@ class TailReader extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.job.readerDone(this);
+    this.job.detach(this);
     callback(error);
   }
 }

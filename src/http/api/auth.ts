@@ -3,8 +3,8 @@
 // instead, since an <audio> or <img> element cannot send headers. Failed logins count towards the same
 // throttle as Subsonic's. Browser sessions arrive with the accounts work.
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
-import { loadUser, type User } from '../../accounts/users.service.ts';
 import { findUserRowById } from '../../accounts/users.repository.ts';
+import { loadUser, type User } from '../../accounts/users.service.ts';
 import type { Database } from '../../db/database.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import type { UrlSigner } from '../../streaming/signed-urls.ts';

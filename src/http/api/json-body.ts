@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { TonearmError } from '../../shared/errors.ts';
 import type { AppContext } from '../context.ts';
+import { readBodyText } from '../form-body.ts';
 
 const JSON_BODY_LIMIT = 256 * 1024;
 
@@ -20,17 +21,10 @@ export async function readJsonBody<Schema extends z.ZodType>(
   schema: Schema,
   what: string,
 ): Promise<z.output<Schema>> {
-  if (Number(ctx.get('Content-Length')) > JSON_BODY_LIMIT) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > JSON_BODY_LIMIT) throw tooLarge();
-    chunks.push(chunk);
-  }
+  const text = await readBodyText(ctx, JSON_BODY_LIMIT);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new TonearmError('BAD_REQUEST', `${what} is not valid JSON`);
   }
@@ -41,8 +35,4 @@ export async function readJsonBody<Schema extends z.ZodType>(
     throw new TonearmError('INVALID_INPUT', `${where}${issue.message}`);
   }
   return parsed.data;
-}
-
-function tooLarge(): TonearmError {
-  return new TonearmError('BAD_REQUEST', `the request body is larger than ${JSON_BODY_LIMIT / 1024} KiB`);
 }

@@ -8,7 +8,6 @@
 //   POST   /api/v1/media/urls                    signed, expiring stream/download/HLS URLs for a track
 //   GET    /api/v1/media/stream/:trackId         the track, raw or transcoded (signed URL or credentials)
 //   GET    /api/v1/media/download/:trackId       the original file as an attachment
-import path from 'node:path';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { User } from '../../accounts/users.service.ts';
@@ -26,8 +25,7 @@ import {
 } from '../../streaming/profiles.ts';
 import type { ResolvedAppDeps } from '../app.ts';
 import type { AppContext, AppState } from '../context.ts';
-import { sendFile } from '../send-file.ts';
-import { streamTrack } from '../stream-track.ts';
+import { sendMediaFile, streamTrack } from '../stream-track.ts';
 import {
   type ApiAuthenticator,
   authenticateApiRequest,
@@ -180,14 +178,7 @@ export function mountStreamingApi(
     const user = await authenticateMediaRequest(ctx, auth);
     if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
     const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(db, user).libraryIds);
-    ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
-    sendFile(ctx, {
-      file: media.file,
-      size: media.size,
-      mtimeMs: media.mtimeMs,
-      contentType: media.track.contentType,
-      downloadName: path.basename(media.track.path),
-    });
+    sendMediaFile(ctx, media, { asDownload: true });
   });
 
   function webPlayer(ctx: AppContext, user: User) {

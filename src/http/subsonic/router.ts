@@ -1,7 +1,9 @@
 // Mounts /rest/<endpoint> and /rest/<endpoint>.view for every Subsonic endpoint. Every answer, including
 // unknown endpoints, failed logins and bugs, is an envelope with HTTP 200: clients treat other statuses
-// as transport failures and lose the message.
+// as transport failures and lose the message. The one exception is "busy, come back later" (too many
+// transcodes): 429 with Retry-After, as Navidrome answers, still carrying the envelope.
 import type Router from '@koa/router';
+import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { isTonearmError, TonearmError } from '../../shared/errors.ts';
@@ -10,7 +12,6 @@ import { readFormBody } from '../form-body.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
 import { GZIP_MIN_BYTES, gzipAnswer } from './compression.ts';
 import { RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
-import type { User } from '../../accounts/users.service.ts';
 import { SubsonicParams } from './params.ts';
 import type { ReadPool } from './read-pool.ts';
 import { type CachedAnswer, cacheKey, ResponseCache } from './response-cache.ts';

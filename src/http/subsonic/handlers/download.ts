@@ -2,7 +2,6 @@
 // with a Content-Disposition naming the file. Album, artist, playlist and folder ids download as a ZIP
 // archive streamed while it is built (src/streaming/zip-download.ts), as Navidrome does. Needs the
 // download role.
-import path from 'node:path';
 import type { User } from '../../../accounts/users.service.ts';
 import { viewerFor } from '../../../catalog/access.ts';
 import { TonearmError } from '../../../shared/errors.ts';
@@ -15,7 +14,8 @@ import {
   zipSize,
 } from '../../../streaming/zip-download.ts';
 import type { AppContext } from '../../context.ts';
-import { attachment, sendFile } from '../../send-file.ts';
+import { attachment } from '../../send-file.ts';
+import { sendMediaFile } from '../../stream-track.ts';
 import {
   RESPONDED,
   requireContext,
@@ -33,14 +33,7 @@ const download: SubsonicEndpoint = {
     if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
     if (isArchiveId(id)) return sendZip(ctx, request, user, id);
     const media = await openMediaFile(request.db, id, viewerFor(request.db, user).libraryIds);
-    ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
-    sendFile(ctx, {
-      file: media.file,
-      size: media.size,
-      mtimeMs: media.mtimeMs,
-      contentType: media.track.contentType,
-      downloadName: path.basename(media.track.path),
-    });
+    sendMediaFile(ctx, media, { asDownload: true });
     return RESPONDED;
   },
 };

@@ -11,7 +11,7 @@ import { openMediaFile } from '../../../streaming/media-file.ts';
 import { findProfile } from '../../../streaming/profiles.ts';
 import { readJsonBody } from '../../api/json-body.ts';
 import { appDeps } from '../../deps.ts';
-import { sendFile } from '../../send-file.ts';
+import { sendMediaFile, sendTranscode } from '../../stream-track.ts';
 import { RESPONDED, requireContext, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
 
 /** How long a decision's transcodeParams may be used: a queue prepared now and played this evening. */
@@ -70,13 +70,7 @@ const getTranscodeStream: SubsonicEndpoint = {
       const media = await openMediaFile(request.db, mediaId, viewerFor(request.db, user).libraryIds);
       const offset = Math.min(Number(offsetText), Math.max(0, media.track.duration - 0.1));
       if (params.p === 'raw' && offset === 0) {
-        ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
-        sendFile(ctx, {
-          file: media.file,
-          size: media.size,
-          mtimeMs: media.mtimeMs,
-          contentType: media.track.contentType,
-        });
+        sendMediaFile(ctx, media);
         return RESPONDED;
       }
       const profile = findProfile(request.db, params.p === 'raw' ? media.track.suffix : String(params.p));
@@ -91,14 +85,7 @@ const getTranscodeStream: SubsonicEndpoint = {
         userId: user.id,
         log: request.log,
       });
-      if (output.kind === 'cached') {
-        sendFile(ctx, { ...output.entry, contentType: profile.contentType });
-      } else {
-        ctx.status = 200;
-        ctx.type = profile.contentType;
-        ctx.set('Accept-Ranges', 'none');
-        ctx.body = output.stream;
-      }
+      sendTranscode(ctx, output, profile.contentType);
       return RESPONDED;
     } catch (error) {
       // Plain HTTP errors for this endpoint (the extension's rule): status and a line of text.
