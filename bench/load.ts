@@ -21,6 +21,8 @@ export async function startServer(
   musicDir?: string,
 ): Promise<{ url: string; child: ChildProcess }> {
   const args = [
+    // SERVER_FLAGS: node/V8 flags for the server process only (experiments: --trace-gc, heap sizes).
+    ...(process.env.SERVER_FLAGS ? process.env.SERVER_FLAGS.split(' ') : []),
     path.join(BENCH_DIR, 'server-child.ts'),
     file,
     user,

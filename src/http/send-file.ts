@@ -1,9 +1,11 @@
 // Sends a file the way players expect from a media server: Range requests (206, one range; 416 with
 // the size when unsatisfiable), HEAD without opening the file, a strong ETag from size and mtime with
 // Last-Modified, conditional requests (If-None-Match / If-Modified-Since → 304) and If-Range (a changed
-// file is sent whole instead of a piece of the new one). Used by Subsonic stream/download and shares.
-import fs from 'node:fs';
+// file is sent whole instead of a piece of the new one). The bytes go out through file-body.ts. Used for
+// originals, cached transcodes, HLS segments, covers and shares.
+import { TonearmError } from '../shared/errors.ts';
 import type { AppContext } from './context.ts';
+import { openForReading, sendFileBody } from './file-body.ts';
 
 export interface FileToSend {
   file: string;
@@ -49,7 +51,7 @@ export function attachment(name: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-export function sendFile(ctx: AppContext, target: FileToSend): void {
+export async function sendFile(ctx: AppContext, target: FileToSend): Promise<void> {
   const etag = etagOf(target.size, target.mtimeMs);
   const lastModified = new Date(Math.floor(target.mtimeMs / 1000) * 1000);
   ctx.set('Accept-Ranges', 'bytes');
@@ -86,8 +88,13 @@ export function sendFile(ctx: AppContext, target: FileToSend): void {
     ctx.body = '';
     return;
   }
+  const fd = await openForReading(target.file).catch((error: NodeJS.ErrnoException) => {
+    throw new TonearmError('FILE_MISSING', `the file could not be opened (${error.code ?? error.message})`);
+  });
   ctx.length = end - start + 1;
-  ctx.body = fs.createReadStream(target.file, { start, end });
+  // The body is written here rather than handed to Koa as a stream (see file-body.ts for why).
+  ctx.respond = false;
+  sendFileBody(ctx.res, fd, start, end, ctx.state.log);
 }
 
 function notModified(ctx: AppContext, etag: string, lastModified: Date): boolean {

@@ -82,7 +82,7 @@ async function shareStream(ctx: AppContext, db: Database, shareId: string, track
     return; // 404, as for anything a share does not hold
   }
   ctx.set('Cache-Control', 'no-store');
-  sendFile(ctx, {
+  await sendFile(ctx, {
     file: media.file,
     size: media.size,
     mtimeMs: media.mtimeMs,

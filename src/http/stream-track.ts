@@ -50,13 +50,13 @@ function decide(
 }
 
 /** A track's original file (Range, HEAD, ETag); as an attachment named after the file for downloads. */
-export function sendMediaFile(
+export async function sendMediaFile(
   ctx: AppContext,
   media: MediaFile,
   options: { asDownload?: boolean } = {},
-): void {
+): Promise<void> {
   ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
-  sendFile(ctx, {
+  await sendFile(ctx, {
     file: media.file,
     size: media.size,
     mtimeMs: media.mtimeMs,
@@ -69,15 +69,15 @@ export function sendMediaFile(
  * What the transcoder gave: a cached transcode with Range, or the live one (no ranges). `exactLength`
  * (estimateContentLength) promises that many bytes, and the body is cut or padded to keep the promise.
  */
-export function sendTranscode(
+export async function sendTranscode(
   ctx: AppContext,
   output: TranscodeOutput,
   contentType: string,
   exactLength?: number,
-): void {
+): Promise<void> {
   ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
   if (output.kind === 'cached') {
-    sendFile(ctx, { ...output.entry, contentType });
+    await sendFile(ctx, { ...output.entry, contentType });
     return;
   }
   ctx.status = 200;
@@ -98,7 +98,7 @@ export async function streamTrack(ctx: AppContext, input: StreamTrackInput): Pro
   const { media } = input;
   const decision = decide(input);
   if (decision.kind === 'raw') {
-    sendMediaFile(ctx, media);
+    await sendMediaFile(ctx, media);
     return;
   }
   const { profile, bitrate, offset } = decision;
@@ -124,7 +124,7 @@ export async function streamTrack(ctx: AppContext, input: StreamTrackInput): Pro
     userId: input.user.id,
     log: ctx.state.log,
   });
-  sendTranscode(ctx, output, profile.contentType, estimate);
+  await sendTranscode(ctx, output, profile.contentType, estimate);
 }
 
 /** Passes exactly `length` bytes: truncates a longer stream, pads a shorter one with zeros. */

@@ -187,7 +187,7 @@ export function mountHls(router: Router<AppState>, deps: ResolvedAppDeps): void 
     }
     // The same URL path always holds the same bytes for a given file version.
     ctx.set('Cache-Control', 'private, max-age=86400');
-    sendFile(ctx, { ...segment, contentType: HLS_SEGMENT_TYPE });
+    await sendFile(ctx, { ...segment, contentType: HLS_SEGMENT_TYPE });
   });
 }
 

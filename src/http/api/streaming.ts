@@ -178,7 +178,7 @@ export function mountStreamingApi(
     const user = await authenticateMediaRequest(ctx, auth);
     if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
     const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(db, user).libraryIds);
-    sendMediaFile(ctx, media, { asDownload: true });
+    await sendMediaFile(ctx, media, { asDownload: true });
   });
 
   function webPlayer(ctx: AppContext, user: User) {

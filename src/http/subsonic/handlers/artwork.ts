@@ -15,10 +15,10 @@ import { RESPONDED, requireContext, type SubsonicEndpoint, type SubsonicResult }
 
 const CACHE_CONTROL = 'private, max-age=3600';
 
-function sendImage(ctx: AppContext, image: ArtworkImage): void {
+async function sendImage(ctx: AppContext, image: ArtworkImage): Promise<void> {
   ctx.set('Cache-Control', CACHE_CONTROL);
   if (image.file !== undefined) {
-    sendFile(ctx, {
+    await sendFile(ctx, {
       file: image.file,
       size: image.size,
       mtimeMs: image.mtimeMs,
@@ -62,7 +62,7 @@ const getCoverArt: SubsonicEndpoint = {
       viewer: { userId: user.id, isAdmin: user.isAdmin },
       log: request.log,
     });
-    sendImage(ctx, image);
+    await sendImage(ctx, image);
     return RESPONDED;
   },
 };
@@ -73,7 +73,7 @@ const getAvatar: SubsonicEndpoint = {
     const ctx = requireContext(request);
     const username = request.params.required('username');
     const image = await avatarImage(request.db, request.config, request.user!, username, request.log);
-    sendImage(ctx, image);
+    await sendImage(ctx, image);
     return RESPONDED;
   },
 };

@@ -33,7 +33,7 @@ const download: SubsonicEndpoint = {
     if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
     if (isArchiveId(id)) return sendZip(ctx, request, user, id);
     const media = await openMediaFile(request.db, id, viewerFor(request.db, user).libraryIds);
-    sendMediaFile(ctx, media, { asDownload: true });
+    await sendMediaFile(ctx, media, { asDownload: true });
     return RESPONDED;
   },
 };

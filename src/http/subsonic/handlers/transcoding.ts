@@ -70,7 +70,7 @@ const getTranscodeStream: SubsonicEndpoint = {
       const media = await openMediaFile(request.db, mediaId, viewerFor(request.db, user).libraryIds);
       const offset = Math.min(Number(offsetText), Math.max(0, media.track.duration - 0.1));
       if (params.p === 'raw' && offset === 0) {
-        sendMediaFile(ctx, media);
+        await sendMediaFile(ctx, media);
         return RESPONDED;
       }
       const profile = findProfile(request.db, params.p === 'raw' ? media.track.suffix : String(params.p));
@@ -85,7 +85,7 @@ const getTranscodeStream: SubsonicEndpoint = {
         userId: user.id,
         log: request.log,
       });
-      sendTranscode(ctx, output, profile.contentType);
+      await sendTranscode(ctx, output, profile.contentType);
       return RESPONDED;
     } catch (error) {
       // Plain HTTP errors for this endpoint (the extension's rule): status and a line of text.
