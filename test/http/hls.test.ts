@@ -5,22 +5,24 @@
 // roles, the user's bitrate limit), hostile segment names, and the ffmpeg runs: shared by concurrent
 // requests, limited (429 + Retry-After), stopped when the client leaves; none left at the end.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { createUser } from '../../src/accounts/users.service.ts';
 import { ensureSearchIndex } from '../../src/catalog/search.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { hlsStats } from '../../src/http/api/hls.ts';
 import { appDeps } from '../../src/http/deps.ts';
+import { hlsEndpoints } from '../../src/http/subsonic/handlers/hls.ts';
+import { defaultEndpoints } from '../../src/http/subsonic/handlers/index.ts';
 import { syncLibraries } from '../../src/library/library.repository.ts';
 import { Scanner } from '../../src/library/scanner.ts';
-import { defaultEndpoints } from '../../src/http/subsonic/handlers/index.ts';
-import { hlsEndpoints } from '../../src/http/subsonic/handlers/hls.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { chooseBitrates, HlsSegments, planSegments, segmentArguments } from '../../src/streaming/hls.ts';
 import { openMediaFile } from '../../src/streaming/media-file.ts';
@@ -31,12 +33,12 @@ import { childProcesses, eventually } from '../helpers/processes.ts';
 import {
   ALICE,
   type Credentials,
-  type Json,
   type SubsonicServer,
   startSubsonicServer,
 } from '../helpers/subsonic-server.ts';
 
 const run = promisify(execFile);
+const require = createRequire(import.meta.url);
 const NO_STREAM: Credentials = { username: 'nostream', password: 'nostream-pass' };
 const CAPPED: Credentials = { username: 'capped', password: 'capped-pass' };
 
@@ -802,141 +804,97 @@ describe('segment runs', () => {
 });
 
 describe('playback in a browser', () => {
-  it("plays hls.m3u8 from start to end in Chromium's own HLS player", async (t) => {
-    const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => fs.existsSync(file));
-    if (!chromium) return t.skip('Chromium is not installed');
-    const browser = await startChromium(chromium);
-    try {
-      // Same origin as the playlist, as the web app will be.
-      await browser.navigate(`${server.baseUrl}/health`);
-      const support = await browser.evaluate(
-        "document.createElement('audio').canPlayType('application/vnd.apple.mpegurl')",
-      );
-      // Older Chromium plays HLS only through hls.js, which is not a dependency.
-      if (!support) return t.skip('this Chromium has no built-in HLS player');
-      const source = server.url('hls.m3u8', { id: flacId }, { user: ALICE });
-      const result = (await browser.evaluate(`new Promise((resolve) => {
-        const audio = document.createElement('audio');
-        const done = (outcome) => resolve({
-          outcome,
-          error: audio.error ? audio.error.code + ' ' + audio.error.message : null,
-          duration: audio.duration,
-          currentTime: audio.currentTime,
-          played: [...Array(audio.played.length).keys()].map((i) => [audio.played.start(i), audio.played.end(i)]),
+  const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => fs.existsSync(file));
+  let browser: Browser | undefined;
+  let page: Page;
+
+  before(async () => {
+    if (!chromiumPath) return;
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--mute-audio', '--autoplay-policy=no-user-gesture-required'],
+    });
+    page = await browser.newPage();
+    // Same origin as the playlists, as the web app will be.
+    await page.goto(`${server.baseUrl}/health`);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  /**
+   * Plays `source` to the end at 8× speed in an <audio> element; hls.js drives it when `withHlsJs`. The
+   * page script is a string: this project type-checks without the DOM library.
+   */
+  async function playToTheEnd(source: string, withHlsJs: boolean): Promise<Playback> {
+    return (await page.evaluate(`new Promise((resolve) => {
+      const audio = document.createElement('audio');
+      const errors = [];
+      const done = (outcome) => resolve({
+        outcome,
+        error: audio.error ? audio.error.code + ' ' + audio.error.message : errors.join('; ') || null,
+        duration: audio.duration,
+        played: [...Array(audio.played.length).keys()].map((i) => [audio.played.start(i), audio.played.end(i)]),
+      });
+      audio.addEventListener('ended', () => done('ended'));
+      audio.addEventListener('error', () => done('error'));
+      setTimeout(() => done('timeout'), 45000);
+      audio.defaultPlaybackRate = 8;
+      audio.playbackRate = 8;
+      audio.addEventListener('loadedmetadata', () => { audio.playbackRate = 8; });
+      if (${withHlsJs}) {
+        const hls = new Hls();
+        hls.on(Hls.Events.ERROR, (_event, data) => {
+          if (data.fatal) {
+            errors.push(data.type + ': ' + data.details);
+            done('hls.js error');
+          }
         });
-        audio.addEventListener('ended', () => done('ended'));
-        audio.addEventListener('error', () => done('error'));
-        setTimeout(() => done('timeout'), 45000);
+        hls.attachMedia(audio);
+        hls.loadSource(${JSON.stringify(source)});
+        // hls.js starts playback once the first segment is buffered.
+        audio.addEventListener('canplay', () => audio.play().catch((error) => done('play() failed: ' + error)), { once: true });
+      } else {
         audio.src = ${JSON.stringify(source)};
-        audio.playbackRate = 4;
-        audio.play().catch((error) => resolve({ outcome: 'play() failed: ' + error }));
-      })`)) as { outcome: string; error: string | null; duration: number; played: [number, number][] };
-      assert.equal(result.outcome, 'ended', JSON.stringify(result));
-      assert.equal(result.error, null);
-      assert.ok(Math.abs(result.duration - flacDuration) < 0.5, `duration ${result.duration}`);
-      // Played through every segment boundary without a jump.
-      assert.equal(result.played.length, 1, JSON.stringify(result.played));
-      assert.ok(result.played[0]![0] < 0.1 && result.played[0]![1] > flacDuration - 0.5);
-    } finally {
-      await browser.close();
-    }
+        audio.play().catch((error) => done('play() failed: ' + error));
+      }
+    })`)) as Playback;
+  }
+
+  function assertPlayedWhole(result: Playback): void {
+    assert.equal(result.outcome, 'ended', JSON.stringify(result));
+    assert.equal(result.error, null);
+    assert.ok(Math.abs(result.duration - flacDuration) < 0.5, `duration ${result.duration}`);
+    // Played through every segment boundary without a jump.
+    assert.equal(result.played.length, 1, JSON.stringify(result.played));
+    assert.ok(
+      result.played[0]![0] < 0.1 && result.played[0]![1] > flacDuration - 0.5,
+      JSON.stringify(result),
+    );
+  }
+
+  it("plays hls.m3u8 from start to end in Chromium's own HLS player", async (t) => {
+    if (!browser) return t.skip('Chromium is not installed');
+    const support = await page.evaluate(
+      "document.createElement('audio').canPlayType('application/vnd.apple.mpegurl')",
+    );
+    if (!support) return t.skip('this Chromium has no built-in HLS player');
+    assertPlayedWhole(await playToTheEnd(server.url('hls.m3u8', { id: flacId }, { user: ALICE }), false));
+  });
+
+  it('plays hls.m3u8 from start to end through hls.js (Media Source Extensions)', async (t) => {
+    if (!browser) return t.skip('Chromium is not installed');
+    await page.addScriptTag({ path: require.resolve('hls.js/dist/hls.min.js') });
+    const supported = await page.evaluate('Hls.isSupported()');
+    assert.ok(supported, 'hls.js finds Media Source Extensions in this Chromium');
+    assertPlayedWhole(await playToTheEnd(server.url('hls.m3u8', { id: flacId }, { user: ALICE }), true));
   });
 });
 
-interface Browser {
-  navigate(url: string): Promise<void>;
-  evaluate(expression: string): Promise<unknown>;
-  close(): Promise<void>;
-}
-
-/** Headless Chromium driven over the DevTools protocol (Node's own WebSocket; no extra package). */
-async function startChromium(executable: string): Promise<Browser> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-hls-chromium-'));
-  const child = spawn(
-    executable,
-    [
-      ...['--headless', '--no-sandbox', '--disable-gpu', '--mute-audio', '--no-first-run'],
-      ...['--remote-debugging-port=0', `--user-data-dir=${profile}`],
-      ...['--autoplay-policy=no-user-gesture-required', 'about:blank'],
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async () => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-    fs.rmSync(profile, { recursive: true, force: true });
-  };
-  try {
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(
-        () => reject(new Error(`Chromium did not start: ${text.slice(-500)}`)),
-        20_000,
-      );
-      child.stderr!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const found = /DevTools listening on (ws:\/\/\S+)/.exec(text);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found[1]!);
-        }
-      });
-    });
-    const targets = (await (await fetch(`http://127.0.0.1:${new URL(endpoint).port}/json/list`)).json()) as {
-      type: string;
-      webSocketDebuggerUrl: string;
-    }[];
-    const page = targets.find((target) => target.type === 'page');
-    assert.ok(page, 'Chromium has a page');
-    const socket = new WebSocket(page.webSocketDebuggerUrl);
-    await new Promise((resolve, reject) => {
-      socket.addEventListener('open', resolve, { once: true });
-      socket.addEventListener('error', reject, { once: true });
-    });
-    let lastId = 0;
-    const pending = new Map<number, (message: Json) => void>();
-    const events: Json[] = [];
-    socket.addEventListener('message', (event) => {
-      const message = JSON.parse(String(event.data)) as Json;
-      if (typeof message.id === 'number') pending.get(message.id)?.(message);
-      else events.push(message);
-    });
-    const send = (method: string, params: object = {}) =>
-      new Promise<Json>((resolve) => {
-        const id = ++lastId;
-        pending.set(id, resolve);
-        socket.send(JSON.stringify({ id, method, params }));
-      });
-    await send('Page.enable');
-    return {
-      async navigate(url) {
-        events.length = 0;
-        await send('Page.navigate', { url });
-        await eventually(
-          () => events.some((event) => event.method === 'Page.loadEventFired'),
-          (loaded) => loaded,
-          10_000,
-        );
-      },
-      async evaluate(expression) {
-        const answer = await send('Runtime.evaluate', {
-          expression,
-          awaitPromise: true,
-          returnByValue: true,
-        });
-        if (answer.result?.exceptionDetails) throw new Error(JSON.stringify(answer.result.exceptionDetails));
-        return answer.result?.result?.value;
-      },
-      async close() {
-        socket.close();
-        await close();
-      },
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+interface Playback {
+  outcome: string;
+  error: string | null;
+  duration: number;
+  played: [number, number][];
 }
