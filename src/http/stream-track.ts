@@ -33,9 +33,7 @@ export interface StreamTrackInput {
   estimateContentLength: boolean;
 }
 
-function decide(
-  input: Omit<StreamTrackInput, 'transcoder' | 'estimateContentLength'>,
-): StreamDecision {
+function decide(input: Omit<StreamTrackInput, 'transcoder' | 'estimateContentLength'>): StreamDecision {
   return decideStream(
     input.media.track,
     input.options,

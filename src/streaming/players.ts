@@ -90,9 +90,41 @@ export function rememberPlayer(db: Database, sighting: PlayerSighting): Player {
   return player;
 }
 
+const recentLookups = new WeakMap<Database, Map<string, { player: Player | undefined; until: number }>>();
+
+/**
+ * The player a request comes from, if it was seen before; never creates one. Browsing answers use it to
+ * tell a client what its songs would be transcoded to (transcodedSuffix), on every request, so the
+ * answer is kept for a few seconds like rememberPlayer's.
+ */
+export function findPlayer(
+  db: Database,
+  sighting: Pick<PlayerSighting, 'userId' | 'client' | 'userAgent' | 'now'>,
+): Player | undefined {
+  const now = sighting.now ?? Date.now();
+  const client = sighting.client.slice(0, MAX_TEXT);
+  const userAgent = sighting.userAgent.slice(0, MAX_TEXT);
+  let recent = recentLookups.get(db);
+  if (!recent) {
+    recent = new Map();
+    recentLookups.set(db, recent);
+  }
+  const key = `${sighting.userId}\u0000${client}\u0000${userAgent}`;
+  const known = recent.get(key);
+  if (known && known.until > now) return known.player;
+  if (recent.size > 10_000) recent.clear();
+  const row = db
+    .prepare(`${SELECT} WHERE p.user_id = ? AND p.client = ? AND p.user_agent = ?`)
+    .get(sighting.userId, client, userAgent) as PlayerRow | undefined;
+  const player = row ? fromRow(row) : undefined;
+  recent.set(key, { player, until: now + RECENT_MS });
+  return player;
+}
+
 /** Forgets the players remembered for requests, so a change counts at once (updatePlayer, deletePlayer). */
 function forgetRecentPlayers(db: Database): void {
   recentPlayers.get(db)?.clear();
+  recentLookups.get(db)?.clear();
 }
 
 function upsertPlayer(

@@ -19,10 +19,12 @@ import {
   ADMIN,
   ALICE,
   BOB,
+  type Json,
   type Params,
   type SubsonicServer,
   startSubsonicServer,
 } from '../helpers/subsonic-server.ts';
+import { validateSubsonicXml } from '../helpers/xsd.ts';
 
 const run = promisify(execFile);
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-transcode-cache-'));
@@ -273,6 +275,86 @@ describe('the decision', () => {
     });
     assert.throws(() => updatePlayer(server.db, bob, alicePlayer.id, { maxBitRate: 32 }), /player not found/);
     assert.equal(updatePlayer(server.db, admin, alicePlayer.id, { maxBitRate: 32 }).maxBitRate, 32);
+  });
+});
+
+describe('what songs would be transcoded to (transcodedSuffix)', () => {
+  const songOf = async (id: string, user = ALICE, client = 'test') =>
+    (await server.json('getSong', { id }, { user, client })).song as Json;
+
+  it('is absent while songs go out as they are', async () => {
+    const song = await songOf(ids.flac);
+    assert.equal(song.suffix, 'flac');
+    assert.equal(song.transcodedSuffix, undefined);
+    assert.equal(song.transcodedContentType, undefined);
+  });
+
+  it("follows the user's limit: lossless and too-rich songs in the default format", async () => {
+    await updateUser(server.db, 'alice', { maxBitRate: 64 });
+    try {
+      const flac = await songOf(ids.flac);
+      assert.ok(flac.bitRate > 64, `the flac's ${flac.bitRate} kbit/s are over the limit`);
+      assert.equal(flac.transcodedSuffix, 'mp3');
+      assert.equal(flac.transcodedContentType, 'audio/mpeg');
+      // The 320 kbit/s mp3 goes over the limit too; and DSub's plain Subsonic XML keeps to the schema.
+      assert.equal((await songOf(ids.mp3)).transcodedSuffix, 'mp3');
+      const xml = await server.xmlText('getSong', { id: ids.flac }, { user: ALICE, client: 'DSub' });
+      validateSubsonicXml(xml);
+      assert.match(xml, /transcodedSuffix="mp3"/);
+    } finally {
+      await updateUser(server.db, 'alice', { maxBitRate: 0 });
+    }
+    assert.equal((await songOf(ids.flac)).transcodedSuffix, undefined, 'gone with the limit');
+  });
+
+  it("follows each player's format, in every answer that lists songs", async () => {
+    const bob = getUserByName(server.db, BOB.username);
+    // fetch's user agent is "node": the player is this client as the requests below make it.
+    const tablet = rememberPlayer(server.db, {
+      userId: bob.id,
+      client: 'TabletApp',
+      userAgent: 'node',
+      address: '127.0.0.1',
+    });
+    updatePlayer(server.db, bob, tablet.id, { format: 'opus' });
+    const flac = await songOf(ids.flac, BOB, 'TabletApp');
+    assert.equal(flac.transcodedSuffix, 'opus');
+    assert.equal(flac.transcodedContentType, 'audio/ogg');
+    const album = (await server.json('getAlbum', { id: flac.albumId }, { user: BOB, client: 'TabletApp' }))
+      .album as Json;
+    const byTitle = new Map((album.song as Json[]).map((song) => [song.title, song]));
+    assert.equal(byTitle.get('Long Flac')!.transcodedSuffix, 'opus');
+    assert.equal(byTitle.get('Lossy 320')!.transcodedSuffix, 'opus', 'mp3 is not opus either');
+    // Bob's other client, and the same album asked by it (not a cached answer of the tablet's).
+    assert.equal((await songOf(ids.flac, BOB, 'Desktop')).transcodedSuffix, undefined);
+    const desktopAlbum = (
+      await server.json('getAlbum', { id: flac.albumId }, { user: BOB, client: 'Desktop' })
+    ).album as Json;
+    assert.ok((desktopAlbum.song as Json[]).every((song) => song.transcodedSuffix === undefined));
+    // getIndexes lists the songs at a library's root and is a cached answer: one per player.
+    const rootSong = async (client: string) =>
+      ((await server.json('getIndexes', {}, { user: BOB, client })).indexes.child as Json[]).find(
+        (child) => child.title === 'Root Song',
+      )!;
+    assert.equal((await rootSong('TabletApp')).transcodedSuffix, 'opus');
+    assert.equal((await rootSong('Desktop')).transcodedSuffix, undefined);
+    assert.equal((await rootSong('TabletApp')).transcodedSuffix, 'opus');
+    // Same client name from another app (user agent): another player, not the tablet's cached answer.
+    const other = await fetch(
+      server.url('getIndexes', {}, { user: BOB, client: 'TabletApp', format: 'json' }),
+      {
+        headers: { 'User-Agent': 'AnotherApp/1.0' },
+      },
+    );
+    const otherIndexes = ((await other.json()) as Json)['subsonic-response'].indexes;
+    const otherRoot = (otherIndexes.child as Json[]).find((child) => child.title === 'Root Song')!;
+    assert.equal(otherRoot.transcodedSuffix, undefined);
+    // A player that takes originals, or one whose format matches the source, gets none.
+    updatePlayer(server.db, bob, tablet.id, { format: 'mp3', maxBitRate: 0 });
+    assert.equal((await songOf(ids.mp3, BOB, 'TabletApp')).transcodedSuffix, undefined);
+    assert.equal((await songOf(ids.flac, BOB, 'TabletApp')).transcodedSuffix, 'mp3');
+    updatePlayer(server.db, bob, tablet.id, { format: 'raw' });
+    assert.equal((await songOf(ids.flac, BOB, 'TabletApp')).transcodedSuffix, undefined);
   });
 });
 

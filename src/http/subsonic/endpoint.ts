@@ -6,9 +6,13 @@ import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { Player } from '../../streaming/players.ts';
 import type { AppContext } from '../context.ts';
 import type { SubsonicParams } from './params.ts';
 import type { SubsonicFormat, SubsonicPayload } from './serializer.ts';
+
+/** What of a player the handlers need; plain data, so it travels to read workers. */
+export type PlayerSettings = Pick<Player, 'id' | 'maxBitRate' | 'format'>;
 
 /** Returned by a handler that wrote ctx.body itself (streams, cover art). */
 export const RESPONDED: unique symbol = Symbol('responded');
@@ -21,6 +25,11 @@ export interface SubsonicRequest {
   user: User | undefined;
   /** The `c` parameter (client name), '' when absent. Some answers differ per client (DSub). */
   client: string;
+  /**
+   * The player this request comes from (client + user agent), if it has streamed before: its limit and
+   * format decide what songs would be transcoded to (transcodedSuffix in song entries).
+   */
+  player?: PlayerSettings | undefined;
   format: SubsonicFormat;
   log: Logger;
   config: Config;

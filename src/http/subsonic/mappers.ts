@@ -7,6 +7,8 @@ import type { Album, Annotation, Artist, Track } from '../../catalog/model.ts';
 export interface MapOptions {
   /** Leave out OpenSubsonic fields (c=DSub and the configured legacy clients). */
   legacy: boolean;
+  /** What stream would send a song as for this caller, when not the original (transcoded-as.ts). */
+  transcodedAs?: ((track: Track) => { suffix: string; contentType: string } | undefined) | undefined;
 }
 
 type Payload = Record<string, unknown>;
@@ -49,6 +51,7 @@ export function toChild(track: Track, options: MapOptions): Payload {
     size: track.fileSize,
     contentType: track.contentType,
     suffix: track.suffix,
+    ...transcodedFields(track, options),
     duration: Math.round(track.duration),
     bitRate: track.bitrate ?? undefined,
     path: track.path,
@@ -95,6 +98,13 @@ export function toChild(track: Track, options: MapOptions): Payload {
     samplingRate: track.sampleRate ?? 0,
     channelCount: track.channels ?? 0,
   };
+}
+
+function transcodedFields(track: Track, options: MapOptions): Payload {
+  const transcoded = options.transcodedAs?.(track);
+  return transcoded
+    ? { transcodedContentType: transcoded.contentType, transcodedSuffix: transcoded.suffix }
+    : {};
 }
 
 /** "2019-05-03" / "2019" → OpenSubsonic ItemDate. */

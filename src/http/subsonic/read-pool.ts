@@ -9,6 +9,7 @@ import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import { type ErrorCode, TonearmError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { PlayerSettings } from './endpoint.ts';
 
 const WORKER_URL = new URL('./read-worker.ts', import.meta.url);
 const MAX_AUTO_WORKERS = 4;
@@ -21,6 +22,7 @@ export interface ReadJob {
   query: string;
   body: string | undefined;
   user: User | undefined;
+  player: PlayerSettings | undefined;
   requestId: string;
   /** The client accepts gzip: compress a large body in the worker. */
   gzip: boolean;

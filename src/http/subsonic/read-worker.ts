@@ -32,6 +32,7 @@ function run(job: ReadJob): ReadAnswer {
       db,
       user: job.user,
       client: params.get('c') ?? '',
+      player: job.player,
       format,
       log: logger.child({ reqId: job.requestId }),
       config,

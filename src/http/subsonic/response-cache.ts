@@ -58,11 +58,13 @@ export function cacheKey(
   userId: string,
   names: string[],
   get: (name: string) => string[],
+  /** The caller's player: its format and limit show in song entries (transcodedSuffix). */
+  playerId = '',
 ): string {
   const credentials = new Set(['u', 'p', 't', 's', 'apiKey']);
   const parts = names
     .filter((name) => !credentials.has(name))
     .sort()
     .map((name) => `${name}=${get(name).join('\u0001')}`);
-  return `${endpoint}\u0000${userId}\u0000${parts.join('\u0000')}`;
+  return `${endpoint}\u0000${userId}\u0000${playerId}\u0000${parts.join('\u0000')}`;
 }

@@ -7,11 +7,12 @@ import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { isTonearmError, TonearmError } from '../../shared/errors.ts';
+import { findPlayer } from '../../streaming/players.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { readFormBody } from '../form-body.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
 import { GZIP_MIN_BYTES, gzipAnswer } from './compression.ts';
-import { RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
+import { type PlayerSettings, RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
 import { SubsonicParams } from './params.ts';
 import type { ReadPool } from './read-pool.ts';
 import { type CachedAnswer, cacheKey, ResponseCache } from './response-cache.ts';
@@ -59,9 +60,10 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (!endpoint) throw unknownEndpoint(name);
       const user = endpoint.public ? undefined : await authenticate(params, ctx.ip, options.auth);
       if (user) ctx.state.user = user;
+      const player = user ? playerOf(options.db, user, params, ctx) : undefined;
       const key =
         endpoint.cacheable && user
-          ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param))
+          ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param), player?.id)
           : undefined;
       const cached = key ? cache.get(key) : undefined;
       if (cached) {
@@ -69,8 +71,8 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
         return;
       }
       const answer =
-        (endpoint.readOnly && (await runInReadPool(ctx, options.readPool, name, body, user))) ||
-        (await runHere(ctx, endpoint, { params, user, format: resolved.format, options }));
+        (endpoint.readOnly && (await runInReadPool(ctx, options.readPool, name, body, user, player))) ||
+        (await runHere(ctx, endpoint, { params, user, player, format: resolved.format, options }));
       if (answer === RESPONDED) return;
       if (key) cache.set(key, answer);
       reply(ctx, answer);
@@ -88,9 +90,25 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
   router.all(['/rest', '/rest/', '/rest/{*rest}'], (ctx) => dispatch(ctx, ''));
 }
 
+/** The caller's player settings (plain data, for read workers), if this client has streamed before. */
+function playerOf(
+  db: Database,
+  user: User,
+  params: SubsonicParams,
+  ctx: AppContext,
+): PlayerSettings | undefined {
+  const player = findPlayer(db, {
+    userId: user.id,
+    client: params.get('c') ?? '',
+    userAgent: ctx.get('User-Agent'),
+  });
+  return player && { id: player.id, maxBitRate: player.maxBitRate, format: player.format };
+}
+
 interface HereOptions {
   params: SubsonicParams;
   user: User | undefined;
+  player: PlayerSettings | undefined;
   format: SubsonicFormat;
   options: SubsonicRoutesOptions;
 }
@@ -98,13 +116,14 @@ interface HereOptions {
 async function runHere(
   ctx: AppContext,
   endpoint: SubsonicEndpoint,
-  { params, user, format, options }: HereOptions,
+  { params, user, player, format, options }: HereOptions,
 ): Promise<CachedAnswer | typeof RESPONDED> {
   const result = await endpoint.handle({
     params,
     db: options.db,
     user,
     client: params.get('c') ?? '',
+    player,
     format,
     log: ctx.state.log,
     config: options.config,
@@ -122,12 +141,14 @@ async function runInReadPool(
   name: string,
   body: string | undefined,
   user: User | undefined,
+  player: PlayerSettings | undefined,
 ): Promise<CachedAnswer | undefined> {
   const running = pool?.run({
     name,
     query: ctx.querystring,
     body,
     user,
+    player,
     requestId: ctx.state.requestId,
     gzip: acceptsGzip(ctx),
   });

@@ -6,6 +6,7 @@ import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicRequest } from '../endpoint.ts';
 import { isLegacyClient, isoDate, toChild } from '../mappers.ts';
 import type { SubsonicParams } from '../params.ts';
+import { mapOptions } from './browsing.ts';
 
 export type Payload = Record<string, unknown>;
 
@@ -26,7 +27,7 @@ export function childrenById(request: SubsonicRequest, ids: readonly string[]): 
   const user = caller(request);
   const unique = [...new Set(ids)];
   const tracks = loadTracks(request.db, unique, viewerFor(request.db, user));
-  const options = { legacy: legacy(request) };
+  const options = mapOptions(request);
   return new Map(tracks.map((track) => [track.id, toChild(track, options)]));
 }
 

@@ -23,6 +23,7 @@ import {
   toArtistID3,
   toChild,
 } from '../mappers.ts';
+import { transcodedAs } from '../transcoded-as.ts';
 
 /**
  * The caller as a catalog Viewer. The accounts module adds `libraryIds` to User; until it does, a missing
@@ -35,7 +36,7 @@ export function requestViewer(request: SubsonicRequest): Viewer {
 }
 
 export function mapOptions(request: SubsonicRequest): MapOptions {
-  return { legacy: isLegacyClient(request.client) };
+  return { legacy: isLegacyClient(request.client), transcodedAs: transcodedAs(request) };
 }
 
 function ignoredArticles(request: SubsonicRequest): string {
