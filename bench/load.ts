@@ -38,7 +38,10 @@ export async function startServer(
     let out = '';
     child.stdout!.on('data', (chunk) => {
       out += chunk;
-      if (out.includes('\n')) resolve(out.trim().split('\n')[0]!);
+      // SERVER_STDOUT: keep what the server prints (with SERVER_FLAGS=--trace-gc, its collections).
+      if (process.env.SERVER_STDOUT) fs.appendFileSync(process.env.SERVER_STDOUT, chunk);
+      const found = /^http:\/\/\S+/m.exec(out);
+      if (found) resolve(found[0]);
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
