@@ -67,30 +67,44 @@ export interface PlayerSighting {
 
 // A song start is often several requests (HEAD, ranges, the next song prefetched): the player found for a
 // client is reused for a few seconds instead of being written and read again each time. A change made
-// to a player (limits, format) is seen once that moment has passed.
+// to a player (limits, format) is seen once that moment has passed, or at once through this module.
 const RECENT_MS = 5_000;
-const recentPlayers = new WeakMap<Database, Map<string, { player: Player; until: number }>>();
+
+/** Values kept for RECENT_MS per database connection. */
+class Recent<T> {
+  private readonly byDatabase = new WeakMap<Database, Map<string, { value: T; until: number }>>();
+
+  /** The kept value, or else the one `load` gives (then kept). */
+  get(db: Database, key: string, now: number, load: () => T): T {
+    let recent = this.byDatabase.get(db);
+    if (!recent) {
+      recent = new Map();
+      this.byDatabase.set(db, recent);
+    }
+    const known = recent.get(key);
+    if (known && known.until > now) return known.value;
+    if (recent.size > 10_000) recent.clear();
+    const value = load();
+    recent.set(key, { value, until: now + RECENT_MS });
+    return value;
+  }
+
+  forget(db: Database): void {
+    this.byDatabase.get(db)?.clear();
+  }
+}
+
+const remembered = new Recent<Player>();
+const lookedUp = new Recent<Player | undefined>();
 
 /** The player behind a request, created on first sight. */
 export function rememberPlayer(db: Database, sighting: PlayerSighting): Player {
   const now = sighting.now ?? Date.now();
   const client = sighting.client.slice(0, MAX_TEXT);
   const userAgent = sighting.userAgent.slice(0, MAX_TEXT);
-  let recent = recentPlayers.get(db);
-  if (!recent) {
-    recent = new Map();
-    recentPlayers.set(db, recent);
-  }
   const key = `${sighting.userId}\u0000${client}\u0000${userAgent}\u0000${sighting.address}`;
-  const known = recent.get(key);
-  if (known && known.until > now) return known.player;
-  if (recent.size > 10_000) recent.clear();
-  const player = upsertPlayer(db, sighting, client, userAgent, now);
-  recent.set(key, { player, until: now + RECENT_MS });
-  return player;
+  return remembered.get(db, key, now, () => upsertPlayer(db, sighting, client, userAgent, now));
 }
-
-const recentLookups = new WeakMap<Database, Map<string, { player: Player | undefined; until: number }>>();
 
 /**
  * The player a request comes from, if it was seen before; never creates one. Browsing answers use it to
@@ -101,30 +115,25 @@ export function findPlayer(
   db: Database,
   sighting: Pick<PlayerSighting, 'userId' | 'client' | 'userAgent' | 'now'>,
 ): Player | undefined {
-  const now = sighting.now ?? Date.now();
   const client = sighting.client.slice(0, MAX_TEXT);
   const userAgent = sighting.userAgent.slice(0, MAX_TEXT);
-  let recent = recentLookups.get(db);
-  if (!recent) {
-    recent = new Map();
-    recentLookups.set(db, recent);
-  }
   const key = `${sighting.userId}\u0000${client}\u0000${userAgent}`;
-  const known = recent.get(key);
-  if (known && known.until > now) return known.player;
-  if (recent.size > 10_000) recent.clear();
+  return lookedUp.get(db, key, sighting.now ?? Date.now(), () =>
+    playerOfClient(db, sighting.userId, client, userAgent),
+  );
+}
+
+function playerOfClient(db: Database, userId: string, client: string, userAgent: string): Player | undefined {
   const row = db
     .prepare(`${SELECT} WHERE p.user_id = ? AND p.client = ? AND p.user_agent = ?`)
-    .get(sighting.userId, client, userAgent) as PlayerRow | undefined;
-  const player = row ? fromRow(row) : undefined;
-  recent.set(key, { player, until: now + RECENT_MS });
-  return player;
+    .get(userId, client, userAgent) as PlayerRow | undefined;
+  return row ? fromRow(row) : undefined;
 }
 
 /** Forgets the players remembered for requests, so a change counts at once (updatePlayer, deletePlayer). */
 function forgetRecentPlayers(db: Database): void {
-  recentPlayers.get(db)?.clear();
-  recentLookups.get(db)?.clear();
+  remembered.forget(db);
+  lookedUp.forget(db);
 }
 
 function upsertPlayer(
@@ -150,10 +159,7 @@ function upsertPlayer(
     sighting.address,
     now,
   );
-  const row = db
-    .prepare(`${SELECT} WHERE p.user_id = ? AND p.client = ? AND p.user_agent = ?`)
-    .get(sighting.userId, client, userAgent) as PlayerRow;
-  return fromRow(row);
+  return playerOfClient(db, sighting.userId, client, userAgent)!;
 }
 
 /** The caller's players, or everybody's for an admin who asks for all. */

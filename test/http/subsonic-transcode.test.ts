@@ -99,6 +99,10 @@ after(async () => {
   assert.deepEqual(childProcesses('ffmpeg'), [], 'no ffmpeg after the server closed');
 });
 
+/** The player that fetch() requests with this client name come from (fetch's user agent is "node"). */
+const fetchPlayer = (userId: string, client: string) =>
+  rememberPlayer(server.db, { userId, client, userAgent: 'node', address: '127.0.0.1' });
+
 const streamUrl = (params: Params, user = ALICE, client = 'test') =>
   server.url('stream', params, { user, client });
 
@@ -251,13 +255,7 @@ describe('the decision', () => {
     // The player: remembered on first sight, then given its own limit and format by its user.
     await body(await fetch(streamUrl({ id: ids.mp3 }, BOB, 'PhoneApp')));
     const bob = getUserByName(server.db, BOB.username);
-    const player = rememberPlayer(server.db, {
-      userId: bob.id,
-      client: 'PhoneApp',
-      userAgent: 'node',
-      address: '127.0.0.1',
-    });
-    updatePlayer(server.db, bob, player.id, { maxBitRate: 64, format: 'opus' });
+    updatePlayer(server.db, bob, fetchPlayer(bob.id, 'PhoneApp').id, { maxBitRate: 64, format: 'opus' });
     // Bob sees only the second library, where these tracks are.
     const phone = await fetch(streamUrl({ id: ids.flac }, BOB, 'PhoneApp'));
     assert.equal(phone.headers.get('content-type'), 'audio/ogg');
@@ -309,13 +307,7 @@ describe('what songs would be transcoded to (transcodedSuffix)', () => {
 
   it("follows each player's format, in every answer that lists songs", async () => {
     const bob = getUserByName(server.db, BOB.username);
-    // fetch's user agent is "node": the player is this client as the requests below make it.
-    const tablet = rememberPlayer(server.db, {
-      userId: bob.id,
-      client: 'TabletApp',
-      userAgent: 'node',
-      address: '127.0.0.1',
-    });
+    const tablet = fetchPlayer(bob.id, 'TabletApp');
     updatePlayer(server.db, bob, tablet.id, { format: 'opus' });
     const flac = await songOf(ids.flac, BOB, 'TabletApp');
     assert.equal(flac.transcodedSuffix, 'opus');
