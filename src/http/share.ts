@@ -8,7 +8,7 @@ import { isTrackShared, visitShare } from '../activity/shares.service.ts';
 import type { Database } from '../db/database.ts';
 import { type MediaFile, openMediaFile } from '../streaming/media-file.ts';
 import type { AppContext, AppState } from './context.ts';
-import { sendFile } from './send-file.ts';
+import { sendMediaFile } from './stream-track.ts';
 
 export function mountShares(router: Router<AppState>, db: Database): void {
   router.get('/share/:id', (ctx) => sharePage(ctx, db, ctx.params.id!));
@@ -81,11 +81,5 @@ async function shareStream(ctx: AppContext, db: Database, shareId: string, track
   } catch {
     return; // 404, as for anything a share does not hold
   }
-  ctx.set('Cache-Control', 'no-store');
-  await sendFile(ctx, {
-    file: media.file,
-    size: media.size,
-    mtimeMs: media.mtimeMs,
-    contentType: media.track.contentType,
-  });
+  await sendMediaFile(ctx, media, { cacheControl: 'no-store' });
 }

@@ -47,13 +47,16 @@ function decide(input: Omit<StreamTrackInput, 'transcoder' | 'estimateContentLen
   );
 }
 
-/** A track's original file (Range, HEAD, ETag); as an attachment named after the file for downloads. */
+/**
+ * A track's original file (Range, HEAD, ETag); as an attachment named after the file for downloads.
+ * Revalidated on every use by default; public shares keep it out of caches altogether (no-store).
+ */
 export async function sendMediaFile(
   ctx: AppContext,
   media: MediaFile,
-  options: { asDownload?: boolean } = {},
+  options: { asDownload?: boolean; cacheControl?: string } = {},
 ): Promise<void> {
-  ctx.set('Cache-Control', 'private, max-age=0, must-revalidate');
+  ctx.set('Cache-Control', options.cacheControl ?? 'private, max-age=0, must-revalidate');
   await sendFile(ctx, {
     file: media.file,
     size: media.size,
