@@ -9,10 +9,17 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type Compilable, Kysely, SqliteDialect } from 'kysely';
 import { TonearmError } from '../shared/errors.ts';
 import type { DB } from './schema.ts';
+import { StorageHealth, storageErrorFrom } from './storage-faults.ts';
 
-const SQLITE_HEADER = 'SQLite format 3\u0000';
 const STATEMENT_CACHE_LIMIT = 400;
 const DATA_VERSION_TTL_MS = 100;
+/**
+ * FULL: a commit is on disk (the WAL fsynced) before the server says it is done, so an acknowledged
+ * write survives a power cut as well as kill -9 (NORMAL keeps it only across a crash of the process).
+ */
+const SYNCHRONOUS = 'FULL';
+/** How long a statement waits for another connection's write lock before failing with "busy". */
+export const BUSY_TIMEOUT_MS = 5000;
 
 export interface OpenOptions {
   /** Open read-only (for `tonearm stats`, `config print`): never creates or migrates anything. */
@@ -23,6 +30,8 @@ export class Database {
   readonly sqlite: BetterSqlite3.Database;
   readonly kysely: Kysely<DB>;
   readonly file: string;
+  /** Storage faults met by this connection, for /health and the logs. */
+  readonly storage = new StorageHealth();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private knownDataVersion = 0;
   private dataVersionReadAt = Number.NEGATIVE_INFINITY;
@@ -34,24 +43,28 @@ export class Database {
   }
 
   static open(file: string, options: OpenOptions = {}): Database {
-    assertSqliteFile(file);
-    let sqlite: BetterSqlite3.Database;
+    const readonly = options.readonly ?? false;
+    if (!readonly) createPrivateFile(file);
+    let sqlite: BetterSqlite3.Database | undefined;
     try {
-      sqlite = new BetterSqlite3(file, {
-        readonly: options.readonly ?? false,
-        fileMustExist: options.readonly ?? false,
-      });
-      // Touch the header now: a file that is not SQLite fails here, not at the first query.
+      sqlite = new BetterSqlite3(file, { readonly, fileMustExist: readonly });
+      // Read the header through SQLite, never through fs: a file that is not SQLite fails here
+      // (SQLITE_NOTADB) before anything is written to it.
       sqlite.pragma('schema_version');
-      if (!options.readonly) {
+      if (!readonly) {
         sqlite.pragma('journal_mode = WAL');
-        sqlite.pragma('synchronous = NORMAL');
+        sqlite.pragma(`synchronous = ${SYNCHRONOUS}`);
       }
       sqlite.pragma('foreign_keys = ON');
-      sqlite.pragma('busy_timeout = 5000');
+      sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       sqlite.pragma('cache_size = -16000');
       sqlite.pragma('temp_store = MEMORY');
     } catch (error) {
+      sqlite?.close();
+      if ((error as { code?: string }).code === 'SQLITE_NOTADB')
+        throw new TonearmError('DATABASE', `${file} is not a SQLite database (left untouched)`, {
+          cause: error,
+        });
       throw new TonearmError('DATABASE', `cannot open database ${file}: ${(error as Error).message}`, {
         cause: error,
       });
@@ -62,17 +75,31 @@ export class Database {
   /** Runs a Kysely-built query synchronously and returns all rows. */
   all<O>(query: Compilable<O>): O[] {
     const compiled = query.compile();
-    return this.prepare(compiled.sql).all(...(compiled.parameters as unknown[])) as O[];
+    try {
+      return this.prepare(compiled.sql).all(...(compiled.parameters as unknown[])) as O[];
+    } catch (error) {
+      throw this.failed(error);
+    }
   }
 
   first<O>(query: Compilable<O>): O | undefined {
     const compiled = query.compile();
-    return this.prepare(compiled.sql).get(...(compiled.parameters as unknown[])) as O | undefined;
+    try {
+      return this.prepare(compiled.sql).get(...(compiled.parameters as unknown[])) as O | undefined;
+    } catch (error) {
+      throw this.failed(error);
+    }
   }
 
   run(query: Compilable<unknown>): { changes: number } {
     const compiled = query.compile();
-    const result = this.prepare(compiled.sql).run(...(compiled.parameters as unknown[]));
+    let result: BetterSqlite3.RunResult;
+    try {
+      result = this.prepare(compiled.sql).run(...(compiled.parameters as unknown[]));
+    } catch (error) {
+      throw this.failed(error);
+    }
+    if (!this.sqlite.inTransaction) this.storage.noteWriteOk();
     return { changes: result.changes };
   }
 
@@ -97,7 +124,20 @@ export class Database {
 
   /** Runs fn in one immediate transaction; a throw rolls everything back. */
   transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn).immediate();
+    let result: T;
+    try {
+      result = this.sqlite.transaction(fn).immediate();
+    } catch (error) {
+      throw this.failed(error);
+    }
+    if (!this.sqlite.inTransaction) this.storage.noteWriteOk();
+    return result;
+  }
+
+  /** Remembers a storage fault (full disk, read-only folder, lock held elsewhere) and names it clearly. */
+  private failed(error: unknown): unknown {
+    this.storage.noteFailure(error);
+    return storageErrorFrom(error) ?? error;
   }
 
   /** SQLite's data_version: changes when another connection commits (this one's writes do not count). */
@@ -152,25 +192,25 @@ export class Database {
   }
 }
 
-/** Refuses, before SQLite touches it, a file that exists and is not a SQLite database. */
-function assertSqliteFile(file: string): void {
-  let handle: number | undefined;
+/**
+ * Creates the database file empty and private (0600) when it does not exist yet, so SQLite, which gives the
+ * WAL and shared-memory files the database file's mode, makes them private too. 'wx' opens nothing when the
+ * file exists: this process must never open and close a descriptor of a database it may already hold
+ * SQLite connections to, since closing any descriptor of a file drops every POSIX lock the process holds
+ * on it, and another process would then delete the WAL from under the server (SQLite's "How To Corrupt").
+ */
+function createPrivateFile(file: string): void {
+  if (file === ':memory:' || file === '') return;
+  let handle: number;
   try {
-    handle = fs.openSync(file, 'r');
+    handle = fs.openSync(file, 'wx', 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new TonearmError('DATABASE', `cannot read database ${file}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new TonearmError('DATABASE', `cannot create database ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  try {
-    const header = Buffer.alloc(16);
-    const read = fs.readSync(handle, header, 0, 16, 0);
-    if (read === 0) return; // an empty file is what SQLite itself creates before the first write
-    if (header.toString('latin1', 0, read) !== SQLITE_HEADER) {
-      throw new TonearmError('DATABASE', `${file} is not a SQLite database (left untouched)`);
-    }
-  } finally {
-    fs.closeSync(handle);
-  }
+  fs.closeSync(handle);
 }
 
 export function databaseFile(dataDir: string): string {

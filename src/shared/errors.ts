@@ -44,6 +44,22 @@ export const errorCatalogue = {
     summary: 'ffmpeg is not installed or cannot be started, so this cannot be transcoded',
   },
   TRANSCODE_FAILED: { http: 500, subsonic: 0, summary: 'ffmpeg could not transcode this file' },
+  STORAGE_FULL: { http: 503, subsonic: 0, summary: "The server's disk is full; nothing was saved" },
+  STORAGE_READ_ONLY: {
+    http: 503,
+    subsonic: 0,
+    summary: "The server's data folder is read-only; nothing was saved",
+  },
+  STORAGE_FAILED: {
+    http: 503,
+    subsonic: 0,
+    summary: 'The server could not read or write its database; nothing was saved',
+  },
+  DATABASE_BUSY: {
+    http: 503,
+    subsonic: 0,
+    summary: 'The database is locked by another program; try again shortly',
+  },
   SECRET_KEY: {
     http: 500,
     subsonic: 0,
