@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../db/database.ts';
+import { replaceFileDurably } from '../shared/durable-file.ts';
 import { createUser, listUsers } from './users.service.ts';
 
 export const FIRST_ADMIN_NAME = 'admin';
@@ -17,7 +18,8 @@ export async function ensureFirstAdmin(
   const passwordFile = path.join(dataDir, FIRST_ADMIN_FILE);
   if (listUsers(db).length > 0) return { created: false, passwordFile };
   const password = randomBytes(12).toString('base64url');
-  fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  // On disk before the account exists: a kill in between leaves no user, and the next start writes a new one.
+  replaceFileDurably(passwordFile, `${password}\n`, 0o600);
   await createUser(db, { username: FIRST_ADMIN_NAME, password, isAdmin: true });
   return { created: true, passwordFile };
 }

@@ -10,6 +10,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../db/database.ts';
+import { createFileDurably } from '../shared/durable-file.ts';
 import { TonearmError } from '../shared/errors.ts';
 
 export const SECRET_KEY_FILE = 'secret.key';
@@ -24,10 +25,11 @@ const TAG_BYTES = 16;
 export function loadSecretKey(dataDir: string): Buffer {
   const file = path.join(dataDir, SECRET_KEY_FILE);
   try {
-    // 'wx' fails when the file exists, so two processes starting at once cannot overwrite each other's key.
-    fs.writeFileSync(file, randomBytes(KEY_BYTES), { mode: 0o600, flag: 'wx' });
+    // All or nothing, and never over another process's key: a kill mid-write must not leave a short key
+    // that stops every later start.
+    createFileDurably(file, randomBytes(KEY_BYTES), 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw keyError(file, error);
+    throw keyError(file, error);
   }
   let stat: fs.Stats;
   let key: Buffer;

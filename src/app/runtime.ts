@@ -24,10 +24,11 @@ export interface OpenRuntimeOptions {
 
 export async function openRuntime(config: Config, options: OpenRuntimeOptions): Promise<Runtime> {
   if (options.registerLibraries) assertMusicFolders(config);
-  ensureDataFolder(config.dataDir);
-  const db = Database.open(databaseFile(config.dataDir));
+  const db = openDatabase(config.dataDir, options.logger);
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, undefined, {
+      onStart: (name) => options.logger.info({ migration: name }, 'applying schema migration'),
+    });
     if (options.registerLibraries) syncLibraries(db, config.music, Date.now());
   } catch (error) {
     await db.close();
@@ -71,10 +72,37 @@ export function assertMusicFolder(folder: string): void {
   }
 }
 
-/** Creates the data folder if needed and proves it is writable (access() lies for root on read-only mounts). */
-export function ensureDataFolder(folder: string): void {
+/**
+ * The data folder made ready and private, and its database opened (not migrated). The folder and the
+ * database files hold password hashes, sealed password copies and key hashes: the folder is 0700 and the
+ * database, WAL and shared-memory files 0600, tightened here when an older version left them wider.
+ */
+export function openDatabase(dataDir: string, logger: Logger): Database {
+  ensureDataFolder(dataDir, logger);
+  const file = databaseFile(dataDir);
+  // After the open: a file that is not SQLite is refused before anything about it changes.
+  const db = Database.open(file);
+  db.storage.onChange = (fault, previous) => {
+    if (fault) logger.error({ kind: fault.kind, err: fault.message }, 'the database cannot save changes');
+    else if (previous)
+      logger.info(
+        { kind: previous.kind, since: new Date(previous.since).toISOString() },
+        'the database saves changes again',
+      );
+  };
   try {
-    fs.mkdirSync(folder, { recursive: true });
+    for (const suffix of ['', '-wal', '-shm']) makePrivate(file + suffix, 0o600, logger);
+  } catch (error) {
+    void db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** Creates the data folder if needed and proves it is writable (access() lies for root on read-only mounts). */
+export function ensureDataFolder(folder: string, logger: Logger): void {
+  try {
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new TonearmError(
       'DATA_FOLDER',
@@ -91,4 +119,32 @@ export function ensureDataFolder(folder: string): void {
       `data folder ${folder} is not writable (${(error as NodeJS.ErrnoException).code})`,
     );
   }
+  makePrivate(folder, 0o700, logger);
+}
+
+/**
+ * Takes group and other permissions off a file or folder that has them (chmod opens nothing, so this is
+ * safe beside SQLite connections). One that cannot be changed stops start-up, as a wide secret.key does.
+ */
+function makePrivate(target: string, mode: number, logger: Logger): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    return; // not there (yet): created private
+  }
+  if (process.platform === 'win32' || (stat.mode & 0o077) === 0) return;
+  const was = (stat.mode & 0o777).toString(8);
+  try {
+    fs.chmodSync(target, mode);
+  } catch (error) {
+    throw new TonearmError(
+      'DATA_FOLDER',
+      `${target} is open to other users (mode ${was}) and cannot be made private (${(error as NodeJS.ErrnoException).code}); run chmod ${mode.toString(8)} on it`,
+    );
+  }
+  logger.warn(
+    { path: target, was, now: mode.toString(8) },
+    'made a data file private (it held secrets readable by other users)',
+  );
 }

@@ -6,10 +6,10 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../accounts/api-keys.ts
 import { setPasswordAuthEnabled } from '../accounts/auth-settings.ts';
 import { FIRST_ADMIN_NAME, forgetFirstAdminPassword } from '../accounts/first-admin.ts';
 import { changePassword, createUser, deleteUser, listUsers } from '../accounts/users.service.ts';
-import { ensureDataFolder, openRuntime } from '../app/runtime.ts';
+import { openDatabase, openRuntime } from '../app/runtime.ts';
 import { loadConfig, printableConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { Database, databaseFile } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { SERVER_VERSION } from '../http/version.ts';
 import { listLibraries } from '../library/library.repository.ts';
@@ -280,10 +280,14 @@ export function buildProgram(): Command {
   addLocationFlags(db.command('migrate').description('apply pending schema migrations')).action(
     async (flags: LocationFlags) => {
       const config = configFromFlags(flags);
-      ensureDataFolder(config.dataDir);
-      const database = Database.open(databaseFile(config.dataDir));
+      const database = openDatabase(
+        config.dataDir,
+        createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+      );
       try {
-        const { applied } = await migrateToLatest(database);
+        const { applied } = await migrateToLatest(database, undefined, {
+          onStart: (name, index, total) => process.stdout.write(`applying ${name} (${index} of ${total})\n`),
+        });
         process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
       } finally {
         await database.close();
