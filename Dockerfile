@@ -35,6 +35,6 @@ VOLUME ["/data"]
 EXPOSE 4040
 # node's own fetch (the slim image has no curl); /health sits under TONEARM_BASE_PATH when one is set.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const e=process.env,b=(e.TONEARM_BASE_PATH||'').replace(/[/]+$/,'');fetch('http://127.0.0.1:'+(e.TONEARM_PORT||4040)+b+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const e=process.env,b=(e.TONEARM_BASE_PATH||'').replace(/[/]+$/,'');fetch('http://127.0.0.1:'+(e.TONEARM_PORT||4040)+b+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>r.json()).then(h=>process.exit(h.status==='ok'?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "src/cli/main.ts"]
 CMD ["serve"]

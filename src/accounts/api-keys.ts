@@ -99,6 +99,8 @@ export function userForApiKey(db: Database, key: string, now = Date.now()): User
   const found = findApiKeyByHash(db, hashKey(key));
   if (!found) return undefined;
   const last = found.key.last_used_at;
-  if (last === null || now - last >= LAST_USED_RESOLUTION_MS) touchApiKey(db, found.key.id, now);
+  // Noting the use must not refuse a valid key while the disk is full or the database is locked elsewhere.
+  if (last === null || now - last >= LAST_USED_RESOLUTION_MS)
+    db.bestEffort(() => touchApiKey(db, found.key.id, now));
   return loadUser(db, found.user);
 }

@@ -384,7 +384,8 @@ export function rememberPasswordCopy(db: Database, row: UserRow, password: strin
   const vault = passwordVaultFor(db);
   if (!vault) return;
   if (row.password_enc !== null && vault.open(row.id, row.password_enc) !== undefined) return;
-  storePasswordCopy(db, row.id, row.password_hash, vault.seal(row.id, password));
+  // Worth keeping, but not at the price of a login while the disk is full: the next login tries again.
+  db.bestEffort(() => storePasswordCopy(db, row.id, row.password_hash, vault.seal(row.id, password)));
 }
 
 function userExists(username: string): TonearmError {

@@ -139,6 +139,10 @@ export const configSchema = z.strictObject({
     /** Resized cover images kept on disk (data/cache/artwork). */
     cacheSize: sizeSchema,
   }),
+  storage: z.strictObject({
+    /** Below this much free space in the data folder, /health says degraded (before writes start failing). */
+    minFreeSpace: sizeSchema,
+  }),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -177,6 +181,7 @@ export function defaultConfig(): ConfigInput {
       defaultFormat: 'mp3',
     },
     artwork: { cacheSize: '200MB' },
+    storage: { minFreeSpace: '100MB' },
   };
 }
 

@@ -9,7 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type Compilable, Kysely, SqliteDialect } from 'kysely';
 import { TonearmError } from '../shared/errors.ts';
 import type { DB } from './schema.ts';
-import { StorageHealth, storageErrorFrom } from './storage-faults.ts';
+import { diagnoseStorageFault, StorageHealth, storageErrorFrom } from './storage-faults.ts';
 
 const STATEMENT_CACHE_LIMIT = 400;
 const DATA_VERSION_TTL_MS = 100;
@@ -20,6 +20,8 @@ const DATA_VERSION_TTL_MS = 100;
 const SYNCHRONOUS = 'FULL';
 /** How long a statement waits for another connection's write lock before failing with "busy". */
 export const BUSY_TIMEOUT_MS = 5000;
+/** The same for writes that may be skipped (Database.bestEffort). */
+const BEST_EFFORT_BUSY_TIMEOUT_MS = 100;
 
 export interface OpenOptions {
   /** Open read-only (for `tonearm stats`, `config print`): never creates or migrates anything. */
@@ -134,10 +136,36 @@ export class Database {
     return result;
   }
 
-  /** Remembers a storage fault (full disk, read-only folder, lock held elsewhere) and names it clearly. */
-  private failed(error: unknown): unknown {
-    this.storage.noteFailure(error);
-    return storageErrorFrom(error) ?? error;
+  /**
+   * Runs a write that is worth doing but must not fail or hold up what the caller is really doing (a
+   * player's last-seen time, an API key's last use, while a song starts): it waits for another
+   * connection's lock only briefly, and a storage fault is remembered for /health and reported as
+   * `undefined` instead of thrown. Other errors are thrown as usual.
+   */
+  bestEffort<T>(write: () => T): T | undefined {
+    const waits = this.sqlite.inTransaction ? undefined : BUSY_TIMEOUT_MS;
+    if (waits !== undefined) this.sqlite.pragma(`busy_timeout = ${BEST_EFFORT_BUSY_TIMEOUT_MS}`);
+    try {
+      return write();
+    } catch (error) {
+      const reported = this.failed(error);
+      if (reported instanceof TonearmError && reported.httpStatus === 503) return undefined;
+      throw reported;
+    } finally {
+      if (waits !== undefined) this.sqlite.pragma(`busy_timeout = ${waits}`);
+    }
+  }
+
+  /**
+   * What to throw for an error of this connection: a storage fault (full disk, read-only folder, a lock
+   * held elsewhere, a disk error) is remembered for /health and named clearly; anything else as it is.
+   */
+  failed(error: unknown): unknown {
+    if (error instanceof TonearmError) return error;
+    const kind = diagnoseStorageFault(error, path.dirname(path.resolve(this.file)));
+    if (!kind) return error;
+    this.storage.note(kind, error);
+    return storageErrorFrom(error, kind) ?? error;
   }
 
   /** SQLite's data_version: changes when another connection commits (this one's writes do not count). */

@@ -2,6 +2,8 @@
 // held locked by another program, a failing disk — turned into errors a client can act on, and remembered
 // so /health can say the server is degraded until a write succeeds again. SQLite keeps the database
 // consistent through all of them (the failed transaction rolls back); what was acknowledged before stays.
+import fs from 'node:fs';
+import path from 'node:path';
 import { TonearmError } from '../shared/errors.ts';
 
 export type StorageFaultKind = 'full' | 'read-only' | 'busy' | 'io';
@@ -17,13 +19,33 @@ export function storageFaultOf(error: unknown): StorageFaultKind | undefined {
   return undefined;
 }
 
+/**
+ * storageFaultOf, made precise for SQLite's I/O errors, which do not say why a write failed: a small file
+ * written in the database's folder tells a read-only remount or a full disk from a failing one.
+ */
+export function diagnoseStorageFault(error: unknown, folder: string): StorageFaultKind | undefined {
+  const kind = storageFaultOf(error);
+  if (kind !== 'io') return kind;
+  const probe = path.join(folder, `.write-probe-${process.pid}`);
+  try {
+    fs.writeFileSync(probe, 'x');
+    return 'io';
+  } catch (probeError) {
+    const probed = storageFaultOf(probeError);
+    return probed === 'full' || probed === 'read-only' ? probed : 'io';
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+}
+
 const RETRY_AFTER_SECONDS: Record<StorageFaultKind, number> = { full: 60, 'read-only': 60, busy: 5, io: 30 };
 
 /** A clear error for a storage fault, or undefined when `error` is not one (it is then rethrown as it is). */
-export function storageErrorFrom(error: unknown): TonearmError | undefined {
-  if (error instanceof TonearmError) return undefined;
-  const kind = storageFaultOf(error);
-  if (!kind) return undefined;
+export function storageErrorFrom(
+  error: unknown,
+  kind: StorageFaultKind | undefined = storageFaultOf(error),
+): TonearmError | undefined {
+  if (error instanceof TonearmError || !kind) return undefined;
   const options = { cause: error, retryAfterSeconds: RETRY_AFTER_SECONDS[kind] };
   switch (kind) {
     case 'full':
@@ -75,10 +97,8 @@ export class StorageHealth {
     this.now = now;
   }
 
-  /** Records `error` when it is a storage fault; returns its kind. */
-  noteFailure(error: unknown): StorageFaultKind | undefined {
-    const kind = storageFaultOf(error);
-    if (!kind) return undefined;
+  /** Records a storage fault of this kind. */
+  note(kind: StorageFaultKind, error: unknown): void {
     const now = this.now();
     const previous = this.fault;
     if (previous?.kind === kind) previous.lastSeen = now;
@@ -86,7 +106,6 @@ export class StorageHealth {
       this.fault = { kind, since: now, lastSeen: now, message: (error as Error).message };
       this.onChange?.(this.fault, previous);
     }
-    return kind;
   }
 
   noteWriteOk(): void {

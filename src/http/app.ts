@@ -18,7 +18,7 @@ import { mountHls, shutdownHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
 import type { AppState } from './context.ts';
 import { appDeps, registerAppDeps } from './deps.ts';
-import { mountHealth } from './health.ts';
+import { HealthMonitor, mountHealth } from './health.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
 import { problemDetails } from './problem.ts';
 import { requestContext } from './request-context.ts';
@@ -84,8 +84,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     urlSigner: deps.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(deps.db)))),
   };
   registerAppDeps(app, resolved);
+  const health = new HealthMonitor({
+    db: deps.db,
+    dataDir: dataDirOf(deps.db),
+    minFreeBytes: deps.config.storage.minFreeSpace,
+  });
   const metrics = createMetrics({
     db: deps.db,
+    health,
     logger: deps.logger,
     scanStatus: deps.scanStatus,
     transcodes: resolved.transcoder,
@@ -113,7 +119,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     signer: resolved.urlSigner,
     basePath: deps.config.basePath,
   };
-  mountHealth(router, deps.db);
+  mountHealth(router, health);
   mountStreamingApi(router, resolved, apiAuth);
   mountHls(router, resolved);
   mountShares(router, deps.db);

@@ -1,15 +1,147 @@
-// Liveness for the Docker HEALTHCHECK and load balancers: no authentication, answers 503 when the
-// database stops responding.
+// /health for the Docker HEALTHCHECK, load balancers and people: no authentication. It answers
+//   ok        everything works;
+//   degraded  reads and streams work but changes cannot be saved: the disk is full or nearly so, the data
+//             folder is read-only, the database is held locked by another program, or a disk error;
+//   error     the database does not answer at all (HTTP 503).
+// Degraded is HTTP 200 on purpose: the server still plays music, and a proxy that dropped it would stop
+// that too; the Docker health check reads the status word instead (see Dockerfile).
+//
+// A fault met by a request stands until a write succeeds again or the probes here show its cause gone:
+// a small file written in the data folder, the free space there, and — for a lock held elsewhere — a
+// write lock taken and given back without waiting.
+import fs from 'node:fs';
+import path from 'node:path';
 import type Router from '@koa/router';
 import type { Database } from '../db/database.ts';
+import { type StorageFaultKind, storageFaultOf } from '../db/storage-faults.ts';
 import type { AppState } from './context.ts';
 
-export function mountHealth(router: Router<AppState>, db: Database): void {
+export type HealthStatus = 'ok' | 'degraded' | 'error';
+
+export interface CheckResult {
+  status: 'ok' | 'failing';
+  detail?: string;
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  checks: {
+    database: CheckResult;
+    writes: CheckResult;
+    dataFolder: CheckResult;
+    diskSpace: CheckResult & { freeBytes?: number };
+  };
+}
+
+export interface HealthOptions {
+  db: Database;
+  dataDir: string;
+  /** Below this many free bytes in the data folder the server is degraded. */
+  minFreeBytes: number;
+}
+
+const PROBE_BYTES = 4096;
+
+const FAULT_DETAIL: Record<StorageFaultKind, string> = {
+  full: 'the disk is full',
+  'read-only': 'the data folder is read-only',
+  busy: 'the database is locked by another program',
+  io: 'a disk error',
+};
+
+export class HealthMonitor {
+  private readonly options: HealthOptions;
+
+  constructor(options: HealthOptions) {
+    this.options = options;
+  }
+
+  check(): HealthReport {
+    const { db } = this.options;
+    const database: CheckResult = db.responds()
+      ? { status: 'ok' }
+      : { status: 'failing', detail: 'the database does not respond' };
+    const dataFolder = this.probeDataFolder();
+    const diskSpace = this.diskSpace();
+    const writes = this.writes(dataFolder.status === 'ok' && diskSpace.status === 'ok');
+    const checks = { database, writes, dataFolder, diskSpace };
+    const status: HealthStatus =
+      database.status !== 'ok'
+        ? 'error'
+        : Object.values(checks).every((check) => check.status === 'ok')
+          ? 'ok'
+          : 'degraded';
+    return { status, checks };
+  }
+
+  /** The standing fault of the database connection, cleared here when its cause is gone. */
+  private writes(storageLooksFine: boolean): CheckResult {
+    const { db } = this.options;
+    const fault = db.storage.current();
+    if (!fault) return { status: 'ok' };
+    const cleared = fault.kind === 'busy' ? canTakeWriteLock(db) : storageLooksFine;
+    if (cleared) {
+      db.storage.clear();
+      return { status: 'ok' };
+    }
+    return {
+      status: 'failing',
+      detail: `${FAULT_DETAIL[fault.kind]} (since ${new Date(fault.since).toISOString()})`,
+    };
+  }
+
+  private probeDataFolder(): CheckResult {
+    const probe = path.join(this.options.dataDir, `.health-probe-${process.pid}`);
+    try {
+      fs.writeFileSync(probe, Buffer.alloc(PROBE_BYTES));
+      return { status: 'ok' };
+    } catch (error) {
+      const kind = storageFaultOf(error);
+      return {
+        status: 'failing',
+        detail: kind ? FAULT_DETAIL[kind] : `cannot write (${(error as NodeJS.ErrnoException).code})`,
+      };
+    } finally {
+      fs.rmSync(probe, { force: true });
+    }
+  }
+
+  private diskSpace(): CheckResult & { freeBytes?: number } {
+    let freeBytes: number;
+    try {
+      const stats = fs.statfsSync(this.options.dataDir);
+      freeBytes = stats.bavail * stats.bsize;
+    } catch (error) {
+      return { status: 'failing', detail: `cannot read (${(error as NodeJS.ErrnoException).code})` };
+    }
+    if (freeBytes < this.options.minFreeBytes)
+      return { status: 'failing', detail: 'the disk is almost full', freeBytes };
+    return { status: 'ok', freeBytes };
+  }
+}
+
+/** True when no other connection holds the write lock (asked without waiting for it). */
+function canTakeWriteLock(db: Database): boolean {
+  if (db.sqlite.inTransaction) return true;
+  const waited = db.sqlite.pragma('busy_timeout', { simple: true }) as number;
+  db.sqlite.pragma('busy_timeout = 0');
+  try {
+    db.sqlite.exec('BEGIN IMMEDIATE');
+    db.sqlite.exec('ROLLBACK');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db.sqlite.pragma(`busy_timeout = ${waited}`);
+  }
+}
+
+export function mountHealth(router: Router<AppState>, monitor: HealthMonitor): void {
   router.get(['/health', '/api/health'], (ctx) => {
     ctx.state.routeLabel = '/health';
     ctx.set('Cache-Control', 'no-store');
-    const ok = db.responds();
-    ctx.status = ok ? 200 : 503;
-    ctx.body = ok ? { status: 'ok' } : { status: 'error', detail: 'the database does not respond' };
+    const report = monitor.check();
+    ctx.status = report.status === 'error' ? 503 : 200;
+    ctx.body = report;
   });
 }

@@ -8,6 +8,9 @@ import { type LibraryTotals, libraryTotals } from '../library/stats.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { TranscoderStats } from '../streaming/transcoder.ts';
 import type { AppState } from './context.ts';
+import type { HealthMonitor, HealthStatus } from './health.ts';
+
+const HEALTH_LEVEL: Record<HealthStatus, number> = { ok: 0, degraded: 1, error: 2 };
 
 export interface HttpMetrics {
   registry: Registry;
@@ -18,6 +21,8 @@ export interface MetricsDeps {
   db: Database;
   logger: Logger;
   scanStatus?: ScanStatusSource;
+  /** Storage and database health, as /health reports it. */
+  health?: HealthMonitor;
   /** Running transcodes and the transcode cache's size (the Transcoder). */
   transcodes?: { stats(): TranscoderStats };
 }
@@ -57,6 +62,18 @@ export function createMetrics(deps: MetricsDeps): HttpMetrics {
       for (const [kind, count] of Object.entries(totals)) this.set({ kind }, count);
     },
   });
+
+  const health = deps.health;
+  if (health) {
+    new Gauge({
+      name: 'tonearm_health_status',
+      help: 'What /health says: 0 ok, 1 degraded (changes cannot be saved), 2 error',
+      registers: [registry],
+      collect() {
+        this.set(HEALTH_LEVEL[health.check().status]);
+      },
+    });
+  }
 
   const transcodes = deps.transcodes;
   if (transcodes) {

@@ -2,6 +2,7 @@
 // (TonearmError, or HTTP errors marked safe to expose) are shown; anything else is logged with its
 // stack and answered with a generic 500 that names the request id.
 import { STATUS_CODES } from 'node:http';
+import { storageErrorFrom } from '../db/storage-faults.ts';
 import { errorCatalogue, isTonearmError } from '../shared/errors.ts';
 import type { AppContext, AppMiddleware } from './context.ts';
 
@@ -30,8 +31,12 @@ export function problemDetails(): AppMiddleware {
   };
 }
 
-export function toProblem(ctx: AppContext, error: unknown): Problem {
+export function toProblem(ctx: AppContext, thrown: unknown): Problem {
+  const error = storageErrorFrom(thrown) ?? thrown;
   if (isTonearmError(error)) {
+    if (error.retryAfterSeconds !== undefined && !ctx.headerSent)
+      ctx.set('Retry-After', String(error.retryAfterSeconds));
+    if (error.httpStatus === 503) ctx.state.log.warn({ code: error.code }, error.message);
     return {
       type: `urn:tonearm:error:${error.code}`,
       title: errorCatalogue[error.code].summary,

@@ -143,23 +143,48 @@ function upsertPlayer(
   userAgent: string,
   now: number,
 ): Player {
-  db.prepare(
-    `INSERT INTO player (id, user_id, client, user_agent, name, last_seen_at, last_address, created_at)
+  // Remembering when a player was last seen must not keep a song from starting on a full disk or while
+  // another program holds the database: a player seen before is used as it is; a new one is not saved yet.
+  const saved = db.bestEffort(() =>
+    db
+      .prepare(
+        `INSERT INTO player (id, user_id, client, user_agent, name, last_seen_at, last_address, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (user_id, client, user_agent) DO UPDATE SET last_seen_at = excluded.last_seen_at,
        last_address = excluded.last_address
      WHERE player.last_seen_at < excluded.last_seen_at - ${SEEN_RESOLUTION_MS} OR player.last_address <> excluded.last_address`,
-  ).run(
-    `pr-${randomBytes(9).toString('base64url')}`,
-    sighting.userId,
+      )
+      .run(
+        `pr-${randomBytes(9).toString('base64url')}`,
+        sighting.userId,
+        client,
+        userAgent,
+        client || 'unknown client',
+        now,
+        sighting.address,
+        now,
+      ),
+  );
+  const player = playerOfClient(db, sighting.userId, client, userAgent);
+  if (player) return player;
+  if (saved) throw new Error('a player just saved cannot be read back');
+  return unsavedPlayer(sighting, client, userAgent, now);
+}
+
+/** A player the database could not save yet: no limits of its own; it is saved when it is seen again. */
+function unsavedPlayer(sighting: PlayerSighting, client: string, userAgent: string, now: number): Player {
+  return {
+    id: 'pr-unsaved',
+    userId: sighting.userId,
+    username: '',
     client,
     userAgent,
-    client || 'unknown client',
-    now,
-    sighting.address,
-    now,
-  );
-  return playerOfClient(db, sighting.userId, client, userAgent)!;
+    name: client || 'unknown client',
+    maxBitRate: 0,
+    format: '',
+    lastSeenAt: now,
+    lastAddress: sighting.address,
+  };
 }
 
 /** The caller's players, or everybody's for an admin who asks for all. */

@@ -109,9 +109,16 @@ export async function subsonic(
   }
   for (const [name, value] of Object.entries(params))
     for (const item of Array.isArray(value) ? value : [value]) query.append(name, String(item));
-  const response = await fetch(`${url}/rest/${endpoint}?${query}`);
-  const body = (await response.json()) as { 'subsonic-response': SubsonicAnswer };
-  return body['subsonic-response'];
+  // A form body, as clients may send: long values (comments) do not fit in a URL.
+  const response = await fetch(`${url}/rest/${endpoint}`, { method: 'POST', body: query });
+  const text = await response.text();
+  try {
+    return (JSON.parse(text) as { 'subsonic-response': SubsonicAnswer })['subsonic-response'];
+  } catch {
+    throw new Error(
+      `${endpoint} answered HTTP ${response.status} with ${JSON.stringify(text.slice(0, 300))}`,
+    );
+  }
 }
 
 /** Like subsonic(), but a failed answer throws with its message. */
@@ -128,7 +135,9 @@ export async function subsonicOk(
 
 /** Runs the sqlite3 shell on a database; resolves with its output, rejects when it fails. */
 export async function sqlite3(file: string, sql: string): Promise<string> {
-  const { stdout } = await execFileAsync('sqlite3', ['-batch', '-bail', file, sql], { timeout: 30_000 });
+  const { stdout } = await execFileAsync('sqlite3', ['-batch', '-bail', '-cmd', '.timeout 5000', file, sql], {
+    timeout: 30_000,
+  });
   return stdout.trim();
 }
 

@@ -341,7 +341,13 @@ describe('Subsonic ping, envelope and authentication', () => {
     for (const path of ['/health', '/api/health']) {
       const response = await fetch(`${server.baseUrl}${path}`);
       assert.equal(response.status, 200);
-      assert.deepEqual(await response.json(), { status: 'ok' });
+      const health = (await response.json()) as {
+        status: string;
+        checks: Record<string, { status: string }>;
+      };
+      assert.equal(health.status, 'ok');
+      assert.deepEqual(Object.keys(health.checks).sort(), ['dataFolder', 'database', 'diskSpace', 'writes']);
+      for (const check of Object.values(health.checks)) assert.equal(check.status, 'ok');
     }
     const missing = await fetch(`${server.baseUrl}/nothing-here`);
     assert.equal(missing.status, 404);

@@ -76,12 +76,15 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (answer === RESPONDED) return;
       if (key) cache.set(key, answer);
       reply(ctx, answer);
-    } catch (error) {
+    } catch (thrown) {
+      // A full disk or a database locked elsewhere, met outside the Database helpers, gets its clear name.
+      const error = options.db.failed(thrown);
       send(ctx, resolved.format, failure(ctx, params, error));
-      // Busy (too many transcodes): the status and Retry-After tell players to come back, as Navidrome does.
       if (isTonearmError(error) && error.retryAfterSeconds !== undefined) {
-        ctx.status = 429;
         ctx.set('Retry-After', String(error.retryAfterSeconds));
+        // Busy (too many transcodes): the status tells players to come back, as Navidrome does. Other
+        // errors stay HTTP 200 envelopes, as the Subsonic API wants.
+        if (error.httpStatus === 429) ctx.status = 429;
       }
     }
   };
@@ -196,6 +199,8 @@ function failure(ctx: AppContext, params: SubsonicParams, error: unknown): Subso
   ) {
     // Username and address only: a line an admin (or fail2ban) can act on, with no secret in it.
     log.warn({ ip: ctx.ip, user: params.get('u'), code: error.code }, 'subsonic login failed');
+  } else if (error.httpStatus === 503) {
+    log.warn({ code: error.code }, error.message);
   } else {
     log.debug({ code: error.code, subsonicCode: error.subsonicCode }, error.message);
   }
