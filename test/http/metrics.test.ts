@@ -99,6 +99,8 @@ describe('/metrics', () => {
       moved: 0,
       unchanged: 0,
       errors: [],
+      offline: [],
+      keptBack: [],
       rowsWritten: 400,
       durationMs: 42_500,
     },
