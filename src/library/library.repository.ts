@@ -43,14 +43,11 @@ export function markLibraryScanned(db: Database, id: number, at: number, changed
   db.run(db.kysely.updateTable('library').set(update).where('id', '=', id));
 }
 
-export function libraryTrackCount(db: Database, id: number): number {
-  const row = db.first(
-    db.kysely
-      .selectFrom('track')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('library_id', '=', id),
+/** Whether the catalog holds any track of the library (one index probe). */
+export function libraryHasTracks(db: Database, id: number): boolean {
+  return (
+    db.first(db.kysely.selectFrom('track').select('pk').where('library_id', '=', id).limit(1)) !== undefined
   );
-  return Number(row?.n ?? 0);
 }
 
 /**
