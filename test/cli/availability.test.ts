@@ -376,7 +376,10 @@ describe('tonearm scan', () => {
     assert.match(first.stdout, /added 17,/);
 
     const locked = path.join(library.root, 'Artist A/2001 - First Album');
+    // Listed but not searchable: its files cannot be stat'ed.
+    const listable = path.join(library.root, 'Mixed/Mixtape');
     fs.chmodSync(locked, 0o000);
+    fs.chmodSync(listable, 0o644);
     try {
       const scan = await runCli(['scan', '--music', library.root, '--data', data], asNobody);
       assert.equal(scan.code, 0, scan.stderr);
@@ -385,9 +388,15 @@ describe('tonearm scan', () => {
         scan.stdout,
         /skipped Artist A\/2001 - First Album: folder cannot be read \(EACCES\); 4 known tracks kept/,
       );
+      for (const file of ['01 - P.flac', '02 - Q.flac'])
+        assert.match(
+          scan.stdout,
+          new RegExp(`skipped Mixed/Mixtape/${file}: file cannot be read \\(EACCES\\); 1 known track kept`),
+        );
       assert.match(await libraryList(data), new RegExp(` ${TRACKS} .* online`));
     } finally {
       fs.chmodSync(locked, 0o755);
+      fs.chmodSync(listable, 0o755);
     }
   });
 });

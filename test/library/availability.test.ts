@@ -11,6 +11,9 @@ import { describe, it, type TestContext } from 'node:test';
 import { createUser, type User } from '../../src/accounts/users.service.ts';
 import { recordPlay, resolveScrobble, star } from '../../src/activity/annotation.service.ts';
 import { createPlaylist, getPlaylist } from '../../src/activity/playlists.service.ts';
+import { AvailabilityMonitor } from '../../src/library/availability-monitor.ts';
+import { libraryHasTracks, listLibraries } from '../../src/library/library.repository.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { buildFixtureLibrary, FIXTURE_FILES, type FixtureLibrary } from '../helpers/library-fixture.ts';
 import { allIds, openScanHarness, type ScanHarness } from '../helpers/scan.ts';
 
@@ -362,6 +365,57 @@ describe('folders that cannot be read', () => {
       assert.equal((await setup.harness.scanner.scan()).removed, 4);
     } finally {
       fs.rmSync(aside, { recursive: true, force: true });
+      await setup.close();
+    }
+  });
+});
+
+describe("serve's periodic check (AvailabilityMonitor)", () => {
+  it('scans a library whose folder went away and one that is back; a stray file is walked once', async () => {
+    const setup = await setUp();
+    const db = setup.harness.runtime.db;
+    const root = setup.library.root;
+    const states: boolean[] = [];
+    const scans: number[] = [];
+    const monitor = new AvailabilityMonitor({
+      logger: silentLogger,
+      intervalMs: 60_000,
+      libraries: () => listLibraries(db),
+      scan: (libraryId) => {
+        scans.push(libraryId);
+        return setup.harness.scanner.scan({ libraryIds: [libraryId] });
+      },
+      hasTracks: (libraryId) => libraryHasTracks(db, libraryId),
+      onState: (_library, online) => void states.push(online),
+    });
+    try {
+      await monitor.check();
+      assert.deepEqual(scans, [], 'a library that looks fine is not scanned');
+      assert.deepEqual(states, [true]);
+
+      // Gone without any file-system event (an NFS share): the check notices and the scan marks it.
+      const aside = moveContents(root);
+      await monitor.check();
+      assert.equal(scans.length, 1);
+      assert.match(libraryRow(setup).offline_reason ?? '', /^folder is empty/);
+      assert.deepEqual(states, [true, true, false]);
+
+      // A stray file in the mount point: scanned once, then left alone while nothing changes.
+      fs.writeFileSync(path.join(root, 'README.txt'), 'mount the NAS here');
+      await monitor.check();
+      await monitor.check();
+      assert.equal(scans.length, 2);
+      assert.match(libraryRow(setup).offline_reason ?? '', /^folder holds no audio files/);
+
+      fs.rmSync(path.join(root, 'README.txt'));
+      moveBack(aside, root);
+      await monitor.check();
+      assert.equal(scans.length, 3);
+      assert.equal(libraryRow(setup).offline_since, null);
+      assert.equal(states.at(-1), true);
+      assertCatalogKept(setup);
+    } finally {
+      monitor.stop();
       await setup.close();
     }
   });
