@@ -2,10 +2,11 @@
 // migrated, the configured libraries registered. Bad set-ups fail here with one clear line.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config/schema.ts';
+import type { Config, LibraryConfig } from '../config/schema.ts';
 import { Database, databaseFile } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { syncLibraries } from '../library/library.repository.ts';
+import { inspectRoot, setOffline } from '../library/availability.ts';
+import { libraryHasTracks, listLibraries, syncLibraries } from '../library/library.repository.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -23,18 +24,54 @@ export interface OpenRuntimeOptions {
 }
 
 export async function openRuntime(config: Config, options: OpenRuntimeOptions): Promise<Runtime> {
-  if (options.registerLibraries) assertMusicFolders(config);
+  // A music folder that is missing is an error (a typo in --music) unless the database knows it as a
+  // library with tracks: then it is a share not mounted yet, and the library starts offline.
+  const unavailable = options.registerLibraries ? await unavailableMusicFolders(config) : [];
+  if (unavailable.length > 0 && !fs.existsSync(databaseFile(config.dataDir))) throw unavailable[0]!.error;
   const db = openDatabase(config.dataDir, options.logger);
   try {
     await migrateToLatest(db, undefined, {
       onStart: (name) => options.logger.info({ migration: name }, 'applying schema migration'),
     });
-    if (options.registerLibraries) syncLibraries(db, config.music, Date.now());
+    if (options.registerLibraries) {
+      for (const entry of unavailable) {
+        const known = listLibraries(db).find(
+          (row) => row.name === entry.library.name && row.path === entry.library.path,
+        );
+        if (!known || !libraryHasTracks(db, known.id)) throw entry.error;
+      }
+      syncLibraries(db, config.music, Date.now());
+      for (const entry of unavailable) {
+        const row = listLibraries(db).find((library) => library.name === entry.library.name)!;
+        setOffline(db, options.logger, row, entry.reason);
+      }
+    }
   } catch (error) {
     await db.close();
     throw error;
   }
   return { config, db, logger: options.logger, close: () => db.close() };
+}
+
+/** The configured music folders that cannot be used now, with the start-up error each would be. */
+async function unavailableMusicFolders(
+  config: Config,
+): Promise<{ library: LibraryConfig; reason: string; error: TonearmError }[]> {
+  if (config.music.length === 0) assertMusicFolders(config);
+  const out: { library: LibraryConfig; reason: string; error: TonearmError }[] = [];
+  for (const library of config.music) {
+    try {
+      assertMusicFolder(library.path);
+    } catch (error) {
+      const look = await inspectRoot(library.path);
+      out.push({
+        library,
+        reason: look.ok ? 'folder cannot be read' : look.reason,
+        error: error as TonearmError,
+      });
+    }
+  }
+  return out;
 }
 
 export function assertMusicFolders(config: Config): void {

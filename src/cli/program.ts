@@ -118,12 +118,16 @@ export function buildProgram(): Command {
 
   addLocationFlags(program.command('scan').description('scan the music folders once and print a report'))
     .option('--full', 're-read every file, changed or not')
-    .action(async (flags: LocationFlags & { full?: boolean }) => {
+    .option(
+      '--allow-removal',
+      'remove what is gone even when it is more than scanner.maxRemovalShare of a library, and scan a library that is empty or on another disk instead of marking it offline',
+    )
+    .action(async (flags: LocationFlags & { full?: boolean; allowRemoval?: boolean }) => {
       const config = configFromFlags(flags);
       const { runScanCommand } = await import('./scan-command.ts');
       process.exitCode = await runScanCommand(
         config,
-        Boolean(flags.full),
+        { full: Boolean(flags.full), allowRemoval: Boolean(flags.allowRemoval) },
         createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
       );
     });
@@ -269,8 +273,12 @@ export function buildProgram(): Command {
             path: row.path,
             tracks: stats.byLibrary.get(row.id) ?? 0,
             'last scan': row.last_scan_at ? new Date(row.last_scan_at).toISOString() : 'never',
+            status:
+              row.offline_since === null
+                ? 'online'
+                : `offline since ${new Date(row.offline_since).toISOString()}: ${row.offline_reason ?? 'unavailable'}`,
           })),
-          ['id', 'name', 'path', 'tracks', 'last scan'],
+          ['id', 'name', 'path', 'tracks', 'last scan', 'status'],
         );
       });
     },

@@ -45,5 +45,13 @@ export function formatReport(report: ScanReport): string {
     `  added ${report.added}, updated ${report.updated}, moved ${report.moved}, removed ${report.removed}, unchanged ${report.unchanged}, skipped ${report.errors.length}`,
   ];
   for (const error of report.errors) lines.push(`  skipped ${error.path}: ${error.reason}`);
+  for (const library of report.offline)
+    lines.push(
+      `  library ${library.name} skipped: offline (${library.reason}); its tracks are kept until it is back`,
+    );
+  for (const held of report.keptBack)
+    lines.push(
+      `  library ${held.name}: kept ${held.count} tracks whose folders are gone: this scan would have removed ${held.wouldRemove} of ${held.total} tracks, more than scanner.maxRemovalShare (${held.maxRemovalShare}); if they are really gone, run \`tonearm scan --full --allow-removal\``,
+    );
   return `${lines.join('\n')}\n`;
 }

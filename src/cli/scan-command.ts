@@ -6,7 +6,11 @@ import type { Logger } from '../shared/logger.ts';
 import { formatReport, showScanProgress } from './progress.ts';
 
 /** `tonearm scan`: one scan with a progress bar and a report. Exit 0 even with skipped files: they are reported. */
-export async function runScanCommand(config: Config, full: boolean, logger: Logger): Promise<number> {
+export async function runScanCommand(
+  config: Config,
+  options: { full: boolean; allowRemoval: boolean },
+  logger: Logger,
+): Promise<number> {
   const runtime = await openRuntime(config, { logger, registerLibraries: true });
   try {
     ensureSearchIndex(runtime.db);
@@ -14,7 +18,7 @@ export async function runScanCommand(config: Config, full: boolean, logger: Logg
     const stopProgress = showScanProgress(scanner);
     let report: Awaited<ReturnType<Scanner['scanNow']>>;
     try {
-      report = await scanner.scanNow({ full });
+      report = await scanner.scanNow(options);
     } finally {
       stopProgress();
     }

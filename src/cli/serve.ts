@@ -1,5 +1,7 @@
 // `tonearm serve`: open the database, start HTTP, scan at start (in the background, so the server
-// answers at once), watch the folders, run the scan schedule, and shut down cleanly on SIGTERM/SIGINT.
+// answers at once), watch the folders, run the scan schedule, look after offline libraries (an unmounted
+// share: its watcher stops; when it is back it is scanned and watched again), and shut down cleanly on
+// SIGTERM/SIGINT.
 import { ensureFirstAdmin, FIRST_ADMIN_NAME } from '../accounts/first-admin.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSearchIndex } from '../catalog/search.ts';
@@ -8,7 +10,8 @@ import { createApp, shutdownApp } from '../http/app.ts';
 import { startServer } from '../http/server.ts';
 import { startReadPool } from '../http/subsonic/read-pool.ts';
 import { scheduleJob } from '../jobs/schedule.ts';
-import { listLibraries } from '../library/library.repository.ts';
+import { AvailabilityMonitor } from '../library/availability-monitor.ts';
+import { findLibrary, libraryHasTracks, listLibraries } from '../library/library.repository.ts';
 import { Scanner } from '../library/scanner.ts';
 import { LibraryWatcher } from '../library/watcher.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -24,7 +27,26 @@ export async function runServe(config: Config): Promise<void> {
       'created the first admin account; its password is in the password file (change it with `tonearm user passwd admin`)',
     );
   }
-  const scanner = new Scanner({ db: runtime.db, config, logger: logger.child({ component: 'scanner' }) });
+  // The libraries this server serves (a library dropped from the config stays in the database).
+  const served = () =>
+    listLibraries(runtime.db).filter((library) => config.music.some((entry) => entry.name === library.name));
+  let stopping = false;
+  let watcher: LibraryWatcher | undefined;
+  const followAvailability = async (libraryId: number, online: boolean) => {
+    if (!watcher || stopping) return;
+    const library = findLibrary(runtime.db, libraryId);
+    if (online && library && served().some((entry) => entry.id === libraryId)) await watcher.watch(library);
+    else if (!online) await watcher.unwatch(libraryId);
+  };
+  const scanner = new Scanner({
+    db: runtime.db,
+    config,
+    logger: logger.child({ component: 'scanner' }),
+    onAvailabilityChange: (change) =>
+      void followAvailability(change.libraryId, change.online).catch((error: Error) =>
+        logger.warn({ err: error.message }, 'cannot restart the watcher of a library'),
+      ),
+  });
   const readPool = startReadPool(runtime.db.file, config, logger);
   const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner, scanner, readPool });
   const server = await startServer(app, { host: config.host, port: config.port, logger });
@@ -40,30 +62,36 @@ export async function runServe(config: Config): Promise<void> {
   };
   if (config.scanner.scanOnStart) scanInBackground({}, 'start-up');
 
-  const watcher = new LibraryWatcher({
-    polling: config.scanner.watchPolling,
-    pollingIntervalMs: config.scanner.watchPollingIntervalMs,
-    debounceMs: config.scanner.watchDebounceMs,
-    logger: logger.child({ component: 'watcher' }),
-    onChange: (libraryIds) => scanInBackground({ libraryIds }, 'watcher'),
-  });
   if (config.scanner.watch) {
-    await watcher.start(
-      listLibraries(runtime.db).filter((library) =>
-        config.music.some((entry) => entry.name === library.name),
-      ),
-    );
+    watcher = new LibraryWatcher({
+      polling: config.scanner.watchPolling,
+      pollingIntervalMs: config.scanner.watchPollingIntervalMs,
+      debounceMs: config.scanner.watchDebounceMs,
+      logger: logger.child({ component: 'watcher' }),
+      onChange: (libraryIds) => scanInBackground({ libraryIds }, 'watcher'),
+    });
+    // Offline libraries get their watcher when they come back.
+    await watcher.start(served().filter((library) => library.offline_since === null));
   }
   const schedule = scheduleJob(config.scanner.schedule, () => scanInBackground({}, 'schedule'));
+  const monitor = new AvailabilityMonitor({
+    logger: logger.child({ component: 'availability' }),
+    intervalMs: config.scanner.offlineCheckIntervalMs,
+    libraries: served,
+    scan: (libraryId) => scanner.scan({ libraryIds: [libraryId] }),
+    hasTracks: (libraryId) => libraryHasTracks(runtime.db, libraryId),
+    onState: (library, online) => followAvailability(library.id, online),
+  });
+  monitor.start();
 
   await new Promise<void>((resolve) => {
-    let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
       schedule.stop();
-      await watcher.close();
+      monitor.stop();
+      await watcher?.close();
       shutdownApp(app);
       await server.close();
       await readPool?.close();

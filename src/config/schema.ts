@@ -123,6 +123,21 @@ export const configSchema = z.strictObject({
     artistImageNames: z.array(z.string().min(1)),
     ignoredArticles: z.string(),
     followSymlinks: z.boolean(),
+    /**
+     * The removal guard: a scan that would remove more than this share of a library's tracks removes only
+     * files whose folder is still there (a fraction; 1 turns the guard off). Also the share of known files
+     * that may be absent when a library turns up on another device.
+     */
+    maxRemovalShare: z
+      .number({ error: 'expected a fraction from 0 to 1, e.g. 0.25 (1 turns the removal guard off)' })
+      .min(0, 'expected a fraction from 0 to 1, e.g. 0.25 (1 turns the removal guard off)')
+      .max(1, 'expected a fraction from 0 to 1, e.g. 0.25 (1 turns the removal guard off)'),
+    /** How often `serve` looks whether an offline library (an unmounted share) is back. */
+    offlineCheckIntervalMs: z
+      .number({ error: 'expected a number of milliseconds from 100 to 3600000' })
+      .int('expected a number of milliseconds from 100 to 3600000')
+      .min(100, 'expected at least 100 (ms)')
+      .max(3_600_000, 'expected at most 3600000 (ms), one hour'),
   }),
   transcoding: z.strictObject({
     cacheSize: sizeSchema,
@@ -172,6 +187,8 @@ export function defaultConfig(): ConfigInput {
       artistImageNames: ['artist.*'],
       ignoredArticles: DEFAULT_IGNORED_ARTICLES,
       followSymlinks: true,
+      maxRemovalShare: 0.25,
+      offlineCheckIntervalMs: 60_000,
     },
     transcoding: {
       cacheSize: '1GB',

@@ -9,6 +9,11 @@ export interface LibraryTable {
   created_at: number;
   last_scan_at: number | null;
   changed_at: number | null;
+  /** st_dev of the root folder at the last good scan (text: dev_t is 64-bit); NULL before the first. */
+  device: Generated<string | null>;
+  /** Set while the library looks unavailable (unmounted, emptied, another disk); its catalog is kept. */
+  offline_since: Generated<number | null>;
+  offline_reason: Generated<string | null>;
 }
 
 export interface FolderTable {

@@ -3,6 +3,7 @@
 import type Router from '@koa/router';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.ts';
+import { listLibraries } from '../library/library.repository.ts';
 import type { ScanStatusSource } from '../library/scan-status.ts';
 import { type LibraryTotals, libraryTotals } from '../library/stats.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -74,6 +75,24 @@ export function createMetrics(deps: MetricsDeps): HttpMetrics {
       },
     });
   }
+
+  new Gauge({
+    name: 'tonearm_library_online',
+    help: "1 while a library's folder is available, 0 while it is offline (unmounted, emptied, another disk; its tracks are kept)",
+    labelNames: ['library'] as const,
+    registers: [registry],
+    collect() {
+      let rows: ReturnType<typeof listLibraries>;
+      try {
+        rows = listLibraries(deps.db);
+      } catch (error) {
+        deps.logger.warn({ err: error }, 'cannot read library states for metrics');
+        return;
+      }
+      this.reset();
+      for (const row of rows) this.set({ library: row.name }, row.offline_since === null ? 1 : 0);
+    },
+  });
 
   const transcodes = deps.transcodes;
   if (transcodes) {

@@ -42,3 +42,48 @@ export function markLibraryScanned(db: Database, id: number, at: number, changed
   const update = changed ? { last_scan_at: at, changed_at: at } : { last_scan_at: at };
   db.run(db.kysely.updateTable('library').set(update).where('id', '=', id));
 }
+
+/** Whether the catalog holds any track of the library (one index probe). */
+export function libraryHasTracks(db: Database, id: number): boolean {
+  return (
+    db.first(db.kysely.selectFrom('track').select('pk').where('library_id', '=', id).limit(1)) !== undefined
+  );
+}
+
+/**
+ * Marks a library offline. Returns true when it was online (the caller logs the change once); a library
+ * already offline keeps its first offline_since and takes the newer reason.
+ */
+export function markLibraryOffline(db: Database, id: number, reason: string, at: number): boolean {
+  const q = db.kysely;
+  return db.transaction(() => {
+    const before = db.first(
+      q.selectFrom('library').select(['offline_since', 'offline_reason']).where('id', '=', id),
+    );
+    if (!before || (before.offline_since !== null && before.offline_reason === reason)) return false;
+    db.run(
+      q
+        .updateTable('library')
+        .set({ offline_since: before.offline_since ?? at, offline_reason: reason })
+        .where('id', '=', id),
+    );
+    return before.offline_since === null;
+  });
+}
+
+/** Marks a library online on `device`. Returns true when it was offline (the caller logs the return). */
+export function markLibraryOnline(db: Database, id: number, device: string | undefined): boolean {
+  const q = db.kysely;
+  return db.transaction(() => {
+    const before = db.first(q.selectFrom('library').select(['offline_since', 'device']).where('id', '=', id));
+    if (!before) return false;
+    if (before.offline_since !== null || (device !== undefined && before.device !== device))
+      db.run(
+        q
+          .updateTable('library')
+          .set({ offline_since: null, offline_reason: null, ...(device !== undefined ? { device } : {}) })
+          .where('id', '=', id),
+      );
+    return before.offline_since !== null;
+  });
+}

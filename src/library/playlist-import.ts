@@ -116,6 +116,8 @@ export async function importPlaylistFiles(
   logger: Logger,
   /** Playlist files the scan's walk already found, by library id (saves a second walk). */
   found?: ReadonlyMap<number, PlaylistFile[]>,
+  /** Playlists whose file was not found but must stay (its folder could not be read), by library id. */
+  kept?: ReadonlyMap<number, (relPath: string) => boolean>,
 ): Promise<void> {
   try {
     const roots = await Promise.all(
@@ -127,7 +129,7 @@ export async function importPlaylistFiles(
     for (const library of libraries) {
       // A library the walk could not read (unmounted) keeps its playlists, like its tracks.
       if (found && !found.has(library.id)) continue;
-      await importLibrary(db, library, roots, logger, found?.get(library.id));
+      await importLibrary(db, library, roots, logger, found?.get(library.id), kept?.get(library.id));
     }
   } catch (error) {
     logger.error({ err: (error as Error).message }, 'playlist import failed');
@@ -140,6 +142,7 @@ async function importLibrary(
   roots: { id: number; roots: string[] }[],
   logger: Logger,
   known?: PlaylistFile[],
+  kept?: (relPath: string) => boolean,
 ): Promise<void> {
   try {
     await fs.access(library.path);
@@ -201,5 +204,6 @@ async function importLibrary(
     if (skipped > 0)
       logger.info({ playlist: file.path, skipped }, 'playlist entries without a matching track skipped');
   }
-  for (const [sourcePath, row] of stored) if (!onDisk.has(sourcePath)) deletePlaylistRow(db, row.id);
+  for (const [sourcePath, row] of stored)
+    if (!onDisk.has(sourcePath) && !kept?.(sourcePath)) deletePlaylistRow(db, row.id);
 }

@@ -13,8 +13,21 @@ export interface ScanReport {
   removed: number;
   moved: number;
   unchanged: number;
-  /** Files that could not be imported (corrupt, empty, not audio), with the reason. */
+  /** Files that could not be imported (corrupt, empty, not audio) and folders that could not be read. */
   errors: { path: string; reason: string }[];
+  /** Libraries skipped because they look unavailable (unmounted, empty, another disk): nothing changed. */
+  offline: { libraryId: number; name: string; path: string; reason: string }[];
+  /** Libraries where the removal guard kept tracks whose folders are gone (scanner.maxRemovalShare). */
+  keptBack: {
+    libraryId: number;
+    name: string;
+    /** Tracks kept. */
+    count: number;
+    /** Tracks this scan would have removed, of the library's total. */
+    wouldRemove: number;
+    total: number;
+    maxRemovalShare: number;
+  }[];
   /** Rows the scan wrote; 0 when nothing on disk changed. */
   rowsWritten: number;
   durationMs: number;

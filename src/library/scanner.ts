@@ -2,13 +2,18 @@
 // write in small transactions → refresh albums, artists, genres and the search index. Unchanged files
 // (same size and mtime) are never re-read; a rescan with nothing changed writes nothing. Each batch is
 // its own transaction, and a marker row makes the next scan finish the refresh if this one is killed.
+// A library that looks unavailable (availability.ts) is skipped and marked offline, its catalog kept;
+// tracks under folders that cannot be read are kept; and a scan that would remove more than
+// scanner.maxRemovalShare of a library removes only files whose folder is still there (removal guard).
 import path from 'node:path';
 import { ensureSearchIndex, rebuildSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
 import { automaticWorkerCount } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
+import type { LibraryRow } from '../db/schema.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { type AvailabilityChange, inspectRoot, setOffline, setOnline } from './availability.ts';
 import { allDirty, refreshCatalog, refreshFolderCounts } from './catalog.refresh.ts';
 import {
   CatalogWriter,
@@ -35,6 +40,8 @@ import type { ReadOutcome, ReadTrack } from './tags.ts';
 import {
   albumFolderOf,
   discNumberFromFolder,
+  folderOf,
+  isUnder,
   type WalkedFile,
   type WalkedFolder,
   walkLibrary,
@@ -50,6 +57,11 @@ export interface ScanOptions {
   full?: boolean;
   /** Only these libraries (default: all registered ones). */
   libraryIds?: number[];
+  /**
+   * The admin means it (`tonearm scan --allow-removal`): remove what is gone even beyond
+   * scanner.maxRemovalShare, and scan an empty library or one on another device instead of marking it offline.
+   */
+  allowRemoval?: boolean;
 }
 
 interface StoredTrack {
@@ -69,7 +81,8 @@ export class Scanner implements ScanStatusSource {
   private readonly logger: Logger;
   private readonly articles: string[];
   private running: Promise<ScanReport> | undefined;
-  private queued: { full: boolean; libraryIds: Set<number> | 'all' } | undefined;
+  private queued: { full: boolean; allowRemoval: boolean; libraryIds: Set<number> | 'all' } | undefined;
+  private readonly onAvailabilityChange: ((change: AvailabilityChange) => void) | undefined;
   private state: ScanProgress = {
     scanning: false,
     phase: 'idle',
@@ -87,8 +100,18 @@ export class Scanner implements ScanStatusSource {
   private batchesCommitted = 0;
   /** Playlist files found by this scan's walks, by library id. */
   private playlistFiles = new Map<number, { path: string; mtime: number }[]>();
+  /** Playlist files not found but kept (unreadable folders, folders the removal guard kept), by library id. */
+  private playlistsKept = new Map<number, (relPath: string) => boolean>();
 
-  constructor(deps: { db: Database; config: Config; logger: Logger; batchFiles?: number }) {
+  constructor(deps: {
+    db: Database;
+    config: Config;
+    logger: Logger;
+    batchFiles?: number;
+    /** Told when a library goes offline or comes back (serve stops and restarts its watcher). */
+    onAvailabilityChange?: (change: AvailabilityChange) => void;
+  }) {
+    this.onAvailabilityChange = deps.onAvailabilityChange;
     this.batchFiles = deps.batchFiles ?? (Number(process.env.TONEARM_SCAN_BATCH_FILES) || BATCH_FILES);
     this.db = deps.db;
     this.config = deps.config;
@@ -111,9 +134,15 @@ export class Scanner implements ScanStatusSource {
   scan(options: ScanOptions = {}): Promise<ScanReport> {
     if (this.running) {
       const libraries = options.libraryIds ? new Set(options.libraryIds) : 'all';
-      if (!this.queued) this.queued = { full: Boolean(options.full), libraryIds: libraries };
+      if (!this.queued)
+        this.queued = {
+          full: Boolean(options.full),
+          allowRemoval: Boolean(options.allowRemoval),
+          libraryIds: libraries,
+        };
       else {
         this.queued.full ||= Boolean(options.full);
+        this.queued.allowRemoval ||= Boolean(options.allowRemoval);
         if (libraries === 'all' || this.queued.libraryIds === 'all') this.queued.libraryIds = 'all';
         else for (const id of libraries) this.queued.libraryIds.add(id);
       }
@@ -135,6 +164,7 @@ export class Scanner implements ScanStatusSource {
     if (!next) return Promise.resolve(this.state.lastReport!);
     return this.start({
       full: next.full,
+      allowRemoval: next.allowRemoval,
       ...(next.libraryIds === 'all' ? {} : { libraryIds: [...next.libraryIds] }),
     });
   }
@@ -176,6 +206,8 @@ export class Scanner implements ScanStatusSource {
       moved: 0,
       unchanged: 0,
       errors: [],
+      offline: [],
+      keptBack: [],
       rowsWritten: 0,
       durationMs: 0,
     };
@@ -191,9 +223,16 @@ export class Scanner implements ScanStatusSource {
     const pool = new TagReaderPool(this.config.scanner.workers || automaticWorkerCount());
     const changedLibraries = new Set<number>();
     this.playlistFiles = new Map();
+    this.playlistsKept = new Map();
     try {
       for (const library of libraries) {
-        const changed = await this.scanLibrary(library.id, library.path, full, pool, dirty, report);
+        const changed = await this.scanLibrary(
+          library,
+          { full, allowRemoval: Boolean(options.allowRemoval) },
+          pool,
+          dirty,
+          report,
+        );
         if (changed) changedLibraries.add(library.id);
       }
     } finally {
@@ -218,7 +257,7 @@ export class Scanner implements ScanStatusSource {
       });
     }
     // Playlist files are matched against the tracks just written, so they come last.
-    await importPlaylistFiles(this.db, libraries, this.logger, this.playlistFiles);
+    await importPlaylistFiles(this.db, libraries, this.logger, this.playlistFiles, this.playlistsKept);
     report.finishedAt = Date.now();
     report.durationMs = report.finishedAt - startedAt;
     report.rowsWritten = this.db.totalChanges() - changesBefore;
@@ -232,22 +271,39 @@ export class Scanner implements ScanStatusSource {
         errors: report.errors.length,
         files: report.filesSeen,
         ms: report.durationMs,
+        ...(report.offline.length > 0 ? { offline: report.offline.map((entry) => entry.name) } : {}),
+        ...(report.keptBack.length > 0
+          ? { keptBack: report.keptBack.reduce((sum, entry) => sum + entry.count, 0) }
+          : {}),
       },
       'scan finished',
     );
     return report;
   }
 
+  /** Skips a library that looks unavailable: marks it offline (logged once) and reports it. */
+  private skipOffline(library: LibraryRow, reason: string, report: ScanReport): false {
+    report.offline.push({ libraryId: library.id, name: library.name, path: library.path, reason });
+    if (setOffline(this.db, this.logger, library, reason))
+      this.onAvailabilityChange?.({ libraryId: library.id, online: false, reason });
+    else this.logger.debug({ library: library.name, reason }, 'library is still offline');
+    return false;
+  }
+
   private async scanLibrary(
-    libraryId: number,
-    root: string,
-    full: boolean,
+    library: LibraryRow,
+    options: { full: boolean; allowRemoval: boolean },
     pool: TagReaderPool,
     dirty: DirtySets,
     report: ScanReport,
   ): Promise<boolean> {
+    const { id: libraryId, path: root } = library;
+    const { full, allowRemoval } = options;
     const writer = new CatalogWriter(this.db, this.articles);
     this.state.phase = 'walking';
+    // A vanished mount must not empty the library: skip it and keep what is known.
+    const inspection = await inspectRoot(root);
+    if (!inspection.ok) return this.skipOffline(library, inspection.reason, report);
     let walked: Awaited<ReturnType<typeof walkLibrary>>;
     try {
       walked = await walkLibrary(root, {
@@ -255,24 +311,13 @@ export class Scanner implements ScanStatusSource {
         onFolder: (count) => (this.state.folders = report.folders + count),
       });
     } catch (error) {
-      // A vanished mount must not empty the library: skip it and keep what is known.
-      this.logger.error(
-        { library: root, err: (error as Error).message },
-        'library folder cannot be read; skipped',
+      const code = (error as NodeJS.ErrnoException).code;
+      return this.skipOffline(
+        library,
+        code === 'ENOENT' ? 'folder missing' : `folder cannot be read (${code ?? (error as Error).message})`,
+        report,
       );
-      report.errors.push({
-        path: root,
-        reason: `library folder cannot be read: ${(error as Error).message}`,
-      });
-      return false;
     }
-    this.playlistFiles.set(
-      libraryId,
-      walked.playlists.map((file) => ({ path: file.path, mtime: file.mtime })),
-    );
-    report.filesSeen += walked.files.length;
-    report.folders += walked.folders.length;
-    this.state.filesSeen = report.filesSeen;
 
     const stored = new Map<string, StoredTrack>();
     for (const row of this.db
@@ -281,6 +326,64 @@ export class Scanner implements ScanStatusSource {
       )
       .all(libraryId) as StoredTrack[])
       stored.set(row.path, row);
+    const walkedPaths = new Set(walked.files.map((file) => file.path));
+    const walkedFolderPaths = new Set(walked.folders.map((folder) => folder.path));
+    // Whatever lies under a folder that could not be read is kept as it was (not "removed").
+    const unreadable = walked.unreadable.map((entry) => entry.path);
+    const underUnreadable = (relPath: string) => unreadable.some((prefix) => isUnder(relPath, prefix));
+
+    if (stored.size > 0 && !allowRemoval) {
+      if (walked.files.length === 0) {
+        const what =
+          inspection.entries === 0
+            ? 'folder is empty'
+            : unreadable.length > 0
+              ? `no audio file could be read (${unreadable.length} entries cannot be read)`
+              : 'folder holds no audio files';
+        return this.skipOffline(
+          library,
+          `${what} while the catalog holds ${stored.size} tracks from it`,
+          report,
+        );
+      }
+      if (library.device !== null && library.device !== inspection.device) {
+        let missing = 0;
+        for (const relPath of stored.keys())
+          if (!walkedPaths.has(relPath) && !underUnreadable(relPath)) missing++;
+        if (missing / stored.size > this.config.scanner.maxRemovalShare)
+          return this.skipOffline(
+            library,
+            `folder is on another device than at the last scan (${library.device}, now ${inspection.device}) and ${missing} of ${stored.size} known files are not there`,
+            report,
+          );
+        // The same files on a new disk, or a network share that got a new device number when remounted.
+        this.logger.info(
+          { library: library.name, device: inspection.device, was: library.device, missing },
+          'library is on another device than at the last scan; its files are there, so it is accepted',
+        );
+      }
+    }
+
+    this.playlistFiles.set(
+      libraryId,
+      walked.playlists.map((file) => ({ path: file.path, mtime: file.mtime })),
+    );
+    let guarded = false;
+    this.playlistsKept.set(
+      libraryId,
+      (relPath) => underUnreadable(relPath) || (guarded && !walkedFolderPaths.has(folderOf(relPath))),
+    );
+    report.filesSeen += walked.files.length;
+    report.folders += walked.folders.length;
+    this.state.filesSeen = report.filesSeen;
+    for (const entry of walked.unreadable) {
+      let kept = 0;
+      for (const relPath of stored.keys()) if (isUnder(relPath, entry.path)) kept++;
+      const reason = `${entry.reason}; ${kept} known track${kept === 1 ? '' : 's'} kept`;
+      this.logger.warn({ library: library.name, path: entry.path, reason }, 'cannot be read; kept as it was');
+      report.errors.push({ path: entry.path, reason });
+      this.state.errors++;
+    }
     const issues = new Map<string, { file_size: number; file_mtime: number; reason: string }>();
     for (const row of this.db
       .prepare('SELECT path, file_size, file_mtime, reason FROM scan_issue WHERE library_id = ?')
@@ -305,14 +408,18 @@ export class Scanner implements ScanStatusSource {
       }
       toRead.push(file);
     }
+    // Not on disk and not under an unreadable folder: gone, or moved (its identity reappears elsewhere).
     const removed = new Map<string, StoredTrack>();
-    for (const [relPath, row] of stored) if (!onDisk.has(relPath)) removed.set(relPath, row);
-    const staleIssues = [...issues.keys()].filter((relPath) => !onDisk.has(relPath));
+    for (const [relPath, row] of stored)
+      if (!onDisk.has(relPath) && !underUnreadable(relPath)) removed.set(relPath, row);
+    const staleIssues = [...issues.keys()].filter(
+      (relPath) => !onDisk.has(relPath) && !underUnreadable(relPath),
+    );
 
-    const storedFolders = new Map<string, { mtime: number; images: string }>();
+    const storedFolders = new Map<string, { path: string; mtime: number; images: string }>();
     for (const row of this.db
-      .prepare('SELECT id, mtime, images FROM folder WHERE library_id = ?')
-      .all(libraryId) as { id: string; mtime: number; images: string }[])
+      .prepare('SELECT id, path, mtime, images FROM folder WHERE library_id = ?')
+      .all(libraryId) as { id: string; path: string; mtime: number; images: string }[])
       storedFolders.set(row.id, row);
     const walkedFolderIds = new Set<string>();
     const foldersToWrite: WalkedFolder[] = [];
@@ -323,7 +430,20 @@ export class Scanner implements ScanStatusSource {
       if (!known || known.mtime !== folder.mtime || known.images !== JSON.stringify(folder.images))
         foldersToWrite.push(folder);
     }
-    const foldersToDelete = [...storedFolders.keys()].filter((id) => !walkedFolderIds.has(id));
+    const foldersGone = (kept: ReadonlySet<string>) => {
+      // A folder stays while a kept track lies under it (tracks reference their folder).
+      const keptFolders = new Set<string>();
+      for (const relPath of kept)
+        for (let folder = folderOf(relPath); !keptFolders.has(folder); folder = folderOf(folder)) {
+          keptFolders.add(folder);
+          if (folder === '') break;
+        }
+      return [...storedFolders]
+        .filter(
+          ([id, row]) => !walkedFolderIds.has(id) && !keptFolders.has(row.path) && !underUnreadable(row.path),
+        )
+        .map(([id]) => id);
+    };
 
     if (foundAgain.length > 0) {
       this.db.transaction(() => {
@@ -333,13 +453,23 @@ export class Scanner implements ScanStatusSource {
     }
     report.unchanged += walked.files.length - toRead.length - knownBroken;
     this.state.filesToRead += toRead.length;
+    // Without files to read nothing can claim a removed row as moved, so the guard can decide now
+    // (and a scan that only holds removals back writes nothing).
+    const keptEarly =
+      toRead.length === 0
+        ? this.removalGuard(library, stored, removed, new Set(), walkedFolderPaths, allowRemoval, report)
+        : undefined;
+    if (keptEarly && keptEarly.size > 0) guarded = true;
     const anythingChanged =
       toRead.length > 0 ||
-      removed.size > 0 ||
+      removed.size > (keptEarly?.size ?? 0) ||
       staleIssues.length > 0 ||
       foldersToWrite.length > 0 ||
-      foldersToDelete.length > 0;
-    if (!anythingChanged) return false;
+      foldersGone(keptEarly ?? new Set()).length > 0;
+    if (!anythingChanged) {
+      this.cameOnline(library, inspection.device);
+      return false;
+    }
 
     this.state.phase = 'reading';
     const now = Date.now();
@@ -411,9 +541,13 @@ export class Scanner implements ScanStatusSource {
         process.kill(process.pid, 'SIGKILL');
     }
 
+    const kept =
+      keptEarly ??
+      this.removalGuard(library, stored, removed, claimed, walkedFolderPaths, allowRemoval, report);
+    if (kept.size > 0) guarded = true;
     this.db.transaction(() => {
       for (const [relPath, row] of removed) {
-        if (claimed.has(row.pk)) continue;
+        if (claimed.has(row.pk) || kept.has(relPath)) continue;
         const still = writer.findTrackByPath(libraryId, relPath);
         if (still && still.pk === row.pk) {
           writer.deleteTrack(still, dirty);
@@ -430,9 +564,52 @@ export class Scanner implements ScanStatusSource {
         [...touchedFolders].filter((id) => walkedFolderIds.has(id)),
       );
       // Tracks in vanished folders were among the removed files above, so these folders are empty now.
-      writer.deleteFolders(foldersToDelete);
+      writer.deleteFolders(foldersGone(kept));
     });
+    this.cameOnline(library, inspection.device);
     return true;
+  }
+
+  /** The library was scanned: it is online on this device (logged when it comes back). */
+  private cameOnline(library: LibraryRow, device: string): void {
+    if (setOnline(this.db, this.logger, library, device))
+      this.onAvailabilityChange?.({ libraryId: library.id, online: true });
+  }
+
+  /**
+   * The mass-removal guard: when this scan would remove more than scanner.maxRemovalShare of the library's
+   * tracks, only files whose folder is still there (and readable) are really gone; the others (a sub-folder
+   * that is a mount point of its own, a disk that is half there) are kept. Returns the paths kept.
+   */
+  private removalGuard(
+    library: LibraryRow,
+    stored: ReadonlyMap<string, StoredTrack>,
+    removed: ReadonlyMap<string, StoredTrack>,
+    claimed: ReadonlySet<number>,
+    walkedFolderPaths: ReadonlySet<string>,
+    allowRemoval: boolean,
+    report: ScanReport,
+  ): Set<string> {
+    const kept = new Set<string>();
+    const gone = [...removed].filter(([, row]) => !claimed.has(row.pk));
+    const share = this.config.scanner.maxRemovalShare;
+    if (allowRemoval || stored.size === 0 || gone.length / stored.size <= share) return kept;
+    for (const [relPath] of gone) if (!walkedFolderPaths.has(folderOf(relPath))) kept.add(relPath);
+    if (kept.size === 0) return kept;
+    const entry = {
+      libraryId: library.id,
+      name: library.name,
+      count: kept.size,
+      wouldRemove: gone.length,
+      total: stored.size,
+      maxRemovalShare: share,
+    };
+    report.keptBack.push(entry);
+    this.logger.warn(
+      entry,
+      `this scan would remove ${gone.length} of ${stored.size} tracks of library ${library.name}, more than scanner.maxRemovalShare (${share}); ${kept.size} whose folders are gone are kept. If they are really gone, run \`tonearm scan --full --allow-removal\``,
+    );
+    return kept;
   }
 
   private writeBatch(

@@ -1,6 +1,9 @@
 // Walks one library folder: every folder with its mtime and images, every audio file with size and
 // mtime, and the lyric sidecars beside them. Hidden entries and AppleDouble "._" files are skipped;
 // symlinks are followed only when they stay inside the library (nothing outside a library is ever read).
+// What exists but cannot be read (a folder that fails with EACCES or EIO, a link whose target cannot be
+// reached, a file that cannot be stat'ed) is listed in `unreadable`: the scanner keeps what it knew of
+// it instead of taking it as deleted. A root that cannot be read throws.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -58,6 +61,8 @@ export interface WalkResult {
   files: WalkedFile[];
   /** .m3u/.m3u8 files, imported as playlists after the scan. */
   playlists: WalkedFile[];
+  /** Folders, links and files that exist but could not be read, relative to the root; sorted by path. */
+  unreadable: { path: string; reason: string }[];
 }
 
 export function extensionOf(name: string): string {
@@ -73,6 +78,7 @@ export async function walkLibrary(
   const folders: WalkedFolder[] = [];
   const files: WalkedFile[] = [];
   const playlists: WalkedFile[] = [];
+  const unreadable: { path: string; reason: string }[] = [];
   const visited = new Set<string>([realRoot]);
   const queue: { abs: string; rel: string }[] = [{ abs: root, rel: '' }];
 
@@ -82,8 +88,13 @@ export async function walkLibrary(
     let folderStat: import('node:fs').Stats;
     try {
       [entries, folderStat] = await Promise.all([fs.readdir(abs, { withFileTypes: true }), fs.stat(abs)]);
-    } catch {
-      continue; // unreadable folder: its files simply are not in the library
+    } catch (error) {
+      if (rel === '') throw error; // the caller decides what an unreadable root means (offline)
+      const code = (error as NodeJS.ErrnoException).code;
+      // Gone since its parent was listed: really gone. Anything else: there, but not readable now.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        unreadable.push({ path: rel, reason: `folder cannot be read (${code ?? 'error'})` });
+      continue;
     }
     const folder: WalkedFolder = {
       path: rel,
@@ -110,7 +121,11 @@ export async function walkLibrary(
       if (entry.isSymbolicLink()) {
         if (!options.followSymlinks) continue;
         const target = await resolveInside(childAbs, realRoot);
-        if (!target) continue;
+        if (target === 'outside') continue;
+        if ('unreachable' in target) {
+          unreadable.push({ path: childRel, reason: `link cannot be followed (${target.unreachable})` });
+          continue;
+        }
         isDirectory = target.stat.isDirectory();
         isFile = target.stat.isFile();
         if (isDirectory) {
@@ -141,7 +156,10 @@ export async function walkLibrary(
             (stat) => {
               folder.audioFiles.push({ path: childRel, size: stat.size, mtime: Math.trunc(stat.mtimeMs) });
             },
-            () => undefined,
+            (error: NodeJS.ErrnoException) => {
+              if (error.code !== 'ENOENT')
+                unreadable.push({ path: childRel, reason: `file cannot be read (${error.code ?? 'error'})` });
+            },
           ),
         );
       }
@@ -153,20 +171,27 @@ export async function walkLibrary(
     options.onFolder?.(folders.length);
   }
   playlists.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { folders, files, playlists };
+  unreadable.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { folders, files, playlists, unreadable };
 }
 
+/** A link's target inside the library; 'outside' (never followed) or why it cannot be reached. */
 async function resolveInside(
   linkPath: string,
   realRoot: string,
-): Promise<{ real: string; stat: import('node:fs').Stats } | undefined> {
+): Promise<{ real: string; stat: import('node:fs').Stats } | 'outside' | { unreachable: string }> {
   try {
     const real = await fs.realpath(linkPath);
-    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return undefined;
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return 'outside';
     return { real, stat: await fs.stat(real) };
-  } catch {
-    return undefined;
+  } catch (error) {
+    return { unreachable: (error as NodeJS.ErrnoException).code ?? 'error' };
   }
+}
+
+/** True when relPath is `prefix` itself or lies under it ('' is the root, above everything). */
+export function isUnder(relPath: string, prefix: string): boolean {
+  return prefix === '' || relPath === prefix || relPath.startsWith(`${prefix}/`);
 }
 
 const DISC_FOLDER = /^(?:cd|disc|disk|dis[ck]o)[\s._-]*(\d{1,3})\b/i;

@@ -19,7 +19,11 @@ export interface LibraryWatcherOptions {
 }
 
 export class LibraryWatcher {
-  private readonly watchers: FSWatcher[] = [];
+  /** One chokidar watcher per library, by library id (ready resolves once its first crawl is done). */
+  private readonly watchers = new Map<
+    number,
+    { watcher: FSWatcher; ready: Promise<void>; settle: () => void }
+  >();
   private readonly pending = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly options: LibraryWatcherOptions;
@@ -29,27 +33,55 @@ export class LibraryWatcher {
   }
 
   async start(libraries: readonly WatchedLibrary[]): Promise<void> {
-    for (const library of libraries) {
-      const watcher = watch(library.path, {
-        ignoreInitial: true,
-        persistent: true,
-        usePolling: this.options.polling,
-        interval: this.options.pollingIntervalMs,
-        binaryInterval: this.options.pollingIntervalMs,
-        ignored: (file: string) => path.basename(file).startsWith('.'),
-        awaitWriteFinish: { stabilityThreshold: 500, pollInterval: 100 },
-      });
-      watcher.on('all', (event, file) => {
-        this.options.logger.debug({ event, file: path.relative(library.path, file) }, 'library changed');
-        this.pending.add(library.id);
-        this.schedule();
-      });
-      watcher.on('error', (error) =>
-        this.options.logger.warn({ err: (error as Error).message, library: library.path }, 'watcher error'),
-      );
-      await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-      this.watchers.push(watcher);
-    }
+    for (const library of libraries) await this.watch(library);
+  }
+
+  isWatching(libraryId: number): boolean {
+    return this.watchers.has(libraryId);
+  }
+
+  /**
+   * Starts watching one library (a no-op when it is watched). Used again when an offline library comes
+   * back: a watcher set up on an unmounted path sees nothing of the share mounted over it later.
+   */
+  async watch(library: WatchedLibrary): Promise<void> {
+    const known = this.watchers.get(library.id);
+    if (known) return known.ready;
+    const watcher = watch(library.path, {
+      ignoreInitial: true,
+      persistent: true,
+      usePolling: this.options.polling,
+      interval: this.options.pollingIntervalMs,
+      binaryInterval: this.options.pollingIntervalMs,
+      ignored: (file: string) => path.basename(file).startsWith('.'),
+      awaitWriteFinish: { stabilityThreshold: 500, pollInterval: 100 },
+    });
+    watcher.on('all', (event, file) => {
+      this.options.logger.debug({ event, file: path.relative(library.path, file) }, 'library changed');
+      this.pending.add(library.id);
+      this.schedule();
+    });
+    watcher.on('error', (error) =>
+      this.options.logger.warn({ err: (error as Error).message, library: library.path }, 'watcher error'),
+    );
+    let settle: () => void = () => undefined;
+    // Ready after the first crawl, or when unwatch() closes it before that.
+    const ready = new Promise<void>((resolve) => {
+      settle = resolve;
+      watcher.once('ready', () => resolve());
+    });
+    this.watchers.set(library.id, { watcher, ready, settle });
+    await ready;
+  }
+
+  /** Stops watching one library (it went offline); a no-op when it is not watched. */
+  async unwatch(libraryId: number): Promise<void> {
+    const entry = this.watchers.get(libraryId);
+    if (!entry) return;
+    this.watchers.delete(libraryId);
+    this.pending.delete(libraryId);
+    entry.settle();
+    await entry.watcher.close();
   }
 
   private schedule(): void {
@@ -64,7 +96,9 @@ export class LibraryWatcher {
 
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    await Promise.all(this.watchers.map((watcher) => watcher.close()));
-    this.watchers.length = 0;
+    const entries = [...this.watchers.values()];
+    this.watchers.clear();
+    for (const entry of entries) entry.settle();
+    await Promise.all(entries.map((entry) => entry.watcher.close()));
   }
 }

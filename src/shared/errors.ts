@@ -11,6 +11,11 @@ export const errorCatalogue = {
   SCAN_RUNNING: { http: 409, subsonic: 0, summary: 'A scan is already running' },
   NOT_FOUND: { http: 404, subsonic: 70, summary: 'The requested item does not exist' },
   FILE_MISSING: { http: 404, subsonic: 70, summary: 'The file of this item is missing from its library' },
+  LIBRARY_OFFLINE: {
+    http: 503,
+    subsonic: 0,
+    summary: 'The library of this item is offline (its folder is unmounted or unavailable)',
+  },
   BAD_REQUEST: { http: 400, subsonic: 0, summary: 'A parameter has a wrong value' },
   MISSING_PARAMETER: { http: 400, subsonic: 10, summary: 'A required parameter is missing' },
   WRONG_CREDENTIALS: { http: 401, subsonic: 40, summary: 'Wrong username or password' },

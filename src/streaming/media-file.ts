@@ -2,7 +2,9 @@
 // client never names a path), the track must be in a library the caller may see, and the file's real
 // path — symlinks resolved — must stay inside that library's real root, so neither a crafted row nor a
 // symlink in the music folder can make the server read elsewhere. A file that is gone is flagged on
-// its track (missing_since) and reported as FILE_MISSING (Subsonic 70).
+// its track (missing_since) and reported as FILE_MISSING (Subsonic 70); a track of a library that is
+// offline (an unmounted share), or whose library folder cannot be reached, is LIBRARY_OFFLINE (HTTP 503)
+// and its track is not flagged: the file is not gone, its disk is.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../db/database.ts';
@@ -49,6 +51,9 @@ interface TrackRow {
   channels: number | null;
   bit_depth: number | null;
   library_path: string;
+  library_name: string;
+  offline_since: number | null;
+  offline_reason: string | null;
 }
 
 /**
@@ -63,7 +68,8 @@ export async function openMediaFile(
   const row = db
     .prepare(
       `SELECT t.id, t.library_id, t.path, t.title, t.suffix, t.content_type, t.bitrate, t.duration, t.lossless,
-        t.codec, t.sample_rate, t.channels, t.bit_depth, l.path AS library_path
+        t.codec, t.sample_rate, t.channels, t.bit_depth, l.path AS library_path, l.name AS library_name,
+        l.offline_since, l.offline_reason
        FROM track t JOIN library l ON l.id = t.library_id WHERE t.id = ?`,
     )
     .get(trackId) as TrackRow | undefined;
@@ -85,12 +91,24 @@ export async function openMediaFile(
     channels: row.channels ?? 0,
     bitDepth: row.bit_depth ?? 0,
   };
+  const offline = (reason: string) =>
+    new TonearmError(
+      'LIBRARY_OFFLINE',
+      `library "${row.library_name}" is offline (${reason}): "${row.title}" plays again when its folder is back`,
+    );
+  if (row.offline_since !== null)
+    throw offline(
+      `${row.offline_reason ?? 'unavailable'} since ${new Date(row.offline_since).toISOString()}`,
+    );
   const file = await realPathInside(row.library_path, row.path);
   if (file === 'outside') {
     throw new TonearmError('NOT_FOUND', `song not found: ${trackId}`);
   }
   const stat = file === 'missing' ? undefined : await fs.promises.stat(file).catch(() => undefined);
   if (!stat?.isFile()) {
+    // Not yet seen by a scan: the whole library folder is gone (unmounted), not this one file.
+    const root = await fs.promises.stat(row.library_path).catch(() => undefined);
+    if (!root?.isDirectory()) throw offline('its folder cannot be reached');
     db.prepare('UPDATE track SET missing_since = coalesce(missing_since, ?) WHERE id = ?').run(
       Date.now(),
       row.id,

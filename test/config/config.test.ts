@@ -90,6 +90,28 @@ describe('configuration', () => {
     );
   });
 
+  it('checks the removal guard share and the offline check interval', () => {
+    const defaults = loadConfig({ env: {} }).config.scanner;
+    assert.equal(defaults.maxRemovalShare, 0.25);
+    assert.equal(defaults.offlineCheckIntervalMs, 60_000);
+    const { config } = loadConfig({
+      env: { TONEARM_SCANNER_MAX_REMOVAL_SHARE: '0.5', TONEARM_SCANNER_OFFLINE_CHECK_INTERVAL_MS: '5000' },
+    });
+    assert.equal(config.scanner.maxRemovalShare, 0.5);
+    assert.equal(config.scanner.offlineCheckIntervalMs, 5000);
+    for (const wrong of ['50%', '1.5', '-0.1'])
+      assert.throws(
+        () => loadConfig({ env: { TONEARM_SCANNER_MAX_REMOVAL_SHARE: wrong } }),
+        new RegExp(
+          `invalid config value for scanner\\.maxRemovalShare: "?${wrong.replace('.', '\\.')}"? \\(from env TONEARM_SCANNER_MAX_REMOVAL_SHARE\\): expected a fraction from 0 to 1, e\\.g\\. 0\\.25 \\(1 turns the removal guard off\\)`,
+        ),
+      );
+    assert.throws(
+      () => loadConfig({ env: {}, flags: { scanner: { offlineCheckIntervalMs: 10 } } }),
+      /scanner\.offlineCheckIntervalMs: 10 \(from flag\): expected at least 100 \(ms\)/,
+    );
+  });
+
   it('parses sizes, durations and schedules', () => {
     assert.equal(parseSize('500 MB'), 500 * 1024 ** 2);
     assert.equal(parseSize('lots'), undefined);

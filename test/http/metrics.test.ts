@@ -99,6 +99,8 @@ describe('/metrics', () => {
       moved: 0,
       unchanged: 0,
       errors: [],
+      offline: [],
+      keptBack: [],
       rowsWritten: 400,
       durationMs: 42_500,
     },
@@ -157,6 +159,20 @@ describe('/metrics', () => {
     assert.equal(sample(text, 'tonearm_library_items{kind="artists"}'), 2);
     assert.equal(sample(text, 'tonearm_library_items{kind="genres"}'), 1);
     assert.equal(sample(text, 'tonearm_library_items{kind="libraries"}'), 2);
+  });
+
+  test('each library is online (1) or offline (0), read when scraped', async () => {
+    const text = await scrape();
+    assert.equal(sample(text, 'tonearm_library_online{library="Music"}'), 1);
+    assert.equal(sample(text, 'tonearm_library_online{library="Audiobooks"}'), 1);
+    server.db
+      .prepare(
+        "UPDATE library SET offline_since = 1, offline_reason = 'folder missing' WHERE name = 'Audiobooks'",
+      )
+      .run();
+    const offline = await scrape();
+    assert.equal(sample(offline, 'tonearm_library_online{library="Music"}'), 1);
+    assert.equal(sample(offline, 'tonearm_library_online{library="Audiobooks"}'), 0);
   });
 
   test('scan figures come from the scan status source', async () => {

@@ -2,7 +2,8 @@
 // the XSD check: every catalog endpoint's XML for DSub validates against the Subsonic 1.16.1 schema.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ALICE, type SubsonicServer, startSubsonicServer } from '../helpers/subsonic-server.ts';
+import { markLibraryOffline, markLibraryOnline } from '../../src/library/library.repository.ts';
+import { ALICE, BOB, type SubsonicServer, startSubsonicServer } from '../helpers/subsonic-server.ts';
 import { validateSubsonicXml } from '../helpers/xsd.ts';
 
 let server: SubsonicServer;
@@ -18,6 +19,60 @@ describe('scanning', () => {
     assert.equal(status.count, server.db.prepare('SELECT count(*) FROM track').pluck().get());
     assert.ok(status.folderCount > 0);
     assert.match(status.lastScan, /^\d{4}-\d\d-\d\dT/);
+  });
+
+  test('getScanStatus lists the libraries a user may see, online or offline since when and why', async () => {
+    const { fixture, second } = server.libraries;
+    assert.deepEqual((await server.json('getScanStatus')).scanStatus.library, [
+      { id: fixture, name: 'fixture', online: true },
+      { id: second, name: 'second', online: true },
+    ]);
+    const since = Date.UTC(2026, 11, 3, 10, 0, 0);
+    markLibraryOffline(server.db, second, 'folder missing', since);
+    try {
+      assert.deepEqual((await server.json('getScanStatus')).scanStatus.library[1], {
+        id: second,
+        name: 'second',
+        online: false,
+        offlineSince: '2026-12-03T10:00:00.000Z',
+        offlineReason: 'folder missing',
+      });
+      // Only the libraries the user may see.
+      server.db
+        .prepare('DELETE FROM user_library WHERE user_id = ? AND library_id = ?')
+        .run(server.userId('bob'), fixture);
+      assert.deepEqual(
+        (await server.json('getScanStatus', {}, { user: BOB })).scanStatus.library.map(
+          (library: { id: number }) => library.id,
+        ),
+        [second],
+      );
+      // DSub gets the schema's attributes only.
+      const dsub = await server.xmlText('getScanStatus', {}, { client: 'DSub' });
+      assert.doesNotMatch(dsub, /<library|offline/);
+      validateSubsonicXml(dsub);
+      assert.match(
+        await server.xmlText('getScanStatus'),
+        /<library id="\d+" name="second" online="false" offlineSince="2026-12-03T10:00:00.000Z" offlineReason="folder missing"\/>/,
+      );
+      // Its songs stay listed, and streaming one says why it does not play.
+      const song = server.db
+        .prepare('SELECT id FROM track WHERE library_id = ? ORDER BY path LIMIT 1')
+        .pluck()
+        .get(second) as string;
+      const stream = await (await fetch(server.url('stream', { id: song }))).text();
+      assert.match(
+        stream,
+        /<error code="0" message="library &quot;second&quot; is offline \(folder missing since 2026-12-03T10:00:00.000Z\): &quot;Root Song&quot; plays again when its folder is back"/,
+      );
+      assert.equal(
+        server.db.prepare('SELECT count(*) FROM track WHERE missing_since IS NOT NULL').pluck().get(),
+        0,
+        'the song is not flagged missing: its disk is',
+      );
+    } finally {
+      markLibraryOnline(server.db, second, undefined);
+    }
   });
 
   test('startScan is for admins (50 otherwise) and answers scanning=true at once', async () => {

@@ -420,8 +420,12 @@ describe('scanner: a library folder that disappears', () => {
       try {
         const report = await harness.scanner.scan();
         assert.equal(report.removed, 0);
-        assert.ok(report.errors.some((error) => /cannot be read/.test(error.reason)));
+        assert.deepEqual(
+          report.offline.map((entry) => entry.reason),
+          ['folder missing'],
+        );
         assert.equal(count(harness, 'SELECT count(*) FROM track'), tracks);
+        assert.equal(count(harness, 'SELECT count(*) FROM library WHERE offline_since IS NOT NULL'), 1);
       } finally {
         fs.renameSync(moved, library.root);
       }

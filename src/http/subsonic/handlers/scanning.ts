@@ -1,5 +1,6 @@
 // getScanStatus and startScan (admin only) over the library scanner.
-import { lastScanAt } from '../../../catalog/access.ts';
+import { lastScanAt, viewerFor, visibleLibraries } from '../../../catalog/access.ts';
+import { listLibraries } from '../../../library/library.repository.ts';
 import type { ScanProgress } from '../../../library/scan-status.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import { appDeps } from '../../deps.ts';
@@ -9,6 +10,25 @@ import { mapOptions } from './browsing.ts';
 
 function trackCount(request: SubsonicRequest): number {
   return request.db.prepare('SELECT count(*) FROM track').pluck().get() as number;
+}
+
+/**
+ * Tonearm's addition: each library the caller may see, online or offline (an unmounted share) with since
+ * when and why. Its tracks stay listed while it is offline; this tells a client why they do not play.
+ */
+function libraryStates(request: SubsonicRequest) {
+  const visible = new Set(
+    visibleLibraries(request.db, viewerFor(request.db, request.user!)).map((library) => library.id),
+  );
+  return listLibraries(request.db)
+    .filter((library) => visible.has(library.id))
+    .map((library) => ({
+      id: library.id,
+      name: library.name,
+      online: library.offline_since === null,
+      offlineSince: isoDate(library.offline_since),
+      offlineReason: library.offline_reason ?? undefined,
+    }));
 }
 
 /** count: files seen so far while scanning, else the number of songs; folderCount/lastScan are Navidrome's additions. */
@@ -23,6 +43,7 @@ function scanStatus(request: SubsonicRequest, progress: ScanProgress | undefined
       // Not in the Subsonic XSD: left out for legacy clients, whose XML is checked against it.
       folderCount: legacy ? undefined : folders,
       lastScan: legacy ? undefined : isoDate(lastScanAt(request.db)),
+      library: legacy ? undefined : libraryStates(request),
     },
   };
 }
