@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { parseProxyEntry } from '../shared/ip-address.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -139,6 +140,17 @@ export const configSchema = z.strictObject({
     /** Resized cover images kept on disk (data/cache/artwork). */
     cacheSize: sizeSchema,
   }),
+  http: z.strictObject({
+    /**
+     * Reverse proxies (IP addresses or networks, IPv4 and IPv6) whose X-Forwarded-For is believed;
+     * from any other peer the header is ignored.
+     */
+    trustedProxies: z.array(
+      z.string().refine((value) => parseProxyEntry(value) !== undefined, {
+        message: 'expected an IP address or a network such as 172.16.0.0/12 or fd00::/8',
+      }),
+    ),
+  }),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -177,6 +189,7 @@ export function defaultConfig(): ConfigInput {
       defaultFormat: 'mp3',
     },
     artwork: { cacheSize: '200MB' },
+    http: { trustedProxies: [] },
   };
 }
 

@@ -16,6 +16,7 @@ import { createTranscoder, type Transcoder } from '../streaming/transcoder.ts';
 import type { ApiAuthenticator } from './api/auth.ts';
 import { mountHls, shutdownHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
+import { ClientAddresses } from './client-address.ts';
 import type { AppState } from './context.ts';
 import { appDeps, registerAppDeps } from './deps.ts';
 import { mountHealth } from './health.ts';
@@ -54,6 +55,8 @@ export interface AppDeps {
 export interface ResolvedAppDeps extends AppDeps {
   transcoder: Transcoder;
   urlSigner: UrlSigner;
+  /** Resolves client addresses under config.http.trustedProxies. */
+  clients: ClientAddresses;
 }
 
 const CLIENT_GONE = new Set([
@@ -82,6 +85,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ...deps,
     transcoder: deps.transcoder ?? createTranscoder(deps.config, deps.logger),
     urlSigner: deps.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(deps.db)))),
+    clients: new ClientAddresses(deps.config.http.trustedProxies, deps.logger),
   };
   registerAppDeps(app, resolved);
   const metrics = createMetrics({
@@ -119,7 +123,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   mountShares(router, deps.db);
   mountMetrics(router, metrics);
 
-  app.use(requestContext(deps.logger, metrics));
+  app.use(requestContext(deps.logger, metrics, resolved.clients));
   app.use(problemDetails());
   app.use(router.routes());
 

@@ -90,6 +90,20 @@ describe('configuration', () => {
     );
   });
 
+  it('reads http.trustedProxies: addresses and networks, from a file or the environment', () => {
+    assert.deepEqual(loadConfig({ env: {} }).config.http.trustedProxies, []);
+    const file = path.join(dir, 'http.toml');
+    fs.writeFileSync(file, '[http]\ntrustedProxies = ["127.0.0.1/32", "172.16.0.0/12", "fd00::/8"]\n');
+    const { config } = loadConfig({ configFile: file, env: {} });
+    assert.deepEqual(config.http.trustedProxies, ['127.0.0.1/32', '172.16.0.0/12', 'fd00::/8']);
+    const fromEnv = loadConfig({ env: { TONEARM_HTTP_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.2' } }).config;
+    assert.deepEqual(fromEnv.http.trustedProxies, ['10.0.0.0/8', '192.168.1.2']);
+    assert.throws(
+      () => loadConfig({ env: { TONEARM_HTTP_TRUSTED_PROXIES: 'proxy.lan' } }),
+      /http\.trustedProxies\.0: "proxy\.lan" \(from env TONEARM_HTTP_TRUSTED_PROXIES\): expected an IP address or a network/,
+    );
+  });
+
   it('parses sizes, durations and schedules', () => {
     assert.equal(parseSize('500 MB'), 500 * 1024 ** 2);
     assert.equal(parseSize('lots'), undefined);

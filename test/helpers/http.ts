@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { createUser } from '../../src/accounts/users.service.ts';
-import { type Config, configSchema, defaultConfig } from '../../src/config/schema.ts';
+import { type Config, type ConfigInput, configSchema, defaultConfig } from '../../src/config/schema.ts';
 import { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { type AppDeps, createApp, shutdownApp } from '../../src/http/app.ts';
@@ -38,6 +38,8 @@ export interface TestServerOptions {
   users?: { username: string; password: string; isAdmin?: boolean }[];
   /** Read workers for the read-only Subsonic endpoints, as `tonearm serve` starts them (default none). */
   readWorkers?: number;
+  /** The [http] settings (trusted proxies…). */
+  http?: Partial<ConfigInput['http']>;
   /** Extra createApp dependencies (scanStatus, loginThrottle, subsonicEndpoints...). */
   deps?: Partial<Omit<AppDeps, 'config' | 'db' | 'logger'>>;
 }
@@ -64,8 +66,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       chunks.push(line);
     },
   });
+  const defaults = defaultConfig();
   const config = configSchema.parse({
-    ...defaultConfig(),
+    ...defaults,
+    http: { ...defaults.http, ...options.http },
     dataDir: dir,
     host: '127.0.0.1',
     port: 0,
