@@ -72,6 +72,27 @@ const sizeSchema = z.union([z.number().int().min(0), z.string()]).transform((val
   return bytes;
 });
 
+/** A duration as "20s", "2m", "1h30m", or milliseconds (a number, or digits alone). */
+function durationSchema(min: number, max: number, example: string) {
+  const expected = `expected a duration from ${formatDuration(min)} to ${formatDuration(max)} such as ${example}`;
+  return z.union([z.number(), z.string()]).transform((value, context) => {
+    const ms =
+      typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : parseDuration(value);
+    if (ms === undefined || !Number.isInteger(ms) || ms < min || ms > max) {
+      context.addIssue({ code: 'custom', message: expected });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
 const librarySchema = z.strictObject({
   name: z.string().trim().min(1, 'a library name must not be empty'),
   path: z.string().trim().min(1, 'a library path must not be empty'),
@@ -140,17 +161,34 @@ export const configSchema = z.strictObject({
     /** Resized cover images kept on disk (data/cache/artwork). */
     cacheSize: sizeSchema,
   }),
-  http: z.strictObject({
-    /**
-     * Reverse proxies (IP addresses or networks, IPv4 and IPv6) whose X-Forwarded-For is believed;
-     * from any other peer the header is ignored.
-     */
-    trustedProxies: z.array(
-      z.string().refine((value) => parseProxyEntry(value) !== undefined, {
-        message: 'expected an IP address or a network such as 172.16.0.0/12 or fd00::/8',
-      }),
-    ),
-  }),
+  http: z
+    .strictObject({
+      /**
+       * Reverse proxies (IP addresses or networks, IPv4 and IPv6) whose X-Forwarded-For is believed;
+       * from any other peer the header is ignored.
+       */
+      trustedProxies: z.array(
+        z.string().refine((value) => parseProxyEntry(value) !== undefined, {
+          message: 'expected an IP address or a network such as 172.16.0.0/12 or fd00::/8',
+        }),
+      ),
+      /** The request line and headers must arrive within this (slow-loris clients are dropped). */
+      headersTimeout: durationSchema(100, 600_000, '20s'),
+      /** The whole request, headers and body, must arrive within this. */
+      requestTimeout: durationSchema(100, 3_600_000, '60s'),
+      /** An idle keep-alive connection is closed after this. */
+      keepAliveTimeout: durationSchema(100, 600_000, '30s'),
+      /** A response the client accepts no byte of for this long is cut off and its files closed. */
+      stallTimeout: durationSchema(100, 3_600_000, '60s'),
+      /** Open connections from one address (IPv6: one /64); trusted proxies are exempt. 0 = no limit. */
+      maxConnectionsPerAddress: z.number().int().min(0).max(100_000),
+      /** Open connections in all; beyond it new connections are closed at once. 0 = no limit. */
+      maxConnections: z.number().int().min(0).max(1_000_000),
+    })
+    .refine((http) => http.headersTimeout <= http.requestTimeout, {
+      message: 'headersTimeout must not be longer than requestTimeout',
+      path: ['headersTimeout'],
+    }),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -189,7 +227,15 @@ export function defaultConfig(): ConfigInput {
       defaultFormat: 'mp3',
     },
     artwork: { cacheSize: '200MB' },
-    http: { trustedProxies: [] },
+    http: {
+      trustedProxies: [],
+      headersTimeout: '20s',
+      requestTimeout: '60s',
+      keepAliveTimeout: '30s',
+      stallTimeout: '60s',
+      maxConnectionsPerAddress: 64,
+      maxConnections: 512,
+    },
   };
 }
 

@@ -33,6 +33,11 @@ export const errorCatalogue = {
   LOGIN_THROTTLED: { http: 429, subsonic: 40, summary: 'Too many failed logins; try again later' },
   LISTEN: { http: 500, subsonic: 0, summary: 'The server cannot listen on the configured address' },
   INVALID_API_KEY: { http: 401, subsonic: 44, summary: 'The API key is not valid' },
+  TOO_MANY_CONNECTIONS: {
+    http: 503,
+    subsonic: 0,
+    summary: 'Too many open connections from this address; close some and try again',
+  },
   TRANSCODE_LIMIT: {
     http: 429,
     subsonic: 0,
