@@ -20,13 +20,13 @@ import { ClientAddresses } from './client-address.ts';
 import type { AppState } from './context.ts';
 import { appDeps, registerAppDeps } from './deps.ts';
 import { mountHealth } from './health.ts';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
 import { problemDetails } from './problem.ts';
 import { requestContext } from './request-context.ts';
 import { mountShares } from './share.ts';
 import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
 import { defaultEndpoints } from './subsonic/handlers/index.ts';
-import { LoginThrottle, type LoginThrottleOptions } from './subsonic/login-throttle.ts';
 import type { ReadPool } from './subsonic/read-pool.ts';
 import { mountSubsonic } from './subsonic/router.ts';
 
@@ -39,7 +39,7 @@ export interface AppDeps {
   scanner?: { scan(options?: ScanOptions): Promise<unknown>; progress(): ScanProgress };
   /** Subsonic endpoints to serve; every implemented endpoint (handlers/index.ts) by default. */
   subsonicEndpoints?: readonly SubsonicEndpoint[];
-  /** Failed-login limits (defaults: 10 failures in 5 minutes per IP and per username). */
+  /** Failed-login rules (defaults in login-throttle.ts: per address+account backoff, per-address ceiling). */
   loginThrottle?: LoginThrottleOptions;
   /** Worker threads for read-only Subsonic endpoints (serve starts them; tests may). */
   readPool?: ReadPool;
