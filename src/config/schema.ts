@@ -93,6 +93,35 @@ function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/** Empty, or an absolute http(s) URL without query, fragment or credentials; kept without a trailing slash. */
+const publicUrlSchema = z.string().transform((value, context) => {
+  const trimmed = value.trim();
+  if (trimmed === '') return '';
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    /[?#]/.test(trimmed)
+  ) {
+    context.addIssue({
+      code: 'custom',
+      message:
+        'expected empty or the address people use to reach Tonearm, an http(s) URL without query, e.g. https://music.example.org',
+    });
+    return z.NEVER;
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+});
+
 const librarySchema = z.strictObject({
   name: z.string().trim().min(1, 'a library name must not be empty'),
   path: z.string().trim().min(1, 'a library path must not be empty'),
@@ -172,6 +201,8 @@ export const configSchema = z.strictObject({
           message: 'expected an IP address or a network such as 172.16.0.0/12 or fd00::/8',
         }),
       ),
+      /** The address people use to reach Tonearm (share links); empty = only the server's own names. */
+      publicUrl: publicUrlSchema,
       /** The request line and headers must arrive within this (slow-loris clients are dropped). */
       headersTimeout: durationSchema(100, 600_000, '20s'),
       /** The whole request, headers and body, must arrive within this. */
@@ -229,6 +260,7 @@ export function defaultConfig(): ConfigInput {
     artwork: { cacheSize: '200MB' },
     http: {
       trustedProxies: [],
+      publicUrl: '',
       headersTimeout: '20s',
       requestTimeout: '60s',
       keepAliveTimeout: '30s',

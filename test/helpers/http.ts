@@ -39,7 +39,7 @@ export interface TestServerOptions {
   users?: { username: string; password: string; isAdmin?: boolean }[];
   /** Read workers for the read-only Subsonic endpoints, as `tonearm serve` starts them (default none). */
   readWorkers?: number;
-  /** The [http] settings (trusted proxies, timeouts, connection limits). */
+  /** The [http] settings (trusted proxies, public URL, timeouts, connection limits). */
   http?: Partial<ConfigInput['http']>;
   /** Extra createApp dependencies (scanStatus, loginThrottle, subsonicEndpoints...). */
   deps?: Partial<Omit<AppDeps, 'config' | 'db' | 'logger'>>;
