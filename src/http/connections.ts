@@ -26,8 +26,9 @@
 // Elsewhere only Node's view counts; raise stallTimeout there if slow listeners behind a proxy are cut.
 //
 // Open connections are counted per address (IPv4 address, IPv6 /64) of the socket's peer. Beyond
-// `maxConnectionsPerAddress` a new connection's requests are answered 503 with Retry-After and the
-// connection is closed; trusted proxies are exempt (they carry many clients; limit clients at the proxy).
+// `maxConnectionsPerAddress` a new connection's request is answered 503 with Retry-After and the
+// connection is closed; beyond twice the limit new connections are closed at once. Trusted proxies are
+// exempt (they carry many clients; limit clients at the proxy).
 // `maxConnections` bounds all connections: beyond it Node closes new ones at once.
 import fs from 'node:fs';
 import type http from 'node:http';
@@ -166,7 +167,10 @@ export class ConnectionGuard {
       else this.perAddress.set(group, left);
     });
     if (open <= this.limits.maxConnectionsPerAddress) return;
-    this.overLimit.add(socket);
+    // Twice over the limit, a connection is not worth an answer: it would hold a slot until its headers
+    // came or timed out, and one address could fill maxConnections that way.
+    if (open > 2 * this.limits.maxConnectionsPerAddress) socket.destroy();
+    else this.overLimit.add(socket);
     if (this.shouldWarn(group)) {
       this.logger.warn(
         { ip: peer, open, limit: this.limits.maxConnectionsPerAddress },

@@ -83,7 +83,9 @@ export async function startServer(app: Koa<any, any>, options: StartServerOption
       { code: error.code, ip: normalizeAddress((socket as Socket).remoteAddress) },
       timedOut ? 'the request did not arrive in time' : 'bad HTTP request from client',
     );
-    if (socket.writable) {
+    // As Node does itself: a status line only when no answer has started on this connection.
+    const answering = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
+    if (socket.writable && !answering?.headersSent) {
       socket.end(
         timedOut
           ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'

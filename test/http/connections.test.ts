@@ -289,7 +289,7 @@ describe('connections per address', () => {
     });
   }
 
-  it('beyond the limit an address gets 503 with Retry-After; other addresses are not affected', async () => {
+  it('beyond the limit an address gets 503 with Retry-After (twice beyond, nothing); other addresses are not affected', async () => {
     const server = await startTestServer({ http: { maxConnectionsPerAddress: LIMIT } });
     try {
       // The server accepts connections in the order they arrive: these are counted before the next one.
@@ -300,11 +300,18 @@ describe('connections per address', () => {
         server.logLines().find((line) => String(line.msg).startsWith('too many open connections from one')),
       );
       assert.equal(warning.ip, '127.0.0.1');
+      // Twice over the limit, connections are closed without an answer.
+      const waiting = await openIdle(server.origin, LIMIT);
+      await assert.rejects(get(server.origin, '127.0.0.1'), /socket hang up|ECONNRESET/);
+      for (const socket of waiting) socket.destroy();
       // Once one of them closes, the address may connect again.
       held[0]!.destroy();
       let status = 0;
       for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
-        status = (await get(server.origin, '127.0.0.1')).status;
+        status = await get(server.origin, '127.0.0.1').then(
+          (answer) => answer.status,
+          () => 0,
+        );
         if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
       }
       assert.equal(status, 200);
