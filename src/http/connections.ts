@@ -1,5 +1,5 @@
 // Keeps clients from holding connections (and the files behind them) open for nothing. Configured under
-// [http] (src/config/schema.ts); why the defaults are what they are: docs/api.md "Connections".
+// [http] (src/config/schema.ts); why the defaults are what they are: docs/api.md "Addresses, links and connections".
 //
 // Node's own server timeouts do the request side:
 //   - headersTimeout: the request line and headers must arrive within it (slow-loris clients trickling
