@@ -7,6 +7,7 @@ import { openRuntime } from '../app/runtime.ts';
 import { ensureSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
 import { createApp, shutdownApp } from '../http/app.ts';
+import { connectionLimitsFrom } from '../http/connections.ts';
 import { startServer } from '../http/server.ts';
 import { startReadPool } from '../http/subsonic/read-pool.ts';
 import { scheduleJob } from '../jobs/schedule.ts';
@@ -49,7 +50,12 @@ export async function runServe(config: Config): Promise<void> {
   });
   const readPool = startReadPool(runtime.db.file, config, logger);
   const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner, scanner, readPool });
-  const server = await startServer(app, { host: config.host, port: config.port, logger });
+  const server = await startServer(app, {
+    host: config.host,
+    port: config.port,
+    logger,
+    limits: connectionLimitsFrom(config),
+  });
   logger.info(
     { url: `${server.url}${config.basePath}`, libraries: config.music.map((library) => library.path) },
     'tonearm is listening',

@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { parseProxyEntry } from '../shared/ip-address.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -69,6 +70,56 @@ const sizeSchema = z.union([z.number().int().min(0), z.string()]).transform((val
     return z.NEVER;
   }
   return bytes;
+});
+
+/** A duration as "20s", "2m", "1h30m", or milliseconds (a number, or digits alone). */
+function durationSchema(min: number, max: number, example: string) {
+  const expected = `expected a duration from ${formatDuration(min)} to ${formatDuration(max)} such as ${example}`;
+  return z.union([z.number(), z.string()]).transform((value, context) => {
+    const ms =
+      typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : parseDuration(value);
+    if (ms === undefined || !Number.isInteger(ms) || ms < min || ms > max) {
+      context.addIssue({ code: 'custom', message: expected });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** Empty, or an absolute http(s) URL without query, fragment or credentials; kept without a trailing slash. */
+const publicUrlSchema = z.string().transform((value, context) => {
+  const trimmed = value.trim();
+  if (trimmed === '') return '';
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    /[?#]/.test(trimmed)
+  ) {
+    context.addIssue({
+      code: 'custom',
+      message:
+        'expected empty or the address people use to reach Tonearm, an http(s) URL without query, e.g. https://music.example.org',
+    });
+    return z.NEVER;
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 });
 
 const librarySchema = z.strictObject({
@@ -158,6 +209,36 @@ export const configSchema = z.strictObject({
     /** Below this much free space in the data folder, /health says degraded (before writes start failing). */
     minFreeSpace: sizeSchema,
   }),
+  http: z
+    .strictObject({
+      /**
+       * Reverse proxies (IP addresses or networks, IPv4 and IPv6) whose X-Forwarded-For is believed;
+       * from any other peer the header is ignored.
+       */
+      trustedProxies: z.array(
+        z.string().refine((value) => parseProxyEntry(value) !== undefined, {
+          message: 'expected an IP address or a network such as 172.16.0.0/12 or fd00::/8',
+        }),
+      ),
+      /** The address people use to reach Tonearm (share links); empty = only the server's own names. */
+      publicUrl: publicUrlSchema,
+      /** The request line and headers must arrive within this (slow-loris clients are dropped). */
+      headersTimeout: durationSchema(100, 600_000, '20s'),
+      /** The whole request, headers and body, must arrive within this. */
+      requestTimeout: durationSchema(100, 3_600_000, '60s'),
+      /** An idle keep-alive connection is closed after this. */
+      keepAliveTimeout: durationSchema(100, 600_000, '30s'),
+      /** A response the client accepts no byte of for this long is cut off and its files closed. */
+      stallTimeout: durationSchema(100, 3_600_000, '60s'),
+      /** Open connections from one address (IPv6: one /64); trusted proxies are exempt. 0 = no limit. */
+      maxConnectionsPerAddress: z.number().int().min(0).max(100_000),
+      /** Open connections in all; beyond it new connections are closed at once. 0 = no limit. */
+      maxConnections: z.number().int().min(0).max(1_000_000),
+    })
+    .refine((http) => http.headersTimeout <= http.requestTimeout, {
+      message: 'headersTimeout must not be longer than requestTimeout',
+      path: ['headersTimeout'],
+    }),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -199,6 +280,16 @@ export function defaultConfig(): ConfigInput {
     },
     artwork: { cacheSize: '200MB' },
     storage: { minFreeSpace: '100MB' },
+    http: {
+      trustedProxies: [],
+      publicUrl: '',
+      headersTimeout: '20s',
+      requestTimeout: '60s',
+      keepAliveTimeout: '30s',
+      stallTimeout: '60s',
+      maxConnectionsPerAddress: 64,
+      maxConnections: 512,
+    },
   };
 }
 

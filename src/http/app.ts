@@ -16,16 +16,17 @@ import { createTranscoder, type Transcoder } from '../streaming/transcoder.ts';
 import type { ApiAuthenticator } from './api/auth.ts';
 import { mountHls, shutdownHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
+import { ClientAddresses } from './client-address.ts';
 import type { AppState } from './context.ts';
 import { appDeps, registerAppDeps } from './deps.ts';
 import { HealthMonitor, mountHealth } from './health.ts';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
 import { problemDetails } from './problem.ts';
 import { requestContext } from './request-context.ts';
 import { mountShares } from './share.ts';
 import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
 import { defaultEndpoints } from './subsonic/handlers/index.ts';
-import { LoginThrottle, type LoginThrottleOptions } from './subsonic/login-throttle.ts';
 import type { ReadPool } from './subsonic/read-pool.ts';
 import { mountSubsonic } from './subsonic/router.ts';
 
@@ -38,7 +39,7 @@ export interface AppDeps {
   scanner?: { scan(options?: ScanOptions): Promise<unknown>; progress(): ScanProgress };
   /** Subsonic endpoints to serve; every implemented endpoint (handlers/index.ts) by default. */
   subsonicEndpoints?: readonly SubsonicEndpoint[];
-  /** Failed-login limits (defaults: 10 failures in 5 minutes per IP and per username). */
+  /** Failed-login rules (defaults in login-throttle.ts: per address+account backoff, per-address ceiling). */
   loginThrottle?: LoginThrottleOptions;
   /** Worker threads for read-only Subsonic endpoints (serve starts them; tests may). */
   readPool?: ReadPool;
@@ -54,6 +55,8 @@ export interface AppDeps {
 export interface ResolvedAppDeps extends AppDeps {
   transcoder: Transcoder;
   urlSigner: UrlSigner;
+  /** Resolves client addresses under config.http.trustedProxies. */
+  clients: ClientAddresses;
 }
 
 const CLIENT_GONE = new Set([
@@ -82,6 +85,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ...deps,
     transcoder: deps.transcoder ?? createTranscoder(deps.config, deps.logger),
     urlSigner: deps.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(deps.db)))),
+    clients: new ClientAddresses(deps.config.http.trustedProxies, deps.logger),
   };
   registerAppDeps(app, resolved);
   const health = new HealthMonitor({
@@ -125,7 +129,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   mountShares(router, deps.db);
   mountMetrics(router, metrics);
 
-  app.use(requestContext(deps.logger, metrics));
+  app.use(requestContext(deps.logger, metrics, resolved.clients));
   app.use(problemDetails());
   app.use(router.routes());
 

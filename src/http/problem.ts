@@ -27,6 +27,10 @@ export function problemDetails(): AppMiddleware {
       }
     } catch (error) {
       sendProblem(ctx, toProblem(ctx, error));
+      // "Come back later" (throttled logins, busy transcoders): how much later.
+      if (isTonearmError(error) && error.retryAfterSeconds !== undefined && !ctx.headerSent) {
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+      }
     }
   };
 }

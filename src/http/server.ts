@@ -1,11 +1,20 @@
 // Listens with node:http and shuts down gracefully: close() stops accepting connections, closes idle
 // keep-alive sockets, lets requests in flight finish (their sockets close once answered), and after
-// `shutdownTimeoutMs` destroys whatever is still open.
+// `shutdownTimeoutMs` destroys whatever is still open. Timeouts, stalled responses and connection limits:
+// connections.ts.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
+import { configSchema, defaultConfig } from '../config/schema.ts';
 import { TonearmError } from '../shared/errors.ts';
+import { normalizeAddress } from '../shared/ip-address.ts';
 import type { Logger } from '../shared/logger.ts';
+import {
+  ConnectionGuard,
+  type ConnectionLimits,
+  connectionLimitsFrom,
+  serverTimeoutOptions,
+} from './connections.ts';
 
 export interface StartServerOptions {
   host: string;
@@ -13,6 +22,8 @@ export interface StartServerOptions {
   logger: Logger;
   /** How long close() waits for requests in flight before cutting them off (default 10 s). */
   shutdownTimeoutMs?: number;
+  /** Timeouts and connection limits (config.http); the configuration's defaults when absent. */
+  limits?: ConnectionLimits;
 }
 
 export interface RunningServer {
@@ -27,8 +38,10 @@ export async function startServer(app: Koa<any, any>, options: StartServerOption
   const handle = app.callback();
   let closing = false;
   let inFlight = 0;
+  const limits = options.limits ?? connectionLimitsFrom(configSchema.parse(defaultConfig()));
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(serverTimeoutOptions(limits), (req, res) => {
+    if (!guard.admit(req, res)) return;
     inFlight++;
     if (closing) res.setHeader('Connection', 'close');
     res.once('close', () => {
@@ -38,6 +51,8 @@ export async function startServer(app: Koa<any, any>, options: StartServerOption
     });
     void handle(req, res);
   });
+  const guard = new ConnectionGuard(server, limits, logger);
+  server.once('close', () => guard.close());
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -62,9 +77,21 @@ export async function startServer(app: Koa<any, any>, options: StartServerOption
     });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    logger.debug({ code: error.code }, 'bad HTTP request from client');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+    // Includes requests whose headers or body did not arrive in time (http.headersTimeout/requestTimeout).
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    logger.debug(
+      { code: error.code, ip: normalizeAddress((socket as Socket).remoteAddress) },
+      timedOut ? 'the request did not arrive in time' : 'bad HTTP request from client',
+    );
+    // As Node does itself: a status line only when no answer has started on this connection.
+    const answering = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
+    if (socket.writable && !answering?.headersSent) {
+      socket.end(
+        timedOut
+          ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'
+          : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n',
+      );
+    } else socket.destroy();
   });
 
   const address = server.address() as AddressInfo;

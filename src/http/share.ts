@@ -1,5 +1,6 @@
-// The public side of shares: GET /share/:id is a small HTML page listing the shared tracks with an audio
-// player, GET /share/:id/stream/:trackId streams one of them (the original file, with Range support).
+// The public side of shares: GET /share/:id (or /share/:id/) is a small HTML page listing the shared tracks
+// with an audio player, GET /share/:id/stream/:trackId streams one of them (the original file, with Range
+// support).
 // No account is needed; an unknown or expired share, or a track that is not in it, is a 404. Only files
 // whose real path stays inside their library are served (src/streaming/media-file.ts).
 import type Router from '@koa/router';
@@ -11,7 +12,7 @@ import type { AppContext, AppState } from './context.ts';
 import { sendMediaFile } from './stream-track.ts';
 
 export function mountShares(router: Router<AppState>, db: Database): void {
-  router.get('/share/:id', (ctx) => sharePage(ctx, db, ctx.params.id!));
+  router.get(['/share/:id', '/share/:id/'], (ctx) => sharePage(ctx, db, ctx.params.id!));
   router.get('/share/:id/stream/:trackId', (ctx) =>
     shareStream(ctx, db, ctx.params.id!, ctx.params.trackId!),
   );
@@ -39,11 +40,14 @@ function sharePage(ctx: AppContext, db: Database, id: string): void {
   const share = visitShare(db, id);
   if (!share) return; // 404 problem document
   const tracks = findTrackFacts(db, share.trackIds);
+  const atShareFolder = ctx.path.endsWith('/');
   const items = share.trackIds.flatMap((trackId, index) => {
     const track = tracks.get(trackId);
     if (!track) return [];
-    // Relative to /share/<id>, so the page works under any base path.
-    const src = `${encodeURIComponent(share.id)}/stream/${encodeURIComponent(track.id)}`;
+    // Relative, so the page works under any base path and proxy: from /share/<id> a link resolves
+    // against /share/, from /share/<id>/ against the share itself.
+    const stream = `stream/${encodeURIComponent(track.id)}`;
+    const src = atShareFolder ? stream : `${encodeURIComponent(share.id)}/${stream}`;
     return [
       `<li><span class="n">${index + 1}.</span> ${escapeHtml(track.title)} — ${escapeHtml(track.artist_name)}` +
         ` <span class="d">${formatDuration(track.duration)}</span>` +

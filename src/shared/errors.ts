@@ -35,9 +35,23 @@ export const errorCatalogue = {
     subsonic: 43,
     summary: 'Several conflicting authentication mechanisms were given',
   },
-  LOGIN_THROTTLED: { http: 429, subsonic: 40, summary: 'Too many failed logins; try again later' },
+  LOGIN_THROTTLED: {
+    http: 429,
+    subsonic: 40,
+    summary: 'Too many failed logins from this address; wait before trying again',
+  },
   LISTEN: { http: 500, subsonic: 0, summary: 'The server cannot listen on the configured address' },
   INVALID_API_KEY: { http: 401, subsonic: 44, summary: 'The API key is not valid' },
+  API_KEY_THROTTLED: {
+    http: 429,
+    subsonic: 44,
+    summary: 'Too many invalid API keys from this address; wait before trying again',
+  },
+  TOO_MANY_CONNECTIONS: {
+    http: 503,
+    subsonic: 0,
+    summary: 'Too many open connections from this address; close some and try again',
+  },
   TRANSCODE_LIMIT: {
     http: 429,
     subsonic: 0,
@@ -76,7 +90,7 @@ export type ErrorCode = keyof typeof errorCatalogue;
 
 export class TonearmError extends Error {
   readonly code: ErrorCode;
-  /** Set on "busy, come back later" errors: the answer is HTTP 429 with this Retry-After. */
+  /** Set on "come back later" errors (busy, throttled logins): sent as Retry-After with HTTP 429. */
   readonly retryAfterSeconds: number | undefined;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);

@@ -112,6 +112,61 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the [http] table: trusted proxies, the public URL, durations and limits', () => {
+    const defaults = loadConfig({ env: {} }).config.http;
+    assert.deepEqual(defaults, {
+      trustedProxies: [],
+      publicUrl: '',
+      headersTimeout: 20_000,
+      requestTimeout: 60_000,
+      keepAliveTimeout: 30_000,
+      stallTimeout: 60_000,
+      maxConnectionsPerAddress: 64,
+      maxConnections: 512,
+    });
+    const file = path.join(dir, 'http.toml');
+    fs.writeFileSync(
+      file,
+      '[http]\ntrustedProxies = ["127.0.0.1/32", "172.16.0.0/12", "fd00::/8"]\npublicUrl = "https://music.example.org/"\nstallTimeout = "2m"\nheadersTimeout = 5000\n',
+    );
+    const { config } = loadConfig({
+      configFile: file,
+      env: { TONEARM_HTTP_KEEP_ALIVE_TIMEOUT: '65s', TONEARM_HTTP_REQUEST_TIMEOUT: '90000' },
+    });
+    assert.deepEqual(config.http.trustedProxies, ['127.0.0.1/32', '172.16.0.0/12', 'fd00::/8']);
+    assert.equal(config.http.publicUrl, 'https://music.example.org');
+    assert.equal(config.http.stallTimeout, 120_000);
+    assert.equal(config.http.headersTimeout, 5000);
+    assert.equal(config.http.keepAliveTimeout, 65_000);
+    assert.equal(config.http.requestTimeout, 90_000);
+    const fromEnv = loadConfig({ env: { TONEARM_HTTP_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.2' } }).config;
+    assert.deepEqual(fromEnv.http.trustedProxies, ['10.0.0.0/8', '192.168.1.2']);
+    assert.throws(
+      () => loadConfig({ env: { TONEARM_HTTP_TRUSTED_PROXIES: 'proxy.lan' } }),
+      /http\.trustedProxies\.0: "proxy\.lan" \(from env TONEARM_HTTP_TRUSTED_PROXIES\): expected an IP address or a network/,
+    );
+    for (const bad of [
+      'music.example.org',
+      'ftp://example.org',
+      'https://example.org/?x=1',
+      'https://u:p@example.org',
+    ]) {
+      assert.throws(
+        () => loadConfig({ env: {}, flags: { http: { publicUrl: bad } } }),
+        /invalid config value for http\.publicUrl: .*expected empty or the address people use/,
+        bad,
+      );
+    }
+    assert.throws(
+      () => loadConfig({ env: {}, flags: { http: { stallTimeout: 'soon' } } }),
+      /http\.stallTimeout: "soon" \(from flag\): expected a duration from 100ms to 1h such as 60s/,
+    );
+    assert.throws(
+      () => loadConfig({ env: {}, flags: { http: { headersTimeout: '2m', requestTimeout: '1m' } } }),
+      /http\.headersTimeout: .*must not be longer than requestTimeout/,
+    );
+  });
+
   it('parses sizes, durations and schedules', () => {
     assert.equal(parseSize('500 MB'), 500 * 1024 ** 2);
     assert.equal(parseSize('lots'), undefined);

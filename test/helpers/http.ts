@@ -5,10 +5,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { createUser } from '../../src/accounts/users.service.ts';
-import { type Config, configSchema, defaultConfig } from '../../src/config/schema.ts';
+import { type Config, type ConfigInput, configSchema, defaultConfig } from '../../src/config/schema.ts';
 import { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { type AppDeps, createApp, shutdownApp } from '../../src/http/app.ts';
+import { connectionLimitsFrom } from '../../src/http/connections.ts';
 import { startServer } from '../../src/http/server.ts';
 import { ReadPool } from '../../src/http/subsonic/read-pool.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -38,6 +39,8 @@ export interface TestServerOptions {
   users?: { username: string; password: string; isAdmin?: boolean }[];
   /** Read workers for the read-only Subsonic endpoints, as `tonearm serve` starts them (default none). */
   readWorkers?: number;
+  /** The [http] settings (trusted proxies, public URL, timeouts, connection limits). */
+  http?: Partial<ConfigInput['http']>;
   /** Extra createApp dependencies (scanStatus, loginThrottle, subsonicEndpoints...). */
   deps?: Partial<Omit<AppDeps, 'config' | 'db' | 'logger'>>;
 }
@@ -64,8 +67,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       chunks.push(line);
     },
   });
+  const defaults = defaultConfig();
   const config = configSchema.parse({
-    ...defaultConfig(),
+    ...defaults,
+    http: { ...defaults.http, ...options.http },
     dataDir: dir,
     host: '127.0.0.1',
     port: 0,
@@ -79,7 +84,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ? new ReadPool({ dbFile: db.file, config, size: options.readWorkers, logger })
     : undefined;
   const app = createApp({ config, db, logger, readPool, ...options.deps });
-  const server = await startServer(app, { host: '127.0.0.1', port: 0, logger, shutdownTimeoutMs: 2000 });
+  const server = await startServer(app, {
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    shutdownTimeoutMs: 2000,
+    limits: connectionLimitsFrom(config),
+  });
   const logText = (): string => chunks.join('');
   return {
     baseUrl: `${server.url}${config.basePath}`,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodePassword } from '../../src/http/subsonic/auth.ts';
-import { LoginThrottle } from '../../src/http/subsonic/login-throttle.ts';
 import { SubsonicParams } from '../../src/http/subsonic/params.ts';
 
 describe('SubsonicParams', () => {
@@ -41,40 +40,5 @@ describe('SubsonicParams', () => {
     assert.equal(decodePassword('enc:'), undefined);
     assert.equal(decodePassword('enc:abc'), undefined);
     assert.equal(decodePassword('enc:zz'), undefined);
-  });
-});
-
-describe('LoginThrottle', () => {
-  test('blocks an address or a name after maxFailures in the window, until the oldest failure expires', () => {
-    let now = 0;
-    const throttle = new LoginThrottle({ maxFailures: 3, windowMs: 1000, now: () => now });
-    for (let i = 0; i < 3; i++) {
-      assert.equal(throttle.retryAfterMs('1.1.1.1', 'Alice'), 0);
-      throttle.recordFailure('1.1.1.1', 'Alice');
-      now += 100;
-    }
-    assert.equal(throttle.retryAfterMs('1.1.1.1', 'bob'), 700, 'the address is blocked for every name');
-    assert.equal(throttle.retryAfterMs('2.2.2.2', 'alice'), 700, 'the name is blocked from every address');
-    assert.equal(throttle.retryAfterMs('2.2.2.2', 'bob'), 0);
-    now = 1000;
-    assert.equal(throttle.retryAfterMs('1.1.1.1', 'alice'), 0);
-  });
-
-  test('success clears the name but not the address', () => {
-    const throttle = new LoginThrottle({ maxFailures: 2, windowMs: 1000, now: () => 0 });
-    throttle.recordFailure('1.1.1.1', 'alice');
-    throttle.recordFailure('1.1.1.1', 'alice');
-    throttle.recordSuccess('alice');
-    assert.equal(throttle.retryAfterMs('2.2.2.2', 'alice'), 0);
-    assert.ok(throttle.retryAfterMs('1.1.1.1', 'carol') > 0);
-  });
-
-  test('memory is bounded: the least recently failing keys are forgotten first', () => {
-    const throttle = new LoginThrottle({ maxFailures: 1, windowMs: 1000, maxKeys: 4, now: () => 0 });
-    throttle.recordFailure('1.1.1.1', 'a');
-    throttle.recordFailure('2.2.2.2', 'b');
-    throttle.recordFailure('3.3.3.3', 'c');
-    assert.equal(throttle.retryAfterMs('1.1.1.1', 'x'), 0, 'forgotten');
-    assert.ok(throttle.retryAfterMs('3.3.3.3', 'x') > 0);
   });
 });

@@ -1,7 +1,8 @@
 // Who calls the native JSON API. For now: an API key (`Authorization: Bearer tnrm_…` or `X-API-Key`) or
 // HTTP Basic with username and password; media routes also take a signed URL (src/streaming/signed-urls.ts)
-// instead, since an <audio> or <img> element cannot send headers. Failed logins count towards the same
-// throttle as Subsonic's. Browser sessions arrive with the accounts work.
+// instead, since an <audio> or <img> element cannot send headers; a signed URL is never throttled. Failed
+// logins count towards the same throttle as Subsonic's, under the same rules (src/http/login-throttle.ts).
+// Browser sessions arrive with the accounts work.
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
 import { findUserRowById } from '../../accounts/users.repository.ts';
 import { loadUser, type User } from '../../accounts/users.service.ts';
@@ -9,7 +10,7 @@ import type { Database } from '../../db/database.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import type { UrlSigner } from '../../streaming/signed-urls.ts';
 import type { AppContext } from '../context.ts';
-import type { LoginThrottle } from '../subsonic/login-throttle.ts';
+import { assertPasswordAttemptAllowed, invalidApiKey, type LoginThrottle } from '../login-throttle.ts';
 
 export interface ApiAuthenticator {
   db: Database;
@@ -19,17 +20,20 @@ export interface ApiAuthenticator {
   basePath: string;
 }
 
-/** The caller named by the request's headers; WRONG_CREDENTIALS (401) otherwise. */
+/**
+ * The caller named by the request's headers; WRONG_CREDENTIALS / INVALID_API_KEY (401) otherwise, and
+ * LOGIN_THROTTLED / API_KEY_THROTTLED (429 with Retry-After) under the login throttle's rules.
+ */
 export async function authenticateApiRequest(ctx: AppContext, auth: ApiAuthenticator): Promise<User> {
   const header = ctx.get('Authorization');
   const apiKey = ctx.get('X-API-Key') || (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
   if (apiKey) {
-    if (auth.throttle.retryAfterMsForIp(ctx.ip) > 0) throw throttled();
+    // Always checked: a valid key is never refused, whatever failed from this address before.
     const user = auth.verifier.verifyApiKey(apiKey);
     if (!user) {
-      auth.throttle.recordIpFailure(ctx.ip);
-      ctx.state.log.warn({ ip: ctx.ip, code: 'INVALID_API_KEY' }, 'api login failed');
-      throw new TonearmError('INVALID_API_KEY', 'invalid API key');
+      const error = invalidApiKey(auth.throttle, ctx.ip);
+      ctx.state.log.warn({ ip: ctx.ip, code: error.code }, 'api login failed');
+      throw error;
     }
     return user;
   }
@@ -39,14 +43,19 @@ export async function authenticateApiRequest(ctx: AppContext, auth: ApiAuthentic
     const colon = decoded.indexOf(':');
     const username = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
-    if (auth.throttle.retryAfterMs(ctx.ip, username) > 0) throw throttled();
+    try {
+      assertPasswordAttemptAllowed(auth.throttle, ctx.ip, username);
+    } catch (error) {
+      ctx.state.log.warn({ ip: ctx.ip, user: username, code: 'LOGIN_THROTTLED' }, 'api login failed');
+      throw error;
+    }
     const user = password ? await auth.verifier.verify(username, password) : undefined;
     if (!user) {
-      auth.throttle.recordFailure(ctx.ip, username);
+      auth.throttle.passwordFailed(ctx.ip, username);
       ctx.state.log.warn({ ip: ctx.ip, user: username, code: 'WRONG_CREDENTIALS' }, 'api login failed');
       throw new TonearmError('WRONG_CREDENTIALS', 'wrong username or password');
     }
-    auth.throttle.recordSuccess(username);
+    auth.throttle.passwordSucceeded(ctx.ip, username);
     return user;
   }
   throw new TonearmError(
@@ -65,10 +74,6 @@ export async function authenticateMediaRequest(ctx: AppContext, auth: ApiAuthent
   const row = findUserRowById(auth.db, userId);
   if (!row) throw new TonearmError('FORBIDDEN', 'this link is not valid');
   return loadUser(auth.db, row);
-}
-
-function throttled(): TonearmError {
-  return new TonearmError('LOGIN_THROTTLED', 'too many failed logins; try again later');
 }
 
 export function requireAdmin(user: User): void {

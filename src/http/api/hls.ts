@@ -11,7 +11,7 @@ import type Router from '@koa/router';
 import { findUserRowById } from '../../accounts/users.repository.ts';
 import { loadUser, type User } from '../../accounts/users.service.ts';
 import { viewerFor } from '../../catalog/access.ts';
-import { isTonearmError, TonearmError } from '../../shared/errors.ts';
+import { TonearmError } from '../../shared/errors.ts';
 import {
   chooseBitrates,
   createHlsSegments,
@@ -180,10 +180,7 @@ export function mountHls(router: Router<AppState>, deps: ResolvedAppDeps): void 
         ctx.status = 499;
         return;
       }
-      if (isTonearmError(error) && error.retryAfterSeconds !== undefined) {
-        ctx.set('Retry-After', String(error.retryAfterSeconds));
-      }
-      throw error;
+      throw error; // problem details, with Retry-After when busy
     }
     // The same URL path always holds the same bytes for a given file version.
     ctx.set('Cache-Control', 'private, max-age=86400');

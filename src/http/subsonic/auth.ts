@@ -5,12 +5,14 @@
 //   u+p (clear or enc:hex) checked against the argon2 hash → 40 when wrong;
 //   u+t+s: t = md5_hex(password + s) against the sealed password copy → 40 when wrong, 41 when the user
 //   has no recoverable password (DSub then retries with p=enc:).
-// Every failed check counts towards the failed-login throttle (per address, and per name when one is
-// given); a throttled caller is refused without any check. No credential ever goes into a message.
+// Failed password and token checks count towards the login throttle (src/http/login-throttle.ts) per
+// (address, account) and per address; an attempt that must wait is refused (40) without any check. API
+// keys are always checked (a valid one is never refused); invalid ones are counted apart, per address
+// (44). `address` is the client's (src/http/client-address.ts). No credential ever goes into a message.
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
 import type { User } from '../../accounts/users.service.ts';
 import { TonearmError } from '../../shared/errors.ts';
-import type { LoginThrottle } from './login-throttle.ts';
+import { assertPasswordAttemptAllowed, invalidApiKey, type LoginThrottle } from '../login-throttle.ts';
 import type { SubsonicParams } from './params.ts';
 
 export interface SubsonicAuthenticator {
@@ -24,7 +26,7 @@ const WRONG_CREDENTIALS = 'wrong username or password';
 
 export async function authenticate(
   params: SubsonicParams,
-  ip: string,
+  address: string,
   auth: SubsonicAuthenticator,
 ): Promise<User> {
   const hasPassword = params.has('p');
@@ -34,7 +36,7 @@ export async function authenticate(
       throw new TonearmError('AUTH_CONFLICT', 'apiKey cannot be combined with u, p, t or s');
     }
     requireClientParams(params);
-    return authenticateApiKey(params.get('apiKey') ?? '', ip, auth);
+    return authenticateApiKey(params.get('apiKey') ?? '', address, auth);
   }
   const username = params.required('u');
   requireClientParams(params);
@@ -49,10 +51,10 @@ export async function authenticate(
   if (hasToken) {
     const token = params.required('t');
     const salt = params.required('s');
-    assertNotThrottled(auth, ip, username);
+    assertPasswordAttemptAllowed(auth.throttle, address, username);
     const result = auth.verifier.verifyToken(username, token, salt);
     if ('user' in result) {
-      auth.throttle.recordSuccess(username);
+      auth.throttle.passwordSucceeded(address, username);
       return result.user;
     }
     if (result.failure === 'unsupported') {
@@ -61,46 +63,26 @@ export async function authenticate(
         'token authentication is not available for this user until their password is set again; send the password as p (clear or enc:hex)',
       );
     }
-    auth.throttle.recordFailure(ip, username);
+    auth.throttle.passwordFailed(address, username);
     throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
   }
   const password = decodePassword(params.required('p'));
   if (password === undefined) throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
 
-  assertNotThrottled(auth, ip, username);
+  assertPasswordAttemptAllowed(auth.throttle, address, username);
   const user = await auth.verifier.verify(username, password);
   if (!user) {
-    auth.throttle.recordFailure(ip, username);
+    auth.throttle.passwordFailed(address, username);
     throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
   }
-  auth.throttle.recordSuccess(username);
+  auth.throttle.passwordSucceeded(address, username);
   return user;
 }
 
-function authenticateApiKey(key: string, ip: string, auth: SubsonicAuthenticator): User {
-  const retryAfter = auth.throttle.retryAfterMsForIp(ip);
-  if (retryAfter > 0) {
-    throw new TonearmError(
-      'INVALID_API_KEY',
-      `too many failed logins; try again in ${Math.ceil(retryAfter / 60_000)} minute(s)`,
-    );
-  }
+function authenticateApiKey(key: string, address: string, auth: SubsonicAuthenticator): User {
   const user = key === '' ? undefined : auth.verifier.verifyApiKey(key);
-  if (!user) {
-    auth.throttle.recordIpFailure(ip);
-    throw new TonearmError('INVALID_API_KEY', 'invalid API key');
-  }
+  if (!user) throw invalidApiKey(auth.throttle, address);
   return user;
-}
-
-function assertNotThrottled(auth: SubsonicAuthenticator, ip: string, username: string): void {
-  const retryAfter = auth.throttle.retryAfterMs(ip, username);
-  if (retryAfter > 0) {
-    throw new TonearmError(
-      'LOGIN_THROTTLED',
-      `too many failed logins; try again in ${Math.ceil(retryAfter / 60_000)} minute(s)`,
-    );
-  }
 }
 
 function requireClientParams(params: SubsonicParams): void {

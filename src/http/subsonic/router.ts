@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
-import { isTonearmError, TonearmError } from '../../shared/errors.ts';
+import { type ErrorCode, isTonearmError, TonearmError } from '../../shared/errors.ts';
 import { findPlayer } from '../../streaming/players.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { readFormBody } from '../form-body.ts';
@@ -24,6 +24,13 @@ import {
   type SubsonicPayload,
   serialize,
 } from './serializer.ts';
+
+const LOGIN_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'WRONG_CREDENTIALS',
+  'LOGIN_THROTTLED',
+  'INVALID_API_KEY',
+  'API_KEY_THROTTLED',
+]);
 
 export interface SubsonicRoutesOptions {
   endpoints: readonly SubsonicEndpoint[];
@@ -83,8 +90,9 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (isTonearmError(error) && error.retryAfterSeconds !== undefined) {
         ctx.set('Retry-After', String(error.retryAfterSeconds));
         // Busy (too many transcodes): the status tells players to come back, as Navidrome does. Other
-        // errors stay HTTP 200 envelopes, as the Subsonic API wants.
-        if (error.httpStatus === 429) ctx.status = 429;
+        // errors stay HTTP 200 envelopes, as the Subsonic API wants; so does a refused login, whose
+        // message (saying how long to wait) clients show only then.
+        if (error.httpStatus === 429 && !LOGIN_FAILURES.has(error.code)) ctx.status = 429;
       }
     }
   };
@@ -192,11 +200,7 @@ function failure(ctx: AppContext, params: SubsonicParams, error: unknown): Subso
     log.error({ err: error }, 'subsonic request failed');
     return errorEnvelope(0, `internal error (request id ${ctx.state.requestId})`);
   }
-  if (
-    error.code === 'WRONG_CREDENTIALS' ||
-    error.code === 'LOGIN_THROTTLED' ||
-    error.code === 'INVALID_API_KEY'
-  ) {
+  if (LOGIN_FAILURES.has(error.code)) {
     // Username and address only: a line an admin (or fail2ban) can act on, with no secret in it.
     log.warn({ ip: ctx.ip, user: params.get('u'), code: error.code }, 'subsonic login failed');
   } else if (error.httpStatus === 503) {

@@ -6,19 +6,15 @@ import {
   type Share,
   updateShare as updateShareFor,
 } from '../../../activity/shares.service.ts';
+import { appDeps } from '../../deps.ts';
+import { publicUrlOf } from '../../public-url.ts';
 import { requireContext, type SubsonicEndpoint, type SubsonicRequest } from '../endpoint.ts';
 import { caller, childrenInOrder, ids, isoDate, msParam, type Payload, text } from './activity-common.ts';
 
-/**
- * `<origin><basePath>/share/<id>`. The base path is what precedes /rest/ in this request's path (the
- * router is mounted under config.basePath), so the link matches how the client reached the server.
- */
+/** The share's public page: http.publicUrl + basePath + /share/<id>, or see src/http/public-url.ts. */
 export function shareUrl(request: SubsonicRequest, id: string): string {
   const ctx = requireContext(request);
-  const path = ctx.path;
-  const basePath = path.slice(0, Math.max(0, path.lastIndexOf('/rest/')));
-  // ctx.origin can read "null" (Koa derives it through URL parsing); protocol and host are what we need.
-  return `${ctx.protocol}://${ctx.host}${basePath}/share/${encodeURIComponent(id)}`;
+  return publicUrlOf(ctx, request.config, `/share/${encodeURIComponent(id)}`, appDeps(ctx).logger);
 }
 
 function sharePayload(request: SubsonicRequest, share: Share): Payload {
