@@ -37,7 +37,7 @@ export async function main(): Promise<Record<string, number>> {
   const file = path.join(WORK, 'subsonic-bench.db');
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
   const copy = Database.open(source);
-  await copy.backup(file);
+  copy.backupTo(file);
   const albumIds = copy.sqlite.prepare('SELECT id FROM album ORDER BY pk').pluck().all() as string[];
   const words = (
     copy.sqlite.prepare('SELECT title FROM track ORDER BY pk LIMIT 2000').pluck().all() as string[]

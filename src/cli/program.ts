@@ -310,7 +310,7 @@ export function buildProgram(): Command {
     if (fs.existsSync(file))
       throw new TonearmError('INVALID_INPUT', `${file} already exists; choose a new file name`);
     await withDatabase(flags, async (database) => {
-      await database.backup(file);
+      database.backupTo(file);
       process.stdout.write(`backup written to ${file} (${fs.statSync(file).size} bytes)\n`);
     });
   });

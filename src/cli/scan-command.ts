@@ -14,7 +14,15 @@ export async function runScanCommand(
   const runtime = await openRuntime(config, { logger, registerLibraries: true });
   try {
     ensureSearchIndex(runtime.db);
-    const scanner = new Scanner({ db: runtime.db, config, logger });
+    const scanner = new Scanner({
+      db: runtime.db,
+      config,
+      logger,
+      onWaiting: (holder) =>
+        process.stderr.write(
+          `waiting for the scan of another process (pid ${holder.pid} on ${holder.host}, since ${holder.since}) to finish…\n`,
+        ),
+    });
     const stopProgress = showScanProgress(scanner);
     let report: Awaited<ReturnType<Scanner['scanNow']>>;
     try {

@@ -35,7 +35,10 @@ export interface ScanReport {
 
 export interface ScanProgress {
   scanning: boolean;
-  phase: 'idle' | 'walking' | 'reading' | 'finishing';
+  /** 'waiting': another process (the server, `tonearm scan`) is scanning this database; this one follows. */
+  phase: 'idle' | 'waiting' | 'walking' | 'reading' | 'finishing';
+  /** While waiting: the process whose scan runs. */
+  waitingFor?: { pid: number; host: string; since: string } | undefined;
   full: boolean;
   startedAt: number | null;
   /** Files found on disk so far (all libraries). */

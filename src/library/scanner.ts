@@ -35,6 +35,7 @@ import { articlesFrom, disambiguatedTrackId, folderId } from './identity.ts';
 import { listLibraries, markLibraryScanned } from './library.repository.ts';
 import { importPlaylistFiles } from './playlist-import.ts';
 import type { ScanProgress, ScanReport, ScanStatusSource } from './scan-status.ts';
+import { ScanLease } from './scan-lease.ts';
 import { TagReaderPool } from './tag-reader-pool.ts';
 import type { ReadOutcome, ReadTrack } from './tags.ts';
 import {
@@ -83,6 +84,7 @@ export class Scanner implements ScanStatusSource {
   private running: Promise<ScanReport> | undefined;
   private queued: { full: boolean; allowRemoval: boolean; libraryIds: Set<number> | 'all' } | undefined;
   private readonly onAvailabilityChange: ((change: AvailabilityChange) => void) | undefined;
+  private readonly onWaiting: ((holder: { pid: number; host: string; since: string }) => void) | undefined;
   private state: ScanProgress = {
     scanning: false,
     phase: 'idle',
@@ -110,7 +112,10 @@ export class Scanner implements ScanStatusSource {
     batchFiles?: number;
     /** Told when a library goes offline or comes back (serve stops and restarts its watcher). */
     onAvailabilityChange?: (change: AvailabilityChange) => void;
+    /** Told when this scan waits for another process's scan (the CLI says so). */
+    onWaiting?: (holder: { pid: number; host: string; since: string }) => void;
   }) {
+    this.onWaiting = deps.onWaiting;
     this.onAvailabilityChange = deps.onAvailabilityChange;
     this.batchFiles = deps.batchFiles ?? (Number(process.env.TONEARM_SCAN_BATCH_FILES) || BATCH_FILES);
     this.db = deps.db;
@@ -180,10 +185,27 @@ export class Scanner implements ScanStatusSource {
   }
 
   private async run(options: ScanOptions): Promise<ScanReport> {
+    // Another process (the server, `tonearm scan`) may be scanning this database: take turns.
+    const lease = new ScanLease(this.db.folder);
+    this.state = { ...this.state, scanning: true, phase: 'waiting' };
+    await lease.acquire((holder) => {
+      this.state.waitingFor = holder;
+      this.logger.info(holder, 'waiting for the scan of another process to finish');
+      this.onWaiting?.(holder);
+    });
+    try {
+      return await this.runHoldingLease(options);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async runHoldingLease(options: ScanOptions): Promise<ScanReport> {
     const startedAt = Date.now();
     const full = Boolean(options.full);
     this.state = {
       ...this.state,
+      waitingFor: undefined,
       scanning: true,
       phase: 'walking',
       full,

@@ -106,6 +106,7 @@ it('sqlite3, the CLI and backups beside a running server cost no acknowledged wr
           const copy = path.join(data, `backup-${Date.now()}.db`);
           assertCli(await runCli(['db', 'backup', copy, '--data', data]));
           assert.equal(await sqlite3(copy, 'PRAGMA integrity_check'), 'ok');
+          assert.equal(fs.statSync(copy).mode & 0o777, 0o600, 'the copy holds password hashes: private');
           fs.rmSync(copy);
         },
       ],
