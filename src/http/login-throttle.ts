@@ -22,6 +22,13 @@
 // wait); password failures never touch API keys, and API-key failures never touch passwords. Signed
 // media URLs do not pass through here at all.
 //
+// A failure counts once its check is done, and an argon2 check takes tens of milliseconds: checks running
+// side by side would each pass the throttle before any of them failed. So password checks run one at a
+// time per (address, account) and at most `concurrentPerAddress` (4) at a time per address, each looking
+// at the throttle only when its turn comes (checkPassword). 64 guesses sent at once get the same 5 free
+// tries as 64 sent one by one; a client's own parallel requests wait a moment for the first check and
+// then hit the credential cache.
+//
 // Memory: one Map, least recently touched first, at most `maxEntries` (50,000: a few MB) entries;
 // forgotten entries are dropped from its front as new ones arrive. In memory only: a restart forgets it.
 import { TonearmError } from '../shared/errors.ts';
@@ -45,6 +52,8 @@ export interface LoginThrottleOptions {
   /** How long a successful login exempts its (address, account) from the address's ceiling (7 days). */
   knownFor?: number;
   maxEntries?: number;
+  /** Password checks one address may have running at once. */
+  concurrentPerAddress?: number;
   now?: () => number;
 }
 
@@ -55,6 +64,7 @@ export const DEFAULT_THROTTLE = {
   forgetAfterMs: 60 * 60_000,
   knownFor: 7 * 24 * 60 * 60_000,
   maxEntries: 50_000,
+  concurrentPerAddress: 4,
 } as const;
 
 /** A refusal: how long to wait and whose failures caused it. */
@@ -85,6 +95,11 @@ export class LoginThrottle {
   private readonly knownFor: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  private readonly concurrentPerAddress: number;
+  /** The last password check queued per (address, account): the next one starts after it. */
+  private readonly pairTurns = new Map<string, Promise<void>>();
+  /** Password checks running per address, and those waiting for a place. */
+  private readonly addressSlots = new Map<string, { running: number; waiting: (() => void)[] }>();
 
   constructor(options: LoginThrottleOptions = {}) {
     this.perAccount = { ...DEFAULT_THROTTLE.perAccount, ...options.perAccount };
@@ -94,6 +109,55 @@ export class LoginThrottle {
     this.knownFor = options.knownFor ?? DEFAULT_THROTTLE.knownFor;
     this.maxEntries = options.maxEntries ?? DEFAULT_THROTTLE.maxEntries;
     this.now = options.now ?? Date.now;
+    this.concurrentPerAddress = options.concurrentPerAddress ?? DEFAULT_THROTTLE.concurrentPerAddress;
+  }
+
+  /**
+   * Runs one password check in its turn: after the checks of the same (address, account) queued before
+   * it, and with at most `concurrentPerAddress` of this address's checks at once. `check` consults the
+   * throttle itself (assertPasswordAttemptAllowed) so that it sees every failure before it.
+   */
+  async inTurn<T>(address: string, account: string, check: () => Promise<T>): Promise<T> {
+    const key = pairKey(address, account);
+    const before = this.pairTurns.get(key);
+    let done!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const tail = (before ?? Promise.resolve()).then(() => turn);
+    this.pairTurns.set(key, tail);
+    if (before) await before;
+    const group = addressKey(address);
+    await this.takeSlot(group);
+    try {
+      return await check();
+    } finally {
+      this.giveSlot(group);
+      done();
+      if (this.pairTurns.get(key) === tail) this.pairTurns.delete(key);
+    }
+  }
+
+  private async takeSlot(group: string): Promise<void> {
+    let slots = this.addressSlots.get(group);
+    if (!slots) {
+      slots = { running: 0, waiting: [] };
+      this.addressSlots.set(group, slots);
+    }
+    if (slots.running < this.concurrentPerAddress) {
+      slots.running++;
+      return;
+    }
+    // giveSlot hands its place over directly, so `running` stays counted.
+    await new Promise<void>((resolve) => slots.waiting.push(resolve));
+  }
+
+  private giveSlot(group: string): void {
+    const slots = this.addressSlots.get(group);
+    if (!slots) return;
+    const next = slots.waiting.shift();
+    if (next) next();
+    else if (--slots.running === 0) this.addressSlots.delete(group);
   }
 
   /** How long a password attempt for `account` from `address` must wait; undefined when it may go ahead. */
@@ -193,6 +257,26 @@ export function describeWait(ms: number): string {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
   if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
   return `${Math.ceil(seconds / 60)} minutes`;
+}
+
+/**
+ * Checks a password in its turn (LoginThrottle.inTurn): refused without checking while the throttle says
+ * wait, counted as a failure or a success once checked. Resolves with the user, or undefined for a wrong
+ * password; throws LOGIN_THROTTLED.
+ */
+export function checkPassword<U>(
+  throttle: LoginThrottle,
+  address: string,
+  username: string,
+  verify: () => Promise<U | undefined>,
+): Promise<U | undefined> {
+  return throttle.inTurn(address, username, async () => {
+    assertPasswordAttemptAllowed(throttle, address, username);
+    const user = await verify();
+    if (user) throttle.passwordSucceeded(address, username);
+    else throttle.passwordFailed(address, username);
+    return user;
+  });
 }
 
 /** Throws LOGIN_THROTTLED (Subsonic 40, HTTP 429 + Retry-After) when this password attempt must wait. */

@@ -245,6 +245,52 @@ describe('login throttling over HTTP behind a trusted proxy', () => {
   });
 });
 
+describe('login throttling under concurrent guesses', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({
+      logLevel: 'info',
+      users: [{ username: 'admin', password: 'admin-pass' }],
+      http: { trustedProxies: ['127.0.0.1/32'], maxConnectionsPerAddress: 0 },
+      deps: { loginThrottle: { now: () => 20_000_000 } },
+    });
+  });
+  after(() => server.close());
+
+  it('64 guesses sent at once are checked no more than 5 sent one by one', async () => {
+    const address = '198.51.100.20';
+    const answers = await Promise.all(
+      Array.from({ length: 64 }, (_, index) =>
+        subsonic(server, { u: 'admin', p: `guess-${index}` }, address),
+      ),
+    );
+    const checked = answers.filter(
+      (answer) => answer.envelope.error?.message === 'wrong username or password',
+    );
+    const refused = answers.filter((answer) =>
+      /too many failed logins/.test(answer.envelope.error?.message ?? ''),
+    );
+    assert.equal(checked.length, 5, 'only the free attempts reach the password check');
+    assert.equal(refused.length, 59);
+    for (const native of await Promise.all(
+      Array.from({ length: 16 }, (_, index) =>
+        fetch(`${server.baseUrl}/api/v1/transcoding/profiles`, {
+          headers: { Authorization: basic('admin', `basic-guess-${index}`), 'X-Forwarded-For': address },
+        }),
+      ),
+    ))
+      assert.equal(native.status, 429, 'the native API shares the count');
+  });
+
+  it("a client's own parallel requests all get in", async () => {
+    const address = '198.51.100.21';
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, () => subsonic(server, { u: 'admin', p: 'admin-pass' }, address)),
+    );
+    assert.ok(answers.every((answer) => answer.envelope.status === 'ok'));
+  });
+});
+
 describe('login throttling with no trusted proxy', () => {
   let server: TestServer;
   before(async () => {

@@ -10,7 +10,7 @@ import type { Database } from '../../db/database.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import type { UrlSigner } from '../../streaming/signed-urls.ts';
 import type { AppContext } from '../context.ts';
-import { assertPasswordAttemptAllowed, invalidApiKey, type LoginThrottle } from '../login-throttle.ts';
+import { checkPassword, invalidApiKey, type LoginThrottle } from '../login-throttle.ts';
 
 export interface ApiAuthenticator {
   db: Database;
@@ -43,19 +43,19 @@ export async function authenticateApiRequest(ctx: AppContext, auth: ApiAuthentic
     const colon = decoded.indexOf(':');
     const username = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
+    let user: User | undefined;
     try {
-      assertPasswordAttemptAllowed(auth.throttle, ctx.ip, username);
+      user = await checkPassword(auth.throttle, ctx.ip, username, async () =>
+        password ? auth.verifier.verify(username, password) : undefined,
+      );
     } catch (error) {
       ctx.state.log.warn({ ip: ctx.ip, user: username, code: 'LOGIN_THROTTLED' }, 'api login failed');
       throw error;
     }
-    const user = password ? await auth.verifier.verify(username, password) : undefined;
     if (!user) {
-      auth.throttle.passwordFailed(ctx.ip, username);
       ctx.state.log.warn({ ip: ctx.ip, user: username, code: 'WRONG_CREDENTIALS' }, 'api login failed');
       throw new TonearmError('WRONG_CREDENTIALS', 'wrong username or password');
     }
-    auth.throttle.passwordSucceeded(ctx.ip, username);
     return user;
   }
   throw new TonearmError(

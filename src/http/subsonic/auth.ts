@@ -12,7 +12,12 @@
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
 import type { User } from '../../accounts/users.service.ts';
 import { TonearmError } from '../../shared/errors.ts';
-import { assertPasswordAttemptAllowed, invalidApiKey, type LoginThrottle } from '../login-throttle.ts';
+import {
+  assertPasswordAttemptAllowed,
+  checkPassword,
+  invalidApiKey,
+  type LoginThrottle,
+} from '../login-throttle.ts';
 import type { SubsonicParams } from './params.ts';
 
 export interface SubsonicAuthenticator {
@@ -69,13 +74,10 @@ export async function authenticate(
   const password = decodePassword(params.required('p'));
   if (password === undefined) throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
 
-  assertPasswordAttemptAllowed(auth.throttle, address, username);
-  const user = await auth.verifier.verify(username, password);
-  if (!user) {
-    auth.throttle.passwordFailed(address, username);
-    throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
-  }
-  auth.throttle.passwordSucceeded(address, username);
+  const user = await checkPassword(auth.throttle, address, username, () =>
+    auth.verifier.verify(username, password),
+  );
+  if (!user) throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
   return user;
 }
 
