@@ -119,14 +119,14 @@ export function openDatabase(dataDir: string, logger: Logger): Database {
   const file = databaseFile(dataDir);
   // After the open: a file that is not SQLite is refused before anything about it changes.
   const db = Database.open(file);
-  db.storage.onChange = (fault, previous) => {
+  db.storage.subscribe((fault, previous) => {
     if (fault) logger.error({ kind: fault.kind, err: fault.message }, 'the database cannot save changes');
     else if (previous)
       logger.info(
         { kind: previous.kind, since: new Date(previous.since).toISOString() },
         'the database saves changes again',
       );
-  };
+  });
   try {
     for (const suffix of ['', '-wal', '-shm']) makePrivate(file + suffix, 0o600, logger);
   } catch (error) {
@@ -156,14 +156,21 @@ export function ensureDataFolder(folder: string, logger: Logger): void {
       `data folder ${folder} is not writable (${(error as NodeJS.ErrnoException).code})`,
     );
   }
-  makePrivate(folder, 0o700, logger);
+  // A folder that is not ours to change (a NAS share at 0770, another owner) worked before: say so, go on;
+  // the files that hold secrets are private in any case.
+  makePrivate(folder, 0o700, logger, { required: false });
 }
 
 /**
  * Takes group and other permissions off a file or folder that has them (chmod opens nothing, so this is
  * safe beside SQLite connections). One that cannot be changed stops start-up, as a wide secret.key does.
  */
-function makePrivate(target: string, mode: number, logger: Logger): void {
+function makePrivate(
+  target: string,
+  mode: number,
+  logger: Logger,
+  options: { required: boolean } = { required: true },
+): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(target);
@@ -175,10 +182,10 @@ function makePrivate(target: string, mode: number, logger: Logger): void {
   try {
     fs.chmodSync(target, mode);
   } catch (error) {
-    throw new TonearmError(
-      'DATA_FOLDER',
-      `${target} is open to other users (mode ${was}) and cannot be made private (${(error as NodeJS.ErrnoException).code}); run chmod ${mode.toString(8)} on it`,
-    );
+    const message = `${target} is open to other users (mode ${was}) and cannot be made private (${(error as NodeJS.ErrnoException).code}); run chmod ${mode.toString(8)} on it`;
+    if (options.required) throw new TonearmError('DATA_FOLDER', message);
+    logger.warn({ path: target, mode: was }, message);
+    return;
   }
   logger.warn(
     { path: target, was, now: mode.toString(8) },

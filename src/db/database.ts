@@ -9,7 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type Compilable, Kysely, SqliteDialect } from 'kysely';
 import { TonearmError } from '../shared/errors.ts';
 import type { DB } from './schema.ts';
-import { diagnoseStorageFault, StorageHealth, storageErrorFrom } from './storage-faults.ts';
+import { diagnoseDatabaseFault, StorageHealth, storageErrorFrom } from './storage-faults.ts';
 
 const STATEMENT_CACHE_LIMIT = 400;
 const DATA_VERSION_TTL_MS = 100;
@@ -22,6 +22,11 @@ const SYNCHRONOUS = 'FULL';
 export const BUSY_TIMEOUT_MS = 5000;
 /** The same for writes that may be skipped (Database.bestEffort). */
 const BEST_EFFORT_BUSY_TIMEOUT_MS = 100;
+/**
+ * The same while another program has held the lock beyond BUSY_TIMEOUT_MS: better-sqlite3 waits on the
+ * main thread, so each write would otherwise stop every stream for 5 s until the lock is released.
+ */
+const BUSY_FAULT_TIMEOUT_MS = 250;
 
 export interface OpenOptions {
   /** Open read-only (for `tonearm stats`, `config print`): never creates or migrates anything. */
@@ -36,6 +41,8 @@ export class Database {
   readonly folder: string;
   /** Storage faults met by this connection, for /health and the logs. */
   readonly storage = new StorageHealth();
+  /** Device and inode of the file when it was opened: a file replaced under the server is not this one. */
+  private readonly identity: string | undefined;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private knownDataVersion = 0;
   private dataVersionReadAt = Number.NEGATIVE_INFINITY;
@@ -43,6 +50,9 @@ export class Database {
   private constructor(file: string, sqlite: BetterSqlite3.Database) {
     this.file = file;
     this.folder = path.dirname(path.resolve(file));
+    this.identity = fileIdentity(file);
+    // Bounded waits while another program keeps the lock; the usual wait once it is given back.
+    this.storage.subscribe(() => this.sqlite.pragma(`busy_timeout = ${this.lockWaitMs()}`));
     this.sqlite = sqlite;
     this.kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
@@ -146,8 +156,10 @@ export class Database {
    * `undefined` instead of thrown. Other errors are thrown as usual.
    */
   bestEffort<T>(write: () => T): T | undefined {
-    const waits = this.sqlite.inTransaction ? undefined : BUSY_TIMEOUT_MS;
-    if (waits !== undefined) this.sqlite.pragma(`busy_timeout = ${BEST_EFFORT_BUSY_TIMEOUT_MS}`);
+    // Inside a transaction the lock is held already, and a failure belongs to the whole transaction
+    // (SQLite may have rolled it back): it is thrown to its owner.
+    if (this.sqlite.inTransaction) return write();
+    this.sqlite.pragma(`busy_timeout = ${Math.min(this.lockWaitMs(), BEST_EFFORT_BUSY_TIMEOUT_MS)}`);
     try {
       return write();
     } catch (error) {
@@ -155,8 +167,13 @@ export class Database {
       if (reported instanceof TonearmError && reported.httpStatus === 503) return undefined;
       throw reported;
     } finally {
-      if (waits !== undefined) this.sqlite.pragma(`busy_timeout = ${waits}`);
+      this.sqlite.pragma(`busy_timeout = ${this.lockWaitMs()}`);
     }
+  }
+
+  /** How long a statement waits for another connection's lock: briefly while a lock fault stands. */
+  private lockWaitMs(): number {
+    return this.storage.current()?.kind === 'busy' ? BUSY_FAULT_TIMEOUT_MS : BUSY_TIMEOUT_MS;
   }
 
   /**
@@ -165,7 +182,7 @@ export class Database {
    */
   failed(error: unknown): unknown {
     if (error instanceof TonearmError) return error;
-    const kind = diagnoseStorageFault(error, this.folder);
+    const kind = diagnoseDatabaseFault(error, this.folder);
     if (!kind) return error;
     this.storage.note(kind, error);
     return storageErrorFrom(error, kind) ?? error;
@@ -200,10 +217,21 @@ export class Database {
   /** True when the database answers a trivial query (health checks). */
   responds(): boolean {
     try {
-      return (this.sqlite.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+      // Reads the schema, not a constant: a database that cannot be read does not respond.
+      return typeof this.sqlite.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() === 'number';
     } catch {
       return false;
     }
+  }
+
+  /**
+   * True when the file at this database's path is no longer the one it opened: deleted, or replaced (a
+   * backup copied over it while the server ran). This connection then reads and writes a file nobody
+   * else sees. stat() opens nothing, so this is safe beside the connections.
+   */
+  fileReplaced(): boolean {
+    if (this.identity === undefined) return false;
+    return fileIdentity(this.file) !== this.identity;
   }
 
   /** Rows changed by this connection since it opened (used to prove a no-op rescan writes nothing). */
@@ -266,6 +294,16 @@ function createPrivateFile(file: string): void {
     });
   }
   fs.closeSync(handle);
+}
+
+function fileIdentity(file: string): string | undefined {
+  if (file === ':memory:' || file === '') return undefined;
+  try {
+    const stat = fs.statSync(file);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return 'gone';
+  }
 }
 
 export function databaseFile(dataDir: string): string {

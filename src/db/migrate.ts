@@ -18,6 +18,8 @@ import type { Database } from './database.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const BOOKKEEPING_TABLE = 'kysely_migration';
+/** How long a migration waits for another process's write lock (its own migration, a long scan batch). */
+const MIGRATION_LOCK_WAIT_MS = 120_000;
 
 interface MigrationModule {
   // biome-ignore lint/suspicious/noExplicitAny: migrations are frozen and typed against no app schema
@@ -63,14 +65,26 @@ function appliedNames(db: Database): string[] {
   return db.prepare(`SELECT name FROM ${BOOKKEEPING_TABLE} ORDER BY name`).pluck().all() as string[];
 }
 
-/** Refuses a database that knows migrations this code does not: it was upgraded by a newer Tonearm. */
-function assertKnown(applied: readonly string[], known: readonly MigrationFile[]): void {
+/**
+ * Refuses a database that knows migrations this code does not (a newer Tonearm upgraded it), and one where
+ * a migration is missing before others that were applied (this code's migrations do not match the ones
+ * that made the database): running on would build on a schema nobody tested.
+ */
+function assertApplicable(applied: readonly string[], known: readonly MigrationFile[]): void {
   const names = new Set(known.map((migration) => migration.name));
   const unknown = applied.filter((name) => !names.has(name));
   if (unknown.length > 0)
     throw new TonearmError(
       'MIGRATION',
       `the database was upgraded by a newer Tonearm (it has migration ${unknown.join(', ')}, which this version does not know); run the newer version or restore a backup made before the upgrade`,
+    );
+  const done = new Set(applied);
+  const lastApplied = known.findLastIndex((migration) => done.has(migration.name));
+  const gap = known.slice(0, Math.max(0, lastApplied)).find((migration) => !done.has(migration.name));
+  if (gap)
+    throw new TonearmError(
+      'MIGRATION',
+      `migration ${gap.name} was never applied to this database although later ones were; this build's migrations do not match the database's`,
     );
 }
 
@@ -89,31 +103,47 @@ export async function migrateToLatest(
     });
   }
   const alreadyApplied = appliedNames(db);
-  assertKnown(alreadyApplied, migrations);
+  assertApplicable(alreadyApplied, migrations);
   const done = new Set(alreadyApplied);
   const pending = migrations.filter((migration) => !done.has(migration.name));
-  for (const [index, migration] of pending.entries()) {
-    options.onStart?.(migration.name, index + 1, pending.length);
-    try {
-      // The write lock is taken before anything is read, so two processes never both apply a migration.
-      db.sqlite.exec('BEGIN IMMEDIATE');
-      if (appliedNames(db).includes(migration.name)) {
+  if (pending.length === 0) return outcome;
+  // Another process may be migrating a large catalog (an index build): wait for it rather than fail.
+  const waits = db.sqlite.pragma('busy_timeout', { simple: true }) as number;
+  db.sqlite.pragma(`busy_timeout = ${MIGRATION_LOCK_WAIT_MS}`);
+  try {
+    for (const [index, migration] of pending.entries()) {
+      options.onStart?.(migration.name, index + 1, pending.length);
+      try {
+        // The write lock is taken before anything is read, so two processes never both apply a migration;
+        // what is applied is read again under it.
+        db.sqlite.exec('BEGIN IMMEDIATE');
+        const appliedNow = appliedNames(db);
+        assertApplicable(appliedNow, migrations);
+        if (appliedNow.includes(migration.name)) {
+          db.sqlite.exec('COMMIT');
+          continue; // another process applied it meanwhile
+        }
+        await migration.module.up(db.kysely);
+        db.prepare(`INSERT INTO ${BOOKKEEPING_TABLE} (name, timestamp) VALUES (?, ?)`).run(
+          migration.name,
+          new Date().toISOString(),
+        );
         db.sqlite.exec('COMMIT');
-        continue; // another process applied it meanwhile
+        outcome.applied.push(migration.name);
+      } catch (error) {
+        if (db.sqlite.inTransaction) db.sqlite.exec('ROLLBACK');
+        if (error instanceof TonearmError) throw error;
+        throw new TonearmError(
+          'MIGRATION',
+          `migration ${migration.name} failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
-      await migration.module.up(db.kysely);
-      db.prepare(`INSERT INTO ${BOOKKEEPING_TABLE} (name, timestamp) VALUES (?, ?)`).run(
-        migration.name,
-        new Date().toISOString(),
-      );
-      db.sqlite.exec('COMMIT');
-      outcome.applied.push(migration.name);
-    } catch (error) {
-      if (db.sqlite.inTransaction) db.sqlite.exec('ROLLBACK');
-      throw new TonearmError('MIGRATION', `migration ${migration.name} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
     }
+  } finally {
+    db.sqlite.pragma(`busy_timeout = ${waits}`);
   }
   return outcome;
 }

@@ -6,44 +6,64 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TonearmError } from '../shared/errors.ts';
 
-export type StorageFaultKind = 'full' | 'read-only' | 'busy' | 'io';
+export type StorageFaultKind = 'full' | 'read-only' | 'busy' | 'io' | 'damaged';
 
-/** The fault behind an error from SQLite (SqliteError codes) or the file system (errno codes), if any. */
-export function storageFaultOf(error: unknown): StorageFaultKind | undefined {
+/**
+ * The fault behind an error SQLite raised (SqliteError codes), if any. Errors of anything else — a music
+ * file on a flaky NAS, a socket — are not the database's and are left alone.
+ */
+export function databaseFaultOf(error: unknown): StorageFaultKind | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code !== 'string') return undefined;
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'full';
-  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') return 'read-only';
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy';
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'EIO') return 'io';
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  if (code === 'SQLITE_FULL') return 'full';
+  // The file was deleted or replaced under the running server (a backup restored over it).
+  if (code === 'SQLITE_READONLY_DBMOVED') return 'damaged';
+  if (code.startsWith('SQLITE_READONLY')) return 'read-only';
+  if (code.startsWith('SQLITE_BUSY')) return 'busy';
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'damaged';
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return 'io';
+  return undefined;
+}
+
+/** The fault behind a file-system error (errno codes) of a probe write in the data folder. */
+export function fileFaultOf(error: unknown): 'full' | 'read-only' | 'io' | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'full';
+  if (code === 'EROFS') return 'read-only';
+  if (code === 'EIO') return 'io';
   return undefined;
 }
 
 /**
- * storageFaultOf, made precise for SQLite's I/O errors, which do not say why a write failed: a small file
+ * databaseFaultOf, made precise for SQLite's I/O errors, which do not say why a write failed: a small file
  * written in the database's folder tells a read-only remount or a full disk from a failing one.
  */
-export function diagnoseStorageFault(error: unknown, folder: string): StorageFaultKind | undefined {
-  const kind = storageFaultOf(error);
+export function diagnoseDatabaseFault(error: unknown, folder: string): StorageFaultKind | undefined {
+  const kind = databaseFaultOf(error);
   if (kind !== 'io') return kind;
   const probe = path.join(folder, `.write-probe-${process.pid}`);
   try {
     fs.writeFileSync(probe, 'x');
     return 'io';
   } catch (probeError) {
-    const probed = storageFaultOf(probeError);
-    return probed === 'full' || probed === 'read-only' ? probed : 'io';
+    return fileFaultOf(probeError) ?? 'io';
   } finally {
     fs.rmSync(probe, { force: true });
   }
 }
 
-const RETRY_AFTER_SECONDS: Record<StorageFaultKind, number> = { full: 60, 'read-only': 60, busy: 5, io: 30 };
+const RETRY_AFTER_SECONDS: Record<StorageFaultKind, number> = {
+  full: 60,
+  'read-only': 60,
+  busy: 5,
+  io: 30,
+  damaged: 300,
+};
 
 /** A clear error for a storage fault, or undefined when `error` is not one (it is then rethrown as it is). */
 export function storageErrorFrom(
   error: unknown,
-  kind: StorageFaultKind | undefined = storageFaultOf(error),
+  kind: StorageFaultKind | undefined = databaseFaultOf(error),
 ): TonearmError | undefined {
   if (error instanceof TonearmError || !kind) return undefined;
   const options = { cause: error, retryAfterSeconds: RETRY_AFTER_SECONDS[kind] };
@@ -72,6 +92,12 @@ export function storageErrorFrom(
         'the server could not read or write its database (a disk error), so this was not saved',
         options,
       );
+    case 'damaged':
+      return new TonearmError(
+        'DATABASE_DAMAGED',
+        "the server's database is damaged or was replaced while the server ran; an administrator must restart it (and restore a backup if this stays)",
+        options,
+      );
   }
 }
 
@@ -90,11 +116,17 @@ export interface StorageFault {
 export class StorageHealth {
   private fault: StorageFault | undefined;
   private readonly now: () => number;
-  /** Told when a fault starts or ends (serve logs it). */
-  onChange: ((fault: StorageFault | undefined, previous: StorageFault | undefined) => void) | undefined;
+  private readonly listeners = new Set<
+    (fault: StorageFault | undefined, previous: StorageFault | undefined) => void
+  >();
 
   constructor(now: () => number = Date.now) {
     this.now = now;
+  }
+
+  /** Told when a fault starts, changes kind or ends (serve logs it; the connection shortens its lock wait). */
+  subscribe(listener: (fault: StorageFault | undefined, previous: StorageFault | undefined) => void): void {
+    this.listeners.add(listener);
   }
 
   /** Records a storage fault of this kind. */
@@ -104,7 +136,7 @@ export class StorageHealth {
     if (previous?.kind === kind) previous.lastSeen = now;
     else {
       this.fault = { kind, since: now, lastSeen: now, message: (error as Error).message };
-      this.onChange?.(this.fault, previous);
+      for (const listener of this.listeners) listener(this.fault, previous);
     }
   }
 
@@ -115,7 +147,7 @@ export class StorageHealth {
   clear(): void {
     const previous = this.fault;
     this.fault = undefined;
-    if (previous) this.onChange?.(undefined, previous);
+    if (previous) for (const listener of this.listeners) listener(undefined, previous);
   }
 
   current(): StorageFault | undefined {

@@ -2,18 +2,21 @@
 //   ok        everything works;
 //   degraded  reads and streams work but changes cannot be saved: the disk is full or nearly so, the data
 //             folder is read-only, the database is held locked by another program, or a disk error;
-//   error     the database does not answer at all (HTTP 503).
+//   error     the database does not answer, is damaged, or its file was replaced or deleted under the
+//             running server (HTTP 503).
 // Degraded is HTTP 200 on purpose: the server still plays music, and a proxy that dropped it would stop
 // that too; the Docker health check reads the status word instead (see Dockerfile).
 //
-// A fault met by a request stands until a write succeeds again or the probes here show its cause gone:
-// a small file written in the data folder, the free space there, and — for a lock held elsewhere — a
-// write lock taken and given back without waiting.
+// A fault met by a request stands until a write succeeds again or the probes here show its cause gone: a
+// small file written in the data folder and the free space there clear a full disk or a read-only
+// folder, a write lock taken and given back without waiting clears a lock held elsewhere; a disk error or
+// a damaged database clears only with a successful write. The report is kept for a second: /health needs
+// no login, and its probes write a file.
 import fs from 'node:fs';
 import path from 'node:path';
 import type Router from '@koa/router';
 import type { Database } from '../db/database.ts';
-import { type StorageFaultKind, storageFaultOf } from '../db/storage-faults.ts';
+import { fileFaultOf, type StorageFaultKind } from '../db/storage-faults.ts';
 import type { AppState } from './context.ts';
 
 export type HealthStatus = 'ok' | 'degraded' | 'error';
@@ -41,26 +44,43 @@ export interface HealthOptions {
 }
 
 const PROBE_BYTES = 4096;
+const REPORT_KEPT_MS = 1000;
 
 const FAULT_DETAIL: Record<StorageFaultKind, string> = {
   full: 'the disk is full',
   'read-only': 'the data folder is read-only',
   busy: 'the database is locked by another program',
   io: 'a disk error',
+  damaged: 'the database is damaged or was replaced while the server ran',
 };
 
 export class HealthMonitor {
   private readonly options: HealthOptions;
+  private kept: { report: HealthReport; at: number } | undefined;
 
   constructor(options: HealthOptions) {
     this.options = options;
   }
 
-  check(): HealthReport {
+  check(now = performance.now()): HealthReport {
+    if (this.kept && now - this.kept.at < REPORT_KEPT_MS) return this.kept.report;
+    const report = this.measure();
+    this.kept = { report, at: now };
+    return report;
+  }
+
+  private measure(): HealthReport {
     const { db } = this.options;
-    const database: CheckResult = db.responds()
-      ? { status: 'ok' }
-      : { status: 'failing', detail: 'the database does not respond' };
+    const database: CheckResult = !db.responds()
+      ? { status: 'failing', detail: 'the database does not respond' }
+      : db.fileReplaced()
+        ? {
+            status: 'failing',
+            detail: 'the database file was replaced or deleted while the server ran; restart the server',
+          }
+        : db.storage.current()?.kind === 'damaged'
+          ? { status: 'failing', detail: FAULT_DETAIL.damaged }
+          : { status: 'ok' };
     const dataFolder = this.probeDataFolder();
     const diskSpace = this.diskSpace();
     const writes = this.writes(dataFolder.status === 'ok' && diskSpace.status === 'ok');
@@ -79,7 +99,12 @@ export class HealthMonitor {
     const { db } = this.options;
     const fault = db.storage.current();
     if (!fault) return { status: 'ok' };
-    const cleared = fault.kind === 'busy' ? canTakeWriteLock(db) : storageLooksFine;
+    const cleared =
+      fault.kind === 'busy'
+        ? canTakeWriteLock(db)
+        : fault.kind === 'full' || fault.kind === 'read-only'
+          ? storageLooksFine
+          : false; // a disk error or damage: only a write that succeeds says it is over
     if (cleared) {
       db.storage.clear();
       return { status: 'ok' };
@@ -96,7 +121,7 @@ export class HealthMonitor {
       fs.writeFileSync(probe, Buffer.alloc(PROBE_BYTES));
       return { status: 'ok' };
     } catch (error) {
-      const kind = storageFaultOf(error);
+      const kind = fileFaultOf(error);
       return {
         status: 'failing',
         detail: kind ? FAULT_DETAIL[kind] : `cannot write (${(error as NodeJS.ErrnoException).code})`,

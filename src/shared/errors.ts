@@ -79,6 +79,11 @@ export const errorCatalogue = {
     subsonic: 0,
     summary: 'The database is locked by another program; try again shortly',
   },
+  DATABASE_DAMAGED: {
+    http: 503,
+    subsonic: 0,
+    summary: 'The database is damaged or was replaced while the server ran',
+  },
   SECRET_KEY: {
     http: 500,
     subsonic: 0,

@@ -65,3 +65,26 @@ it('files an older version left readable by others are made private at start-up,
   assert.equal(modeOf(path.join(data, 'tonearm.db')), '600');
   assert.match(result.stdout + result.stderr, /made a data file private/);
 });
+
+it('a data folder that is not ours to change (a NAS share at 0777, another owner) is a warning, not a stop', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to run the CLI as another user');
+  const data = tempFolder('tonearm-shared-');
+  fs.chmodSync(data, 0o777);
+  const music = tempFolder('tonearm-music-');
+  fs.chmodSync(music, 0o755);
+  // Owned by root, used by uid 65534: chmod is not allowed, writing is.
+  const result = await runCli(['scan', '--music', music, '--data', data, '--log-level', 'warn'], {
+    uid: 65534,
+    gid: 65534,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stdout + result.stderr,
+    /is open to other users \(mode 777\) and cannot be made private \(EPERM\)/,
+  );
+  assert.equal(
+    modeOf(path.join(data, 'tonearm.db')),
+    '600',
+    'the files with secrets are private all the same',
+  );
+});

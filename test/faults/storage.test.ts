@@ -203,7 +203,7 @@ describe('a full disk', () => {
     assert.ok(failure, 'writing to a full disk failed at some point');
     assertClearError(failure, /disk is full/);
 
-    const degraded = await health(fixture.url);
+    const degraded = await waitForHealth(fixture.url, 'degraded');
     assert.equal(degraded.status, 'degraded');
     assert.equal(degraded.checks.database!.status, 'ok');
     assert.equal(degraded.checks.writes!.status, 'failing');
@@ -246,7 +246,7 @@ describe('a database locked by another program', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     try {
       assertClearError(await fixture.createPlaylist('while locked'), /locked by another program/);
-      const degraded = await health(fixture.url);
+      const degraded = await waitForHealth(fixture.url, 'degraded');
       assert.equal(degraded.status, 'degraded');
       assert.match(degraded.checks.writes!.detail ?? '', /locked by another program/);
       await assertReadsWork(fixture);
@@ -297,7 +297,7 @@ describe('a data folder the kernel turns read-only', () => {
     // What ext4 does with errors=remount-ro when the disk under it fails.
     fs.writeFileSync(`/sys/fs/ext4/${device}/trigger_fs_error`, 'tonearm test');
     assertClearError(await fixture.createPlaylist('while read-only'), /read-only/);
-    const degraded = await health(fixture.url);
+    const degraded = await waitForHealth(fixture.url, 'degraded');
     assert.equal(degraded.status, 'degraded');
     assert.equal(degraded.checks.dataFolder!.status, 'failing');
     assert.match(degraded.checks.dataFolder!.detail ?? '', /read-only/);
