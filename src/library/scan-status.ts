@@ -13,7 +13,10 @@ export interface ScanReport {
   removed: number;
   moved: number;
   unchanged: number;
-  /** Files that could not be imported (corrupt, empty, not audio) and folders that could not be read. */
+  /**
+   * Files that could not be imported (corrupt, empty, not audio), and folders and files that could not be
+   * read (their known tracks kept: the reason says so).
+   */
   errors: { path: string; reason: string }[];
   /** Libraries skipped because they look unavailable (unmounted, empty, another disk): nothing changed. */
   offline: { libraryId: number; name: string; path: string; reason: string }[];

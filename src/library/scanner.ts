@@ -3,8 +3,9 @@
 // (same size and mtime) are never re-read; a rescan with nothing changed writes nothing. Each batch is
 // its own transaction, and a marker row makes the next scan finish the refresh if this one is killed.
 // A library that looks unavailable (availability.ts) is skipped and marked offline, its catalog kept;
-// tracks under folders that cannot be read are kept; and a scan that would remove more than
-// scanner.maxRemovalShare of a library removes only files whose folder is still there (removal guard).
+// tracks under folders that cannot be read, and of files whose read fails (an I/O error, not a verdict on
+// their content), are kept; and a scan that would remove more than scanner.maxRemovalShare of a library
+// removes only files whose folder is still there (removal guard).
 import path from 'node:path';
 import { ensureSearchIndex, rebuildSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
@@ -659,12 +660,24 @@ export class Scanner implements ScanStatusSource {
     const fresh = new Map<string, { file: WalkedFile; read: ReadTrack; inputs: GroupingInputs }>();
     for (const { file, outcome } of results) {
       if (!outcome.ok) {
+        const previous = stored.get(file.path);
+        if (outcome.failure !== 'content') {
+          // Not a verdict on the file: a read that failed (a share or disk dropping mid-scan, a permission,
+          // a file gone since the walk) or a tag reader that crashed or hung. Like a track under an
+          // unreadable folder, a stored track is kept as it is, and the file is not recorded as broken, so
+          // the next scan reads it again (a file the reader chokes on with no track yet is, as below).
+          const reason = previous ? `${outcome.reason}; known track kept` : outcome.reason;
+          this.logger.warn({ path: file.path, reason }, 'file not read; kept as it was');
+          report.errors.push({ path: file.path, reason });
+          this.state.errors++;
+          if (!previous && outcome.failure === 'reader') writer.recordIssue(libraryId, file, reason, now);
+          continue;
+        }
         this.logger.warn({ path: file.path, reason: outcome.reason }, 'file skipped');
         report.errors.push({ path: file.path, reason: outcome.reason });
         this.state.errors++;
         writer.recordIssue(libraryId, file, outcome.reason, now);
-        // A file that became unreadable is no longer a playable track.
-        const previous = stored.get(file.path);
+        // A file whose content is no longer audio is no longer a playable track.
         if (previous) {
           const row = writer.findTrackByPath(libraryId, file.path);
           if (row) writer.deleteTrack(row, dirty);

@@ -399,4 +399,51 @@ describe('tonearm scan', () => {
       fs.chmodSync(listable, 0o755);
     }
   });
+
+  it('keeps a track whose file cannot be read when the scan reads it, and reads it again next time', async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to run the scan as another user (root reads every file)');
+      return;
+    }
+    const library = await fixture();
+    const data = tmp('tonearm-data-');
+    fs.chownSync(data, 65534, 65534);
+    fs.chmodSync(library.root, 0o755);
+    const asNobody = { uid: 65534, gid: 65534 };
+    assert.match(
+      (await runCli(['scan', '--music', library.root, '--data', data], asNobody)).stdout,
+      /added 17,/,
+    );
+
+    // A changed file the scan must read, which fails with an errno code (here EACCES: what a share whose
+    // permissions or user mapping changed answers; EIO, ESTALE or ENOENT from a dropped share take the same
+    // path): the walk can stat it, the read fails. And a new file that cannot be read yet.
+    const known = 'Artist B/Double/CD 1/01 - Side A.mp3';
+    const added = 'Late/Arrival/01 - Late.mp3';
+    await makeAudio(path.join(library.root, added), {
+      format: 'mp3',
+      frequency: 910,
+      tags: { title: 'Late', artist: 'Latecomer', album: 'Arrival', track: '1' },
+    });
+    const later = new Date(Date.now() + 60_000);
+    fs.utimesSync(path.join(library.root, known), later, later);
+    for (const relPath of [known, added]) fs.chmodSync(path.join(library.root, relPath), 0o000);
+    const scan = await runCli(['scan', '--music', library.root, '--data', data], asNobody);
+    assert.equal(scan.code, 0, scan.stderr);
+    assert.match(scan.stdout, /added 0, updated 0, moved 0, removed 0,/);
+    assert.match(
+      scan.stdout,
+      new RegExp(`skipped ${known}: file cannot be read \\(EACCES\\); known track kept\n`),
+    );
+    assert.match(scan.stdout, new RegExp(`skipped ${added}: file cannot be read \\(EACCES\\)\n`));
+    assert.match(await libraryList(data), new RegExp(` ${TRACKS} .* online`));
+
+    // Readable again: both are read (neither was recorded as a broken file to skip while unchanged).
+    for (const relPath of [known, added]) fs.chmodSync(path.join(library.root, relPath), 0o644);
+    const again = await runCli(['scan', '--music', library.root, '--data', data], asNobody);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /added 1, updated 1, moved 0, removed 0,/);
+    assert.doesNotMatch(again.stdout, /EACCES/);
+    assert.match(await libraryList(data), new RegExp(` ${TRACKS + 1} .* online`));
+  });
 });

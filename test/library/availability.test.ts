@@ -370,6 +370,66 @@ describe('folders that cannot be read', () => {
   });
 });
 
+describe('files that cannot be read', () => {
+  const issues = (setup: Setup, relPath: string) =>
+    count(setup, 'SELECT count(*) FROM scan_issue WHERE path = ?', relPath);
+
+  // A read failing with an errno code (EACCES as the scanning user) is in test/cli/availability.test.ts:
+  // these tests run as root, who reads every file.
+  it('a tag reader that crashes keeps the stored tracks it was reading, and they are read again', async () => {
+    const setup = await setUp();
+    const culprit = 'Mixed/Mixtape/01 - P.flac';
+    try {
+      // The worker thread exits when it gets this file; every file it had in flight is reported.
+      process.env.TONEARM_TEST_TAG_WORKER_CRASH_ON = path.basename(culprit);
+      let report: Awaited<ReturnType<typeof setup.harness.scanner.scan>>;
+      try {
+        report = await setup.harness.scanner.scan({ full: true });
+      } finally {
+        delete process.env.TONEARM_TEST_TAG_WORKER_CRASH_ON;
+      }
+      assert.equal(report.removed, 0);
+      assert.ok(
+        report.errors.some(
+          (error) =>
+            error.path === culprit && error.reason === 'unreadable: tag reader exited (70); known track kept',
+        ),
+        JSON.stringify(report.errors),
+      );
+      assertCatalogKept(setup);
+      assert.equal(issues(setup, culprit), 0, 'not recorded as a broken file');
+      assert.equal(count(setup, 'SELECT count(*) FROM scan_issue'), setup.library.broken.length);
+
+      const next = await setup.harness.scanner.scan({ full: true });
+      assert.ok(!next.errors.some((error) => error.path === culprit));
+      assert.equal(next.updated, TRACKS);
+      assertCatalogKept(setup);
+    } finally {
+      await setup.close();
+    }
+  });
+
+  it('a file whose content is no longer audio is still removed and recorded as broken', async () => {
+    const setup = await setUp();
+    const relPath = 'Artist B/Double/CD 2/01 - Side B.mp3';
+    try {
+      const file = path.join(setup.library.root, relPath);
+      const { size, mtime } = fs.statSync(file);
+      // Overwritten in place with as many bytes of garbage (a failed copy, a disk gone bad), a new mtime.
+      fs.writeFileSync(file, Buffer.alloc(size, 0x5a));
+      fs.utimesSync(file, mtime, new Date(mtime.getTime() + 60_000));
+      const report = await setup.harness.scanner.scan();
+      assert.equal(report.removed, 1);
+      assert.ok(report.errors.some((error) => error.path === relPath && !/kept/.test(error.reason)));
+      assert.equal(count(setup, 'SELECT count(*) FROM track WHERE path = ?', relPath), 0);
+      assert.equal(count(setup, 'SELECT count(*) FROM track'), TRACKS - 1);
+      assert.equal(issues(setup, relPath), 1);
+    } finally {
+      await setup.close();
+    }
+  });
+});
+
 describe("serve's periodic check (AvailabilityMonitor)", () => {
   it('scans a library whose folder went away and one that is back; a stray file is walked once', async () => {
     const setup = await setUp();
