@@ -57,3 +57,18 @@ export interface ScanProgress {
 export interface ScanStatusSource {
   progress(): ScanProgress;
 }
+
+/**
+ * The command that lets a scan remove what it keeps in one library, naming it: `tonearm scan --full
+ * --allow-removal --library NAME`, the name quoted for a shell when it needs to be ("NAS Share").
+ */
+export function allowRemovalCommand(libraryName: string): string {
+  return `tonearm scan --full --allow-removal --library ${shellWord(libraryName)}`;
+}
+
+/** A word a POSIX shell reads back as `word`: as it is when plain, else in double or single quotes. */
+export function shellWord(word: string): string {
+  if (/^[A-Za-z0-9._/@%+=:,-]+$/.test(word)) return word;
+  if (!/[$`"\\!]/.test(word)) return `"${word}"`;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}

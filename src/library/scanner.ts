@@ -35,7 +35,12 @@ import {
 import { articlesFrom, disambiguatedTrackId, folderId } from './identity.ts';
 import { listLibraries, markLibraryScanned } from './library.repository.ts';
 import { importPlaylistFiles } from './playlist-import.ts';
-import type { ScanProgress, ScanReport, ScanStatusSource } from './scan-status.ts';
+import {
+  allowRemovalCommand,
+  type ScanProgress,
+  type ScanReport,
+  type ScanStatusSource,
+} from './scan-status.ts';
 import { ScanLease } from './scan-lease.ts';
 import { TagReaderPool } from './tag-reader-pool.ts';
 import type { ReadOutcome, ReadTrack } from './tags.ts';
@@ -60,10 +65,12 @@ export interface ScanOptions {
   /** Only these libraries (default: all registered ones). */
   libraryIds?: number[];
   /**
-   * The admin means it (`tonearm scan --allow-removal`): remove what is gone even beyond
-   * scanner.maxRemovalShare, and scan an empty library or one on another device instead of marking it offline.
+   * The libraries (ids) whose admin means it, each named (`tonearm scan --allow-removal --library NAME`):
+   * in these only, remove what is gone even beyond scanner.maxRemovalShare, and scan an empty library or
+   * one on another device instead of marking it offline. Never a blanket switch: an unmounted share among
+   * the libraries a scan covers must stay offline while the admin empties the one they meant.
    */
-  allowRemoval?: boolean;
+  allowRemovalIn?: readonly number[];
 }
 
 interface StoredTrack {
@@ -83,7 +90,7 @@ export class Scanner implements ScanStatusSource {
   private readonly logger: Logger;
   private readonly articles: string[];
   private running: Promise<ScanReport> | undefined;
-  private queued: { full: boolean; allowRemoval: boolean; libraryIds: Set<number> | 'all' } | undefined;
+  private queued: { full: boolean; allowRemovalIn: Set<number>; libraryIds: Set<number> | 'all' } | undefined;
   private readonly onAvailabilityChange: ((change: AvailabilityChange) => void) | undefined;
   private readonly onWaiting: ((holder: { pid: number; host: string; since: string }) => void) | undefined;
   private state: ScanProgress = {
@@ -143,12 +150,13 @@ export class Scanner implements ScanStatusSource {
       if (!this.queued)
         this.queued = {
           full: Boolean(options.full),
-          allowRemoval: Boolean(options.allowRemoval),
+          allowRemovalIn: new Set(options.allowRemovalIn),
           libraryIds: libraries,
         };
       else {
         this.queued.full ||= Boolean(options.full);
-        this.queued.allowRemoval ||= Boolean(options.allowRemoval);
+        // Per library: merging must not extend one request's removals to another's libraries.
+        for (const id of options.allowRemovalIn ?? []) this.queued.allowRemovalIn.add(id);
         if (libraries === 'all' || this.queued.libraryIds === 'all') this.queued.libraryIds = 'all';
         else for (const id of libraries) this.queued.libraryIds.add(id);
       }
@@ -170,7 +178,7 @@ export class Scanner implements ScanStatusSource {
     if (!next) return Promise.resolve(this.state.lastReport!);
     return this.start({
       full: next.full,
-      allowRemoval: next.allowRemoval,
+      allowRemovalIn: [...next.allowRemovalIn],
       ...(next.libraryIds === 'all' ? {} : { libraryIds: [...next.libraryIds] }),
     });
   }
@@ -251,7 +259,7 @@ export class Scanner implements ScanStatusSource {
       for (const library of libraries) {
         const changed = await this.scanLibrary(
           library,
-          { full, allowRemoval: Boolean(options.allowRemoval) },
+          { full, allowRemoval: options.allowRemovalIn?.includes(library.id) ?? false },
           pool,
           dirty,
           report,
@@ -635,7 +643,7 @@ export class Scanner implements ScanStatusSource {
     report.keptBack.push(entry);
     this.logger.warn(
       entry,
-      `this scan would remove ${gone.length} of ${stored.size} tracks of library ${library.name}, more than scanner.maxRemovalShare (${share}); ${kept.size} whose folders are gone are kept. If they are really gone, run \`tonearm scan --full --allow-removal\``,
+      `this scan would remove ${gone.length} of ${stored.size} tracks of library ${library.name}, more than scanner.maxRemovalShare (${share}); ${kept.size} whose folders are gone are kept. If they are really gone, run \`${allowRemovalCommand(library.name)}\``,
     );
     return kept;
   }
