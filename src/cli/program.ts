@@ -119,15 +119,21 @@ export function buildProgram(): Command {
   addLocationFlags(program.command('scan').description('scan the music folders once and print a report'))
     .option('--full', 're-read every file, changed or not')
     .option(
-      '--allow-removal',
-      'remove what is gone even when it is more than scanner.maxRemovalShare of a library, and scan a library that is empty or on another disk instead of marking it offline',
+      '--library <name>',
+      'scan only this library (its name in `tonearm library list`); repeat for several',
+      collect,
+      [],
     )
-    .action(async (flags: LocationFlags & { full?: boolean; allowRemoval?: boolean }) => {
+    .option(
+      '--allow-removal',
+      'in the libraries named with --library (needed when there are several): remove what is gone even when it is more than scanner.maxRemovalShare of a library, and scan a library that is empty or on another disk instead of marking it offline',
+    )
+    .action(async (flags: LocationFlags & { full?: boolean; allowRemoval?: boolean; library: string[] }) => {
       const config = configFromFlags(flags);
       const { runScanCommand } = await import('./scan-command.ts');
       process.exitCode = await runScanCommand(
         config,
-        { full: Boolean(flags.full), allowRemoval: Boolean(flags.allowRemoval) },
+        { full: Boolean(flags.full), allowRemoval: Boolean(flags.allowRemoval), libraries: flags.library },
         createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
       );
     });

@@ -1,6 +1,6 @@
 // Scan progress on a terminal: a bar with files/s and ETA while tags are read. Quiet when not a TTY.
 import cliProgress from 'cli-progress';
-import type { ScanReport, ScanStatusSource } from '../library/scan-status.ts';
+import { allowRemovalCommand, type ScanReport, type ScanStatusSource } from '../library/scan-status.ts';
 
 export function showScanProgress(
   source: ScanStatusSource,
@@ -51,7 +51,7 @@ export function formatReport(report: ScanReport): string {
     );
   for (const held of report.keptBack)
     lines.push(
-      `  library ${held.name}: kept ${held.count} tracks whose folders are gone: this scan would have removed ${held.wouldRemove} of ${held.total} tracks, more than scanner.maxRemovalShare (${held.maxRemovalShare}); if they are really gone, run \`tonearm scan --full --allow-removal\``,
+      `  library ${held.name}: kept ${held.count} tracks whose folders are gone: this scan would have removed ${held.wouldRemove} of ${held.total} tracks, more than scanner.maxRemovalShare (${held.maxRemovalShare}); if they are really gone, run \`${allowRemovalCommand(held.name)}\``,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,8 @@
 //     scanner.maxRemovalShare of the known files are not at their paths    → offline ("another device").
 //     A device change with the files there is accepted (a library copied to a new disk, or an NFS/SMB
 //     share that got a new device number when it was mounted again) and the new device is recorded.
-// `tonearm scan --allow-removal` overrides the last two (the admin who really emptied a library).
+// `tonearm scan --allow-removal --library NAME` overrides the last two for the libraries it names (the
+// admin who really emptied a library), never for the others a scan covers.
 //
 // While a library is offline `tonearm serve` looks at its root every scanner.offlineCheckIntervalMs and,
 // when it looks available again (a readable folder with entries), scans it (availability-monitor.ts).

@@ -10,6 +10,11 @@ const MAX_CACHED_BLOCKS = 16;
 
 export class CachedFileTokenizer extends AbstractTokenizer {
   fileInfo: IFileInfo & { size: number };
+  /**
+   * The first read that failed (EIO, ESTALE, ...): some parsers catch what the tokenizer throws and carry
+   * on, so the caller asks here whether the parse saw the whole file.
+   */
+  ioError: NodeJS.ErrnoException | undefined;
   private readonly fd: number;
   private readonly blocks = new Map<number, Buffer>();
 
@@ -68,7 +73,7 @@ export class CachedFileTokenizer extends AbstractTokenizer {
     if (available < length && !mayBeLess) throw new EndOfStreamError();
     if (available > BLOCK_SIZE * 2) {
       // Large reads (pictures, whole frames) go straight to the file.
-      return fs.readSync(this.fd, target, 0, available, position);
+      return this.readSync(target, available, position);
     }
     let copied = 0;
     while (copied < available) {
@@ -84,11 +89,20 @@ export class CachedFileTokenizer extends AbstractTokenizer {
     return copied;
   }
 
+  private readSync(target: Uint8Array, length: number, position: number): number {
+    try {
+      return fs.readSync(this.fd, target, 0, length, position);
+    } catch (error) {
+      this.ioError ??= error as NodeJS.ErrnoException;
+      throw error;
+    }
+  }
+
   private block(index: number): Buffer {
     let block = this.blocks.get(index);
     if (block) return block;
     const buffer = Buffer.allocUnsafe(BLOCK_SIZE);
-    const read = fs.readSync(this.fd, buffer, 0, BLOCK_SIZE, index * BLOCK_SIZE);
+    const read = this.readSync(buffer, BLOCK_SIZE, index * BLOCK_SIZE);
     block = buffer.subarray(0, read);
     if (this.blocks.size >= MAX_CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
     this.blocks.set(index, block);

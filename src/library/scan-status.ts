@@ -13,7 +13,10 @@ export interface ScanReport {
   removed: number;
   moved: number;
   unchanged: number;
-  /** Files that could not be imported (corrupt, empty, not audio) and folders that could not be read. */
+  /**
+   * Files that could not be imported (corrupt, empty, not audio), and folders and files that could not be
+   * read (their known tracks kept: the reason says so).
+   */
   errors: { path: string; reason: string }[];
   /** Libraries skipped because they look unavailable (unmounted, empty, another disk): nothing changed. */
   offline: { libraryId: number; name: string; path: string; reason: string }[];
@@ -53,4 +56,19 @@ export interface ScanProgress {
 
 export interface ScanStatusSource {
   progress(): ScanProgress;
+}
+
+/**
+ * The command that lets a scan remove what it keeps in one library, naming it: `tonearm scan --full
+ * --allow-removal --library NAME`, the name quoted for a shell when it needs to be ("NAS Share").
+ */
+export function allowRemovalCommand(libraryName: string): string {
+  return `tonearm scan --full --allow-removal --library ${shellWord(libraryName)}`;
+}
+
+/** A word a POSIX shell reads back as `word`: as it is when plain, else in double or single quotes. */
+export function shellWord(word: string): string {
+  if (/^[A-Za-z0-9._/@%+=:,-]+$/.test(word)) return word;
+  if (!/[$`"\\!]/.test(word)) return `"${word}"`;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -3,8 +3,9 @@
 // (same size and mtime) are never re-read; a rescan with nothing changed writes nothing. Each batch is
 // its own transaction, and a marker row makes the next scan finish the refresh if this one is killed.
 // A library that looks unavailable (availability.ts) is skipped and marked offline, its catalog kept;
-// tracks under folders that cannot be read are kept; and a scan that would remove more than
-// scanner.maxRemovalShare of a library removes only files whose folder is still there (removal guard).
+// tracks under folders that cannot be read, and of files whose read fails (an I/O error, not a verdict on
+// their content), are kept; and a scan that would remove more than scanner.maxRemovalShare of a library
+// removes only files whose folder is still there (removal guard).
 import path from 'node:path';
 import { ensureSearchIndex, rebuildSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
@@ -34,7 +35,12 @@ import {
 import { articlesFrom, disambiguatedTrackId, folderId } from './identity.ts';
 import { listLibraries, markLibraryScanned } from './library.repository.ts';
 import { importPlaylistFiles } from './playlist-import.ts';
-import type { ScanProgress, ScanReport, ScanStatusSource } from './scan-status.ts';
+import {
+  allowRemovalCommand,
+  type ScanProgress,
+  type ScanReport,
+  type ScanStatusSource,
+} from './scan-status.ts';
 import { ScanLease } from './scan-lease.ts';
 import { TagReaderPool } from './tag-reader-pool.ts';
 import type { ReadOutcome, ReadTrack } from './tags.ts';
@@ -42,7 +48,7 @@ import {
   albumFolderOf,
   discNumberFromFolder,
   folderOf,
-  isUnder,
+  prefixesOf,
   type WalkedFile,
   type WalkedFolder,
   walkLibrary,
@@ -59,10 +65,12 @@ export interface ScanOptions {
   /** Only these libraries (default: all registered ones). */
   libraryIds?: number[];
   /**
-   * The admin means it (`tonearm scan --allow-removal`): remove what is gone even beyond
-   * scanner.maxRemovalShare, and scan an empty library or one on another device instead of marking it offline.
+   * The libraries (ids) whose admin means it, each named (`tonearm scan --allow-removal --library NAME`):
+   * in these only, remove what is gone even beyond scanner.maxRemovalShare, and scan an empty library or
+   * one on another device instead of marking it offline. Never a blanket switch: an unmounted share among
+   * the libraries a scan covers must stay offline while the admin empties the one they meant.
    */
-  allowRemoval?: boolean;
+  allowRemovalIn?: readonly number[];
 }
 
 interface StoredTrack {
@@ -82,7 +90,7 @@ export class Scanner implements ScanStatusSource {
   private readonly logger: Logger;
   private readonly articles: string[];
   private running: Promise<ScanReport> | undefined;
-  private queued: { full: boolean; allowRemoval: boolean; libraryIds: Set<number> | 'all' } | undefined;
+  private queued: { full: boolean; allowRemovalIn: Set<number>; libraryIds: Set<number> | 'all' } | undefined;
   private readonly onAvailabilityChange: ((change: AvailabilityChange) => void) | undefined;
   private readonly onWaiting: ((holder: { pid: number; host: string; since: string }) => void) | undefined;
   private state: ScanProgress = {
@@ -142,12 +150,13 @@ export class Scanner implements ScanStatusSource {
       if (!this.queued)
         this.queued = {
           full: Boolean(options.full),
-          allowRemoval: Boolean(options.allowRemoval),
+          allowRemovalIn: new Set(options.allowRemovalIn),
           libraryIds: libraries,
         };
       else {
         this.queued.full ||= Boolean(options.full);
-        this.queued.allowRemoval ||= Boolean(options.allowRemoval);
+        // Per library: merging must not extend one request's removals to another's libraries.
+        for (const id of options.allowRemovalIn ?? []) this.queued.allowRemovalIn.add(id);
         if (libraries === 'all' || this.queued.libraryIds === 'all') this.queued.libraryIds = 'all';
         else for (const id of libraries) this.queued.libraryIds.add(id);
       }
@@ -169,7 +178,7 @@ export class Scanner implements ScanStatusSource {
     if (!next) return Promise.resolve(this.state.lastReport!);
     return this.start({
       full: next.full,
-      allowRemoval: next.allowRemoval,
+      allowRemovalIn: [...next.allowRemovalIn],
       ...(next.libraryIds === 'all' ? {} : { libraryIds: [...next.libraryIds] }),
     });
   }
@@ -250,7 +259,7 @@ export class Scanner implements ScanStatusSource {
       for (const library of libraries) {
         const changed = await this.scanLibrary(
           library,
-          { full, allowRemoval: Boolean(options.allowRemoval) },
+          { full, allowRemoval: options.allowRemovalIn?.includes(library.id) ?? false },
           pool,
           dirty,
           report,
@@ -350,17 +359,19 @@ export class Scanner implements ScanStatusSource {
       stored.set(row.path, row);
     const walkedPaths = new Set(walked.files.map((file) => file.path));
     const walkedFolderPaths = new Set(walked.folders.map((folder) => folder.path));
-    // Whatever lies under a folder that could not be read is kept as it was (not "removed").
-    const unreadable = walked.unreadable.map((entry) => entry.path);
-    const underUnreadable = (relPath: string) => unreadable.some((prefix) => isUnder(relPath, prefix));
+    // Whatever lies under a folder that could not be read is kept as it was (not "removed"). A path is
+    // looked up by its ancestors (a few Set probes), not against every unreadable entry: thousands of
+    // unreadable folders in a library of 200,000 tracks would otherwise block the event loop for seconds.
+    const unreadable = new Set(walked.unreadable.map((entry) => entry.path));
+    const underUnreadable = (relPath: string) => prefixesOf(relPath, unreadable).length > 0;
 
     if (stored.size > 0 && !allowRemoval) {
       if (walked.files.length === 0) {
         const what =
           inspection.entries === 0
             ? 'folder is empty'
-            : unreadable.length > 0
-              ? `no audio file could be read (${unreadable.length} entries cannot be read)`
+            : unreadable.size > 0
+              ? `no audio file could be read (${unreadable.size} entries cannot be read)`
               : 'folder holds no audio files';
         return this.skipOffline(
           library,
@@ -398,9 +409,12 @@ export class Scanner implements ScanStatusSource {
     report.filesSeen += walked.files.length;
     report.folders += walked.folders.length;
     this.state.filesSeen = report.filesSeen;
+    const keptUnder = new Map<string, number>();
+    for (const relPath of stored.keys())
+      for (const prefix of prefixesOf(relPath, unreadable))
+        keptUnder.set(prefix, (keptUnder.get(prefix) ?? 0) + 1);
     for (const entry of walked.unreadable) {
-      let kept = 0;
-      for (const relPath of stored.keys()) if (isUnder(relPath, entry.path)) kept++;
+      const kept = keptUnder.get(entry.path) ?? 0;
       const reason = `${entry.reason}; ${kept} known track${kept === 1 ? '' : 's'} kept`;
       this.logger.warn({ library: library.name, path: entry.path, reason }, 'cannot be read; kept as it was');
       report.errors.push({ path: entry.path, reason });
@@ -629,7 +643,7 @@ export class Scanner implements ScanStatusSource {
     report.keptBack.push(entry);
     this.logger.warn(
       entry,
-      `this scan would remove ${gone.length} of ${stored.size} tracks of library ${library.name}, more than scanner.maxRemovalShare (${share}); ${kept.size} whose folders are gone are kept. If they are really gone, run \`tonearm scan --full --allow-removal\``,
+      `this scan would remove ${gone.length} of ${stored.size} tracks of library ${library.name}, more than scanner.maxRemovalShare (${share}); ${kept.size} whose folders are gone are kept. If they are really gone, run \`${allowRemovalCommand(library.name)}\``,
     );
     return kept;
   }
@@ -654,12 +668,24 @@ export class Scanner implements ScanStatusSource {
     const fresh = new Map<string, { file: WalkedFile; read: ReadTrack; inputs: GroupingInputs }>();
     for (const { file, outcome } of results) {
       if (!outcome.ok) {
+        const previous = stored.get(file.path);
+        if (outcome.failure !== 'content') {
+          // Not a verdict on the file: a read that failed (a share or disk dropping mid-scan, a permission,
+          // a file gone since the walk) or a tag reader that crashed or hung. Like a track under an
+          // unreadable folder, a stored track is kept as it is, and the file is not recorded as broken, so
+          // the next scan reads it again (a file the reader chokes on with no track yet is, as below).
+          const reason = previous ? `${outcome.reason}; known track kept` : outcome.reason;
+          this.logger.warn({ path: file.path, reason }, 'file not read; kept as it was');
+          report.errors.push({ path: file.path, reason });
+          this.state.errors++;
+          if (!previous && outcome.failure === 'reader') writer.recordIssue(libraryId, file, reason, now);
+          continue;
+        }
         this.logger.warn({ path: file.path, reason: outcome.reason }, 'file skipped');
         report.errors.push({ path: file.path, reason: outcome.reason });
         this.state.errors++;
         writer.recordIssue(libraryId, file, outcome.reason, now);
-        // A file that became unreadable is no longer a playable track.
-        const previous = stored.get(file.path);
+        // A file whose content is no longer audio is no longer a playable track.
         if (previous) {
           const row = writer.findTrackByPath(libraryId, file.path);
           if (row) writer.deleteTrack(row, dirty);

@@ -1,7 +1,8 @@
 // A small pool of worker threads that read tags, so parsing uses every core and the main thread (HTTP
 // requests, database writes) stays responsive. Tag reading waits on many small file reads, so each
 // worker has a few files in flight at once. A worker that dies or hangs on a hostile file is replaced;
-// its files are reported as unreadable and the scan goes on.
+// its files are reported as unreadable (failure 'reader': nothing is known about any one of them, so a
+// stored track of theirs is kept) and the scan goes on.
 import { Worker } from 'node:worker_threads';
 import type { ReadOutcome, ReadRequest } from './tags.ts';
 
@@ -32,7 +33,7 @@ export class TagReaderPool {
   }
 
   read(request: ReadRequest): Promise<ReadOutcome> {
-    if (this.closed) return Promise.resolve({ ok: false, reason: 'scanner stopped' });
+    if (this.closed) return Promise.resolve({ ok: false, reason: 'scanner stopped', failure: 'reader' });
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, request, resolve });
       this.dispatch();
@@ -41,7 +42,8 @@ export class TagReaderPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ ok: false, reason: 'scanner stopped' });
+    for (const job of this.queue.splice(0))
+      job.resolve({ ok: false, reason: 'scanner stopped', failure: 'reader' });
     await Promise.all(
       this.slots.map((slot) => {
         this.failAll(slot, 'scanner stopped');
@@ -83,7 +85,7 @@ export class TagReaderPool {
   private failAll(slot: Slot, reason: string): void {
     for (const job of slot.jobs.values()) {
       clearTimeout(job.timer);
-      job.resolve({ ok: false, reason });
+      job.resolve({ ok: false, reason, failure: 'reader' });
     }
     slot.jobs.clear();
   }

@@ -61,7 +61,21 @@ export interface ReadTrack {
   hasPicture: boolean;
 }
 
-export type ReadOutcome = { ok: true; track: ReadTrack } | { ok: false; reason: string };
+/**
+ * Why a file gave no track, which decides what happens to a track already stored for it:
+ * - 'content': a verdict on the file itself (empty, not audio, truncated, cannot be parsed). The stored
+ *   track is removed and the file is recorded as broken (scan_issue) until it changes.
+ * - 'io': the file could not be read: a system call failed with an errno code (ENOENT: gone since the
+ *   walk; EIO, ESTALE, EHOSTDOWN, ETIMEDOUT: a share or disk that dropped; EACCES: permissions). Nothing is
+ *   known about its content, so a stored track is kept as it is and the file is read again next scan.
+ * - 'reader': the tag reader crashed or hung while the file was in flight (the culprit may be another file
+ *   the same worker was reading), or the scanner stopped. A stored track is kept.
+ */
+export type ReadFailure = 'content' | 'io' | 'reader';
+
+export type ReadOutcome =
+  | { ok: true; track: ReadTrack }
+  | { ok: false; reason: string; failure: ReadFailure };
 
 export interface ReadRequest {
   file: string;
@@ -86,14 +100,37 @@ const ROLE_FIELDS = [
 ] as const;
 const INT32_MAX = 2_147_483_647;
 
+/** The errno code of a failed system call (EIO, ENOENT, ...); undefined for anything else (parse errors, Node's ERR_*). */
+export function ioErrorCode(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/** The outcome for an exception while reading a file: an I/O failure when it carries an errno code. */
+export function failedRead(error: unknown): ReadOutcome & { ok: false } {
+  const code = ioErrorCode(error);
+  if (code) return { ok: false, reason: `file cannot be read (${code})`, failure: 'io' };
+  const message = error instanceof Error ? error.message : String(error);
+  return { ok: false, reason: `unreadable: ${firstLine(message)}`, failure: 'content' };
+}
+
 export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> {
-  if (request.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };
+  if (request.size === 0) return { ok: false, reason: 'empty file (0 bytes)', failure: 'content' };
   if (path.basename(request.file).startsWith('._'))
-    return { ok: false, reason: 'AppleDouble metadata file (macOS resource fork), not audio' };
+    return {
+      ok: false,
+      reason: 'AppleDouble metadata file (macOS resource fork), not audio',
+      failure: 'content',
+    };
   let metadata: IAudioMetadata;
   let oggHasPicture = false;
+  let tokenizer: CachedFileTokenizer;
   try {
-    const tokenizer = CachedFileTokenizer.open(request.file);
+    tokenizer = CachedFileTokenizer.open(request.file);
+  } catch (error) {
+    return failedRead(error);
+  }
+  try {
     try {
       // Ogg covers are base64 text that music-metadata decodes in full: skip them and only note that one is there.
       const isOgg = OGG_SUFFIX.test(request.file);
@@ -104,10 +141,13 @@ export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> 
       await tokenizer.close();
     }
   } catch (error) {
-    return { ok: false, reason: `unreadable: ${firstLine((error as Error).message)}` };
+    // A parser may wrap or replace the read error it met: the tokenizer remembers the real one.
+    return failedRead(tokenizer.ioError ?? error);
   }
+  // Some parsers note a failed read as a warning and go on: their verdict would be on part of the file.
+  if (tokenizer.ioError) return failedRead(tokenizer.ioError);
   const problem = audioProblem(metadata, request.size);
-  if (problem) return { ok: false, reason: problem };
+  if (problem) return { ok: false, reason: problem, failure: 'content' };
   const track = toReadTrack(metadata, request.size);
   if (oggHasPicture) track.hasPicture = true;
   for (const file of [request.lrcFile, request.txtFile]) {

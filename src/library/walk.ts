@@ -194,6 +194,21 @@ export function isUnder(relPath: string, prefix: string): boolean {
   return prefix === '' || relPath === prefix || relPath.startsWith(`${prefix}/`);
 }
 
+/**
+ * The members of `prefixes` that relPath is or lies under (isUnder), nearest first. One Set probe per
+ * ancestor of the path, whatever the number of prefixes: the scanner asks this for every known track.
+ */
+export function prefixesOf(relPath: string, prefixes: ReadonlySet<string>): string[] {
+  const found: string[] = [];
+  if (prefixes.size === 0) return found;
+  for (let prefix = relPath; ; ) {
+    if (prefixes.has(prefix)) found.push(prefix);
+    if (prefix === '') return found;
+    const slash = prefix.lastIndexOf('/');
+    prefix = slash < 0 ? '' : prefix.slice(0, slash);
+  }
+}
+
 const DISC_FOLDER = /^(?:cd|disc|disk|dis[ck]o)[\s._-]*(\d{1,3})\b/i;
 
 /** "CD 2", "Disc 1", "disk_03" → 2, 1, 3. */

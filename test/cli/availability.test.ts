@@ -341,7 +341,7 @@ describe('tonearm scan', () => {
     assert.match(
       guarded.stdout,
       new RegExp(
-        `library ${name}: kept 6 tracks whose folders are gone: this scan would have removed 7 of 17 tracks, more than scanner\\.maxRemovalShare \\(0\\.25\\); if they are really gone, run \`tonearm scan --full --allow-removal\``,
+        `library ${name}: kept 6 tracks whose folders are gone: this scan would have removed 7 of 17 tracks, more than scanner\\.maxRemovalShare \\(0\\.25\\); if they are really gone, run \`tonearm scan --full --allow-removal --library ${name}\``,
       ),
     );
     assert.match(await libraryList(data), new RegExp(`${name} .* 16 .* online`));
@@ -359,6 +359,69 @@ describe('tonearm scan', () => {
     assert.match(allowed.stdout, /removed 6,/);
     assert.doesNotMatch(allowed.stdout, /kept/);
     assert.match(await libraryList(data), new RegExp(`${name} .* 10 .* online`));
+  });
+
+  it('--allow-removal empties only the libraries it names, never a share that is merely unmounted', async () => {
+    // Library "Emptied" whose owner really deleted its music, and "NAS Share" whose share is not mounted
+    // (its mount point is empty): the same sight to a scanner. Names as `library list` shows them.
+    const parent = tmp('tonearm-libs-');
+    const roots = { emptied: path.join(parent, 'Emptied'), nas: path.join(parent, 'NAS Share') };
+    for (const root of Object.values(roots)) fs.renameSync((await fixture()).root, root);
+    const data = tmp('tonearm-data-');
+    const music = ['--music', roots.emptied, '--music', roots.nas, '--data', data];
+    assert.match((await runCli(['scan', ...music])).stdout, /added 34,/);
+    const status = async () =>
+      (await libraryList(data))
+        .split('\n')
+        .slice(1, 3)
+        .map((line) => {
+          const [, name, tracks, state] = /^\d+\s+(.+?)\s{2,}\S.*?\s(\d+)\s.*?\s(online|offline since)/.exec(
+            line,
+          )!;
+          return `${name}: ${tracks} ${state}`;
+        });
+
+    fs.rmSync(roots.emptied, { recursive: true });
+    fs.mkdirSync(roots.emptied);
+    const aside = moveContents(roots.nas);
+    const offline = await runCli(['scan', ...music]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /library Emptied skipped: offline \(folder is empty/);
+    assert.match(offline.stdout, /library NAS Share skipped: offline \(folder is empty/);
+
+    // Over several libraries --allow-removal alone is refused: one line, non-zero exit, nothing scanned.
+    const blanket = await runCli(['scan', '--full', '--allow-removal', ...music]);
+    assert.equal(blanket.code, 1);
+    assert.equal(
+      blanket.stderr,
+      'tonearm: --allow-removal removes tracks, so it needs the libraries it may remove them from: add --library NAME for each (libraries: Emptied, "NAS Share")\n',
+    );
+    assert.equal(blanket.stdout, '');
+    const unknown = await runCli(['scan', '--library', 'NAS', ...music]);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, 'tonearm: no library named NAS (libraries: Emptied, "NAS Share")\n');
+    assert.deepEqual(await status(), ['Emptied: 17 offline since', 'NAS Share: 17 offline since']);
+
+    const named = await runCli(['scan', '--full', '--allow-removal', '--library', 'Emptied', ...music]);
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(named.stdout, /removed 17,/);
+    assert.doesNotMatch(named.stdout, /NAS Share/, 'the other library is not scanned');
+    assert.deepEqual(await status(), ['Emptied: 0 online', 'NAS Share: 17 offline since']);
+
+    // The share is mounted again with albums gone: the guard names the library in the command it gives,
+    // quoted for the shell, and that command removes them.
+    moveBack(aside, roots.nas);
+    for (const gone of ['Artist A/2001 - First Album', 'Mixed'])
+      fs.rmSync(path.join(roots.nas, gone), { recursive: true });
+    const guarded = await runCli(['scan', ...music]);
+    assert.match(
+      guarded.stdout,
+      /library NAS Share: kept 6 tracks whose folders are gone: .*; if they are really gone, run `tonearm scan --full --allow-removal --library "NAS Share"`/,
+    );
+    const suggested = await runCli(['scan', '--full', '--allow-removal', '--library', 'NAS Share', ...music]);
+    assert.equal(suggested.code, 0, suggested.stderr);
+    assert.match(suggested.stdout, /removed 6,/);
+    assert.deepEqual(await status(), ['Emptied: 0 online', 'NAS Share: 11 online']);
   });
 
   it('keeps the tracks of a folder the scanning user cannot read', async (t) => {
@@ -398,5 +461,52 @@ describe('tonearm scan', () => {
       fs.chmodSync(locked, 0o755);
       fs.chmodSync(listable, 0o755);
     }
+  });
+
+  it('keeps a track whose file cannot be read when the scan reads it, and reads it again next time', async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to run the scan as another user (root reads every file)');
+      return;
+    }
+    const library = await fixture();
+    const data = tmp('tonearm-data-');
+    fs.chownSync(data, 65534, 65534);
+    fs.chmodSync(library.root, 0o755);
+    const asNobody = { uid: 65534, gid: 65534 };
+    assert.match(
+      (await runCli(['scan', '--music', library.root, '--data', data], asNobody)).stdout,
+      /added 17,/,
+    );
+
+    // A changed file the scan must read, which fails with an errno code (here EACCES: what a share whose
+    // permissions or user mapping changed answers; EIO, ESTALE or ENOENT from a dropped share take the same
+    // path): the walk can stat it, the read fails. And a new file that cannot be read yet.
+    const known = 'Artist B/Double/CD 1/01 - Side A.mp3';
+    const added = 'Late/Arrival/01 - Late.mp3';
+    await makeAudio(path.join(library.root, added), {
+      format: 'mp3',
+      frequency: 910,
+      tags: { title: 'Late', artist: 'Latecomer', album: 'Arrival', track: '1' },
+    });
+    const later = new Date(Date.now() + 60_000);
+    fs.utimesSync(path.join(library.root, known), later, later);
+    for (const relPath of [known, added]) fs.chmodSync(path.join(library.root, relPath), 0o000);
+    const scan = await runCli(['scan', '--music', library.root, '--data', data], asNobody);
+    assert.equal(scan.code, 0, scan.stderr);
+    assert.match(scan.stdout, /added 0, updated 0, moved 0, removed 0,/);
+    assert.match(
+      scan.stdout,
+      new RegExp(`skipped ${known}: file cannot be read \\(EACCES\\); known track kept\n`),
+    );
+    assert.match(scan.stdout, new RegExp(`skipped ${added}: file cannot be read \\(EACCES\\)\n`));
+    assert.match(await libraryList(data), new RegExp(` ${TRACKS} .* online`));
+
+    // Readable again: both are read (neither was recorded as a broken file to skip while unchanged).
+    for (const relPath of [known, added]) fs.chmodSync(path.join(library.root, relPath), 0o644);
+    const again = await runCli(['scan', '--music', library.root, '--data', data], asNobody);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /added 1, updated 1, moved 0, removed 0,/);
+    assert.doesNotMatch(again.stdout, /EACCES/);
+    assert.match(await libraryList(data), new RegExp(` ${TRACKS + 1} .* online`));
   });
 });

@@ -183,7 +183,7 @@ describe('unavailable libraries: offline instead of emptied', () => {
     try {
       const aside = moveContents(setup.library.root);
       try {
-        const report = await setup.harness.scanner.scan({ allowRemoval: true });
+        const report = await setup.harness.scanner.scan({ allowRemovalIn: [libraryRow(setup).id] });
         assert.deepEqual(report.offline, []);
         assert.equal(report.removed, TRACKS);
         assert.equal(count(setup, 'SELECT count(*) FROM track'), 0);
@@ -195,6 +195,52 @@ describe('unavailable libraries: offline instead of emptied', () => {
       }
     } finally {
       await setup.close();
+    }
+  });
+
+  it('removal is allowed per library: an unmounted library beside the one really emptied stays offline', async () => {
+    // A really emptied, B an empty mount point: the same sight to a scanner.
+    const [a, b] = await Promise.all([buildFixtureLibrary(), buildFixtureLibrary()]);
+    const harness = await openScanHarness([a.root, b.root]);
+    const asides: string[] = [];
+    try {
+      await harness.scanner.scan();
+      const db = harness.runtime.db;
+      const [idA, idB] = listLibraries(db).map((library) => library.id) as [number, number];
+      const tracksOf = (id: number) =>
+        db.prepare('SELECT count(*) FROM track WHERE library_id = ?').pluck().get(id) as number;
+      const offlineReason = (id: number) =>
+        db.prepare('SELECT offline_reason FROM library WHERE id = ?').pluck().get(id) as string | null;
+      for (const root of [a.root, b.root]) asides.push(moveContents(root));
+
+      // A scan of every library allowed to remove in A only: A is emptied, B is not even touched.
+      const report = await harness.scanner.scan({ allowRemovalIn: [idA] });
+      assert.equal(report.removed, TRACKS);
+      assert.deepEqual(
+        report.offline.map((entry) => entry.libraryId),
+        [idB],
+      );
+      assert.equal(tracksOf(idA), 0);
+      assert.equal(offlineReason(idA), null);
+      assert.equal(tracksOf(idB), TRACKS);
+      assert.match(offlineReason(idB) ?? '', /^folder is empty while the catalog holds 17 tracks/);
+
+      // Requests merged while a scan runs keep their removals to their own libraries: the scan running
+      // now, then one scan for A (allowed there) and B (not allowed).
+      moveBack(asides.shift()!, a.root);
+      const running = harness.scanner.scan();
+      const forA = harness.scanner.scan({ libraryIds: [idA], allowRemovalIn: [idA] });
+      const forB = harness.scanner.scan({ libraryIds: [idB] });
+      await Promise.all([running, forA, forB]);
+      assert.equal(tracksOf(idA), TRACKS, 'A was filled again');
+      assert.equal(tracksOf(idB), TRACKS, 'B is kept');
+      assert.match(offlineReason(idB) ?? '', /^folder is empty/);
+    } finally {
+      for (const aside of asides) moveBack(aside, b.root);
+      await harness.close();
+      a.cleanup();
+      b.cleanup();
+      fs.rmSync(harness.dataDir, { recursive: true, force: true });
     }
   });
 
@@ -296,7 +342,7 @@ describe('the removal guard', () => {
       assert.equal(again.rowsWritten, 0);
       assert.equal(again.keptBack[0]?.count, 6);
 
-      const allowed = await setup.harness.scanner.scan({ allowRemoval: true });
+      const allowed = await setup.harness.scanner.scan({ allowRemovalIn: [libraryRow(setup).id] });
       assert.equal(allowed.removed, 6);
       assert.deepEqual(allowed.keptBack, []);
       assert.equal(count(setup, 'SELECT count(*) FROM track'), TRACKS - 7);
@@ -365,6 +411,66 @@ describe('folders that cannot be read', () => {
       assert.equal((await setup.harness.scanner.scan()).removed, 4);
     } finally {
       fs.rmSync(aside, { recursive: true, force: true });
+      await setup.close();
+    }
+  });
+});
+
+describe('files that cannot be read', () => {
+  const issues = (setup: Setup, relPath: string) =>
+    count(setup, 'SELECT count(*) FROM scan_issue WHERE path = ?', relPath);
+
+  // A read failing with an errno code (EACCES as the scanning user) is in test/cli/availability.test.ts:
+  // these tests run as root, who reads every file.
+  it('a tag reader that crashes keeps the stored tracks it was reading, and they are read again', async () => {
+    const setup = await setUp();
+    const culprit = 'Mixed/Mixtape/01 - P.flac';
+    try {
+      // The worker thread exits when it gets this file; every file it had in flight is reported.
+      process.env.TONEARM_TEST_TAG_WORKER_CRASH_ON = path.basename(culprit);
+      let report: Awaited<ReturnType<typeof setup.harness.scanner.scan>>;
+      try {
+        report = await setup.harness.scanner.scan({ full: true });
+      } finally {
+        delete process.env.TONEARM_TEST_TAG_WORKER_CRASH_ON;
+      }
+      assert.equal(report.removed, 0);
+      assert.ok(
+        report.errors.some(
+          (error) =>
+            error.path === culprit && error.reason === 'unreadable: tag reader exited (70); known track kept',
+        ),
+        JSON.stringify(report.errors),
+      );
+      assertCatalogKept(setup);
+      assert.equal(issues(setup, culprit), 0, 'not recorded as a broken file');
+      assert.equal(count(setup, 'SELECT count(*) FROM scan_issue'), setup.library.broken.length);
+
+      const next = await setup.harness.scanner.scan({ full: true });
+      assert.ok(!next.errors.some((error) => error.path === culprit));
+      assert.equal(next.updated, TRACKS);
+      assertCatalogKept(setup);
+    } finally {
+      await setup.close();
+    }
+  });
+
+  it('a file whose content is no longer audio is still removed and recorded as broken', async () => {
+    const setup = await setUp();
+    const relPath = 'Artist B/Double/CD 2/01 - Side B.mp3';
+    try {
+      const file = path.join(setup.library.root, relPath);
+      const { size, mtime } = fs.statSync(file);
+      // Overwritten in place with as many bytes of garbage (a failed copy, a disk gone bad), a new mtime.
+      fs.writeFileSync(file, Buffer.alloc(size, 0x5a));
+      fs.utimesSync(file, mtime, new Date(mtime.getTime() + 60_000));
+      const report = await setup.harness.scanner.scan();
+      assert.equal(report.removed, 1);
+      assert.ok(report.errors.some((error) => error.path === relPath && !/kept/.test(error.reason)));
+      assert.equal(count(setup, 'SELECT count(*) FROM track WHERE path = ?', relPath), 0);
+      assert.equal(count(setup, 'SELECT count(*) FROM track'), TRACKS - 1);
+      assert.equal(issues(setup, relPath), 1);
+    } finally {
       await setup.close();
     }
   });

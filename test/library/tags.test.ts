@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ReadTrack, readTrackFile } from '../../src/library/tags.ts';
+import { TagReaderPool } from '../../src/library/tag-reader-pool.ts';
+import { type ReadOutcome, type ReadTrack, readTrackFile } from '../../src/library/tags.ts';
 import { makeAudio } from '../helpers/audio.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-tags-'));
@@ -189,5 +190,42 @@ describe('tag reading', () => {
     );
     assert.match(results[0]!.ok ? '' : results[0]!.reason, /empty/);
     assert.match(results[1]!.ok ? '' : results[1]!.reason, /.{5,}/);
+    assert.deepEqual(
+      results.map((result) => (result.ok ? 'ok' : result.failure)),
+      ['content', 'content'],
+      'verdicts on the content',
+    );
+  });
+
+  it('tells a file that cannot be read from one that is not audio, also through the worker threads', async () => {
+    const garbage = path.join(dir, 'garbage.mp3');
+    fs.writeFileSync(garbage, Buffer.alloc(20_000, 0x5a));
+    // Gone since the walk listed it (ENOENT at open), and a path whose reads fail (EISDIR at read: the
+    // open succeeds, so this is the tokenizer's read failing under the parser, as EIO from a dropped share).
+    const requests = [
+      { file: garbage, size: 20_000 },
+      { file: path.join(dir, 'vanished.flac'), size: 4096 },
+      { file: dir, size: 4096 },
+    ];
+    const expected = [
+      { failure: 'content' },
+      { failure: 'io', reason: 'file cannot be read (ENOENT)' },
+      { failure: 'io', reason: 'file cannot be read (EISDIR)' },
+    ];
+    // The reason of a content verdict is the parser's own words.
+    const summary = (outcome: ReadOutcome) =>
+      outcome.ok || outcome.failure !== 'content' ? outcome : { ok: false, failure: outcome.failure };
+    const direct = await Promise.all(requests.map((request) => readTrackFile(request)));
+    assert.deepEqual(
+      direct.map(summary),
+      expected.map((entry) => ({ ok: false, ...entry })),
+    );
+    const pool = new TagReaderPool(1);
+    try {
+      const pooled = await Promise.all(requests.map((request) => pool.read(request)));
+      assert.deepEqual(pooled, direct, 'the failure kind crosses from the worker thread');
+    } finally {
+      await pool.close();
+    }
   });
 });
