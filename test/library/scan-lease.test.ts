@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ScanLease } from '../../src/library/scan-lease.ts';
-import { runCli } from '../helpers/cli.ts';
+import { CLI, cleanEnv, REPO_ROOT } from '../helpers/cli.ts';
 import { buildFixtureLibrary, type FixtureLibrary } from '../helpers/library-fixture.ts';
 import { allIds, openScanHarness } from '../helpers/scan.ts';
 
@@ -87,28 +87,34 @@ describe('scan lease', () => {
 
   it('tonearm scan says it waits for the scan of another process, then scans', async () => {
     const harness = await openScanHarness([library.root]);
-    // This test process holds the lease for 1.5 s, as a server in the middle of a scan would.
+    // This test process holds the lease, as a server in the middle of a scan would, until the CLI says
+    // that it waits.
     const lease = new ScanLease(harness.dataDir);
     assert.equal(lease.tryAcquire(), undefined);
-    const released = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        lease.release();
-        resolve();
-      }, 1500),
-    );
+    const child = spawn(process.execPath, [CLI, 'scan', '--music', library.root, '--data', harness.dataDir], {
+      cwd: REPO_ROOT,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (stderr.includes('waiting for the scan of another process')) lease.release();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
-      const result = await runCli(['scan', '--music', library.root, '--data', harness.dataDir]);
-      await released;
-      assert.equal(result.code, 0, result.stderr);
+      assert.equal(code, 0, stderr);
       assert.match(
-        result.stderr,
+        stderr,
         new RegExp(
           `waiting for the scan of another process \\(pid ${process.pid} on ${os.hostname()}, since [^)]+\\) to finish`,
         ),
       );
-      assert.match(result.stdout, /scan finished/);
+      assert.match(stdout, /scan finished/);
     } finally {
-      await released;
+      lease.release();
       await harness.close();
       fs.rmSync(harness.dataDir, { recursive: true, force: true });
     }
