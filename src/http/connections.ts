@@ -28,9 +28,12 @@
 // That table lists every TCP socket of the network namespace — with Docker's host networking, the whole
 // machine's, tens of thousands on a busy one — so it is consulted sparingly: only for sockets Node has
 // seen quiet for about half of stallTimeout (the only ones a sweep could cut before the next look), at
-// most once per sweep, read off the main thread in chunks, and only the table of those sockets' family
-// (tcp for IPv4 sockets, tcp6 for IPv6 ones, IPv4-mapped peers included). Lines are found by the local
-// port before anything is split or decoded, and reading stops once every wanted socket has been seen.
+// most once per sweep, read in chunks through the thread pool (the kernel's work of writing the table
+// is not the main thread's), and only the table of those sockets' family (tcp for IPv4 sockets, tcp6
+// for IPv6 ones, IPv4-mapped peers included). Lines are found by the local port before anything is
+// split or decoded, and reading stops once every wanted socket has been seen. With 50,000 sockets a
+// lookup costs the main thread 25-50 ms of CPU in slices of ~20 µs, where it was blocked 95-140 ms
+// (docs/benchmarks.md); a worker thread would take that to ~0.4 ms, for ~19 MB of memory.
 // (/proc/net is a link to /proc/self/net: both are the reading process's namespace, where its sockets are.)
 //
 // Open connections are counted per address (IPv4 address, IPv6 /64) of the socket's peer. Beyond
@@ -346,13 +349,16 @@ export function sendQueues(sockets: readonly Socket[]): Promise<Map<string, numb
 }
 
 /**
- * Reads a /proc/net/tcp{,6} table in chunks, off the main thread, until every wanted socket has been
- * seen: their send queues by key. Rejects when the file cannot be opened.
+ * Reads a /proc/net/tcp{,6} table in chunks until every wanted socket has been seen: their send queues
+ * by key. Rejects when the file cannot be opened. Each read runs in libuv's thread pool, so the kernel's
+ * time to write the table out is not the main thread's; the kernel hands out about a page (27 lines)
+ * per read whatever the buffer, so 50,000 sockets take ~1,850 reads, each ~20 µs of main-thread work
+ * (the thread-pool round trip).
  */
 export async function readTcpTable(
   file: string,
   wanted: WantedSockets,
-  chunkBytes = 256 * 1024,
+  chunkBytes = 64 * 1024,
 ): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   const handle = await fs.promises.open(file, 'r');
@@ -385,8 +391,7 @@ export async function readTcpTable(
  */
 export function scanTcpTable(table: Buffer, wanted: WantedSockets, found: Map<string, number>): boolean {
   for (const port of wanted.ports) {
-    // The kernel writes ports as %04X, each address:port followed by a space.
-    const needle = Buffer.from(`:${port.toString(16).toUpperCase().padStart(4, '0')} `, 'latin1');
+    const needle = portNeedle(port);
     let from = 0;
     for (;;) {
       const hit = table.indexOf(needle, from);
@@ -404,6 +409,18 @@ export function scanTcpTable(table: Buffer, wanted: WantedSockets, found: Map<st
     }
   }
   return false;
+}
+
+const needles = new Map<number, Buffer>();
+
+/** ":<port> " as the table writes a local port: %04X, followed by a space. */
+function portNeedle(port: number): Buffer {
+  let needle = needles.get(port);
+  if (!needle) {
+    needle = Buffer.from(`:${port.toString(16).toUpperCase().padStart(4, '0')} `, 'latin1');
+    if (needles.size < 100) needles.set(port, needle);
+  }
+  return needle;
 }
 
 interface TcpEntry {
