@@ -10,6 +10,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   search: () => import('./search.bench.ts'),
   subsonic: () => import('./subsonic.bench.ts'),
   stream: () => import('./stream.bench.ts'),
+  'tcp-table': () => import('./tcp-table.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);
