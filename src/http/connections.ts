@@ -235,6 +235,11 @@ export class ConnectionGuard {
     }
     this.sweeping = true;
     lookup
+      .catch((error: unknown) => {
+        // Judged by Node's view alone this time, as where /proc cannot be read.
+        this.logger.warn({ err: (error as Error).message }, 'reading the kernel send queues failed');
+        return undefined;
+      })
       .then((queues) => {
         if (!this.closed) this.judge(suspects, queues, Date.now());
       })
