@@ -11,6 +11,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   subsonic: () => import('./subsonic.bench.ts'),
   stream: () => import('./stream.bench.ts'),
   writes: () => import('./writes.bench.ts'),
+  'tcp-table': () => import('./tcp-table.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);
