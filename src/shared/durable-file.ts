@@ -10,14 +10,7 @@ import path from 'node:path';
  */
 export function createFileDurably(file: string, data: string | Uint8Array, mode: number): boolean {
   if (fs.existsSync(file)) return false;
-  const temporary = `${file}.${process.pid}.tmp`;
-  const handle = fs.openSync(temporary, 'w', mode);
-  try {
-    fs.writeFileSync(handle, data);
-    fs.fsyncSync(handle);
-  } finally {
-    fs.closeSync(handle);
-  }
+  const temporary = writeTemporary(file, data, mode);
   try {
     // link() fails when the name is taken, unlike rename(), which would replace the other process's file.
     fs.linkSync(temporary, file);
@@ -37,6 +30,12 @@ export function createFileDurably(file: string, data: string | Uint8Array, mode:
 
 /** Replaces `file` with `data` (mode `mode`) all or nothing. */
 export function replaceFileDurably(file: string, data: string | Uint8Array, mode: number): void {
+  fs.renameSync(writeTemporary(file, data, mode), file);
+  syncFolder(path.dirname(file));
+}
+
+/** Writes `data` beside `file` under a temporary name, synced to disk; returns that name. */
+function writeTemporary(file: string, data: string | Uint8Array, mode: number): string {
   const temporary = `${file}.${process.pid}.tmp`;
   const handle = fs.openSync(temporary, 'w', mode);
   try {
@@ -45,8 +44,7 @@ export function replaceFileDurably(file: string, data: string | Uint8Array, mode
   } finally {
     fs.closeSync(handle);
   }
-  fs.renameSync(temporary, file);
-  syncFolder(path.dirname(file));
+  return temporary;
 }
 
 /** Makes a new name in a folder durable (the folder's entry is data too). */

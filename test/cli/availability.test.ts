@@ -148,6 +148,20 @@ async function songIds(server: Serve): Promise<string[]> {
   return ((result.searchResult3.song ?? []) as { id: string }[]).map((song) => song.id).sort();
 }
 
+const asNobody = { uid: 65534, gid: 65534 };
+
+/** A fixture library scanned once by an unprivileged user (root reads every file, whatever its mode). */
+async function scannedAsNobody(): Promise<{ library: FixtureLibrary; data: string }> {
+  const library = await fixture();
+  const data = tmp('tonearm-data-');
+  fs.chownSync(data, 65534, 65534);
+  fs.chmodSync(library.root, 0o755);
+  const first = await runCli(['scan', '--music', library.root, '--data', data], asNobody);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /added 17,/);
+  return { library, data };
+}
+
 async function libraryList(data: string): Promise<string> {
   const result = await runCli(['library', 'list', '--data', data]);
   assert.equal(result.code, 0, result.stderr);
@@ -429,14 +443,7 @@ describe('tonearm scan', () => {
       t.skip('needs root to run the scan as another user (root reads every folder)');
       return;
     }
-    const library = await fixture();
-    const data = tmp('tonearm-data-');
-    fs.chownSync(data, 65534, 65534);
-    fs.chmodSync(library.root, 0o755);
-    const asNobody = { uid: 65534, gid: 65534 };
-    const first = await runCli(['scan', '--music', library.root, '--data', data], asNobody);
-    assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /added 17,/);
+    const { library, data } = await scannedAsNobody();
 
     const locked = path.join(library.root, 'Artist A/2001 - First Album');
     // Listed but not searchable: its files cannot be stat'ed.
@@ -468,15 +475,7 @@ describe('tonearm scan', () => {
       t.skip('needs root to run the scan as another user (root reads every file)');
       return;
     }
-    const library = await fixture();
-    const data = tmp('tonearm-data-');
-    fs.chownSync(data, 65534, 65534);
-    fs.chmodSync(library.root, 0o755);
-    const asNobody = { uid: 65534, gid: 65534 };
-    assert.match(
-      (await runCli(['scan', '--music', library.root, '--data', data], asNobody)).stdout,
-      /added 17,/,
-    );
+    const { library, data } = await scannedAsNobody();
 
     // A changed file the scan must read, which fails with an errno code (here EACCES: what a share whose
     // permissions or user mapping changed answers; EIO, ESTALE or ENOENT from a dropped share take the same
