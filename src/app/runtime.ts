@@ -1,10 +1,10 @@
 // What every command that touches the database needs: a writable data folder, the database opened and
 // migrated, the configured libraries registered. Bad set-ups fail here with one clear line.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Config, LibraryConfig } from '../config/schema.ts';
 import { Database, databaseFile } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { probeWrite } from '../db/storage-faults.ts';
 import { inspectRoot, setOffline } from '../library/availability.ts';
 import { libraryHasTracks, listLibraries, syncLibraries } from '../library/library.repository.ts';
 import { TonearmError } from '../shared/errors.ts';
@@ -146,16 +146,9 @@ export function ensureDataFolder(folder: string, logger: Logger): void {
       `data folder ${folder} cannot be created (${(error as NodeJS.ErrnoException).code})`,
     );
   }
-  const probe = path.join(folder, `.write-test-${process.pid}`);
-  try {
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe);
-  } catch (error) {
-    throw new TonearmError(
-      'DATA_FOLDER',
-      `data folder ${folder} is not writable (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  const notWritable = probeWrite(folder);
+  if (notWritable)
+    throw new TonearmError('DATA_FOLDER', `data folder ${folder} is not writable (${notWritable.code})`);
   // A folder that is not ours to change (a NAS share at 0770, another owner) worked before: say so, go on;
   // the files that hold secrets are private in any case.
   makePrivate(folder, 0o700, logger, { required: false });

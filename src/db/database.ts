@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Compilable, Kysely, SqliteDialect } from 'kysely';
+import { publishWithoutOverwrite } from '../shared/durable-file.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { DB } from './schema.ts';
 import { diagnoseDatabaseFault, StorageHealth, storageErrorFrom } from './storage-faults.ts';
@@ -248,8 +249,9 @@ export class Database {
    */
   backupTo(destination: string): void {
     const partial = `${destination}.partial-${process.pid}`;
-    fs.writeFileSync(partial, '', { mode: 0o600, flag: 'wx' });
+    let published: boolean;
     try {
+      fs.writeFileSync(partial, '', { mode: 0o600, flag: 'wx' });
       this.sqlite.prepare('VACUUM INTO ?').run(partial);
       const handle = fs.openSync(partial, 'r+');
       try {
@@ -257,15 +259,21 @@ export class Database {
       } finally {
         fs.closeSync(handle);
       }
-      // link() refuses an existing name, unlike rename().
-      fs.linkSync(partial, destination);
+      published = publishWithoutOverwrite(partial, destination);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new TonearmError('INVALID_INPUT', `${destination} already exists; choose a new file name`);
-      throw this.failed(error);
+      // The backup's disk, not the database's: no storage fault of this connection.
+      throw new TonearmError(
+        'DATABASE',
+        `cannot write the backup ${destination}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     } finally {
       fs.rmSync(partial, { force: true });
     }
+    if (!published)
+      throw new TonearmError('INVALID_INPUT', `${destination} already exists; choose a new file name`);
   }
 
   async close(): Promise<void> {

@@ -35,21 +35,30 @@ export function fileFaultOf(error: unknown): 'full' | 'read-only' | 'io' | undef
 }
 
 /**
+ * Writes a small file of `bytes` in `folder` and removes it: undefined when that works, else the error
+ * (with fileFaultOf to name it). What SQLite's I/O errors do not say, and what /health shows.
+ */
+export function probeWrite(folder: string, bytes = 1): NodeJS.ErrnoException | undefined {
+  const probe = path.join(folder, `.write-probe-${process.pid}`);
+  try {
+    fs.writeFileSync(probe, Buffer.alloc(bytes));
+    return undefined;
+  } catch (error) {
+    return error as NodeJS.ErrnoException;
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+}
+
+/**
  * databaseFaultOf, made precise for SQLite's I/O errors, which do not say why a write failed: a small file
  * written in the database's folder tells a read-only remount or a full disk from a failing one.
  */
 export function diagnoseDatabaseFault(error: unknown, folder: string): StorageFaultKind | undefined {
   const kind = databaseFaultOf(error);
   if (kind !== 'io') return kind;
-  const probe = path.join(folder, `.write-probe-${process.pid}`);
-  try {
-    fs.writeFileSync(probe, 'x');
-    return 'io';
-  } catch (probeError) {
-    return fileFaultOf(probeError) ?? 'io';
-  } finally {
-    fs.rmSync(probe, { force: true });
-  }
+  const probeError = probeWrite(folder);
+  return probeError ? (fileFaultOf(probeError) ?? 'io') : 'io';
 }
 
 const RETRY_AFTER_SECONDS: Record<StorageFaultKind, number> = {

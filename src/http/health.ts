@@ -13,10 +13,9 @@
 // a damaged database clears only with a successful write. The report is kept for a second: /health needs
 // no login, and its probes write a file.
 import fs from 'node:fs';
-import path from 'node:path';
 import type Router from '@koa/router';
 import type { Database } from '../db/database.ts';
-import { fileFaultOf, type StorageFaultKind } from '../db/storage-faults.ts';
+import { fileFaultOf, probeWrite, type StorageFaultKind } from '../db/storage-faults.ts';
 import type { AppState } from './context.ts';
 
 export type HealthStatus = 'ok' | 'degraded' | 'error';
@@ -116,19 +115,10 @@ export class HealthMonitor {
   }
 
   private probeDataFolder(): CheckResult {
-    const probe = path.join(this.options.dataDir, `.health-probe-${process.pid}`);
-    try {
-      fs.writeFileSync(probe, Buffer.alloc(PROBE_BYTES));
-      return { status: 'ok' };
-    } catch (error) {
-      const kind = fileFaultOf(error);
-      return {
-        status: 'failing',
-        detail: kind ? FAULT_DETAIL[kind] : `cannot write (${(error as NodeJS.ErrnoException).code})`,
-      };
-    } finally {
-      fs.rmSync(probe, { force: true });
-    }
+    const error = probeWrite(this.options.dataDir, PROBE_BYTES);
+    if (!error) return { status: 'ok' };
+    const kind = fileFaultOf(error);
+    return { status: 'failing', detail: kind ? FAULT_DETAIL[kind] : `cannot write (${error.code})` };
   }
 
   private diskSpace(): CheckResult & { freeBytes?: number } {

@@ -426,12 +426,10 @@ export class Scanner implements ScanStatusSource {
       .all(libraryId) as { path: string; file_size: number; file_mtime: number; reason: string }[])
       issues.set(row.path, row);
 
-    const onDisk = new Set<string>();
     const toRead: WalkedFile[] = [];
     const foundAgain: number[] = [];
     let knownBroken = 0;
     for (const file of walked.files) {
-      onDisk.add(file.path);
       const known = stored.get(file.path);
       const issue = issues.get(file.path);
       // A file a stream could not find (a disk not yet mounted) is there again.
@@ -447,9 +445,9 @@ export class Scanner implements ScanStatusSource {
     // Not on disk and not under an unreadable folder: gone, or moved (its identity reappears elsewhere).
     const removed = new Map<string, StoredTrack>();
     for (const [relPath, row] of stored)
-      if (!onDisk.has(relPath) && !underUnreadable(relPath)) removed.set(relPath, row);
+      if (!walkedPaths.has(relPath) && !underUnreadable(relPath)) removed.set(relPath, row);
     const staleIssues = [...issues.keys()].filter(
-      (relPath) => !onDisk.has(relPath) && !underUnreadable(relPath),
+      (relPath) => !walkedPaths.has(relPath) && !underUnreadable(relPath),
     );
 
     const storedFolders = new Map<string, { path: string; mtime: number; images: string }>();

@@ -10,9 +10,16 @@ import path from 'node:path';
  */
 export function createFileDurably(file: string, data: string | Uint8Array, mode: number): boolean {
   if (fs.existsSync(file)) return false;
-  const temporary = writeTemporary(file, data, mode);
+  return publishWithoutOverwrite(writeTemporary(file, data, mode), file);
+}
+
+/**
+ * Gives a complete, synced temporary file its real name, unless that name is taken (false; the other
+ * file stays as it is). The temporary file is gone afterwards either way.
+ */
+export function publishWithoutOverwrite(temporary: string, file: string): boolean {
   try {
-    // link() fails when the name is taken, unlike rename(), which would replace the other process's file.
+    // link() fails when the name is taken, unlike rename(), which would replace the other file.
     fs.linkSync(temporary, file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
