@@ -12,6 +12,15 @@ export const DEFAULT_ARTIST_SEPARATORS = [' feat. ', ' feat ', ' ft. ', ' featur
 export const DEFAULT_COVER_ART_PRIORITY = ['embedded', 'cover.*', 'folder.*', 'front.*', 'album.*'];
 export const DEFAULT_IGNORED_ARTICLES = 'The El La Los Las Le Les Os As O A';
 
+function isDecodableEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
   b: 1,
@@ -175,6 +184,13 @@ export const configSchema = z.strictObject({
     ignoredArticles: z.string(),
     followSymlinks: z.boolean(),
     /**
+     * The code page of old tags that declare Latin-1 but are neither Latin-1 nor UTF-8 (ID3v1, ID3v2
+     * Latin-1 frames, RIFF INFO), e.g. "windows-1251" or "shift_jis"; empty: Latin-1 (see library/tag-text.ts).
+     */
+    legacyEncoding: z.string().refine((label) => label === '' || isDecodableEncoding(label), {
+      message: 'expected empty or an encoding name such as "windows-1251", "shift_jis", "gbk" or "euc-kr"',
+    }),
+    /**
      * The removal guard: a scan that would remove more than this share of a library's tracks removes only
      * files whose folder is still there (a fraction; 1 turns the guard off). Also the share of known files
      * that may be absent when a library turns up on another device.
@@ -268,6 +284,7 @@ export function defaultConfig(): ConfigInput {
       artistImageNames: ['artist.*'],
       ignoredArticles: DEFAULT_IGNORED_ARTICLES,
       followSymlinks: true,
+      legacyEncoding: '',
       maxRemovalShare: 0.25,
       offlineCheckIntervalMs: 60_000,
     },

@@ -62,6 +62,17 @@ export class CachedFileTokenizer extends AbstractTokenizer {
     await super.closeOnce();
   }
 
+  /**
+   * Bytes at a position, fewer at the end of the file: for readers outside the parser (stream-length.ts).
+   * Small reads come from the block cache, so looking at a tag the parser just read costs nothing.
+   */
+  readRange(position: number, length: number): Uint8Array {
+    const available = Math.max(0, Math.min(length, this.fileInfo.size - position));
+    const target = Buffer.allocUnsafe(available);
+    const read = this.readAt(target, available, position, true);
+    return target.subarray(0, read);
+  }
+
   /** Whether any block read so far contains the bytes (a cheap presence test for skipped tags). */
   sawBytes(needle: Buffer): boolean {
     for (const block of this.blocks.values()) if (block.includes(needle)) return true;

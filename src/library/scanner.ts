@@ -42,8 +42,9 @@ import {
   type ScanStatusSource,
 } from './scan-status.ts';
 import { ScanLease } from './scan-lease.ts';
+import { ffprobeBeside } from './probe-duration.ts';
 import { TagReaderPool } from './tag-reader-pool.ts';
-import type { ReadOutcome, ReadTrack } from './tags.ts';
+import type { ReadOutcome, ReadTrack, TagReadOptions } from './tags.ts';
 import {
   albumFolderOf,
   discNumberFromFolder,
@@ -89,6 +90,7 @@ export class Scanner implements ScanStatusSource {
   private readonly config: Config;
   private readonly logger: Logger;
   private readonly articles: string[];
+  private readonly readOptions: TagReadOptions;
   private running: Promise<ScanReport> | undefined;
   private queued: { full: boolean; allowRemovalIn: Set<number>; libraryIds: Set<number> | 'all' } | undefined;
   private readonly onAvailabilityChange: ((change: AvailabilityChange) => void) | undefined;
@@ -130,6 +132,10 @@ export class Scanner implements ScanStatusSource {
     this.config = deps.config;
     this.logger = deps.logger;
     this.articles = articlesFrom(deps.config.scanner.ignoredArticles);
+    this.readOptions = {
+      ffprobe: ffprobeBeside(deps.config.transcoding.ffmpeg),
+      ...(deps.config.scanner.legacyEncoding ? { legacyEncoding: deps.config.scanner.legacyEncoding } : {}),
+    };
   }
 
   progress(): ScanProgress {
@@ -546,7 +552,10 @@ export class Scanner implements ScanStatusSource {
         albumFolders
           .flatMap((albumFolder) => byAlbumFolder.get(albumFolder)!)
           .map(async (file) => {
-            const outcome = await pool.read(readRequest(root, file, foldersByPath));
+            const outcome = await pool.read({
+              ...readRequest(root, file, foldersByPath),
+              options: this.readOptions,
+            });
             this.state.filesRead++;
             return { file, outcome };
           }),

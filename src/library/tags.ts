@@ -6,6 +6,9 @@ import path from 'node:path';
 import { type IAudioMetadata, parseFromTokenizer } from 'music-metadata';
 import { CachedFileTokenizer } from './cached-file-tokenizer.ts';
 import { type LyricSet, parseLyricsText } from './lyrics.ts';
+import { probeDuration } from './probe-duration.ts';
+import { adtsLength, mpegLength, oggLength } from './stream-length.ts';
+import { mayHoldLatin1Text, repairTagTexts, tagTextDecoder } from './tag-text.ts';
 
 export interface ReadTrack {
   title: string | null;
@@ -83,6 +86,14 @@ export interface ReadRequest {
   /** Absolute paths of a same-named .lrc / .txt beside the file, if any. */
   lrcFile?: string;
   txtFile?: string;
+  options?: TagReadOptions;
+}
+
+export interface TagReadOptions {
+  /** The code page of old tags that are neither Latin-1 nor UTF-8 (scanner.legacyEncoding), e.g. "windows-1251". */
+  legacyEncoding?: string;
+  /** ffprobe, asked for the duration when nothing in the file states it; unset: such files get 0 (unknown). */
+  ffprobe?: string;
 }
 
 const OGG_SUFFIX = /\.(ogg|oga|opus|spx)$/i;
@@ -122,34 +133,29 @@ export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> 
       reason: 'AppleDouble metadata file (macOS resource fork), not audio',
       failure: 'content',
     };
-  let metadata: IAudioMetadata;
-  let oggHasPicture = false;
-  let tokenizer: CachedFileTokenizer;
-  try {
-    tokenizer = CachedFileTokenizer.open(request.file);
-  } catch (error) {
-    return failedRead(error);
+  const isOgg = OGG_SUFFIX.test(request.file);
+  // Ogg covers are base64 text that music-metadata decodes in full: skip them and only note that one is there.
+  let outcome = await parseAudioFile(request.file, isOgg);
+  // A damaged picture (or other cover data) must not cost the track: read it again without covers.
+  if (!outcome.ok && outcome.failure === 'content' && !isOgg)
+    outcome = await parseAudioFile(request.file, true);
+  if (!outcome.ok) return outcome;
+  const { metadata, hasOggPicture, streamLength } = outcome;
+  if (!hasAudio(metadata)) return { ok: false, reason: 'no audio stream found', failure: 'content' };
+  if (streamLength) applyStreamLength(metadata, streamLength, request.size);
+  if (!(metadata.format.duration! > 0) && request.options?.ffprobe) {
+    const probed = await probeDuration(request.options.ffprobe, request.file);
+    if (probed) applyStreamLength(metadata, { duration: probed, audioBytes: request.size }, request.size);
   }
-  try {
-    try {
-      // Ogg covers are base64 text that music-metadata decodes in full: skip them and only note that one is there.
-      const isOgg = OGG_SUFFIX.test(request.file);
-      metadata = await parseFromTokenizer(tokenizer, { duration: false, skipCovers: isOgg });
-      if (isOgg)
-        oggHasPicture = tokenizer.sawBytes(OGG_PICTURE_KEY) || tokenizer.sawBytes(OGG_PICTURE_KEY_LOWER);
-    } finally {
-      await tokenizer.close();
-    }
-  } catch (error) {
-    // A parser may wrap or replace the read error it met: the tokenizer remembers the real one.
-    return failedRead(tokenizer.ioError ?? error);
-  }
-  // Some parsers note a failed read as a warning and go on: their verdict would be on part of the file.
-  if (tokenizer.ioError) return failedRead(tokenizer.ioError);
-  const problem = audioProblem(metadata, request.size);
+  const problem = truncation(metadata, request.size);
   if (problem) return { ok: false, reason: problem, failure: 'content' };
+  if (mayHoldLatin1Text(metadata.format.tagTypes)) {
+    const decoder = tagTextDecoder(request.options?.legacyEncoding);
+    repairTagTexts(metadata.common, decoder);
+    repairTagTexts(metadata.native, decoder);
+  }
   const track = toReadTrack(metadata, request.size);
-  if (oggHasPicture) track.hasPicture = true;
+  if (hasOggPicture) track.hasPicture = true;
   for (const file of [request.lrcFile, request.txtFile]) {
     if (!file) continue;
     try {
@@ -163,15 +169,102 @@ export async function readTrackFile(request: ReadRequest): Promise<ReadOutcome> 
   return { ok: true, track };
 }
 
-/** Why a parsed file is not a playable track, or undefined when it is one. */
-function audioProblem(metadata: IAudioMetadata, size: number): string | undefined {
+interface ParsedFile {
+  ok: true;
+  metadata: IAudioMetadata;
+  hasOggPicture: boolean;
+  streamLength: StreamLength | undefined;
+}
+
+async function parseAudioFile(
+  file: string,
+  skipCovers: boolean,
+): Promise<ParsedFile | (ReadOutcome & { ok: false })> {
+  let tokenizer: CachedFileTokenizer;
+  try {
+    tokenizer = CachedFileTokenizer.open(file);
+  } catch (error) {
+    return failedRead(error);
+  }
+  let parsed: ParsedFile;
+  try {
+    try {
+      // Without `duration`, the parser reads only the headers; lengths it leaves unknown are found after.
+      const metadata = await parseFromTokenizer(tokenizer, { duration: false, skipCovers });
+      parsed = {
+        ok: true,
+        metadata,
+        hasOggPicture:
+          metadata.format.container === 'Ogg' &&
+          (tokenizer.sawBytes(OGG_PICTURE_KEY) || tokenizer.sawBytes(OGG_PICTURE_KEY_LOWER)),
+        streamLength: missingStreamLength(metadata, tokenizer),
+      };
+    } finally {
+      await tokenizer.close();
+    }
+  } catch (error) {
+    // A parser may wrap or replace the read error it met: the tokenizer remembers the real one.
+    return failedRead(tokenizer.ioError ?? error);
+  }
+  // Some parsers note a failed read as a warning and go on: their verdict would be on part of the file.
+  if (tokenizer.ioError) return failedRead(tokenizer.ioError);
+  return parsed;
+}
+
+function hasAudio(metadata: IAudioMetadata): boolean {
   const format = metadata.format;
-  const hasAudio =
-    (format.numberOfChannels ?? 0) > 0 || (format.sampleRate ?? 0) > 0 || Boolean(format.codec);
-  if (!hasAudio) return 'no audio stream found';
+  return (format.numberOfChannels ?? 0) > 0 || (format.sampleRate ?? 0) > 0 || Boolean(format.codec);
+}
+
+interface StreamLength {
+  duration: number;
+  /** Bytes of audio, for the average bitrate when the file states none that holds for the whole file. */
+  audioBytes: number;
+}
+
+/**
+ * The length of a file whose headers do not state it: Ogg from its last page, MP3 without a Xing header
+ * from VBRI or its frames (see stream-length.ts). Undefined when the parser already knows it.
+ */
+function missingStreamLength(
+  metadata: IAudioMetadata,
+  tokenizer: CachedFileTokenizer,
+): StreamLength | undefined {
+  const format = metadata.format;
+  if (format.duration && format.duration > 0) return undefined;
+  const readAt = (position: number, length: number) => tokenizer.readRange(position, length);
+  const size = tokenizer.fileInfo.size;
+  if (format.container === 'Ogg') {
+    const length = oggLength(readAt, size);
+    return length && { duration: length.duration, audioBytes: size };
+  }
+  if (format.container === 'MPEG' || /^MPEG [12.5]+ Layer/.test(format.codec ?? ''))
+    return mpegLength(readAt, size);
+  if (format.container?.startsWith('ADTS')) return adtsLength(readAt, size);
+  return undefined;
+}
+
+/** Puts a length found outside the parser into its result, with the average bitrate that follows from it. */
+function applyStreamLength(metadata: IAudioMetadata, length: StreamLength, size: number): void {
+  const format = metadata.format as {
+    -readonly [K in keyof IAudioMetadata['format']]: IAudioMetadata['format'][K];
+  };
+  format.duration = length.duration;
+  // What the parser took from the first frame or a nominal header says little about a VBR file as a whole.
+  format.bitrate = (Math.min(length.audioBytes, size) * 8) / length.duration;
+}
+
+/** Why a parsed lossless file is not a whole track (cut short), or undefined when it looks whole. */
+function truncation(metadata: IAudioMetadata, size: number): string | undefined {
+  const format = metadata.format;
   const duration = format.duration ?? 0;
-  if (!(duration > 0)) return 'no audio (zero or unknown duration)';
-  if (format.lossless && format.sampleRate && format.numberOfChannels && format.bitsPerSample) {
+  if (
+    duration > 0 &&
+    format.lossless &&
+    format.sampleRate &&
+    format.numberOfChannels &&
+    format.bitsPerSample
+  ) {
     // Real lossless audio compresses to 30-70% of PCM, a pure tone to ~10%; far below that the file was cut short.
     const raw = (format.sampleRate * format.numberOfChannels * format.bitsPerSample * duration) / 8;
     if (size < raw / 40 && raw - size > 65_536)
@@ -262,7 +355,8 @@ function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
     lyrics,
     duration: format.duration ?? 0,
     bitrate: averageBitrate(format.bitrate, format.duration, size),
-    sampleRate: positiveInt(format.sampleRate ?? null),
+    // Opus always decodes at 48 kHz; the header's rate is only the encoder's input rate.
+    sampleRate: format.codec === 'Opus' ? 48_000 : positiveInt(format.sampleRate ?? null),
     bitDepth: positiveInt(format.bitsPerSample ?? null),
     channels: positiveInt(format.numberOfChannels ?? null),
     codec: format.codec ?? format.container ?? null,
