@@ -268,7 +268,11 @@ export interface MpegLength {
  * The length of an MPEG audio file that has no Xing/Info header: from a VBRI header when the first frame
  * holds one, otherwise by counting frames (see MAX_COUNTED_MPEG_BYTES).
  */
-export function mpegLength(readAt: ReadAt, size: number): MpegLength | undefined {
+export function mpegLength(
+  readAt: ReadAt,
+  size: number,
+  maxCountedBytes = MAX_COUNTED_MPEG_BYTES,
+): MpegLength | undefined {
   const audioStart = firstFrame(readAt, size, mpegFrameHeaderAt);
   if (audioStart === undefined) return undefined;
   const audioEnd = mpegAudioEnd(readAt, size);
@@ -287,14 +291,20 @@ export function mpegLength(readAt: ReadAt, size: number): MpegLength | undefined
         source: 'vbri',
       };
   }
-  return countFrames(readAt, audioStart, audioEnd, mpegFrameHeaderAt);
+  return countFrames(readAt, audioStart, audioEnd, mpegFrameHeaderAt, maxCountedBytes);
 }
 
 /** The length of a raw AAC file (ADTS frames), by counting its frames like an MP3 without a header. */
 export function adtsLength(readAt: ReadAt, size: number): MpegLength | undefined {
   const audioStart = firstFrame(readAt, size, adtsFrameHeaderAt);
   if (audioStart === undefined) return undefined;
-  return countFrames(readAt, audioStart, mpegAudioEnd(readAt, size), adtsFrameHeaderAt);
+  return countFrames(
+    readAt,
+    audioStart,
+    mpegAudioEnd(readAt, size),
+    adtsFrameHeaderAt,
+    MAX_COUNTED_MPEG_BYTES,
+  );
 }
 
 function countFrames(
@@ -302,8 +312,9 @@ function countFrames(
   audioStart: number,
   audioEnd: number,
   headerAt: FrameHeaderReader,
+  maxCountedBytes: number,
 ): MpegLength | undefined {
-  const countEnd = Math.min(audioEnd, audioStart + MAX_COUNTED_MPEG_BYTES);
+  const countEnd = Math.min(audioEnd, audioStart + maxCountedBytes);
   let samples = 0;
   let sampleRate = 0;
   let position = audioStart;
