@@ -7,6 +7,7 @@ import { Database, databaseFile } from '../src/db/database.ts';
 
 interface ManifestRow {
   path: string;
+  duration_s: string;
   cover: string;
   title: string;
   artist: string;
@@ -89,6 +90,9 @@ export function verifyAgainstManifest(db: Database, manifestFile: string, librar
     if (row.genre) check('genre', found.genre, row.genre);
     check('embedded art', found.has_embedded_art, row.cover === 'embedded' ? 1 : 0);
     if (row.compilation === '1') check('compilation', found.compilation, 1);
+    // The generator makes each file exactly this long; Ogg and Opus lengths come from their last page.
+    if (row.duration_s && Math.abs(Number(found.duration) - Number(row.duration_s)) > 1)
+      mismatches.push(`${row.path}: duration is ${found.duration} s, expected ${row.duration_s} s`);
   }
   for (const file of [...broken, ...appleDouble]) {
     if (track.get(file)) mismatches.push(`broken file imported: ${file}`);

@@ -7,7 +7,9 @@
 // The rule, applied to every text value from those tag formats:
 // 1. Take the bytes the parser decoded (each character back to its Latin-1 or Windows-1252 byte).
 // 2. If those bytes are valid UTF-8 with at least one multi-byte character, the text is that UTF-8.
-// 3. Otherwise, if a legacy code page is configured (scanner.legacyEncoding), the text is those bytes in it.
+// 3. Otherwise, if a legacy code page is configured (scanner.legacyEncoding) and most of the text's letters
+//    are beyond ASCII (as Cyrillic or CJK read as Latin-1 are, and Western accented text is not), the text
+//    is those bytes in that code page.
 // 4. Otherwise the text stays Latin-1, as declared.
 // Text with any character outside Latin-1 was decoded from a Unicode encoding and is left alone.
 
@@ -36,10 +38,25 @@ export function tagTextDecoder(legacyEncoding?: string): TagTextDecoder {
       try {
         return strictUtf8.decode(bytes);
       } catch {
-        return legacy ? legacy.decode(bytes) : text;
+        return legacy && mostlyBeyondAscii(text) ? legacy.decode(bytes) : text;
       }
     },
   };
+}
+
+/**
+ * Whether most letters of the text are beyond ASCII, as text in a Cyrillic, Greek or CJK code page read as
+ * Latin-1 is ("Êèíî"), and Western text with accents is not ("Björk", "Été à Noël"): the legacy code page
+ * applies only to the first, so a collection's genuine Latin-1 and UTF-16 text stays as it is.
+ */
+function mostlyBeyondAscii(text: string): boolean {
+  let beyond = 0;
+  let ascii = 0;
+  for (const char of text) {
+    if (char.charCodeAt(0) >= 0x80) beyond++;
+    else if (/[A-Za-z]/.test(char)) ascii++;
+  }
+  return beyond > ascii;
 }
 
 /** The bytes a Latin-1 (or Windows-1252) decoder turned into `text`; undefined when it was plain ASCII or not from one. */

@@ -279,6 +279,7 @@ tag.save(${JSON.stringify(at('latin1-tags.mp3'))}, v2_version=3, v1=0)
     const legacy = await read(at('latin1-tags.mp3'), { legacyEncoding: 'windows-1251' });
     assert.equal(legacy.album, 'Кино');
     assert.equal(legacy.title, 'ünïcode', 'valid UTF-8 comes first');
+    assert.equal(legacy.artist, 'Björk', 'Western text with accents stays Latin-1');
   });
 
   it('imports damaged files with what can be read, and says why when nothing can', async () => {
