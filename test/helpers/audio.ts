@@ -278,7 +278,7 @@ async function encode(out: string, spec: NormalSpec): Promise<void> {
   }
 }
 
-async function ffmpeg(args: string[]): Promise<void> {
+export async function ffmpeg(args: string[]): Promise<void> {
   try {
     await run('ffmpeg', args, { maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
@@ -290,7 +290,7 @@ async function ffmpeg(args: string[]): Promise<void> {
 }
 
 let versionPromise: Promise<string> | undefined;
-function ffmpegVersion(): Promise<string> {
+export function ffmpegVersion(): Promise<string> {
   versionPromise ??= run('ffmpeg', ['-version']).then((result) => result.stdout.split('\n')[0]!.trim());
   return versionPromise;
 }
@@ -299,8 +299,12 @@ function ffmpegVersion(): Promise<string> {
 
 const inFlight = new Map<string, Promise<string>>();
 
-/** The cached file for key, built with build(tempPath) if missing. */
-function cachedBuild(key: string, ext: string, build: (tempPath: string) => Promise<void>): Promise<string> {
+/** The cached file (or folder) for key, built with build(tempPath) if missing. */
+export function cachedBuild(
+  key: string,
+  ext: string,
+  build: (tempPath: string) => Promise<void>,
+): Promise<string> {
   const hash = createHash('sha256').update(key).digest('hex');
   const final = path.join(CACHE_DIR, `${hash}.${ext}`);
   const pending = inFlight.get(final);
@@ -312,9 +316,14 @@ function cachedBuild(key: string, ext: string, build: (tempPath: string) => Prom
     const temp = path.join(CACHE_DIR, `${hash}.tmp-${process.pid}-${randomBytes(4).toString('hex')}.${ext}`);
     try {
       await build(temp);
-      fs.renameSync(temp, final);
+      try {
+        fs.renameSync(temp, final);
+      } catch (error) {
+        // A folder cannot be renamed over one that another process finished first: use that one.
+        if (!fs.existsSync(final)) throw error;
+      }
     } finally {
-      fs.rmSync(temp, { force: true });
+      fs.rmSync(temp, { force: true, recursive: true });
     }
     return final;
   })();
