@@ -30,7 +30,10 @@ const MPEG_RESYNC_LIMIT = 64 * 1024;
 const OGG_CAPTURE = [0x4f, 0x67, 0x67, 0x53]; // "OggS"
 
 interface OggPage {
+  /** Where the page starts: in the bytes searched, or in the file once found (see lastOggPage). */
   offset: number;
+  /** The page's length, header included. */
+  length: number;
   granule: bigint;
   serial: number;
   headerType: number;
@@ -52,6 +55,7 @@ function oggPageAt(bytes: Uint8Array, offset: number): OggPage | undefined {
   if (payloadStart + payloadLength > bytes.length) return undefined;
   return {
     offset,
+    length: payloadStart + payloadLength - offset,
     granule: view.getBigInt64(6, true),
     serial: view.getUint32(14, true),
     headerType: view.getUint8(5),
@@ -62,6 +66,8 @@ function oggPageAt(bytes: Uint8Array, offset: number): OggPage | undefined {
 export interface OggLength {
   /** Seconds. */
   duration: number;
+  /** Bytes of audio pages: the file without its header pages (which may hold a cover of a megabyte). */
+  audioBytes: number;
   codec: 'vorbis' | 'opus' | 'flac' | 'speex';
   /** The rate the granule positions count in. */
   granuleRate: number;
@@ -82,7 +88,37 @@ export function oggLength(readAt: ReadAt, size: number): OggLength | undefined {
   if (!last || last.granule < 0n) return undefined;
   const samples = Number(last.granule) - stream.preSkip;
   if (!(samples > 0)) return undefined;
-  return { duration: samples / stream.granuleRate, codec: stream.codec, granuleRate: stream.granuleRate };
+  const audioStart = firstOggAudioPage(readAt, size, first.serial) ?? 0;
+  return {
+    duration: samples / stream.granuleRate,
+    audioBytes: last.offset + last.length - audioStart,
+    codec: stream.codec,
+    granuleRate: stream.granuleRate,
+  };
+}
+
+/** Header pages are walked at most this far (a comment header with a cover spans many pages). */
+const MAX_OGG_HEADER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Where the first audio page of the stream starts: header pages (identification, comments, setup) carry
+ * granule position 0, the first page that ends an audio packet a positive one. Only page headers are
+ * read, one small read per page.
+ */
+function firstOggAudioPage(readAt: ReadAt, size: number, serial: number): number | undefined {
+  for (let offset = 0; offset < Math.min(size, MAX_OGG_HEADER_BYTES); ) {
+    const header = readAt(offset, 27 + 255);
+    if (header.length < 27) return undefined;
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    if (view.getUint32(0) !== 0x4f676753) return undefined; // "OggS": the pages do not run on
+    const segments = header[26]!;
+    if (header.length < 27 + segments) return undefined;
+    if (view.getUint32(14, true) === serial && view.getBigInt64(6, true) > 0n) return offset;
+    let payload = 0;
+    for (let index = 0; index < segments; index++) payload += header[27 + index]!;
+    offset += 27 + segments + payload;
+  }
+  return undefined;
 }
 
 function oggStreamOf(
@@ -135,7 +171,7 @@ function lastOggPage(readAt: ReadAt, size: number, serial: number): OggPage | un
     for (let offset = windowEnd - start - 1; offset >= 0; offset--) {
       if (bytes[offset] !== 0x4f) continue;
       const page = oggPageAt(bytes, offset);
-      if (page && isEnd(page)) return page;
+      if (page && isEnd(page)) return { ...page, offset: start + offset };
     }
     windowEnd = start;
     windowSize = 64 * 1024;

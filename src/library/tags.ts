@@ -236,7 +236,7 @@ function missingStreamLength(
   const size = tokenizer.fileInfo.size;
   if (format.container === 'Ogg') {
     const length = oggLength(readAt, size);
-    return length && { duration: length.duration, audioBytes: size };
+    return length && { duration: length.duration, audioBytes: length.audioBytes };
   }
   if (format.container === 'MPEG' || /^MPEG [12.5]+ Layer/.test(format.codec ?? ''))
     return mpegLength(readAt, size);
@@ -311,8 +311,9 @@ function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
 
   return {
     title: text(common.title),
-    artist: text(common.artist),
-    artists: list(common.artists),
+    // speexenc (and some spoken-word taggers) name the artist AUTHOR.
+    artist: text(common.artist) ?? text(native.get('AUTHOR')?.[0]),
+    artists: list(common.artists?.length ? common.artists : native.get('AUTHOR')),
     albumArtist: text(common.albumartist),
     albumArtists: list(common.albumartists),
     album: text(common.album),
@@ -348,10 +349,18 @@ function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
     recordLabels: list(common.label),
     moods: list(common.mood ? [common.mood] : []),
     grouping: text(common.grouping),
-    trackGain: common.replaygain_track_gain?.dB ?? (r128Track === null ? null : r128Track / 256 + 5),
-    trackPeak: common.replaygain_track_peak?.ratio ?? null,
-    albumGain: common.replaygain_album_gain?.dB ?? (r128Album === null ? null : r128Album / 256 + 5),
-    albumPeak: common.replaygain_album_peak?.ratio ?? null,
+    // APEv2 (WavPack, Monkey's Audio) album values and ASF (WMA) ones as foobar2000 writes them reach only
+    // the native tags.
+    trackGain:
+      common.replaygain_track_gain?.dB ??
+      numberOrNull(native.get('REPLAYGAIN_TRACK_GAIN')?.[0]) ??
+      (r128Track === null ? null : r128Track / 256 + 5),
+    trackPeak: common.replaygain_track_peak?.ratio ?? numberOrNull(native.get('REPLAYGAIN_TRACK_PEAK')?.[0]),
+    albumGain:
+      common.replaygain_album_gain?.dB ??
+      numberOrNull(native.get('REPLAYGAIN_ALBUM_GAIN')?.[0]) ??
+      (r128Album === null ? null : r128Album / 256 + 5),
+    albumPeak: common.replaygain_album_peak?.ratio ?? numberOrNull(native.get('REPLAYGAIN_ALBUM_PEAK')?.[0]),
     lyrics,
     duration: format.duration ?? 0,
     bitrate: averageBitrate(format.bitrate, format.duration, size),
@@ -359,7 +368,8 @@ function toReadTrack(metadata: IAudioMetadata, size: number): ReadTrack {
     sampleRate: format.codec === 'Opus' ? 48_000 : positiveInt(format.sampleRate ?? null),
     bitDepth: positiveInt(format.bitsPerSample ?? null),
     channels: positiveInt(format.numberOfChannels ?? null),
-    codec: format.codec ?? format.container ?? null,
+    // music-metadata names WavPack's sample format (PCM), not the codec.
+    codec: format.container === 'WavPack' ? 'WavPack' : (format.codec ?? format.container ?? null),
     lossless: format.lossless === true,
     hasPicture: (common.picture?.length ?? 0) > 0,
   };
