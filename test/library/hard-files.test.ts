@@ -110,34 +110,10 @@ describe('real files that short fixtures hide', () => {
       tool('lame', ['--quiet', '-V', '2', '--tt', 'Big Tag', wav, at('big-id3.mp3')]),
       tool('flac', ['-s', '-o', at('corrupt-picture.flac'), '-T', 'TITLE=Damaged Picture', wav]),
       tool('ffmpeg', ['-v', 'error', '-i', wav, '-c:a', 'aac', '-b:a', '128k', at('raw.aac')]),
-      tool('ffmpeg', [
-        '-v',
-        'error',
-        '-i',
-        wav,
-        '-t',
-        '10',
-        '-metadata',
-        'title=ünïcode Привет',
-        '-metadata',
-        'artist=Björk',
-        at('riff-info-utf8.wav'),
-      ]),
-      tool('ffmpeg', [
-        '-v',
-        'error',
-        '-i',
-        wav,
-        '-t',
-        '10',
-        '-c:a',
-        'libmp3lame',
-        '-write_id3v1',
-        '1',
-        '-id3v2_version',
-        '0',
-        at('latin1-tags.mp3'),
-      ]),
+      ...[
+        ['-metadata', 'title=ünïcode Привет', '-metadata', 'artist=Björk', at('riff-info-utf8.wav')],
+        ['-c:a', 'libmp3lame', '-write_id3v1', '1', '-id3v2_version', '0', at('latin1-tags.mp3')],
+      ].map((output) => tool('ffmpeg', ['-v', 'error', '-i', wav, '-t', '10', ...output])),
     ]);
 
     // Ogg files whose ends are not pages: a copy padded with garbage (small, and larger than the tail
