@@ -49,7 +49,7 @@ administrator adds others with <code>tonearm user add NAME</code>.</dd>
 <dt>Password</dt><dd>your password. On the first start the password of <code>${FIRST_ADMIN_NAME}</code> is in
 <code>${FIRST_ADMIN_FILE}</code> in the data folder, until it is changed with
 <code>tonearm user passwd ${FIRST_ADMIN_NAME}</code>. Apps that support API keys can use one instead:
-<code>tonearm apikey create NAME</code>.</dd>
+<code>tonearm apikey create USER</code>.</dd>
 </dl>
 <p><a href="${escapeHtml(config.basePath)}/health">Server health</a> ·
 <a href="https://opensubsonic.netlify.app/">The OpenSubsonic API</a> ·

@@ -76,7 +76,7 @@ describe('the page at / without a base path', () => {
     assert.match(page, new RegExp(`<code>${server.origin.replaceAll('.', '\\.')}</code>`));
     assert.match(page, /<code>admin<\/code>/);
     assert.match(page, /initial-admin-password\.txt/);
-    assert.match(page, /tonearm apikey create NAME/);
+    assert.match(page, /tonearm apikey create USER/);
     assert.match(page, /<a href="\/health">/);
     for (const secret of ['carol-the-admin', 'hunter2-secret', 'Private Tapes', '/srv/tapes', server.dir])
       assert.ok(!page.includes(secret), `the page shows ${secret}`);
