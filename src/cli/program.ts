@@ -134,7 +134,7 @@ export function buildProgram(): Command {
       process.exitCode = await runScanCommand(
         config,
         { full: Boolean(flags.full), allowRemoval: Boolean(flags.allowRemoval), libraries: flags.library },
-        createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+        createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined, config.logFormat),
       );
     });
 
@@ -296,7 +296,7 @@ export function buildProgram(): Command {
       const config = configFromFlags(flags);
       const database = openDatabase(
         config.dataDir,
-        createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+        createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined, config.logFormat),
       );
       try {
         const { applied } = await migrateToLatest(database, undefined, {

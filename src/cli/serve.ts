@@ -16,9 +16,10 @@ import { findLibrary, libraryHasTracks, listLibraries } from '../library/library
 import { Scanner } from '../library/scanner.ts';
 import { LibraryWatcher } from '../library/watcher.ts';
 import { createLogger } from '../shared/logger.ts';
+import { announceWelcome } from './welcome.ts';
 
 export async function runServe(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const runtime = await openRuntime(config, { logger, registerLibraries: true });
   ensureSearchIndex(runtime.db);
   const firstAdmin = await ensureFirstAdmin(runtime.db, config.dataDir);
@@ -60,6 +61,7 @@ export async function runServe(config: Config): Promise<void> {
     { url: `${server.url}${config.basePath}`, libraries: config.music.map((library) => library.path) },
     'tonearm is listening',
   );
+  announceWelcome(logger, config, server.url, firstAdmin);
 
   const scanInBackground = (options: Parameters<Scanner['scan']>[0], reason: string) => {
     scanner

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { parseProxyEntry } from '../shared/ip-address.ts';
+import { LOG_FORMATS } from '../shared/log-lines.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -150,6 +151,8 @@ export const configSchema = z.strictObject({
     .regex(/^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*\/?$/, 'expected empty or a URL path such as /music')
     .transform((value) => value.replace(/\/+$/, '')),
   logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
+  /** json (one record a line), pretty (readable lines), or auto: pretty when the log goes to a terminal. */
+  logFormat: z.enum(LOG_FORMATS, { error: `expected one of ${LOG_FORMATS.join(', ')}` }),
   /** Worker threads for read-only Subsonic endpoints: 'auto' (one per core, at most 4) or a count; 0 = none. */
   readWorkers: z.preprocess(
     (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
@@ -269,6 +272,7 @@ export function defaultConfig(): ConfigInput {
     port: 4040,
     basePath: '',
     logLevel: 'info',
+    logFormat: 'auto',
     readWorkers: 'auto',
     scanner: {
       scanOnStart: true,

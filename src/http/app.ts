@@ -20,6 +20,7 @@ import { ClientAddresses } from './client-address.ts';
 import type { AppState } from './context.ts';
 import { appDeps, registerAppDeps } from './deps.ts';
 import { HealthMonitor, mountHealth } from './health.ts';
+import { mountHomePage } from './home-page.ts';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
 import { problemDetails } from './problem.ts';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     signer: resolved.urlSigner,
     basePath: deps.config.basePath,
   };
+  mountHomePage(router, deps.config);
   mountHealth(router, health);
   mountStreamingApi(router, resolved, apiAuth);
   mountHls(router, resolved);

@@ -23,14 +23,9 @@ const warnedRelative = new WeakSet<Logger>();
 
 /** The absolute URL of `path` (which starts with '/', without the base path), by the rules above. */
 export function publicUrlOf(ctx: AppContext, config: Config, path: string, logger: Logger): string {
+  const absolute = absoluteUrlOf(ctx, config, path);
+  if (absolute) return absolute;
   const basePath = config.basePath;
-  const { publicUrl } = config.http;
-  if (publicUrl) {
-    const prefix = basePath && new URL(publicUrl).pathname.endsWith(basePath) ? '' : basePath;
-    return `${publicUrl}${prefix}${path}`;
-  }
-  const origin = ctx.state.client.viaProxy ? forwardedOrigin(ctx) : ownOrigin(ctx);
-  if (origin) return `${origin}${basePath}${path}`;
   if (!warnedRelative.has(logger)) {
     warnedRelative.add(logger);
     logger.warn(
@@ -39,6 +34,24 @@ export function publicUrlOf(ctx: AppContext, config: Config, path: string, logge
     );
   }
   return `${basePath}${path}`;
+}
+
+/** Rules 1 to 3 above: the absolute URL of `path`, or undefined when nobody vouches for a host name. */
+export function absoluteUrlOf(ctx: AppContext, config: Config, path: string): string | undefined {
+  const configured = configuredBaseUrl(config);
+  if (configured) return `${configured}${path}`;
+  const origin = ctx.state.client.viaProxy ? forwardedOrigin(ctx) : ownOrigin(ctx);
+  return origin ? `${origin}${config.basePath}${path}` : undefined;
+}
+
+/** Rule 1: http.publicUrl with the base path (not repeated), or undefined when it is not set. */
+export function configuredBaseUrl(
+  config: Pick<Config, 'basePath'> & { http: Pick<Config['http'], 'publicUrl'> },
+): string | undefined {
+  const { basePath } = config;
+  const { publicUrl } = config.http;
+  if (!publicUrl) return undefined;
+  return basePath && new URL(publicUrl).pathname.endsWith(basePath) ? publicUrl : `${publicUrl}${basePath}`;
 }
 
 function singleValue(header: string | undefined): string | undefined {

@@ -25,7 +25,11 @@ describe('artist and album info', () => {
     );
     assert.equal(typeof info.similarArtist[0].albumCount, 'number');
     const xml = await server.xmlText('getArtistInfo2', { id: artistId('Artist A') });
-    assert.match(xml, /<artistInfo2><biography><\/biography><similarArtist /);
+    // Every info field, empty when unknown, in the schema's order before the similar artists.
+    assert.match(
+      xml,
+      /<artistInfo2><biography><\/biography><musicBrainzId>[^<]*<\/musicBrainzId><lastFmUrl><\/lastFmUrl><smallImageUrl><\/smallImageUrl><mediumImageUrl><\/mediumImageUrl><largeImageUrl><\/largeImageUrl><similarArtist /,
+    );
     const v1 = (await server.json('getArtistInfo', { id: trackId('One'), count: 0 })).artistInfo;
     assert.equal((v1.similarArtist ?? []).length, 0);
     assert.equal((await server.json('getArtistInfo', { id: 'ar-nope' })).error.code, 70);
@@ -36,7 +40,14 @@ describe('artist and album info', () => {
     const album = server.db.prepare("SELECT id FROM album WHERE name = 'Release'").pluck().get() as string;
     for (const endpoint of ['getAlbumInfo', 'getAlbumInfo2']) {
       const info = (await server.json(endpoint, { id: album })).albumInfo;
-      assert.deepEqual(info, { notes: '', musicBrainzId: '9e7a0a4c-1111-4c7a-9f00-000000000001' });
+      assert.deepEqual(info, {
+        notes: '',
+        musicBrainzId: '9e7a0a4c-1111-4c7a-9f00-000000000001',
+        lastFmUrl: '',
+        smallImageUrl: '',
+        mediumImageUrl: '',
+        largeImageUrl: '',
+      });
     }
     assert.equal((await server.json('getAlbumInfo', { id: trackId('M1') })).albumInfo.notes, '');
   });
@@ -78,12 +89,17 @@ describe('similar and top songs', () => {
 });
 
 describe('lyrics', () => {
-  test('getLyrics by artist and title; nothing found is an empty lyrics object', async () => {
+  test('getLyrics by artist and title; nothing found is lyrics with empty text', async () => {
     const found = (await server.json('getLyrics', { artist: 'Artist A', title: 'Three' })).lyrics;
     assert.deepEqual(found, { artist: 'Artist A', title: 'Three', value: 'Unsynced words\nMore words' });
     const xml = await server.xml('getLyrics', { artist: 'Artist A', title: 'Three' });
     assert.equal(xml.lyrics[0]._, 'Unsynced words\nMore words');
-    assert.deepEqual((await server.json('getLyrics', { artist: 'x', title: 'nothing here' })).lyrics, {});
+    assert.deepEqual((await server.json('getLyrics', { artist: 'x', title: 'nothing here' })).lyrics, {
+      artist: 'x',
+      title: 'nothing here',
+      value: '',
+    });
+    assert.deepEqual((await server.json('getLyrics')).lyrics, { value: '' });
   });
 
   test('getLyricsBySongId gives structured lyrics, synced lines with start', async () => {

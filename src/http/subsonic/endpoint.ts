@@ -53,6 +53,8 @@ export type SubsonicResult = SubsonicPayload | undefined | typeof RESPONDED;
 export interface SubsonicEndpoint {
   /** Name without `.view`, as in /rest/<name>. */
   name: string;
+  /** Other names clients call it by (hls.m3u8 is also /rest/hls.view); the endpoint answers as `name`. */
+  aliases?: readonly string[];
   /** Reachable without authentication (getOpenSubsonicExtensions). */
   public?: boolean;
   /** Read-only and heavy: the serialised answer is reused until the database changes (response-cache.ts). */

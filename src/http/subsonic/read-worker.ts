@@ -15,7 +15,7 @@ import { envelope, resolveFormat, serialize } from './serializer.ts';
 
 const { dbFile, config } = workerData as { dbFile: string; config: Config };
 const db = Database.open(dbFile, { readonly: true });
-const logger = createLogger(config.logLevel).child({ component: 'read-worker' });
+const logger = createLogger(config.logLevel, undefined, config.logFormat).child({ component: 'read-worker' });
 const endpoints = new Map<string, SubsonicEndpoint>(
   defaultEndpoints.filter((endpoint) => endpoint.readOnly).map((endpoint) => [endpoint.name, endpoint]),
 );

@@ -44,15 +44,18 @@ export interface SubsonicRoutesOptions {
 export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesOptions): void {
   const endpoints = new Map<string, SubsonicEndpoint>();
   for (const endpoint of options.endpoints) {
-    if (endpoints.has(endpoint.name))
-      throw new Error(`Subsonic endpoint ${endpoint.name} is registered twice`);
-    endpoints.set(endpoint.name, endpoint);
+    for (const name of [endpoint.name, ...(endpoint.aliases ?? [])]) {
+      if (endpoints.has(name)) throw new Error(`Subsonic endpoint ${name} is registered twice`);
+      endpoints.set(name, endpoint);
+    }
   }
 
   const cache = new ResponseCache(options.db);
 
-  const dispatch = async (ctx: AppContext, name: string): Promise<void> => {
-    const endpoint = endpoints.get(name);
+  const dispatch = async (ctx: AppContext, requested: string): Promise<void> => {
+    const endpoint = endpoints.get(requested);
+    // An alias answers, caches and counts as its endpoint.
+    const name = endpoint?.name ?? requested;
     // Unknown names share one label so random URLs cannot blow up the metric's cardinality.
     ctx.state.routeLabel = endpoint ? `/rest/${name}` : '/rest/*';
     let params = SubsonicParams.parse(ctx.querystring);

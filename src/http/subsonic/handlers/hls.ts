@@ -1,4 +1,4 @@
-// hls.m3u8 (Subsonic 1.8.0): an HLS playlist for a track. No bitRate: a master playlist of the default
+// hls.m3u8 (Subsonic 1.8.0; also /rest/hls.view): an HLS playlist for a track. No bitRate: a master playlist of the default
 // variants; one bitRate: that variant's media playlist; several: a master playlist of those. Its URIs
 // lead to the native HLS routes (src/http/api/hls.ts), relative to /rest/ and signed for the caller, so a
 // player follows them without credentials. The video form `bitRate=1000@480x360` is accepted; the size
@@ -28,6 +28,8 @@ function parseBitRate(text: string): number {
 
 const hls: SubsonicEndpoint = {
   name: 'hls.m3u8',
+  // Clients that add `.view` to every name call /rest/hls.view.
+  aliases: ['hls'],
   async handle(request): Promise<SubsonicResult> {
     const ctx = requireContext(request);
     const user = request.user!;

@@ -31,9 +31,15 @@ function artistInfo(request: SubsonicRequest, id3: boolean) {
   request.params.bool('includeNotPresent'); // validated; only artists present in the library are known
   const options = mapOptions(request);
   const similar = similarArtists(request.db, viewer, artist.id, count);
+  // Every info field is sent, empty when unknown: strict clients map them to non-optional strings.
+  // In XML they come in the schema's order, before similarArtist.
   return {
     biography: textElement(request, ''),
-    musicBrainzId: artist.mbzArtistId ? textElement(request, artist.mbzArtistId) : undefined,
+    musicBrainzId: textElement(request, artist.mbzArtistId ?? ''),
+    lastFmUrl: textElement(request, ''),
+    smallImageUrl: textElement(request, ''),
+    mediumImageUrl: textElement(request, ''),
+    largeImageUrl: textElement(request, ''),
     similarArtist: similar.map((item) => (id3 ? toArtistID3(item, options) : toArtist(item))),
   };
 }
@@ -54,7 +60,11 @@ function albumInfo(request: SubsonicRequest) {
   return {
     albumInfo: {
       notes: textElement(request, ''),
-      musicBrainzId: album.mbzAlbumId ? textElement(request, album.mbzAlbumId) : undefined,
+      musicBrainzId: textElement(request, album.mbzAlbumId ?? ''),
+      lastFmUrl: textElement(request, ''),
+      smallImageUrl: textElement(request, ''),
+      mediumImageUrl: textElement(request, ''),
+      largeImageUrl: textElement(request, ''),
     },
   };
 }
@@ -109,13 +119,11 @@ const getLyrics: SubsonicEndpoint = {
   name: 'getLyrics',
   readOnly: true,
   handle: (request) => {
-    const found = plainLyrics(
-      request.db,
-      viewerFor(request.db, request.user!),
-      request.params.get('artist'),
-      request.params.get('title'),
-    );
-    if (!found) return { lyrics: {} };
+    const artist = request.params.get('artist');
+    const title = request.params.get('title');
+    const found = plainLyrics(request.db, viewerFor(request.db, request.user!), artist, title);
+    // Nothing found is still a `lyrics` with text: a client library reading `value` crashes on `{}`.
+    if (!found) return { lyrics: { artist: artist || undefined, title: title || undefined, value: '' } };
     return { lyrics: { artist: found.artist, title: found.title, value: found.text } };
   },
 };

@@ -105,7 +105,9 @@ function afterPasswordChange(dataDir: string, username: string): void {
 export const getUser: SubsonicEndpoint = {
   name: 'getUser',
   handle: ({ params, user, db }) => {
-    const username = params.required('username');
+    // Without a name, the caller: the spec wants one, but client libraries make it optional, as
+    // Navidrome does.
+    const username = params.get('username') || user!.username;
     assertCanViewUser(user!, username);
     return { user: userPayload(getUserByName(db, username)) };
   },
