@@ -2,7 +2,7 @@
 // answers at once), watch the folders, run the scan schedule, look after offline libraries (an unmounted
 // share: its watcher stops; when it is back it is scanned and watched again), and shut down cleanly on
 // SIGTERM/SIGINT.
-import { ensureFirstAdmin, FIRST_ADMIN_NAME } from '../accounts/first-admin.ts';
+import { ensureFirstAdmin } from '../accounts/first-admin.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
@@ -22,13 +22,8 @@ export async function runServe(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const runtime = await openRuntime(config, { logger, registerLibraries: true });
   ensureSearchIndex(runtime.db);
+  // The welcome after start-up says where its password is.
   const firstAdmin = await ensureFirstAdmin(runtime.db, config.dataDir);
-  if (firstAdmin.created) {
-    logger.warn(
-      { username: FIRST_ADMIN_NAME, passwordFile: firstAdmin.passwordFile },
-      'created the first admin account; its password is in the password file (change it with `tonearm user passwd admin`)',
-    );
-  }
   // The libraries this server serves (a library dropped from the config stays in the database).
   const served = () =>
     listLibraries(runtime.db).filter((library) => config.music.some((entry) => entry.name === library.name));
