@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, number>> }>> = {
   scan: () => import('./scan.bench.ts'),
+  'hard-files': () => import('./hard-files.bench.ts'),
   search: () => import('./search.bench.ts'),
   subsonic: () => import('./subsonic.bench.ts'),
   stream: () => import('./stream.bench.ts'),
