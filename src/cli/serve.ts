@@ -57,6 +57,11 @@ export async function runServe(config: Config): Promise<void> {
     'tonearm is listening',
   );
   announceWelcome(logger, config, server.url, firstAdmin);
+  // Listened for from the moment requests can arrive: a stop during the rest of start-up is a clean one.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
 
   const scanInBackground = (options: Parameters<Scanner['scan']>[0], reason: string) => {
     scanner
@@ -87,22 +92,15 @@ export async function runServe(config: Config): Promise<void> {
   });
   monitor.start();
 
-  await new Promise<void>((resolve) => {
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      schedule.stop();
-      monitor.stop();
-      await watcher?.close();
-      shutdownApp(app);
-      await server.close();
-      await readPool?.close();
-      // A scan in progress stops at its next batch boundary; what it committed stays.
-      await runtime.close().catch(() => undefined);
-      resolve();
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
-  });
+  const signal = await stopSignal;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  schedule.stop();
+  monitor.stop();
+  await watcher?.close();
+  shutdownApp(app);
+  await server.close();
+  await readPool?.close();
+  // A scan in progress stops at its next batch boundary; what it committed stays.
+  await runtime.close().catch(() => undefined);
 }
