@@ -12,6 +12,8 @@ const dist = path.join(root, 'dist');
 
 /** The first source file with no compiled counterpart at least as new, or undefined when dist/ is fresh. */
 function staleSource(folder) {
+  // An installation without the sources (a Docker image) runs what it has.
+  if (!fs.existsSync(path.join(root, folder))) return undefined;
   for (const entry of fs.readdirSync(path.join(root, folder), { withFileTypes: true })) {
     const relative = path.join(folder, entry.name);
     if (entry.isDirectory()) {
