@@ -25,6 +25,8 @@ export interface StartServerOptions {
   shutdownTimeoutMs?: number;
   /** Timeouts and connection limits (config.http); the configuration's defaults when absent. */
   limits?: ConnectionLimits;
+  /** Called for every request admitted (serve notes activity for its idle memory release). */
+  onRequest?: () => void;
 }
 
 export interface RunningServer {
@@ -43,6 +45,7 @@ export async function startServer(app: Koa<any, any>, options: StartServerOption
 
   const server = nodeHttp.createServer(serverTimeoutOptions(limits), (req, res) => {
     if (!guard.admit(req, res)) return;
+    options.onRequest?.();
     inFlight++;
     if (closing) res.setHeader('Connection', 'close');
     res.once('close', () => {
