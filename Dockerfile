@@ -1,12 +1,17 @@
 # syntax=docker/dockerfile:1
-# Tonearm: multi-stage build on Node 24 slim. The server runs TypeScript directly (type stripping), so
-# the build stage only installs production dependencies (and, once it exists, builds the web app).
+# Tonearm: multi-stage build on Node 24 slim. The build stage compiles the TypeScript sources to JavaScript
+# (`npm run build`, dist/): the image runs that, without Node's type stripper in every thread, which saves
+# ~40 MB at idle (docs/benchmarks.md, "Memory (issue 11)"); then it keeps only production dependencies
+# (and, once it exists, builds the web app).
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci
+COPY src ./src
+COPY migrations ./migrations
+RUN npm run build && npm prune --omit=dev
 # The web app (React + Vite) is built here when web/ has a package.json; until then this step is a no-op.
 COPY web ./web
 RUN if [ -f web/package.json ]; then cd web && npm ci && npm run build; else mkdir -p web/dist; fi
@@ -18,7 +23,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/web/dist ./web/dist
+COPY --from=build /app/dist ./dist
 COPY package.json ./
+# The sources too: admin commands (`node src/cli/main.ts user add ...`) run from them, as documented.
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
@@ -36,5 +43,5 @@ EXPOSE 4040
 # node's own fetch (the slim image has no curl); /health sits under TONEARM_BASE_PATH when one is set.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const e=process.env,b=(e.TONEARM_BASE_PATH||'').replace(/[/]+$/,'');fetch('http://127.0.0.1:'+(e.TONEARM_PORT||4040)+b+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>r.json()).then(h=>process.exit(h.status==='ok'?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "src/cli/main.ts"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve"]

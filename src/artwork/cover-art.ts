@@ -25,7 +25,6 @@ import {
   fileImage,
   type ProducedImage,
 } from './artwork-cache.ts';
-import { embeddedPicture } from './embedded-picture.ts';
 import {
   isDecodable,
   mosaicImage,
@@ -227,7 +226,11 @@ async function produce(source: ArtSource, size: number | undefined): Promise<Pro
 }
 
 async function pictureBytes(source: FileSource): Promise<Uint8Array | undefined> {
-  return source.kind === 'image' ? fs.promises.readFile(source.file) : embeddedPicture(source.file);
+  if (source.kind === 'image') return fs.promises.readFile(source.file);
+  // music-metadata is loaded by the first embedded cover, not at start-up (the main thread needs it for
+  // nothing else: tags are read in the scanner's worker threads).
+  const { embeddedPicture } = await import('./embedded-picture.ts');
+  return embeddedPicture(source.file);
 }
 
 async function readHead(file: string): Promise<Uint8Array> {

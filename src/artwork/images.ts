@@ -6,8 +6,10 @@
 //   grid of 50 uncached covers must not take that pool over, so jobs go through a small queue (one job on
 //   two cores, two from four) and libvips uses one thread per job.
 // - Decoding is capped at 64 megapixels (a decompression bomb would otherwise take gigabytes).
+// - sharp is loaded on the first image job, not at start-up: libvips and its binding take ~9 MB of memory in
+//   every thread that loads them, and a server whose covers are all cached never needs them.
 import os from 'node:os';
-import sharp, { type OverlayOptions, type Sharp } from 'sharp';
+import type { OverlayOptions, Sharp } from 'sharp';
 
 export type ImageType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'image/avif' | 'image/bmp';
 
@@ -96,18 +98,22 @@ export class WorkQueue {
 
 export const imageWork = new WorkQueue(Math.min(2, Math.floor(os.availableParallelism() / 2)));
 
-let sharpConfigured = false;
-function configureSharp(): void {
-  if (sharpConfigured) return;
-  sharpConfigured = true;
-  // One libvips thread per job (the queue above bounds the jobs), and no libvips operation cache: finished
-  // images are cached on disk, and an idle server should hold no decoded pixels.
-  sharp.concurrency(1);
-  sharp.cache(false);
+type SharpFactory = typeof import('sharp')['default'];
+
+let sharpLoaded: Promise<SharpFactory> | undefined;
+function loadSharp(): Promise<SharpFactory> {
+  sharpLoaded ??= import('sharp').then(({ default: sharp }) => {
+    // One libvips thread per job (the queue above bounds the jobs), and no libvips operation cache:
+    // finished images are cached on disk, and an idle server should hold no decoded pixels.
+    sharp.concurrency(1);
+    sharp.cache(false);
+    return sharp;
+  });
+  return sharpLoaded;
 }
 
-function open(input: Uint8Array | Buffer): Sharp {
-  configureSharp();
+async function open(input: Uint8Array | Buffer): Promise<Sharp> {
+  const sharp = await loadSharp();
   // failOn 'error': real-world covers often carry harmless warnings (odd EXIF, extra bytes); only
   // undecodable data fails. Only the first frame of an animated GIF or WebP is used.
   return sharp(input, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS, animated: false });
@@ -120,7 +126,7 @@ function open(input: Uint8Array | Buffer): Sharp {
  */
 export function resizeImage(input: Uint8Array, size: number): Promise<EncodedImage> {
   return imageWork.run(async () => {
-    const image = open(input);
+    const image = await open(input);
     const { hasAlpha } = await image.metadata();
     const pipeline = image.rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true });
     return hasAlpha
@@ -145,7 +151,7 @@ export function mosaicImage(tiles: readonly (Uint8Array | undefined)[], size: nu
       const width = column === 0 ? left : size - left;
       const height = row === 0 ? top : size - top;
       try {
-        const input = await open(tile)
+        const input = await (await open(tile))
           .rotate()
           .resize(width, height, { fit: 'cover' })
           .flatten({ background: NEUTRAL_GREY })
@@ -156,7 +162,7 @@ export function mosaicImage(tiles: readonly (Uint8Array | undefined)[], size: nu
         // left grey: one broken cover should not cost the playlist its picture
       }
     }
-    configureSharp();
+    const sharp = await loadSharp();
     const data = await sharp({ create: { width: size, height: size, channels: 3, background: NEUTRAL_GREY } })
       .composite(placed)
       .jpeg({ quality: JPEG_QUALITY })
@@ -168,7 +174,7 @@ export function mosaicImage(tiles: readonly (Uint8Array | undefined)[], size: nu
 /** Renders an SVG made by Tonearm itself (placeholders); never pass outside SVG here. */
 export function renderOwnSvg(svg: string): Promise<EncodedImage> {
   return imageWork.run(async () => {
-    configureSharp();
+    const sharp = await loadSharp();
     const data = await sharp(Buffer.from(svg)).png({ compressionLevel: 9 }).toBuffer();
     return { data, contentType: 'image/png' };
   });
@@ -179,7 +185,11 @@ export function renderOwnSvg(svg: string): Promise<EncodedImage> {
  * dropped. Rejects what cannot be decoded.
  */
 export function normaliseToPng(input: Uint8Array, max: number): Promise<Buffer> {
-  return imageWork.run(() =>
-    open(input).rotate().resize(max, max, { fit: 'inside', withoutEnlargement: true }).png().toBuffer(),
+  return imageWork.run(async () =>
+    (await open(input))
+      .rotate()
+      .resize(max, max, { fit: 'inside', withoutEnlargement: true })
+      .png()
+      .toBuffer(),
   );
 }

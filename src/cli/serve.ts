@@ -3,6 +3,7 @@
 // share: its watcher stops; when it is back it is scanned and watched again), and shut down cleanly on
 // SIGTERM/SIGINT.
 import { ensureFirstAdmin } from '../accounts/first-admin.ts';
+import { IdleMemoryRelease } from '../app/idle-memory.ts';
 import { openRuntime } from '../app/runtime.ts';
 import { ensureSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
@@ -46,12 +47,15 @@ export async function runServe(config: Config): Promise<void> {
   });
   const readPool = startReadPool(runtime.db.file, config, logger);
   const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner, scanner, readPool });
+  const idleMemory = new IdleMemoryRelease({ logger, busy: () => scanner.progress().scanning });
   const server = await startServer(app, {
     host: config.host,
     port: config.port,
     logger,
     limits: connectionLimitsFrom(config),
+    onRequest: () => idleMemory.noteActivity(),
   });
+  idleMemory.start();
   logger.info(
     { url: `${server.url}${config.basePath}`, libraries: config.music.map((library) => library.path) },
     'tonearm is listening',
@@ -97,6 +101,7 @@ export async function runServe(config: Config): Promise<void> {
   logger.info({ signal }, 'shutting down');
   schedule.stop();
   monitor.stop();
+  idleMemory.stop();
   await watcher?.close();
   shutdownApp(app);
   await server.close();

@@ -153,7 +153,10 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
   /** json (one record a line), pretty (readable lines), or auto: pretty when the log goes to a terminal. */
   logFormat: z.enum(LOG_FORMATS, { error: `expected one of ${LOG_FORMATS.join(', ')}` }),
-  /** Worker threads for read-only Subsonic endpoints: 'auto' (one per core, at most 4) or a count; 0 = none. */
+  /**
+   * At most this many worker threads for read-only Subsonic endpoints, started on demand and stopped when
+   * idle: 'auto' (one per core, at most 4) or a count; 0 = none.
+   */
   readWorkers: z.preprocess(
     (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
     z.union([z.literal('auto'), z.number().int().min(0).max(64)], {

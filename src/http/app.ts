@@ -1,6 +1,5 @@
 // Builds the Koa application without listening (src/http/server.ts listens; tests use port 0).
 // Everything is mounted under config.basePath, e.g. /music/rest/ping.
-import Router from '@koa/router';
 import Koa from 'koa';
 import { isPasswordAuthEnabled } from '../accounts/auth-settings.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
@@ -17,6 +16,7 @@ import type { ApiAuthenticator } from './api/auth.ts';
 import { mountHls, shutdownHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
 import { ClientAddresses } from './client-address.ts';
+import { Router } from './commonjs.ts';
 import type { AppState } from './context.ts';
 import { appDeps, registerAppDeps } from './deps.ts';
 import { HealthMonitor, mountHealth } from './health.ts';

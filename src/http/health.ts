@@ -17,6 +17,7 @@ import type Router from '@koa/router';
 import type { Database } from '../db/database.ts';
 import { fileFaultOf, probeWrite, type StorageFaultKind } from '../db/storage-faults.ts';
 import type { AppState } from './context.ts';
+import { sendJson } from './json-response.ts';
 
 export type HealthStatus = 'ok' | 'degraded' | 'error';
 
@@ -157,6 +158,6 @@ export function mountHealth(router: Router<AppState>, monitor: HealthMonitor): v
     ctx.set('Cache-Control', 'no-store');
     const report = monitor.check();
     ctx.status = report.status === 'error' ? 503 : 200;
-    ctx.body = report;
+    sendJson(ctx, report);
   });
 }

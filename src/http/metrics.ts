@@ -1,15 +1,18 @@
 // Prometheus metrics, in a registry of their own (not prom-client's global one) so that several apps can
 // live in one process, as they do in tests. Library and scan figures are read when scraped, never pushed.
 import type Router from '@koa/router';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.ts';
 import { listLibraries } from '../library/library.repository.ts';
 import type { ScanStatusSource } from '../library/scan-status.ts';
 import { type LibraryTotals, libraryTotals } from '../library/stats.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { TranscoderStats } from '../streaming/transcoder.ts';
+import { promClient } from './commonjs.ts';
 import type { AppState } from './context.ts';
 import type { HealthMonitor, HealthStatus } from './health.ts';
+
+const { Counter, collectDefaultMetrics, Gauge, Histogram } = promClient;
 
 const HEALTH_LEVEL: Record<HealthStatus, number> = { ok: 0, degraded: 1, error: 2 };
 
@@ -29,7 +32,7 @@ export interface MetricsDeps {
 }
 
 export function createMetrics(deps: MetricsDeps): HttpMetrics {
-  const registry = new Registry();
+  const registry = new promClient.Registry();
   collectDefaultMetrics({ register: registry });
 
   const requests = new Counter({

@@ -1,10 +1,11 @@
 // Errors outside the Subsonic API become RFC 9457 problem details. Messages of deliberate errors
 // (TonearmError, or HTTP errors marked safe to expose) are shown; anything else is logged with its
 // stack and answered with a generic 500 that names the request id.
-import { STATUS_CODES } from 'node:http';
 import { storageErrorFrom } from '../db/storage-faults.ts';
 import { errorCatalogue, isTonearmError } from '../shared/errors.ts';
+import { nodeHttp } from './commonjs.ts';
 import type { AppContext, AppMiddleware } from './context.ts';
+import { sendJson } from './json-response.ts';
 
 export interface Problem {
   type: string;
@@ -50,7 +51,7 @@ export function toProblem(ctx: AppContext, thrown: unknown): Problem {
   }
   const status = (error as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const title = STATUS_CODES[status] ?? 'Bad Request';
+    const title = nodeHttp.STATUS_CODES[status] ?? 'Bad Request';
     const expose = (error as { expose?: unknown }).expose === true;
     return { type: 'about:blank', title, status, detail: expose ? (error as Error).message : title };
   }
@@ -66,6 +67,5 @@ export function toProblem(ctx: AppContext, thrown: unknown): Problem {
 function sendProblem(ctx: AppContext, problem: Problem): void {
   if (ctx.headerSent) return;
   ctx.status = problem.status;
-  ctx.type = 'application/problem+json';
-  ctx.body = problem;
+  sendJson(ctx, problem, 'application/problem+json');
 }

@@ -2,13 +2,14 @@
 // keep-alive sockets, lets requests in flight finish (their sockets close once answered), and after
 // `shutdownTimeoutMs` destroys whatever is still open. Timeouts, stalled responses and connection limits:
 // connections.ts.
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import { configSchema, defaultConfig } from '../config/schema.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { normalizeAddress } from '../shared/ip-address.ts';
 import type { Logger } from '../shared/logger.ts';
+import { nodeHttp } from './commonjs.ts';
 import {
   ConnectionGuard,
   type ConnectionLimits,
@@ -24,6 +25,8 @@ export interface StartServerOptions {
   shutdownTimeoutMs?: number;
   /** Timeouts and connection limits (config.http); the configuration's defaults when absent. */
   limits?: ConnectionLimits;
+  /** Called for every request admitted (serve notes activity for its idle memory release). */
+  onRequest?: () => void;
 }
 
 export interface RunningServer {
@@ -40,8 +43,9 @@ export async function startServer(app: Koa<any, any>, options: StartServerOption
   let inFlight = 0;
   const limits = options.limits ?? connectionLimitsFrom(configSchema.parse(defaultConfig()));
 
-  const server = http.createServer(serverTimeoutOptions(limits), (req, res) => {
+  const server = nodeHttp.createServer(serverTimeoutOptions(limits), (req, res) => {
     if (!guard.admit(req, res)) return;
+    options.onRequest?.();
     inFlight++;
     if (closing) res.setHeader('Connection', 'close');
     res.once('close', () => {

@@ -4,9 +4,10 @@
 // its files are reported as unreadable (failure 'reader': nothing is known about any one of them, so a
 // stored track of theirs is kept) and the scan goes on.
 import { Worker } from 'node:worker_threads';
+import { siblingModule } from '../shared/module-url.ts';
 import type { ReadOutcome, ReadRequest } from './tags.ts';
 
-const WORKER_URL = new URL('./tag-worker.ts', import.meta.url);
+const WORKER_URL = siblingModule(import.meta.url, 'tag-worker');
 const FILE_TIMEOUT_MS = 60_000;
 const IN_FLIGHT_PER_WORKER = 6;
 

@@ -37,8 +37,13 @@ export interface TestServerOptions {
   logLevel?: string;
   /** Users created before the server starts; the first is an admin unless isAdmin says otherwise. */
   users?: { username: string; password: string; isAdmin?: boolean }[];
-  /** Read workers for the read-only Subsonic endpoints, as `tonearm serve` starts them (default none). */
+  /**
+   * Read workers for the read-only Subsonic endpoints (default none). They are all running before the
+   * server answers, so every read-only request goes through one; `tonearm serve` starts them on demand.
+   */
   readWorkers?: number;
+  /** Start the read workers on demand as `tonearm serve` does, stopping one after idleMs without work. */
+  readWorkersOnDemand?: { idleMs?: number };
   /** The [http] settings (trusted proxies, public URL, timeouts, connection limits). */
   http?: Partial<ConfigInput['http']>;
   /** Extra createApp dependencies (scanStatus, loginThrottle, subsonicEndpoints...). */
@@ -81,8 +86,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     await createUser(db, { ...user, isAdmin: user.isAdmin ?? index === 0 });
   }
   const readPool = options.readWorkers
-    ? new ReadPool({ dbFile: db.file, config, size: options.readWorkers, logger })
+    ? new ReadPool({
+        dbFile: db.file,
+        config,
+        maxWorkers: options.readWorkers,
+        logger,
+        idleMs: options.readWorkersOnDemand?.idleMs,
+      })
     : undefined;
+  if (readPool && !options.readWorkersOnDemand) await readPool.warmUp();
   const app = createApp({ config, db, logger, readPool, ...options.deps });
   const server = await startServer(app, {
     host: '127.0.0.1',

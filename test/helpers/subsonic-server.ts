@@ -82,6 +82,8 @@ async function buildSecondLibrary(): Promise<string> {
 
 export interface SubsonicServerOptions {
   readWorkers?: number;
+  /** Read workers start on demand and stop after idleMs, as in `tonearm serve` (default: all running). */
+  readWorkersOnDemand?: { idleMs?: number };
   /** Adds files to the second library before the scan. */
   addToSecondLibrary?: (root: string) => Promise<void>;
   /** Extra createApp dependencies (a transcoder with small limits...). */
@@ -97,6 +99,7 @@ export async function startSubsonicServer(options: SubsonicServerOptions = {}): 
     logLevel: 'warn',
     // Read-only endpoints run in a worker, as with `tonearm serve`.
     readWorkers: options.readWorkers ?? 1,
+    readWorkersOnDemand: options.readWorkersOnDemand,
     users: [
       { ...ADMIN, isAdmin: true },
       { ...ALICE, isAdmin: false },

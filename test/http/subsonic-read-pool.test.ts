@@ -3,9 +3,10 @@
 // error envelopes and gzip as on the main thread; and a worker that dies must not cost more than the
 // requests it was answering.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
 import type { Worker } from 'node:worker_threads';
+import { gunzipSync } from 'node:zlib';
 import { ALICE, type SubsonicServer, startSubsonicServer } from '../helpers/subsonic-server.ts';
 
 let pooled: SubsonicServer;
@@ -117,11 +118,15 @@ it('keeps answering when a worker dies, and starts a new one', async () => {
   const pool = pooled.readPool!;
   const workers = (pool as unknown as { slots: { worker: Worker }[] }).slots.map((slot) => slot.worker);
   await Promise.all(workers.map((worker) => worker.terminate()));
+  assert.equal(pool.running, 0);
   // No worker running: the main thread answers instead of the request hanging.
   const meanwhile = await pooled.json('search3', { query: 'one' });
   assert.equal(meanwhile.status, 'ok');
-  // Replacements start after a second.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  // A request a second later starts a new worker (not at once: a worker that cannot start must not loop).
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const ready = once(pool, 'ready');
+  assert.equal((await pooled.json('search3', { query: 'one' })).status, 'ok');
+  await ready;
   const before = pool.answered;
   assert.equal((await pooled.json('search3', { query: 'one' })).status, 'ok');
   assert.equal(pool.answered, before + 1, 'answered by a new worker');

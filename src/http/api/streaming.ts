@@ -25,6 +25,7 @@ import {
 } from '../../streaming/profiles.ts';
 import type { ResolvedAppDeps } from '../app.ts';
 import type { AppContext, AppState } from '../context.ts';
+import { sendJson } from '../json-response.ts';
 import { sendMediaFile, streamTrack } from '../stream-track.ts';
 import {
   type ApiAuthenticator,
@@ -90,7 +91,7 @@ export function mountStreamingApi(
   router.get('/api/v1/transcoding/profiles', async (ctx) => {
     label(ctx, '/api/v1/transcoding/profiles');
     await caller(ctx);
-    ctx.body = { profiles: listProfiles(db).map(profileJson) };
+    sendJson(ctx, { profiles: listProfiles(db).map(profileJson) });
   });
   router.put('/api/v1/transcoding/profiles/:name', async (ctx) => {
     label(ctx, '/api/v1/transcoding/profiles/:name');
@@ -98,7 +99,7 @@ export function mountStreamingApi(
     const body = await readJson(ctx, profileBody);
     const profile = saveProfile(db, { ...body, name: ctx.params.name! });
     ctx.state.log.info({ profile: profile.name }, 'transcode profile saved');
-    ctx.body = profileJson(profile);
+    sendJson(ctx, profileJson(profile));
   });
   router.delete('/api/v1/transcoding/profiles/:name', async (ctx) => {
     label(ctx, '/api/v1/transcoding/profiles/:name');
@@ -118,12 +119,12 @@ export function mountStreamingApi(
   router.get('/api/v1/players', async (ctx) => {
     label(ctx, '/api/v1/players');
     const user = await caller(ctx);
-    ctx.body = { players: listPlayers(db, user, ctx.query.all === 'true') };
+    sendJson(ctx, { players: listPlayers(db, user, ctx.query.all === 'true') });
   });
   router.patch('/api/v1/players/:id', async (ctx) => {
     label(ctx, '/api/v1/players/:id');
     const user = await caller(ctx);
-    ctx.body = updatePlayer(db, user, ctx.params.id!, await readJson(ctx, playerBody));
+    sendJson(ctx, updatePlayer(db, user, ctx.params.id!, await readJson(ctx, playerBody)));
   });
   router.delete('/api/v1/players/:id', async (ctx) => {
     label(ctx, '/api/v1/players/:id');
@@ -143,12 +144,12 @@ export function mountStreamingApi(
     if (body.maxBitRate) streamParams.maxBitRate = body.maxBitRate;
     const id = encodeURIComponent(body.trackId);
     const prefix = deps.config.basePath;
-    ctx.body = {
+    sendJson(ctx, {
       stream: prefix + deps.urlSigner.sign(`/api/v1/media/stream/${id}`, streamParams, user.id, ttl),
       download: prefix + deps.urlSigner.sign(`/api/v1/media/download/${id}`, {}, user.id, ttl),
       hls: prefix + deps.urlSigner.sign(`/api/v1/media/hls/${id}/master.m3u8`, {}, user.id, ttl),
       expiresAt: new Date(Date.now() + ttl * 1000).toISOString(),
-    };
+    });
   });
 
   router.get('/api/v1/media/stream/:trackId', async (ctx) => {

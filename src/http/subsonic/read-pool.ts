@@ -3,17 +3,27 @@
 // and hold up everything else on the event loop, audio streams included. In the pool each worker has its
 // own read-only connection (SQLite's WAL lets readers run beside the writer), so reads use every core while
 // the main thread does HTTP, authentication and every endpoint that writes or needs in-process state.
+//
+// Workers run only while there is work: each one is a V8 heap of its own with every handler module loaded
+// (~25 MB compiled, ~45 MB from the TypeScript sources), which an idle server on a NAS should not carry.
+// The first read-only request starts one and is answered by the main thread meanwhile; another starts
+// when every running worker already has a job waiting, up to the configured count; a worker that has had
+// nothing to do for `idleMs` (a minute) is stopped. docs/benchmarks.md, "Memory (issue 11)", has figures.
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import { type ErrorCode, TonearmError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { siblingModule } from '../../shared/module-url.ts';
 import type { PlayerSettings } from './endpoint.ts';
 
-const WORKER_URL = new URL('./read-worker.ts', import.meta.url);
+const WORKER_URL = siblingModule(import.meta.url, 'read-worker');
 const MAX_AUTO_WORKERS = 4;
+/** After a worker died unasked, no new one starts for this long (a worker that cannot start must not loop). */
 const RESTART_DELAY_MS = 1_000;
+export const DEFAULT_IDLE_MS = 60_000;
 
 export interface ReadJob {
   id: number;
@@ -54,7 +64,11 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
-  alive: boolean;
+  /** True once the worker has loaded its modules and opened the database. */
+  ready: boolean;
+  /** True once the pool has asked it to stop (idle, or closing): it takes no new jobs. */
+  stopping: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
 /** The number of read workers for a config value: 'auto' is one per core, at most four. */
@@ -63,45 +77,75 @@ export function readWorkerCount(setting: Config['readWorkers']): number {
   return Math.min(MAX_AUTO_WORKERS, os.availableParallelism());
 }
 
-/** The pool `config.readWorkers` asks for, or undefined when it asks for none. */
+/** The pool `config.readWorkers` asks for (no worker runs until a request needs one), or undefined for none. */
 export function startReadPool(dbFile: string, config: Config, logger: Logger): ReadPool | undefined {
-  const size = readWorkerCount(config.readWorkers);
-  return size > 0 ? new ReadPool({ dbFile, config, size, logger }) : undefined;
+  const maxWorkers = readWorkerCount(config.readWorkers);
+  return maxWorkers > 0 ? new ReadPool({ dbFile, config, maxWorkers, logger }) : undefined;
 }
 
-export class ReadPool {
+export interface ReadPoolOptions {
+  dbFile: string;
+  config: Config;
+  /** At most this many workers run at once. */
+  maxWorkers: number;
+  logger: Logger;
+  /** A worker with no job for this long is stopped (tests pass a short time). */
+  idleMs?: number;
+}
+
+/**
+ * Events: 'ready' when a worker can take jobs, 'stopped' when one was stopped for being idle, 'exit'
+ * when one ended otherwise (crashed, or the pool closed). Tests wait on them instead of on the clock.
+ */
+export class ReadPool extends EventEmitter {
   private readonly slots: Slot[] = [];
   private readonly dbFile: string;
   private readonly config: Config;
   private readonly logger: Logger;
+  private readonly idleMs: number;
+  readonly maxWorkers: number;
   private nextId = 1;
   private closed = false;
+  private noStartBefore = 0;
   /** Jobs answered by a worker (successes and error envelopes alike). */
   answered = 0;
 
-  constructor(options: { dbFile: string; config: Config; size: number; logger: Logger }) {
+  constructor(options: ReadPoolOptions) {
+    super();
     this.dbFile = options.dbFile;
     this.config = options.config;
     this.logger = options.logger;
-    for (let index = 0; index < options.size; index++) this.slots.push(this.spawn());
+    this.maxWorkers = Math.max(1, options.maxWorkers);
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   }
 
-  get size(): number {
-    return this.slots.length;
+  /** Workers that take jobs now. */
+  get running(): number {
+    return this.slots.filter((slot) => slot.ready && !slot.stopping).length;
+  }
+
+  /** Workers started and not ready yet. */
+  get starting(): number {
+    return this.slots.filter((slot) => !slot.ready && !slot.stopping).length;
   }
 
   /**
-   * Runs the job in the least busy worker (ties go to the first, which keeps an idle server's work on few
-   * threads). Undefined when no worker is running (all restarting): the caller then runs it itself.
+   * Runs the job in the least busy running worker (ties go to the first, which keeps light work on few
+   * threads), and starts one more worker when none is free. Undefined when no worker is running yet
+   * (starting, stopped for idleness, or restarting after a crash): the caller then runs the job itself.
    */
   run(job: Omit<ReadJob, 'id'>): Promise<ReadResult> | undefined {
     if (this.closed) return undefined;
     let slot: Slot | undefined;
     for (const candidate of this.slots) {
-      if (candidate.alive && (!slot || candidate.pending.size < slot.pending.size)) slot = candidate;
+      if (!candidate.ready || candidate.stopping) continue;
+      if (!slot || candidate.pending.size < slot.pending.size) slot = candidate;
     }
+    if (!slot || slot.pending.size > 0) this.grow();
     if (!slot) return undefined;
     const chosen = slot;
+    clearTimeout(chosen.idleTimer);
+    chosen.idleTimer = undefined;
     const id = this.nextId++;
     return new Promise<ReadResult>((resolve, reject) => {
       chosen.pending.set(id, { resolve, reject });
@@ -109,19 +153,78 @@ export class ReadPool {
     });
   }
 
+  /** Starts workers until `count` (at most maxWorkers) are running; rejects when one cannot start. */
+  async warmUp(count = this.maxWorkers): Promise<void> {
+    const wanted = Math.min(count, this.maxWorkers);
+    while (!this.closed && this.running < wanted) {
+      if (this.starting === 0) this.slots.push(this.spawn());
+      const started = await new Promise<boolean>((resolve) => {
+        const onReady = () => settle(true);
+        const onExit = () => settle(false);
+        const settle = (ok: boolean) => {
+          this.off('ready', onReady).off('exit', onExit);
+          resolve(ok);
+        };
+        this.on('ready', onReady).on('exit', onExit);
+      });
+      if (!started && !this.closed) throw new Error('a read worker could not start');
+    }
+  }
+
+  /** Stops every worker that has no job now, as its idle timer would (tests). */
+  stopIdleWorkers(): void {
+    for (const slot of this.slots) if (slot.ready && slot.pending.size === 0) this.stop(slot, 'stopped');
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(
+      this.slots.map((slot) => {
+        clearTimeout(slot.idleTimer);
+        slot.stopping = true;
+        return slot.worker.terminate();
+      }),
+    );
+  }
+
+  /** One more worker, unless one is starting already, the pool is full, or a crash was just now. */
+  private grow(): void {
+    const live = this.slots.filter((slot) => !slot.stopping);
+    if (live.length >= this.maxWorkers || live.some((slot) => !slot.ready)) return;
+    if (Date.now() < this.noStartBefore) return;
+    this.slots.push(this.spawn());
+  }
+
+  private stop(slot: Slot, event: 'stopped'): void {
+    if (slot.stopping) return;
+    slot.stopping = true;
+    clearTimeout(slot.idleTimer);
+    void slot.worker.terminate().then(() => this.emit(event));
+  }
+
+  private armIdleTimer(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      if (slot.pending.size === 0) this.stop(slot, 'stopped');
+    }, this.idleMs);
+    slot.idleTimer.unref();
   }
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_URL, { workerData: { dbFile: this.dbFile, config: this.config } });
-    const slot: Slot = { worker, pending: new Map(), alive: true };
-    worker.on('message', (answer: ReadAnswer) => {
+    const slot: Slot = { worker, pending: new Map(), ready: false, stopping: false, idleTimer: undefined };
+    worker.on('message', (answer: ReadAnswer | { ready: true }) => {
+      if ('ready' in answer) {
+        slot.ready = true;
+        this.armIdleTimer(slot);
+        this.emit('ready');
+        return;
+      }
       const pending = slot.pending.get(answer.id);
       if (!pending) return;
       slot.pending.delete(answer.id);
       this.answered++;
+      if (slot.pending.size === 0) this.armIdleTimer(slot);
       if (answer.ok) {
         const gzipped = answer.gzipped
           ? Buffer.from(answer.gzipped.buffer, answer.gzipped.byteOffset, answer.gzipped.byteLength)
@@ -144,18 +247,17 @@ export class ReadPool {
       this.logger.error({ err: error }, 'a read worker failed');
     });
     worker.on('exit', (code) => {
-      slot.alive = false;
+      clearTimeout(slot.idleTimer);
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1);
       for (const pending of slot.pending.values())
         pending.reject(new Error(`a read worker stopped (exit code ${code})`));
       slot.pending.clear();
-      if (this.closed) return;
-      this.logger.error({ code }, 'a read worker stopped; starting another');
-      // A worker that cannot start (database gone) must not be restarted in a tight loop.
-      setTimeout(() => {
-        if (this.closed) return;
-        const index = this.slots.indexOf(slot);
-        if (index >= 0) this.slots[index] = this.spawn();
-      }, RESTART_DELAY_MS).unref();
+      if (!slot.stopping && !this.closed) {
+        this.logger.error({ code }, 'a read worker stopped; another starts when a request needs it');
+        this.noStartBefore = Date.now() + RESTART_DELAY_MS;
+      }
+      if (!slot.stopping || this.closed) this.emit('exit', code);
     });
     return slot;
   }

@@ -59,3 +59,5 @@ parentPort!.on('message', (job: ReadJob) => {
   const transfer = answer.ok && answer.gzipped ? [answer.gzipped.buffer as ArrayBuffer] : [];
   parentPort!.postMessage(answer, transfer);
 });
+// Modules loaded and the database open: the pool may send jobs (until then the main thread answers).
+parentPort!.postMessage({ ready: true });

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm start` and the `tonearm` command: runs the compiled build (dist/, made by `npm run build`) when it is
+// there and no older than the sources, else the TypeScript sources as they are. The compiled build needs
+// no type stripper in memory, which makes each thread of the server lighter (docs/benchmarks.md, "Memory
+// (issue 11)"); development and the tests run the sources. Plain JavaScript, so choosing costs nothing.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+
+/** The first source file with no compiled counterpart at least as new, or undefined when dist/ is fresh. */
+function staleSource(folder) {
+  // An installation without the sources (a Docker image) runs what it has.
+  if (!fs.existsSync(path.join(root, folder))) return undefined;
+  for (const entry of fs.readdirSync(path.join(root, folder), { withFileTypes: true })) {
+    const relative = path.join(folder, entry.name);
+    if (entry.isDirectory()) {
+      const stale = staleSource(relative);
+      if (stale) return stale;
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      const source = fs.statSync(path.join(root, relative));
+      const compiled = fs.statSync(path.join(dist, relative.replace(/\.ts$/, '.js')), { throwIfNoEntry: false });
+      if (!compiled || compiled.mtimeMs < source.mtimeMs) return relative;
+    }
+  }
+  return undefined;
+}
+
+let entry = path.join(root, 'src', 'cli', 'main.ts');
+if (fs.existsSync(dist)) {
+  const stale = staleSource('src') ?? staleSource('migrations');
+  if (stale === undefined) entry = path.join(dist, 'src', 'cli', 'main.js');
+  else
+    process.stderr.write(
+      `tonearm: dist/ is older than ${stale}; running the TypeScript sources (\`npm run build\` refreshes it)\n`,
+    );
+}
+await import(pathToFileURL(entry).href);
