@@ -13,6 +13,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   stream: () => import('./stream.bench.ts'),
   writes: () => import('./writes.bench.ts'),
   'tcp-table': () => import('./tcp-table.bench.ts'),
+  memory: () => import('./memory.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);
