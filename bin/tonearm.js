@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `npm start` and the `tonearm` command: runs the compiled build (dist/, made by `npm run build`) when it is
-// there and no older than the sources, else the TypeScript sources as they are. The compiled build needs
+// `npm start` and the `tonearm` command: runs the compiled build (dist/, made by `npm run build`), compiling
+// it first when it is missing or older than the sources (TONEARM_BUILD=0: run the sources instead). The compiled build needs
 // no type stripper in memory, which makes each thread of the server lighter (docs/benchmarks.md, "Memory
 // (issue 11)"); development and the tests run the sources. Plain JavaScript, so choosing costs nothing.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -28,13 +29,29 @@ function staleSource(folder) {
   return undefined;
 }
 
-let entry = path.join(root, 'src', 'cli', 'main.ts');
-if (fs.existsSync(dist)) {
-  const stale = staleSource('src') ?? staleSource('migrations');
-  if (stale === undefined) entry = path.join(dist, 'src', 'cli', 'main.js');
-  else
-    process.stderr.write(
-      `tonearm: dist/ is older than ${stale}; running the TypeScript sources (\`npm run build\` refreshes it)\n`,
-    );
+/**
+ * Compiles the sources into dist/ (as `npm run build`), so that `npm start` on a fresh checkout runs the
+ * lighter build without a separate step. Needs TypeScript (a dev dependency): false when it is not there
+ * or the compile fails, and the sources run instead.
+ */
+function build(reason) {
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (!fs.existsSync(tsc) || !fs.existsSync(path.join(root, 'tsconfig.build.json'))) return false;
+  process.stderr.write(`tonearm: compiling to dist/ (${reason}); this takes a few seconds once\n`);
+  fs.rmSync(dist, { recursive: true, force: true });
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status === 0) return true;
+  fs.rmSync(dist, { recursive: true, force: true });
+  process.stderr.write('tonearm: the compile failed; running the TypeScript sources\n');
+  return false;
 }
+
+let entry = path.join(root, 'src', 'cli', 'main.ts');
+const stale = fs.existsSync(dist) ? (staleSource('src') ?? staleSource('migrations')) : 'no build yet';
+const wantsBuild = stale !== undefined && process.env.TONEARM_BUILD !== '0';
+if (stale === undefined || (wantsBuild && build(stale === 'no build yet' ? stale : `${stale} changed`)))
+  entry = path.join(dist, 'src', 'cli', 'main.js');
 await import(pathToFileURL(entry).href);
