@@ -30,9 +30,11 @@ COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
 RUN mkdir -p /data /music && chown node:node /data
-# MALLOC_ARENA_MAX keeps glibc from holding one arena per thread (tag-reader workers) after a scan.
+# glibc's allocator: at most two arenas (not one per thread: tag readers, read workers, V8's compiler
+# threads) and a fixed trim threshold, so freed memory goes back to the system (bin/tonearm.js sets the same).
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
+    MALLOC_TRIM_THRESHOLD_=131072 \
     TONEARM_DATA_DIR=/data \
     TONEARM_MUSIC=/music \
     TONEARM_HOST=0.0.0.0 \

@@ -49,6 +49,23 @@ function build(reason) {
   return false;
 }
 
+// glibc's allocator keeps what threads freed: an arena per thread (up to 8 per core) and, once a large
+// block was freed, a high threshold before it gives memory back. After a burst of requests that kept
+// ~50 MB of freed memory in the process (docs/benchmarks.md, "Memory (issue 11)"). Both are read when the
+// process starts, so the process replaces itself once with them set (the Docker image sets them itself).
+if (
+  process.platform === 'linux' &&
+  typeof process.execve === 'function' &&
+  process.env.MALLOC_ARENA_MAX === undefined &&
+  process.env.MALLOC_TRIM_THRESHOLD_ === undefined
+) {
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    ...process.env,
+    MALLOC_ARENA_MAX: '2',
+    MALLOC_TRIM_THRESHOLD_: '131072',
+  });
+}
+
 let entry = path.join(root, 'src', 'cli', 'main.ts');
 const stale = fs.existsSync(dist) ? (staleSource('src') ?? staleSource('migrations')) : 'no build yet';
 const wantsBuild = stale !== undefined && process.env.TONEARM_BUILD !== '0';
