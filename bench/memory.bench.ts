@@ -263,8 +263,12 @@ export async function main(): Promise<Record<string, number>> {
     process.stderr.write(`  ${key} ${value}\n`);
   };
 
+  // MEMORY_ONLY=small,sources,100k,10k runs some parts only.
+  const only = process.env.MEMORY_ONLY?.split(',');
+  const part = (name: string) => !only || only.includes(name);
+
   // Small library: start-up scan, idle; a burst; idle again with and without the read workers.
-  {
+  if (part('small')) {
     const serve = await startServe(small, freshDataDir('memory-small'), 'compiled');
     try {
       await scanFinished(serve);
@@ -288,7 +292,7 @@ export async function main(): Promise<Record<string, number>> {
   }
 
   // The same library from the TypeScript sources (development: type stripping in every thread).
-  {
+  if (part('sources')) {
     const serve = await startServe(small, freshDataDir('memory-sources'), 'sources');
     try {
       await scanFinished(serve);
@@ -299,7 +303,7 @@ export async function main(): Promise<Record<string, number>> {
   }
 
   // 100,000 tracks: the synthetic database in the data folder, the small library as the music folder.
-  {
+  if (part('100k')) {
     const data = freshDataDir('memory-100k');
     const copy = Database.open(synthetic, { readonly: true });
     copy.backupTo(databaseFile(data));
@@ -321,7 +325,7 @@ export async function main(): Promise<Record<string, number>> {
   }
 
   // 10,000 files: the peak of the whole process during the first scan (VmHWM, and sampled VmRSS).
-  {
+  if (part('10k')) {
     const serve = await startServe(large, freshDataDir('memory-10k'), 'compiled');
     try {
       let sampled = 0;
