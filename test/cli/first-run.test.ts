@@ -156,7 +156,8 @@ async function stop(started: Started): Promise<void> {
   // clean one all the same (under `script`, the exit code is script's).
   process.kill(pid, 'SIGTERM');
   const code = await started.exited;
-  if (started.child.spawnfile !== 'script') assert.equal(code, 0, `clean exit after SIGTERM:\n${started.output()}`);
+  if (started.child.spawnfile !== 'script')
+    assert.equal(code, 0, `clean exit after SIGTERM:\n${started.output()}`);
 }
 
 describe('tonearm serve, first run', () => {

@@ -4,12 +4,10 @@
 // declare, and damaged files (garbage tails, a cut page, a 50 MB ID3 tag, a corrupt picture block, a WAV
 // that lies about its size). Used by test/library/hard-files.test.ts and bench/hard-files.bench.ts.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { mutagenPython, tool } from './real-corpus.ts';
 
-const run = promisify(execFile);
 export const HARD_FILE_SECONDS = 60;
 const SECONDS = HARD_FILE_SECONDS;
 
@@ -24,22 +22,10 @@ function noise(length: number, seed: number): Buffer {
   return bytes;
 }
 
-export async function tool(command: string, args: string[]): Promise<void> {
-  try {
-    await run(command, args, { maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(
-      missing
-        ? `${command} is not installed (Debian: see APT_PACKAGES in .ci/run)`
-        : `${command} ${args.join(' ')} failed: ${(error as { stderr?: string }).stderr ?? error}`,
-    );
-  }
-}
-
 /** Python with mutagen, the tagging library of Picard, beets and Quod Libet. */
 async function mutagen(script: string): Promise<void> {
-  await tool('/usr/bin/python3', ['-c', script]);
+  const [python, ...pythonArgs] = mutagenPython();
+  await tool(python!, [...pythonArgs, '-c', script]);
 }
 
 /** Makes the files in `music` (created); returns their names. */

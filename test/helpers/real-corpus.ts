@@ -135,11 +135,18 @@ async function toolVersion(tool: Tool): Promise<string> {
   return `${tool}: ${line ?? 'unknown'}`;
 }
 
-async function tool(name: Tool | string, args: string[]): Promise<string> {
+/** Runs an encoder or tagger; its failure (or absence, with the Debian package to install) says why. */
+export async function tool(name: Tool | string, args: string[]): Promise<string> {
   try {
     const { stdout } = await run(name, args, { maxBuffer: 64 * 1024 * 1024 });
     return stdout;
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      const known = TOOLS[name as Tool];
+      throw new Error(
+        `${name} is not installed (${known ? `Debian package ${known}; ` : ''}.ci/run installs it)`,
+      );
+    }
     const stderr = ((error as { stderr?: string }).stderr ?? '').trim();
     throw new Error(
       `${name} failed (${args.join(' ').slice(0, 300)}): ${stderr.slice(-1000) || (error as Error).message}`,
@@ -148,7 +155,7 @@ async function tool(name: Tool | string, args: string[]): Promise<string> {
 }
 
 /** The Python that mid3v2 runs with has mutagen (python3 on PATH may be another one). */
-function mutagenPython(): string[] {
+export function mutagenPython(): string[] {
   const firstLine = fs.readFileSync(onPath('mid3v2')!, 'latin1').split('\n')[0]!;
   if (!firstLine.startsWith('#!')) return ['python3'];
   return firstLine.slice(2).trim().split(/\s+/);
