@@ -7,9 +7,9 @@ import { ensureSearchIndex } from '../src/catalog/search.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { createApp, shutdownApp } from '../src/http/app.ts';
+import { createServices } from '../src/app/services.ts';
+import { createApp } from '../src/http/app.ts';
 import { startServer } from '../src/http/server.ts';
-import { startReadPool } from '../src/http/subsonic/read-pool.ts';
 import { syncLibraries } from '../src/library/library.repository.ts';
 import { Scanner } from '../src/library/scanner.ts';
 import { createLogger } from '../src/shared/logger.ts';
@@ -40,8 +40,8 @@ if (musicDir) {
   await new Scanner({ db, config, logger }).scan();
 }
 // As `tonearm serve` does: read-only endpoints in worker threads (TONEARM_READ_WORKERS=0 turns them off).
-const readPool = startReadPool(file, config, logger);
-const app = createApp({ config, db, logger, readPool });
+const services = createServices({ config, db, logger, startReadWorkers: true });
+const app = createApp(services);
 const server = await startServer(app, {
   host: '127.0.0.1',
   port: 0,
@@ -49,10 +49,10 @@ const server = await startServer(app, {
 });
 process.stdout.write(`${server.url}\n`);
 process.once('SIGTERM', () => {
-  shutdownApp(app);
+  services.stopStreams();
   void server
     .close()
-    .then(() => readPool?.close())
+    .then(() => services.close())
     .then(() => db.close())
     .then(() => process.exit(0));
 });

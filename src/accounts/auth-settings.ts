@@ -2,22 +2,21 @@
 // apiKeyAuthentication extension recommends it: a key can be revoked alone and never reveals a password).
 // Stored in the setting table and read on every login, so a change made by the CLI while the server runs
 // takes effect at once. Absent means enabled.
+import { untilChange } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
+import { readSetting, writeSetting } from './settings.repository.ts';
 
 export const PASSWORD_AUTH_SETTING = 'auth.passwordAuthEnabled';
 
 export function isPasswordAuthEnabled(db: Database): boolean {
-  const row = db.first(
-    db.kysely.selectFrom('setting').select('value').where('key', '=', PASSWORD_AUTH_SETTING),
-  );
-  return row?.value !== 'false';
+  return readSetting(db, PASSWORD_AUTH_SETTING) !== 'false';
+}
+
+/** The switch as logins read it: kept until the database changes (one tiny statement per login). */
+export function passwordAuthSwitch(db: Database): () => boolean {
+  return untilChange(db, () => isPasswordAuthEnabled(db));
 }
 
 export function setPasswordAuthEnabled(db: Database, enabled: boolean): void {
-  db.run(
-    db.kysely
-      .insertInto('setting')
-      .values({ key: PASSWORD_AUTH_SETTING, value: enabled ? 'true' : 'false' })
-      .onConflict((conflict) => conflict.column('key').doUpdateSet({ value: enabled ? 'true' : 'false' })),
-  );
+  writeSetting(db, PASSWORD_AUTH_SETTING, enabled ? 'true' : 'false');
 }

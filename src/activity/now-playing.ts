@@ -178,16 +178,3 @@ export class NowPlaying {
     return id;
   }
 }
-
-// One registry per database (in practice per server): handlers are plain objects without state.
-const registries = new WeakMap<object, NowPlaying>();
-
-/** The now-playing registry of a server; a test may create it first with its own clock. */
-export function nowPlayingFor(owner: object, clock?: () => number): NowPlaying {
-  let registry = registries.get(owner);
-  if (!registry) {
-    registry = new NowPlaying(clock);
-    registries.set(owner, registry);
-  }
-  return registry;
-}

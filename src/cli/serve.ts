@@ -5,12 +5,12 @@
 import { ensureFirstAdmin } from '../accounts/first-admin.ts';
 import { IdleMemoryRelease } from '../app/idle-memory.ts';
 import { openRuntime } from '../app/runtime.ts';
+import { createServices } from '../app/services.ts';
 import { ensureSearchIndex } from '../catalog/search.ts';
 import type { Config } from '../config/schema.ts';
-import { createApp, shutdownApp } from '../http/app.ts';
+import { createApp } from '../http/app.ts';
 import { connectionLimitsFrom } from '../http/connections.ts';
 import { startServer } from '../http/server.ts';
-import { startReadPool } from '../http/subsonic/read-pool.ts';
 import { scheduleJob } from '../jobs/schedule.ts';
 import { AvailabilityMonitor } from '../library/availability-monitor.ts';
 import { findLibrary, libraryHasTracks, listLibraries } from '../library/library.repository.ts';
@@ -45,8 +45,14 @@ export async function runServe(config: Config): Promise<void> {
         logger.warn({ err: error.message }, 'cannot restart the watcher of a library'),
       ),
   });
-  const readPool = startReadPool(runtime.db.file, config, logger);
-  const app = createApp({ config, db: runtime.db, logger, scanStatus: scanner, scanner, readPool });
+  const services = createServices({
+    config,
+    db: runtime.db,
+    logger,
+    overrides: { scanner, scanStatus: scanner },
+    startReadWorkers: true,
+  });
+  const app = createApp(services);
   const idleMemory = new IdleMemoryRelease({ logger, busy: () => scanner.progress().scanning });
   const server = await startServer(app, {
     host: config.host,
@@ -103,9 +109,9 @@ export async function runServe(config: Config): Promise<void> {
   monitor.stop();
   idleMemory.stop();
   await watcher?.close();
-  shutdownApp(app);
+  services.stopStreams();
   await server.close();
-  await readPool?.close();
+  await services.close();
   // A scan in progress stops at its next batch boundary; what it committed stays.
   await runtime.close().catch(() => undefined);
 }

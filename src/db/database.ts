@@ -189,6 +189,27 @@ export class Database {
     return storageErrorFrom(error, kind) ?? error;
   }
 
+  /** True when no other connection holds the write lock (asked without waiting for it). */
+  canTakeWriteLock(): boolean {
+    if (this.sqlite.inTransaction) return true;
+    const waited = this.sqlite.pragma('busy_timeout', { simple: true }) as number;
+    this.sqlite.pragma('busy_timeout = 0');
+    try {
+      this.sqlite.exec('BEGIN IMMEDIATE');
+      this.sqlite.exec('ROLLBACK');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.sqlite.pragma(`busy_timeout = ${waited}`);
+    }
+  }
+
+  /** The clear error for a storage fault (a full disk...), or `error` itself; nothing is noted. */
+  explainFailure(error: unknown): unknown {
+    return storageErrorFrom(error) ?? error;
+  }
+
   /** SQLite's data_version: changes when another connection commits (this one's writes do not count). */
   dataVersion(): number {
     return this.prepare('PRAGMA data_version').pluck().get() as number;

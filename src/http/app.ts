@@ -1,25 +1,17 @@
 // Builds the Koa application without listening (src/http/server.ts listens; tests use port 0).
 // Everything is mounted under config.basePath, e.g. /music/rest/ping.
 import Koa from 'koa';
-import { isPasswordAuthEnabled } from '../accounts/auth-settings.ts';
+import { passwordAuthSwitch } from '../accounts/auth-settings.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
-import { checkExistingSecretKey, dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
-import type { Config } from '../config/schema.ts';
-import { untilChange } from '../db/change-scoped.ts';
-import type { Database } from '../db/database.ts';
-import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
-import type { ScanOptions } from '../library/scanner.ts';
-import type { Logger } from '../shared/logger.ts';
-import { createUrlSigner, deriveSigningKey, type UrlSigner } from '../streaming/signed-urls.ts';
-import { createTranscoder, type Transcoder } from '../streaming/transcoder.ts';
+import { checkExistingSecretKey, dataDirOf } from '../accounts/secret-key.ts';
+import { HealthMonitor } from '../system/health.ts';
 import type { ApiAuthenticator } from './api/auth.ts';
-import { mountHls, shutdownHls } from './api/hls.ts';
+import { mountHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
 import { ClientAddresses } from './client-address.ts';
 import { Router } from './commonjs.ts';
 import type { AppState } from './context.ts';
-import { appDeps, registerAppDeps } from './deps.ts';
-import { HealthMonitor, mountHealth } from './health.ts';
+import { mountHealth } from './health.ts';
 import { mountHomePage } from './home-page.ts';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
@@ -28,36 +20,17 @@ import { requestContext } from './request-context.ts';
 import { mountShares } from './share.ts';
 import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
 import { defaultEndpoints } from './subsonic/handlers/index.ts';
-import type { ReadPool } from './subsonic/read-pool.ts';
+import type { Services } from './services.ts';
 import { mountSubsonic } from './subsonic/router.ts';
 
-export interface AppDeps {
-  config: Config;
-  db: Database;
-  logger: Logger;
-  scanStatus?: ScanStatusSource;
-  /** The library scanner, for startScan/getScanStatus (the Scanner of src/library). */
-  scanner?: { scan(options?: ScanOptions): Promise<unknown>; progress(): ScanProgress };
+/** Knobs of the HTTP layer itself (tests change them; serve takes the defaults). */
+export interface AppOptions {
   /** Subsonic endpoints to serve; every implemented endpoint (handlers/index.ts) by default. */
   subsonicEndpoints?: readonly SubsonicEndpoint[];
   /** Failed-login rules (defaults in login-throttle.ts: per address+account backoff, per-address ceiling). */
   loginThrottle?: LoginThrottleOptions;
-  /** Worker threads for read-only Subsonic endpoints (serve starts them; tests may). */
-  readPool?: ReadPool;
   /** How long a successful password check is remembered (default 60 s). */
   credentialCacheSeconds?: number;
-  /** Runs ffmpeg for transcoded streams; made from config.transcoding when absent. */
-  transcoder?: Transcoder;
-  /** Signs and checks media URLs that carry no credentials; keyed from the data folder's secret. */
-  urlSigner?: UrlSigner;
-}
-
-/** What createApp made of its dependencies, for the handlers (deps.ts) and shutdown. */
-export interface ResolvedAppDeps extends AppDeps {
-  transcoder: Transcoder;
-  urlSigner: UrlSigner;
-  /** Resolves client addresses under config.http.trustedProxies. */
-  clients: ClientAddresses;
 }
 
 const CLIENT_GONE = new Set([
@@ -72,73 +45,55 @@ function isClientGone(error: unknown): boolean {
   return CLIENT_GONE.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
 
-/** Stops what outlives requests (running transcodes) before the HTTP server closes. */
-export function shutdownApp(app: Koa<AppState>): void {
-  const deps = appDeps(app);
-  deps.transcoder.close();
-  shutdownHls(deps);
-}
-
-export function createApp(deps: AppDeps): Koa<AppState> {
+export function createApp(services: Services, options: AppOptions = {}): Koa<AppState> {
+  const { config, db, logger } = services;
   const app = new Koa<AppState>();
-  checkExistingSecretKey(deps.db);
-  const resolved: ResolvedAppDeps = {
-    ...deps,
-    transcoder: deps.transcoder ?? createTranscoder(deps.config, deps.logger),
-    urlSigner: deps.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(deps.db)))),
-    clients: new ClientAddresses(deps.config.http.trustedProxies, deps.logger),
-  };
-  registerAppDeps(app, resolved);
+  checkExistingSecretKey(db);
+  const clients = new ClientAddresses(config.http.trustedProxies, logger);
   const health = new HealthMonitor({
-    db: deps.db,
-    dataDir: dataDirOf(deps.db),
-    minFreeBytes: deps.config.storage.minFreeSpace,
+    db,
+    dataDir: dataDirOf(db),
+    minFreeBytes: config.storage.minFreeSpace,
   });
   const metrics = createMetrics({
-    db: deps.db,
+    db,
     health,
-    logger: deps.logger,
-    scanStatus: deps.scanStatus,
-    transcodes: resolved.transcoder,
+    logger,
+    scanStatus: services.scanStatus,
+    transcodes: services.transcoder,
   });
-  const router = new Router<AppState>(deps.config.basePath ? { prefix: deps.config.basePath } : {});
+  const router = new Router<AppState>(config.basePath ? { prefix: config.basePath } : {});
 
   // One credential cache and one failed-login throttle for both APIs.
-  const verifier = createCredentialVerifier(deps.db, { ttlSeconds: deps.credentialCacheSeconds ?? 60 });
-  const throttle = new LoginThrottle(deps.loginThrottle);
+  const verifier = createCredentialVerifier(db, { ttlSeconds: options.credentialCacheSeconds ?? 60 });
+  const throttle = new LoginThrottle(options.loginThrottle);
   mountSubsonic(router, {
-    endpoints: deps.subsonicEndpoints ?? defaultEndpoints,
-    db: deps.db,
-    config: deps.config,
-    readPool: deps.readPool,
-    auth: {
-      verifier,
-      throttle,
-      passwordAuthEnabled: untilChange(deps.db, () => isPasswordAuthEnabled(deps.db)),
-    },
+    endpoints: options.subsonicEndpoints ?? defaultEndpoints,
+    services,
+    auth: { verifier, throttle, passwordAuthEnabled: passwordAuthSwitch(db) },
   });
   const apiAuth: ApiAuthenticator = {
-    db: deps.db,
+    db,
     verifier,
     throttle,
-    signer: resolved.urlSigner,
-    basePath: deps.config.basePath,
+    signer: services.urlSigner,
+    basePath: config.basePath,
   };
-  mountHomePage(router, deps.config);
+  mountHomePage(router, config);
   mountHealth(router, health);
-  mountStreamingApi(router, resolved, apiAuth);
-  mountHls(router, resolved);
-  mountShares(router, deps.db);
+  mountStreamingApi(router, services, apiAuth);
+  mountHls(router, services);
+  mountShares(router, db);
   mountMetrics(router, metrics);
 
-  app.use(requestContext(deps.logger, metrics, resolved.clients));
-  app.use(problemDetails());
+  app.use(requestContext(logger, metrics, clients));
+  app.use(problemDetails(db));
   app.use(router.routes());
 
   // Errors Koa catches itself (a response stream failing after the headers went out) land here. A listener
   // that hangs up mid-stream is everyday life for a music server, not an error.
   app.on('error', (error: unknown, ctx?: { state?: Partial<AppState> }) => {
-    const log = ctx?.state?.log ?? deps.logger;
+    const log = ctx?.state?.log ?? logger;
     if (isClientGone(error))
       log.debug({ code: (error as NodeJS.ErrnoException).code }, 'client went away mid-response');
     else log.error({ err: error }, 'error after the response started');

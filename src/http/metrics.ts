@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { TranscoderStats } from '../streaming/transcoder.ts';
 import { promClient } from './commonjs.ts';
 import type { AppState } from './context.ts';
-import type { HealthMonitor, HealthStatus } from './health.ts';
+import type { HealthMonitor, HealthStatus } from '../system/health.ts';
 
 const { Counter, collectDefaultMetrics, Gauge, Histogram } = promClient;
 

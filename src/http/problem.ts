@@ -1,7 +1,7 @@
 // Errors outside the Subsonic API become RFC 9457 problem details. Messages of deliberate errors
 // (TonearmError, or HTTP errors marked safe to expose) are shown; anything else is logged with its
 // stack and answered with a generic 500 that names the request id.
-import { storageErrorFrom } from '../db/storage-faults.ts';
+import type { Database } from '../db/database.ts';
 import { errorCatalogue, isTonearmError } from '../shared/errors.ts';
 import { nodeHttp } from './commonjs.ts';
 import type { AppContext, AppMiddleware } from './context.ts';
@@ -14,7 +14,7 @@ export interface Problem {
   detail: string;
 }
 
-export function problemDetails(): AppMiddleware {
+export function problemDetails(db: Database): AppMiddleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -27,7 +27,7 @@ export function problemDetails(): AppMiddleware {
         });
       }
     } catch (error) {
-      sendProblem(ctx, toProblem(ctx, error));
+      sendProblem(ctx, toProblem(ctx, db.explainFailure(error)));
       // "Come back later" (throttled logins, busy transcoders): how much later.
       if (isTonearmError(error) && error.retryAfterSeconds !== undefined && !ctx.headerSent) {
         ctx.set('Retry-After', String(error.retryAfterSeconds));
@@ -36,8 +36,8 @@ export function problemDetails(): AppMiddleware {
   };
 }
 
-export function toProblem(ctx: AppContext, thrown: unknown): Problem {
-  const error = storageErrorFrom(thrown) ?? thrown;
+/** `error` as problem details (a storage fault already made clear by Database.explainFailure). */
+export function toProblem(ctx: AppContext, error: unknown): Problem {
   if (isTonearmError(error)) {
     if (error.retryAfterSeconds !== undefined && !ctx.headerSent)
       ctx.set('Retry-After', String(error.retryAfterSeconds));

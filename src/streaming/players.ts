@@ -22,6 +22,9 @@ export interface Player {
   lastAddress: string;
 }
 
+/** What of a player the Subsonic answers need; plain data, so it travels to read workers. */
+export type PlayerSettings = Pick<Player, 'id' | 'maxBitRate' | 'format'>;
+
 interface PlayerRow {
   id: string;
   user_id: string;

@@ -241,15 +241,19 @@ describe('API keys (domain)', () => {
 describe('start-up check of the key file', () => {
   test('createApp refuses a data folder whose key file others may read', { skip: !isPosix }, async () => {
     const { createApp } = await import('../../src/http/app.ts');
+    const { createServices } = await import('../../src/app/services.ts');
     const { configSchema, defaultConfig } = await import('../../src/config/schema.ts');
     const { silentLogger } = await import('../../src/shared/logger.ts');
     const { db, dir, cleanup } = await makeTempDatabase();
     try {
       const config = configSchema.parse({ ...defaultConfig(), dataDir: dir });
-      createApp({ config, db, logger: silentLogger }); // no key yet: fine, made at first need
+      createApp(createServices({ config, db, logger: silentLogger })); // no key yet: fine, made at first need
       loadSecretKey(dir);
       fs.chmodSync(path.join(dir, SECRET_KEY_FILE), 0o644);
-      assert.throws(() => createApp({ config, db, logger: silentLogger }), throwsCode('SECRET_KEY'));
+      assert.throws(
+        () => createApp(createServices({ config, db, logger: silentLogger })),
+        throwsCode('SECRET_KEY'),
+      );
     } finally {
       await cleanup();
     }

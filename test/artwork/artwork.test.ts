@@ -11,6 +11,7 @@ import { createUser } from '../../src/accounts/users.service.ts';
 import { ArtworkCache, artworkCacheDir, cacheKey } from '../../src/artwork/artwork-cache.ts';
 import { coverArt, MAX_ARTWORK_SIZE, parseArtworkSize } from '../../src/artwork/cover-art.ts';
 import { sniffImageType } from '../../src/artwork/images.ts';
+import { createServices } from '../../src/app/services.ts';
 import { createApp } from '../../src/http/app.ts';
 import { startServer } from '../../src/http/server.ts';
 import { isTonearmError } from '../../src/shared/errors.ts';
@@ -164,7 +165,7 @@ it('with the cache off, answers covers from memory with an ETag that revalidates
     assert.deepEqual((await sharp(direct.data).metadata()).width, 100);
 
     await createUser(db, { username: 'carol', password: 'carol-pass', isAdmin: true });
-    const app = createApp({ config: harness.config, db, logger: silentLogger });
+    const app = createApp(createServices({ config: harness.config, db, logger: silentLogger }));
     const server = await startServer(app, {
       host: '127.0.0.1',
       port: 0,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { configSchema, defaultConfig } from '../../src/config/schema.ts';
 import { Database, databaseFile } from '../../src/db/database.ts';
+import { createServices } from '../../src/app/services.ts';
 import { createApp } from '../../src/http/app.ts';
 import { startServer } from '../../src/http/server.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
@@ -64,7 +65,7 @@ describe('tonearm apikey', () => {
   it('the key logs in over HTTP; password-auth off refuses passwords; revoke ends the key at once', async () => {
     const config = configSchema.parse({ ...defaultConfig(), dataDir: data, host: '127.0.0.1', port: 0 });
     const db = Database.open(databaseFile(data));
-    const server = await startServer(createApp({ config, db, logger: silentLogger }), {
+    const server = await startServer(createApp(createServices({ config, db, logger: silentLogger })), {
       host: '127.0.0.1',
       port: 0,
       logger: silentLogger,

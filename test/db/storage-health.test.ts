@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUSY_TIMEOUT_MS, type Database } from '../../src/db/database.ts';
-import { HealthMonitor } from '../../src/http/health.ts';
+import { HealthMonitor } from '../../src/system/health.ts';
 import { TonearmError } from '../../src/shared/errors.ts';
 import { makeTempDatabase } from '../helpers/http.ts';
 

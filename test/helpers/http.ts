@@ -8,9 +8,11 @@ import { createUser } from '../../src/accounts/users.service.ts';
 import { type Config, type ConfigInput, configSchema, defaultConfig } from '../../src/config/schema.ts';
 import { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { type AppDeps, createApp, shutdownApp } from '../../src/http/app.ts';
+import { createServices, type ServicesOptions } from '../../src/app/services.ts';
+import { type AppOptions, createApp } from '../../src/http/app.ts';
 import { connectionLimitsFrom } from '../../src/http/connections.ts';
 import { startServer } from '../../src/http/server.ts';
+import type { Services } from '../../src/http/services.ts';
 import { ReadPool } from '../../src/http/subsonic/read-pool.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
@@ -27,7 +29,9 @@ export interface TestServer {
   logLines(): Record<string, unknown>[];
   /** The read workers, when the server was started with some. */
   readPool: ReadPool | undefined;
-  /** The Koa app (appDeps(app) reaches the transcoder, the URL signer...). */
+  /** The services the app was built with (the transcoder, the URL signer, now playing...). */
+  services: Services;
+  /** The Koa app. */
   app: object;
   close(): Promise<void>;
 }
@@ -46,8 +50,10 @@ export interface TestServerOptions {
   readWorkersOnDemand?: { idleMs?: number };
   /** The [http] settings (trusted proxies, public URL, timeouts, connection limits). */
   http?: Partial<ConfigInput['http']>;
-  /** Extra createApp dependencies (scanStatus, loginThrottle, subsonicEndpoints...). */
-  deps?: Partial<Omit<AppDeps, 'config' | 'db' | 'logger'>>;
+  /** Parts to use instead of the built ones (scanner, scanStatus, a transcoder with small limits...). */
+  services?: ServicesOptions['overrides'];
+  /** HTTP-layer knobs (loginThrottle, subsonicEndpoints...). */
+  app?: AppOptions;
 }
 
 export async function makeTempDatabase(): Promise<{ db: Database; dir: string; cleanup(): Promise<void> }> {
@@ -95,7 +101,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       })
     : undefined;
   if (readPool && !options.readWorkersOnDemand) await readPool.warmUp();
-  const app = createApp({ config, db, logger, readPool, ...options.deps });
+  const services = createServices({ config, db, logger, overrides: { readPool, ...options.services } });
+  const app = createApp(services, options.app);
   const server = await startServer(app, {
     host: '127.0.0.1',
     port: 0,
@@ -118,10 +125,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     readPool,
     app,
+    services,
     async close() {
-      shutdownApp(app);
+      services.stopStreams();
       await server.close();
-      await readPool?.close();
+      await services.close();
       await cleanup();
     },
   };

@@ -86,8 +86,10 @@ export interface SubsonicServerOptions {
   readWorkersOnDemand?: { idleMs?: number };
   /** Adds files to the second library before the scan. */
   addToSecondLibrary?: (root: string) => Promise<void>;
-  /** Extra createApp dependencies (a transcoder with small limits...). */
-  deps?: TestServerOptions['deps'];
+  /** Parts to use instead of the built ones (a transcoder with small limits...). */
+  services?: TestServerOptions['services'];
+  /** HTTP-layer knobs (subsonicEndpoints, loginThrottle...). */
+  app?: TestServerOptions['app'];
 }
 
 export async function startSubsonicServer(options: SubsonicServerOptions = {}): Promise<SubsonicServer> {
@@ -105,8 +107,9 @@ export async function startSubsonicServer(options: SubsonicServerOptions = {}): 
       { ...ALICE, isAdmin: false },
       { ...BOB, isAdmin: false },
     ],
-    deps: {
-      ...options.deps,
+    app: options.app,
+    services: {
+      ...options.services,
       // The scanner needs the server's database, which exists only once the server does.
       scanner: {
         scan: (options) => holder.scanner!.scan(options),

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createUser, deleteUser, updateUser } from '../../src/accounts/users.service.ts';
-import { appDeps } from '../../src/http/deps.ts';
 import { probeAudio } from '../helpers/ffprobe.ts';
 import { childProcesses } from '../helpers/processes.ts';
 import {
@@ -247,7 +246,7 @@ describe('signed media URLs', () => {
     const played = await fetch(`${server.origin}${urls.stream}`);
     assert.equal(played.headers.get('content-type'), 'audio/ogg');
     await played.arrayBuffer();
-    const signer = appDeps(server.app).urlSigner;
+    const signer = server.services.urlSigner;
     const signed = signer.sign(`/api/v1/media/stream/${fixtureTrack.id}`, {}, server.userId('alice'), 60);
     const [pathname, query] = signed.split('?') as [string, string];
     assert.equal(signer.verify(pathname, new URLSearchParams(query)).userId, server.userId('alice'));

@@ -17,8 +17,6 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { createUser } from '../../src/accounts/users.service.ts';
 import { ensureSearchIndex } from '../../src/catalog/search.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { hlsStats } from '../../src/http/api/hls.ts';
-import { appDeps } from '../../src/http/deps.ts';
 import { hlsEndpoints } from '../../src/http/subsonic/handlers/hls.ts';
 import { defaultEndpoints } from '../../src/http/subsonic/handlers/index.ts';
 import { syncLibraries } from '../../src/library/library.repository.ts';
@@ -75,9 +73,9 @@ let flacFile = '';
 before(async () => {
   server = await startSubsonicServer({
     addToSecondLibrary: addHlsTracks,
-    deps: { subsonicEndpoints: endpoints },
+    app: { subsonicEndpoints: endpoints },
   });
-  signer = appDeps(server.app).urlSigner;
+  signer = server.services.urlSigner;
   const idOf = (title: string) =>
     server.db.prepare('SELECT id FROM track WHERE title = ?').pluck().get(title) as string;
   flacId = idOf('Hls Twenty');
@@ -581,7 +579,7 @@ describe('under a base path', () => {
       basePath: '/music',
       logLevel: 'warn',
       users: [{ username: 'admin', password: 'admin-pass' }],
-      deps: { subsonicEndpoints: endpoints },
+      app: { subsonicEndpoints: endpoints },
     });
     try {
       await makeAudio(path.join(music, 'Based/Album/01 - Seven.flac'), {
@@ -610,7 +608,7 @@ describe('under a base path', () => {
         await response.arrayBuffer();
       }
       // Without the base path the route does not exist; signed with it, the signature does not match.
-      const signer = appDeps(based.app).urlSigner;
+      const signer = based.services.urlSigner;
       const unprefixed = `${based.origin}${signer.sign(hlsPath(id, 'master.m3u8'), {}, based.db.prepare('SELECT id FROM user').pluck().get() as string, 60)}`;
       assert.equal((await fetch(unprefixed)).status, 404);
       const signedWithBase = signer.sign(`/music${hlsPath(id, 'master.m3u8')}`, {}, 'x', 60);
@@ -762,7 +760,7 @@ describe('segment runs', () => {
       // The HLS segment maker is made from the configuration on the first HLS request.
       slow.config.transcoding.ffmpeg = slowFfmpeg;
       slow.config.transcoding.maxConcurrent = 1;
-      const slowSigner = appDeps(slow.app).urlSigner;
+      const slowSigner = slow.services.urlSigner;
       const id = slow.db.prepare('SELECT id FROM track WHERE title = ?').pluck().get('Hls Twenty') as string;
       const url = (rest: string) =>
         `${slow.baseUrl}${slowSigner.sign(hlsPath(id, rest), {}, slow.userId('alice'), 600)}`;
@@ -779,7 +777,7 @@ describe('segment runs', () => {
         fetch(url('128/1.ts'), { signal: hangUp.signal }),
       ];
       await eventually(
-        () => hlsStats(appDeps(slow.app)),
+        () => slow.services.hls.stats(),
         (stats) => stats?.running === 1 && stats.queued === 2,
       );
       const refused = await fetch(url('128/3.ts'));

@@ -148,7 +148,7 @@ describe('login throttling over HTTP behind a trusted proxy', () => {
         { username: 'bob', password: 'bob-pass', isAdmin: false },
       ],
       http: { trustedProxies: ['127.0.0.1/32'] },
-      deps: { loginThrottle: { now: () => clock } },
+      app: { loginThrottle: { now: () => clock } },
     });
     adminKey = createApiKey(server.db, 'admin').key;
   });
@@ -252,7 +252,7 @@ describe('login throttling under concurrent guesses', () => {
       logLevel: 'info',
       users: [{ username: 'admin', password: 'admin-pass' }],
       http: { trustedProxies: ['127.0.0.1/32'], maxConnectionsPerAddress: 0 },
-      deps: { loginThrottle: { now: () => 20_000_000 } },
+      app: { loginThrottle: { now: () => 20_000_000 } },
     });
   });
   after(() => server.close());
@@ -297,7 +297,7 @@ describe('login throttling with no trusted proxy', () => {
     server = await startTestServer({
       logLevel: 'info',
       users: [{ username: 'admin', password: 'admin-pass' }],
-      deps: { loginThrottle: { now: () => 0 } },
+      app: { loginThrottle: { now: () => 0 } },
     });
   });
   after(() => server.close());

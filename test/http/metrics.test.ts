@@ -110,7 +110,7 @@ describe('/metrics', () => {
   before(async () => {
     server = await startTestServer({
       users: [{ username: 'alice', password: 'sesame' }],
-      deps: { scanStatus },
+      services: { scanStatus },
     });
   });
   after(() => server.close());

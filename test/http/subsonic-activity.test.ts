@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createUser } from '../../src/accounts/users.service.ts';
-import { nowPlayingFor } from '../../src/activity/now-playing.ts';
+import { NowPlaying } from '../../src/activity/now-playing.ts';
 import { ensureSearchIndex } from '../../src/catalog/search.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { syncLibraries } from '../../src/library/library.repository.ts';
@@ -105,6 +105,7 @@ before(async () => {
   library = await buildFixtureLibrary();
   server = await startTestServer({
     logLevel: 'warn',
+    services: { nowPlaying: new NowPlaying(() => clock) },
     users: [
       { ...ADMIN, isAdmin: true },
       { ...ALICE, isAdmin: false },
@@ -118,7 +119,6 @@ before(async () => {
   syncLibraries(server.db, config.music, Date.now());
   ensureSearchIndex(server.db);
   await new Scanner({ db: server.db, config, logger: silentLogger }).scan();
-  nowPlayingFor(server.db, () => clock);
   tracks = server.db
     .prepare('SELECT id, path, album_id, artist_id, duration, file_size FROM track ORDER BY path')
     .all() as typeof tracks;

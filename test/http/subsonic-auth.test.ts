@@ -35,7 +35,7 @@ describe('Subsonic authentication mechanisms', () => {
         { username: 'eve', password: 'plain-ascii', isAdmin: false },
       ],
       // Many deliberate failures from one address below; the throttle has its own tests.
-      deps: {
+      app: {
         loginThrottle: { perAccount: { free: 1000 }, perAddress: { free: 1000 }, apiKeys: { free: 1000 } },
       },
     });
@@ -175,7 +175,7 @@ describe('failed-login throttling covers tokens; API keys are counted apart and 
   before(async () => {
     server = await startTestServer({
       users: [{ username: 'alice', password: 'sesame' }],
-      deps: { loginThrottle: { now: () => clock } },
+      app: { loginThrottle: { now: () => clock } },
     });
     key = createApiKey(server.db, 'alice').key;
   });

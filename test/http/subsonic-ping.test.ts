@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { RESPONDED, requireContext, type SubsonicEndpoint } from '../../src/http/subsonic/endpoint.ts';
+import { RESPONDED, type SubsonicEndpoint } from '../../src/http/subsonic/endpoint.ts';
 import { systemEndpoints } from '../../src/http/subsonic/handlers/system.ts';
 import { SERVER_VERSION } from '../../src/http/version.ts';
 import {
@@ -37,7 +37,7 @@ const boom: SubsonicEndpoint = {
 const raw: SubsonicEndpoint = {
   name: 'rawForTest',
   handle: (request) => {
-    const ctx = requireContext(request);
+    const { ctx } = request;
     ctx.type = 'application/octet-stream';
     ctx.body = Buffer.from([1, 2, 3]);
     return RESPONDED;
@@ -71,7 +71,7 @@ describe('Subsonic ping, envelope and authentication', () => {
         { username: 'alice', password: 'sesame' },
         { username: 'bob', password: BOB_PASSWORD },
       ],
-      deps: { subsonicEndpoints: [...systemEndpoints, echo, boom, raw] },
+      app: { subsonicEndpoints: [...systemEndpoints, echo, boom, raw] },
     });
   });
   after(() => server.close());
@@ -393,7 +393,7 @@ describe('failed-login throttling', () => {
         { username: 'alice', password: 'sesame' },
         { username: 'carol', password: 'pw' },
       ],
-      deps: { loginThrottle: { now: () => clock } },
+      app: { loginThrottle: { now: () => clock } },
     });
   });
   after(() => server.close());

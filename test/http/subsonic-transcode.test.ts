@@ -68,7 +68,7 @@ before(async () => {
         tags: { ...album, title: 'Broken', track: '3' },
       });
     },
-    deps: {
+    services: {
       // Small limits and a small read-ahead, so a listener that stops reading keeps ffmpeg paused mid-file.
       transcoder: new Transcoder({
         ffmpegPath: 'ffmpeg',
@@ -459,7 +459,7 @@ describe('without ffmpeg', () => {
   let broken: SubsonicServer;
   before(async () => {
     broken = await startSubsonicServer({
-      deps: {
+      services: {
         transcoder: new Transcoder({
           ffmpegPath: '/nonexistent/ffmpeg',
           cacheFolder: fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-noffmpeg-')),

@@ -14,11 +14,9 @@ import { viewerFor } from '../../catalog/access.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import {
   chooseBitrates,
-  createHlsSegments,
   HLS_PLAYLIST_TYPE,
   HLS_SEGMENT_TYPE,
   type HlsSegments,
-  type HlsStats,
   isOfferedBitrate,
   masterPlaylist,
   mediaPlaylist,
@@ -26,7 +24,7 @@ import {
 } from '../../streaming/hls.ts';
 import { type MediaFile, openMediaFile } from '../../streaming/media-file.ts';
 import type { UrlSigner } from '../../streaming/signed-urls.ts';
-import type { ResolvedAppDeps } from '../app.ts';
+import type { Services } from '../services.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { sendFile } from '../send-file.ts';
 
@@ -93,29 +91,7 @@ export function sendPlaylist(ctx: AppContext, text: string): void {
   ctx.body = text;
 }
 
-const segmentMakers = new WeakMap<ResolvedAppDeps, HlsSegments>();
-
-// Made on first use: a server that never serves HLS never reads or creates its cache folder.
-function segmentMakerOf(deps: ResolvedAppDeps): HlsSegments {
-  let maker = segmentMakers.get(deps);
-  if (!maker) {
-    maker = createHlsSegments(deps.config, deps.logger);
-    segmentMakers.set(deps, maker);
-  }
-  return maker;
-}
-
-/** The app's segment runs and cache size; undefined before its first HLS segment request. */
-export function hlsStats(deps: ResolvedAppDeps): HlsStats | undefined {
-  return segmentMakers.get(deps)?.stats();
-}
-
-/** Stops an app's segment runs and refuses new ones (for shutdown; requests in flight fail). */
-export function shutdownHls(deps: ResolvedAppDeps): void {
-  segmentMakers.get(deps)?.close();
-}
-
-export function mountHls(router: Router<AppState>, deps: ResolvedAppDeps): void {
+export function mountHls(router: Router<AppState>, deps: Services): void {
   router.get(`${HLS_ROOT}/:trackId/master.m3u8`, async (ctx) => {
     ctx.state.routeLabel = `${HLS_ROOT}/:trackId/master.m3u8`;
     const { user, media } = await authorise(ctx, deps, ctx.params.trackId!);
@@ -166,7 +142,7 @@ export function mountHls(router: Router<AppState>, deps: ResolvedAppDeps): void 
     ctx.res.once('close', () => gone.abort());
     let segment: Awaited<ReturnType<HlsSegments['segment']>>;
     try {
-      segment = await segmentMakerOf(deps).segment({
+      segment = await deps.hls.segment({
         media,
         plan,
         bitrate,
@@ -191,7 +167,7 @@ export function mountHls(router: Router<AppState>, deps: ResolvedAppDeps): void 
 /** The user a signed request speaks for, if they still may play the track. */
 async function authorise(
   ctx: AppContext,
-  deps: ResolvedAppDeps,
+  deps: Services,
   trackId: string,
 ): Promise<{ user: User; media: MediaFile }> {
   const basePath = deps.config.basePath;

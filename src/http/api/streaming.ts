@@ -23,7 +23,7 @@ import {
   saveProfile,
   type TranscodeProfile,
 } from '../../streaming/profiles.ts';
-import type { ResolvedAppDeps } from '../app.ts';
+import type { Services } from '../services.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { sendJson } from '../json-response.ts';
 import { sendMediaFile, streamTrack } from '../stream-track.ts';
@@ -76,11 +76,7 @@ function profileJson(profile: TranscodeProfile) {
   };
 }
 
-export function mountStreamingApi(
-  router: Router<AppState>,
-  deps: ResolvedAppDeps,
-  auth: ApiAuthenticator,
-): void {
+export function mountStreamingApi(router: Router<AppState>, deps: Services, auth: ApiAuthenticator): void {
   const { db } = deps;
   const caller = (ctx: AppContext) => authenticateApiRequest(ctx, auth);
   const label = (ctx: AppContext, route: string) => {

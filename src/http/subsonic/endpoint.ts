@@ -6,20 +6,22 @@ import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { Player } from '../../streaming/players.ts';
+import type { PlayerSettings } from '../../streaming/players.ts';
 import type { AppContext } from '../context.ts';
+import type { Services } from '../services.ts';
 import type { SubsonicParams } from './params.ts';
 import type { SubsonicFormat, SubsonicPayload } from './serializer.ts';
-
-/** What of a player the handlers need; plain data, so it travels to read workers. */
-export type PlayerSettings = Pick<Player, 'id' | 'maxBitRate' | 'format'>;
 
 /** Returned by a handler that wrote ctx.body itself (streams, cover art). */
 export const RESPONDED: unique symbol = Symbol('responded');
 
+/**
+ * What every endpoint gets, on the main thread or in a read worker: plain data and the database handle
+ * of the connection it runs on.
+ */
 export interface SubsonicRequest {
   params: SubsonicParams;
-  /** The database, for the domain functions the handler calls. */
+  /** The database, for the domain functions the handler calls (a read-only connection in a worker). */
   db: Database;
   /** The caller; undefined only for public endpoints. */
   user: User | undefined;
@@ -35,22 +37,17 @@ export interface SubsonicRequest {
   config: Config;
   /** Sets a header of the answer (x-total-count). */
   setHeader(name: string, value: string): void;
-  /**
-   * The Koa context; absent when a read worker runs the endpoint (see readOnly). Handlers that need it
-   * (shares build URLs from the host, scanning reaches the scanner) get it through requireContext().
-   */
-  ctx?: AppContext;
 }
 
-/** The Koa context of a request that runs on the main thread. */
-export function requireContext(request: SubsonicRequest): AppContext {
-  if (!request.ctx) throw new Error('this endpoint needs the HTTP context and cannot be marked readOnly');
-  return request.ctx;
+/** What an endpoint that runs on the main thread gets besides: the HTTP context and the server's services. */
+export interface MainThreadRequest extends SubsonicRequest {
+  ctx: AppContext;
+  services: Services;
 }
 
 export type SubsonicResult = SubsonicPayload | undefined | typeof RESPONDED;
 
-export interface SubsonicEndpoint {
+interface EndpointBase {
   /** Name without `.view`, as in /rest/<name>. */
   name: string;
   /** Other names clients call it by (hls.m3u8 is also /rest/hls.view); the endpoint answers as `name`. */
@@ -59,11 +56,23 @@ export interface SubsonicEndpoint {
   public?: boolean;
   /** Read-only and heavy: the serialised answer is reused until the database changes (response-cache.ts). */
   cacheable?: boolean;
-  /**
-   * Answers from the database alone: no writes, no in-process state, no Koa context. Such endpoints run
-   * in the read workers (read-pool.ts) when the server has them, so heavy queries use every core and never
-   * block the event loop that streams audio.
-   */
-  readOnly?: boolean;
-  handle(request: SubsonicRequest): SubsonicResult | Promise<SubsonicResult>;
 }
+
+/**
+ * Answers from the database alone: no writes, no in-process state, no HTTP context, synchronously. Such
+ * endpoints run in the read workers (read-pool.ts) when the server has them, so heavy queries use every
+ * core and never block the event loop that streams audio. The request type has no ctx or services, so an
+ * endpoint that reaches for them does not type-check.
+ */
+export interface ReadOnlyEndpoint extends EndpointBase {
+  readOnly: true;
+  handle(request: SubsonicRequest): SubsonicPayload | undefined;
+}
+
+/** Everything else: writes, streams, in-process state (now playing, the scanner), URLs built from the host. */
+export interface MainThreadEndpoint extends EndpointBase {
+  readOnly?: false;
+  handle(request: MainThreadRequest): SubsonicResult | Promise<SubsonicResult>;
+}
+
+export type SubsonicEndpoint = ReadOnlyEndpoint | MainThreadEndpoint;

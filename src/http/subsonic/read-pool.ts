@@ -17,7 +17,7 @@ import type { Config } from '../../config/schema.ts';
 import { type ErrorCode, TonearmError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { siblingModule } from '../../shared/module-url.ts';
-import type { PlayerSettings } from './endpoint.ts';
+import type { PlayerSettings } from '../../streaming/players.ts';
 
 const WORKER_URL = siblingModule(import.meta.url, 'read-worker');
 const MAX_AUTO_WORKERS = 4;

@@ -7,7 +7,7 @@ import { Database } from '../../db/database.ts';
 import { isTonearmError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { gzipAnswer } from './compression.ts';
-import { RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
+import type { ReadOnlyEndpoint, SubsonicEndpoint } from './endpoint.ts';
 import { defaultEndpoints } from './handlers/index.ts';
 import { SubsonicParams } from './params.ts';
 import type { ReadAnswer, ReadJob } from './read-pool.ts';
@@ -16,8 +16,9 @@ import { envelope, resolveFormat, serialize } from './serializer.ts';
 const { dbFile, config } = workerData as { dbFile: string; config: Config };
 const db = Database.open(dbFile, { readonly: true });
 const logger = createLogger(config.logLevel, undefined, config.logFormat).child({ component: 'read-worker' });
-const endpoints = new Map<string, SubsonicEndpoint>(
-  defaultEndpoints.filter((endpoint) => endpoint.readOnly).map((endpoint) => [endpoint.name, endpoint]),
+const isReadOnly = (endpoint: SubsonicEndpoint): endpoint is ReadOnlyEndpoint => endpoint.readOnly === true;
+const endpoints = new Map<string, ReadOnlyEndpoint>(
+  defaultEndpoints.filter(isReadOnly).map((endpoint) => [endpoint.name, endpoint]),
 );
 
 function run(job: ReadJob): ReadAnswer {
@@ -38,9 +39,6 @@ function run(job: ReadJob): ReadAnswer {
       config,
       setHeader: (name, value) => headers.push([name, value]),
     });
-    if (result instanceof Promise || result === RESPONDED) {
-      return { id: job.id, ok: false, message: `${job.name} is marked readOnly but is not synchronous` };
-    }
     const answer = serialize(format, envelope('ok', result));
     const compressed = job.gzip ? gzipAnswer(answer.body) : undefined;
     // A copy with its own memory: a small Buffer may live in Node's shared pool, which must not move.

@@ -4,15 +4,14 @@
 // transcodes): 429 with Retry-After, as Navidrome answers, still carrying the envelope.
 import type Router from '@koa/router';
 import type { User } from '../../accounts/users.service.ts';
-import type { Config } from '../../config/schema.ts';
-import type { Database } from '../../db/database.ts';
 import { type ErrorCode, isTonearmError, TonearmError } from '../../shared/errors.ts';
-import { findPlayer } from '../../streaming/players.ts';
+import { findPlayer, type PlayerSettings } from '../../streaming/players.ts';
 import type { AppContext, AppState } from '../context.ts';
+import type { Services } from '../services.ts';
 import { readFormBody } from '../form-body.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
 import { GZIP_MIN_BYTES, gzipAnswer } from './compression.ts';
-import { type PlayerSettings, RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
+import { type MainThreadEndpoint, RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
 import { SubsonicParams } from './params.ts';
 import type { ReadPool } from './read-pool.ts';
 import { type CachedAnswer, cacheKey, ResponseCache } from './response-cache.ts';
@@ -35,10 +34,8 @@ const LOGIN_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export interface SubsonicRoutesOptions {
   endpoints: readonly SubsonicEndpoint[];
   auth: SubsonicAuthenticator;
-  db: Database;
-  config: Config;
-  /** Worker threads for readOnly endpoints; without it every endpoint runs on the main thread. */
-  readPool?: ReadPool;
+  /** The database, the read pool (readOnly endpoints run there when it is up) and the rest. */
+  services: Services;
 }
 
 export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesOptions): void {
@@ -50,7 +47,8 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
     }
   }
 
-  const cache = new ResponseCache(options.db);
+  const { services } = options;
+  const cache = new ResponseCache(services.db);
 
   const dispatch = async (ctx: AppContext, requested: string): Promise<void> => {
     const endpoint = endpoints.get(requested);
@@ -70,7 +68,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (!endpoint) throw unknownEndpoint(name);
       const user = endpoint.public ? undefined : await authenticate(params, ctx.ip, options.auth);
       if (user) ctx.state.user = user;
-      const player = user ? playerOf(options.db, user, params, ctx) : undefined;
+      const player = user ? playerOf(services, user, params, ctx) : undefined;
       const key =
         endpoint.cacheable && user
           ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param), player?.id)
@@ -81,14 +79,14 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
         return;
       }
       const answer =
-        (endpoint.readOnly && (await runInReadPool(ctx, options.readPool, name, body, user, player))) ||
-        (await runHere(ctx, endpoint, { params, user, player, format: resolved.format, options }));
+        (endpoint.readOnly && (await runInReadPool(ctx, services.readPool, name, body, user, player))) ||
+        (await runHere(ctx, endpoint, { params, user, player, format: resolved.format, services }));
       if (answer === RESPONDED) return;
       if (key) cache.set(key, answer);
       reply(ctx, answer);
     } catch (thrown) {
       // A full disk or a database locked elsewhere, met outside the Database helpers, gets its clear name.
-      const error = options.db.failed(thrown);
+      const error = services.db.failed(thrown);
       send(ctx, resolved.format, failure(ctx, params, error));
       if (isTonearmError(error) && error.retryAfterSeconds !== undefined) {
         ctx.set('Retry-After', String(error.retryAfterSeconds));
@@ -106,7 +104,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
 
 /** The caller's player settings (plain data, for read workers), if this client has streamed before. */
 function playerOf(
-  db: Database,
+  { db }: Services,
   user: User,
   params: SubsonicParams,
   ctx: AppContext,
@@ -124,25 +122,27 @@ interface HereOptions {
   user: User | undefined;
   player: PlayerSettings | undefined;
   format: SubsonicFormat;
-  options: SubsonicRoutesOptions;
+  services: Services;
 }
 
 async function runHere(
   ctx: AppContext,
   endpoint: SubsonicEndpoint,
-  { params, user, player, format, options }: HereOptions,
+  { params, user, player, format, services }: HereOptions,
 ): Promise<CachedAnswer | typeof RESPONDED> {
-  const result = await endpoint.handle({
+  // A readOnly endpoint takes the main-thread request too: it is a SubsonicRequest with more in it.
+  const result = await (endpoint as MainThreadEndpoint).handle({
     params,
-    db: options.db,
+    db: services.db,
     user,
     client: params.get('c') ?? '',
     player,
     format,
     log: ctx.state.log,
-    config: options.config,
+    config: services.config,
     setHeader: (header, value) => ctx.set(header, value),
     ctx,
+    services,
   });
   if (result === RESPONDED) return RESPONDED;
   return serialize(format, envelope('ok', result));

@@ -11,7 +11,7 @@ import {
   unstar as unstarItems,
 } from '../../../activity/annotation.service.ts';
 import { findTrackFacts } from '../../../activity/catalog-lookup.repository.ts';
-import { nowPlayingFor, PLAYBACK_STATES, type PlaybackState } from '../../../activity/now-playing.ts';
+import { PLAYBACK_STATES, type PlaybackState } from '../../../activity/now-playing.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
 import { caller, childrenById, ids, intList, legacy, msParam } from './activity-common.ts';
@@ -59,7 +59,7 @@ export const scrobble: SubsonicEndpoint = {
     if (!submission) {
       // Several ids in one "now playing" call make no sense; the last one is what plays now.
       const last = plays[plays.length - 1]!;
-      nowPlayingFor(db).started({
+      request.services.nowPlaying.started({
         userId: user.id,
         username: user.username,
         client: request.client,
@@ -104,7 +104,7 @@ export const reportPlayback: SubsonicEndpoint = {
     const track =
       mediaType === 'song' ? findTrackFacts(db, [mediaId], visibleLibraryIds(user)).get(mediaId) : undefined;
     if (!track) throw notFound(mediaType, mediaId);
-    const outcome = nowPlayingFor(db).report({
+    const outcome = request.services.nowPlaying.report({
       userId: user.id,
       username: user.username,
       client: request.client,
@@ -123,7 +123,7 @@ export const getNowPlaying: SubsonicEndpoint = {
   name: 'getNowPlaying',
   handle: (request) => {
     const now = Date.now();
-    const entries = nowPlayingFor(request.db).list();
+    const entries = request.services.nowPlaying.list();
     // Children are loaded for the viewer: tracks in libraries they may not see are left out.
     const children = childrenById(
       request,

@@ -11,7 +11,7 @@ import { type ArtworkImage, coverArt, parseArtworkSize } from '../../../artwork/
 import { viewerFor } from '../../../catalog/access.ts';
 import type { AppContext } from '../../context.ts';
 import { sendFile } from '../../send-file.ts';
-import { RESPONDED, requireContext, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
+import { RESPONDED, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
 
 const CACHE_CONTROL = 'private, max-age=3600';
 
@@ -51,7 +51,7 @@ function matchesEtag(ifNoneMatch: string, etag: string): boolean {
 const getCoverArt: SubsonicEndpoint = {
   name: 'getCoverArt',
   async handle(request): Promise<SubsonicResult> {
-    const ctx = requireContext(request);
+    const ctx = request.ctx;
     const user = request.user!;
     const id = request.params.required('id');
     const size = parseArtworkSize(request.params.get('size'));
@@ -70,7 +70,7 @@ const getCoverArt: SubsonicEndpoint = {
 const getAvatar: SubsonicEndpoint = {
   name: 'getAvatar',
   async handle(request): Promise<SubsonicResult> {
-    const ctx = requireContext(request);
+    const ctx = request.ctx;
     const username = request.params.required('username');
     const image = await avatarImage(request.db, request.config, request.user!, username, request.log);
     await sendImage(ctx, image);

@@ -16,18 +16,12 @@ import {
 import type { AppContext } from '../../context.ts';
 import { attachment } from '../../send-file.ts';
 import { sendMediaFile } from '../../stream-track.ts';
-import {
-  RESPONDED,
-  requireContext,
-  type SubsonicEndpoint,
-  type SubsonicRequest,
-  type SubsonicResult,
-} from '../endpoint.ts';
+import { RESPONDED, type SubsonicEndpoint, type SubsonicRequest, type SubsonicResult } from '../endpoint.ts';
 
 const download: SubsonicEndpoint = {
   name: 'download',
   async handle(request): Promise<SubsonicResult> {
-    const ctx = requireContext(request);
+    const ctx = request.ctx;
     const user = request.user!;
     const id = request.params.required('id');
     if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);

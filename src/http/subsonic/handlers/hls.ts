@@ -8,8 +8,7 @@ import { TonearmError } from '../../../shared/errors.ts';
 import { chooseBitrates } from '../../../streaming/hls.ts';
 import { openMediaFile } from '../../../streaming/media-file.ts';
 import { sendPlaylist, signedMasterPlaylist, signedMediaPlaylist } from '../../api/hls.ts';
-import { appDeps } from '../../deps.ts';
-import { RESPONDED, requireContext, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
+import { RESPONDED, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
 
 /** Where /rest/hls.m3u8 lives, without the base path: the playlist's URIs are relative to it. */
 const SERVED_FROM = '/rest/';
@@ -31,14 +30,14 @@ const hls: SubsonicEndpoint = {
   // Clients that add `.view` to every name call /rest/hls.view.
   aliases: ['hls'],
   async handle(request): Promise<SubsonicResult> {
-    const ctx = requireContext(request);
+    const ctx = request.ctx;
     const user = request.user!;
     const id = request.params.required('id');
     if (!user.roles.stream) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
     const requested = request.params.getAll('bitRate').map(parseBitRate);
     const media = await openMediaFile(request.db, id, viewerFor(request.db, user).libraryIds);
     const bitrates = chooseBitrates(media.track, requested, user.maxBitRate);
-    const input = { signer: appDeps(ctx).urlSigner, media, userId: user.id, servedFrom: SERVED_FROM };
+    const input = { signer: request.services.urlSigner, media, userId: user.id, servedFrom: SERVED_FROM };
     sendPlaylist(
       ctx,
       requested.length === 1

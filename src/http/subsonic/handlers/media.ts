@@ -7,14 +7,13 @@ import { TonearmError } from '../../../shared/errors.ts';
 import { parseStreamOptions } from '../../../streaming/decision.ts';
 import { openMediaFile } from '../../../streaming/media-file.ts';
 import { rememberPlayer } from '../../../streaming/players.ts';
-import { appDeps } from '../../deps.ts';
 import { streamTrack } from '../../stream-track.ts';
-import { RESPONDED, requireContext, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
+import { RESPONDED, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
 
 const stream: SubsonicEndpoint = {
   name: 'stream',
   async handle(request): Promise<SubsonicResult> {
-    const ctx = requireContext(request);
+    const ctx = request.ctx;
     const user = request.user!;
     const id = request.params.required('id');
     if (!user.roles.stream) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
@@ -32,7 +31,7 @@ const stream: SubsonicEndpoint = {
     });
     await streamTrack(ctx, {
       db: request.db,
-      transcoder: appDeps(ctx).transcoder,
+      transcoder: request.services.transcoder,
       media,
       options,
       user,

@@ -2,15 +2,11 @@
 import { lastScanAt, viewerFor, visibleLibraries } from '../../../catalog/access.ts';
 import { listLibraries } from '../../../library/library.repository.ts';
 import type { ScanProgress } from '../../../library/scan-status.ts';
+import { libraryTotals } from '../../../library/stats.ts';
 import { TonearmError } from '../../../shared/errors.ts';
-import { appDeps } from '../../deps.ts';
-import { requireContext, type SubsonicEndpoint, type SubsonicRequest } from '../endpoint.ts';
+import { type SubsonicEndpoint, type SubsonicRequest } from '../endpoint.ts';
 import { isoDate } from '../mappers.ts';
 import { mapOptions } from './browsing.ts';
-
-function trackCount(request: SubsonicRequest): number {
-  return request.db.prepare('SELECT count(*) FROM track').pluck().get() as number;
-}
 
 /**
  * Tonearm's addition: each library the caller may see, online or offline (an unmounted share) with since
@@ -34,7 +30,7 @@ function libraryStates(request: SubsonicRequest) {
 /** count: files seen so far while scanning, else the number of songs; folderCount/lastScan are Navidrome's additions. */
 function scanStatus(request: SubsonicRequest, progress: ScanProgress | undefined, scanning: boolean) {
   const legacy = mapOptions(request).legacy;
-  const count = scanning ? (progress?.filesSeen ?? 0) : trackCount(request);
+  const count = scanning ? (progress?.filesSeen ?? 0) : libraryTotals(request.db).tracks;
   const folders = progress?.lastReport?.folders ?? progress?.folders ?? 0;
   return {
     scanStatus: {
@@ -51,7 +47,7 @@ function scanStatus(request: SubsonicRequest, progress: ScanProgress | undefined
 const getScanStatus: SubsonicEndpoint = {
   name: 'getScanStatus',
   handle: (request) => {
-    const progress = appDeps(requireContext(request)).scanner?.progress();
+    const progress = request.services.scanner?.progress();
     return scanStatus(request, progress, progress?.scanning ?? false);
   },
 };
@@ -61,7 +57,7 @@ const startScan: SubsonicEndpoint = {
   handle: (request) => {
     if (!request.user?.isAdmin) throw new TonearmError('FORBIDDEN', 'only administrators may start a scan');
     const full = request.params.bool('fullScan') ?? false;
-    const { scanner, logger } = appDeps(requireContext(request));
+    const { scanner, logger } = request.services;
     if (!scanner) throw new TonearmError('BAD_REQUEST', 'scanning is not available on this server');
     // The scan runs in the background; the answer says it has started.
     scanner

@@ -6,18 +6,21 @@ import {
   type Share,
   updateShare as updateShareFor,
 } from '../../../activity/shares.service.ts';
-import { appDeps } from '../../deps.ts';
 import { publicUrlOf } from '../../public-url.ts';
-import { requireContext, type SubsonicEndpoint, type SubsonicRequest } from '../endpoint.ts';
+import type { MainThreadRequest, SubsonicEndpoint } from '../endpoint.ts';
 import { caller, childrenInOrder, ids, isoDate, msParam, type Payload, text } from './activity-common.ts';
 
 /** The share's public page: http.publicUrl + basePath + /share/<id>, or see src/http/public-url.ts. */
-export function shareUrl(request: SubsonicRequest, id: string): string {
-  const ctx = requireContext(request);
-  return publicUrlOf(ctx, request.config, `/share/${encodeURIComponent(id)}`, appDeps(ctx).logger);
+export function shareUrl(request: MainThreadRequest, id: string): string {
+  return publicUrlOf(
+    request.ctx,
+    request.config,
+    `/share/${encodeURIComponent(id)}`,
+    request.services.logger,
+  );
 }
 
-function sharePayload(request: SubsonicRequest, share: Share): Payload {
+function sharePayload(request: MainThreadRequest, share: Share): Payload {
   return {
     id: share.id,
     url: shareUrl(request, share.id),

@@ -10,9 +10,8 @@ import { clientInfoSchema, decideForClient } from '../../../streaming/client-dec
 import { openMediaFile } from '../../../streaming/media-file.ts';
 import { findProfile } from '../../../streaming/profiles.ts';
 import { readJsonBody } from '../../api/json-body.ts';
-import { appDeps } from '../../deps.ts';
 import { sendMediaFile, sendTranscode } from '../../stream-track.ts';
-import { RESPONDED, requireContext, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
+import { RESPONDED, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
 
 /** How long a decision's transcodeParams may be used: a queue prepared now and played this evening. */
 const PARAMS_TTL_SECONDS = 24 * 3600;
@@ -26,7 +25,7 @@ function requireSong(mediaType: string): void {
 const getTranscodeDecision: SubsonicEndpoint = {
   name: 'getTranscodeDecision',
   async handle(request): Promise<SubsonicResult> {
-    const ctx = requireContext(request);
+    const ctx = request.ctx;
     const user = request.user!;
     if (ctx.method !== 'POST')
       throw new TonearmError('BAD_REQUEST', 'getTranscodeDecision takes a POST with a JSON ClientInfo body');
@@ -40,12 +39,15 @@ const getTranscodeDecision: SubsonicEndpoint = {
     );
     const { plan, ...answer } = decision;
     const transcodeParams = plan
-      ? appDeps(ctx).urlSigner.seal(
+      ? request.services.urlSigner.seal(
           { m: mediaId, u: user.id, p: plan.profile.name, b: plan.bitrate, c: plan.channels },
           PARAMS_TTL_SECONDS,
         )
       : answer.canDirectPlay
-        ? appDeps(ctx).urlSigner.seal({ m: mediaId, u: user.id, p: 'raw', b: 0, c: 0 }, PARAMS_TTL_SECONDS)
+        ? request.services.urlSigner.seal(
+            { m: mediaId, u: user.id, p: 'raw', b: 0, c: 0 },
+            PARAMS_TTL_SECONDS,
+          )
         : undefined;
     return { transcodeDecision: { ...answer, transcodeParams } };
   },
@@ -54,12 +56,12 @@ const getTranscodeDecision: SubsonicEndpoint = {
 const getTranscodeStream: SubsonicEndpoint = {
   name: 'getTranscodeStream',
   async handle(request): Promise<SubsonicResult> {
-    const ctx = requireContext(request);
+    const ctx = request.ctx;
     try {
       const user = request.user!;
       const mediaId = request.params.required('mediaId');
       requireSong(request.params.required('mediaType'));
-      const params = appDeps(ctx).urlSigner.open(request.params.required('transcodeParams'));
+      const params = request.services.urlSigner.open(request.params.required('transcodeParams'));
       if (params.m !== mediaId || params.u !== user.id) {
         throw new TonearmError('FORBIDDEN', 'transcodeParams were made for another song or user');
       }
@@ -76,7 +78,7 @@ const getTranscodeStream: SubsonicEndpoint = {
       const profile = findProfile(request.db, params.p === 'raw' ? media.track.suffix : String(params.p));
       if (!profile)
         throw new TonearmError('NOT_FOUND', `the transcode profile ${String(params.p)} no longer exists`);
-      const output = await appDeps(ctx).transcoder.open({
+      const output = await request.services.transcoder.open({
         media,
         profile,
         bitrate: Number(params.b) || profile.defaultBitrate,

@@ -1,0 +1,56 @@
+// Builds the long-lived parts of a running server once: `tonearm serve` and the test helpers call
+// createServices, hand the result to createApp (src/http/app.ts) and close it on the way out. Anything a
+// request needs beyond its own parameters comes from here, so what each part depends on is visible in one
+// place instead of being fetched from registries.
+import { NowPlaying } from '../activity/now-playing.ts';
+import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/database.ts';
+import type { Services } from '../http/services.ts';
+import { startReadPool } from '../http/subsonic/read-pool.ts';
+import type { Logger } from '../shared/logger.ts';
+import { createHlsSegments, type HlsSegments } from '../streaming/hls.ts';
+import { createUrlSigner, deriveSigningKey } from '../streaming/signed-urls.ts';
+import { createTranscoder } from '../streaming/transcoder.ts';
+
+export interface ServicesOptions {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** Parts a caller builds itself (the scanner, which needs the logger and callbacks of serve; test doubles). */
+  overrides?: Partial<Omit<Services, 'config' | 'db' | 'logger' | 'hls' | 'stopStreams' | 'close'>>;
+  /** Start read workers as config.readWorkers says (serve); tests pass their own pool in overrides. */
+  startReadWorkers?: boolean;
+}
+
+export function createServices(options: ServicesOptions): Services {
+  const { config, db, logger, overrides = {} } = options;
+  const transcoder = overrides.transcoder ?? createTranscoder(config, logger);
+  const readPool =
+    overrides.readPool ?? (options.startReadWorkers ? startReadPool(db.file, config, logger) : undefined);
+  let hls: HlsSegments | undefined;
+  const services: Services = {
+    config,
+    db,
+    logger,
+    scanner: overrides.scanner,
+    scanStatus: overrides.scanStatus,
+    transcoder,
+    get hls() {
+      hls ??= createHlsSegments(config, logger);
+      return hls;
+    },
+    urlSigner: overrides.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(db)))),
+    nowPlaying: overrides.nowPlaying ?? new NowPlaying(),
+    readPool,
+    stopStreams() {
+      transcoder.close();
+      hls?.close();
+    },
+    async close() {
+      services.stopStreams();
+      await readPool?.close();
+    },
+  };
+  return services;
+}

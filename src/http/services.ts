@@ -1,0 +1,46 @@
+// What the HTTP layer serves requests with: the long-lived parts of a running server, built once by
+// src/app/services.ts (for `tonearm serve` and the tests) and handed to createApp. Endpoints receive what
+// they need through their context (subsonic/endpoint.ts); nothing is looked up from a registry.
+import type { NowPlaying } from '../activity/now-playing.ts';
+import type { Config } from '../config/schema.ts';
+// The handle is passed through to domain functions; HTTP never queries it (the dependency rules allow this
+// type-only import and nothing else from src/db).
+import type { Database } from '../db/database.ts';
+import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
+import type { ScanOptions } from '../library/scanner.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { HlsSegments } from '../streaming/hls.ts';
+import type { UrlSigner } from '../streaming/signed-urls.ts';
+import type { Transcoder } from '../streaming/transcoder.ts';
+import type { ReadPool } from './subsonic/read-pool.ts';
+
+/** Starts scans and says how they go (the Scanner of src/library, or a stand-in in tests). */
+export interface ScanControl {
+  scan(options?: ScanOptions): Promise<unknown>;
+  progress(): ScanProgress;
+}
+
+export interface Services {
+  config: Config;
+  /** The main read-write connection. */
+  db: Database;
+  logger: Logger;
+  /** Absent on servers (and tests) that do not scan: startScan then says scanning is not available. */
+  scanner: ScanControl | undefined;
+  /** What /metrics reports about scans (the scanner, or a test's stand-in). */
+  scanStatus: ScanStatusSource | undefined;
+  /** Runs ffmpeg for transcoded streams, within the configured limits. */
+  transcoder: Transcoder;
+  /** Makes and caches HLS segments; built at the first HLS request (it opens a cache folder). */
+  readonly hls: HlsSegments;
+  /** Signs and checks media URLs that carry no credentials; keyed from the data folder's secret. */
+  urlSigner: UrlSigner;
+  /** Who is playing what right now (getNowPlaying, reportPlayback). */
+  nowPlaying: NowPlaying;
+  /** Worker threads for read-only Subsonic endpoints; absent: they run on the main thread. */
+  readPool: ReadPool | undefined;
+  /** Ends what outlives requests (running transcodes and HLS runs), so the HTTP server can close. */
+  stopStreams(): void;
+  /** Stops everything started here (read workers too); the database stays open for its owner to close. */
+  close(): Promise<void>;
+}
