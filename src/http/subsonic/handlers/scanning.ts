@@ -4,7 +4,7 @@ import { listLibraries } from '../../../library/library.repository.ts';
 import type { ScanProgress } from '../../../library/scan-status.ts';
 import { libraryTotals } from '../../../library/stats.ts';
 import { TonearmError } from '../../../shared/errors.ts';
-import { type SubsonicEndpoint, type SubsonicRequest } from '../endpoint.ts';
+import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
 import { isoDate } from '../mappers.ts';
 import { mapOptions } from './browsing.ts';
 
