@@ -7,8 +7,9 @@ import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../http/services.ts';
-import { startReadPool } from '../http/subsonic/read-pool.ts';
+import { ReadPool, type ReadPoolOptions, readWorkerCount } from '../http/subsonic/read-pool.ts';
 import type { Logger } from '../shared/logger.ts';
+import { siblingModule } from '../shared/module-url.ts';
 import { createHlsSegments, type HlsSegments } from '../streaming/hls.ts';
 import { createUrlSigner, deriveSigningKey } from '../streaming/signed-urls.ts';
 import { createTranscoder } from '../streaming/transcoder.ts';
@@ -27,7 +28,8 @@ export function createServices(options: ServicesOptions): Services {
   const { config, db, logger, overrides = {} } = options;
   const transcoder = overrides.transcoder ?? createTranscoder(config, logger);
   const readPool =
-    overrides.readPool ?? (options.startReadWorkers ? startReadPool(db.file, config, logger) : undefined);
+    overrides.readPool ??
+    (options.startReadWorkers ? configuredReadPool(db.file, config, logger) : undefined);
   let hls: HlsSegments | undefined;
   const services: Services = {
     config,
@@ -53,4 +55,17 @@ export function createServices(options: ServicesOptions): Services {
     },
   };
   return services;
+}
+
+const READ_WORKER = siblingModule(import.meta.url, 'read-worker');
+
+/** A pool of read workers (src/app/read-worker.ts); no worker runs until a request needs one. */
+export function createReadPool(options: Omit<ReadPoolOptions, 'workerUrl'>): ReadPool {
+  return new ReadPool({ ...options, workerUrl: READ_WORKER });
+}
+
+/** The pool `config.readWorkers` asks for, or undefined for none. */
+function configuredReadPool(dbFile: string, config: Config, logger: Logger): ReadPool | undefined {
+  const maxWorkers = readWorkerCount(config.readWorkers);
+  return maxWorkers > 0 ? createReadPool({ dbFile, config, maxWorkers, logger }) : undefined;
 }

@@ -8,12 +8,12 @@ import { createUser } from '../../src/accounts/users.service.ts';
 import { type Config, type ConfigInput, configSchema, defaultConfig } from '../../src/config/schema.ts';
 import { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { createServices, type ServicesOptions } from '../../src/app/services.ts';
+import { createReadPool, createServices, type ServicesOptions } from '../../src/app/services.ts';
 import { type AppOptions, createApp } from '../../src/http/app.ts';
 import { connectionLimitsFrom } from '../../src/http/connections.ts';
 import { startServer } from '../../src/http/server.ts';
 import type { Services } from '../../src/http/services.ts';
-import { ReadPool } from '../../src/http/subsonic/read-pool.ts';
+import type { ReadPool } from '../../src/http/subsonic/read-pool.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
 export interface TestServer {
@@ -92,7 +92,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     await createUser(db, { ...user, isAdmin: user.isAdmin ?? index === 0 });
   }
   const readPool = options.readWorkers
-    ? new ReadPool({
+    ? createReadPool({
         dbFile: db.file,
         config,
         maxWorkers: options.readWorkers,

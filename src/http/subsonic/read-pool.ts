@@ -16,10 +16,8 @@ import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import { type ErrorCode, TonearmError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { siblingModule } from '../../shared/module-url.ts';
 import type { PlayerSettings } from '../../streaming/players.ts';
 
-const WORKER_URL = siblingModule(import.meta.url, 'read-worker');
 const MAX_AUTO_WORKERS = 4;
 /** After a worker died unasked, no new one starts for this long (a worker that cannot start must not loop). */
 const RESTART_DELAY_MS = 1_000;
@@ -77,13 +75,9 @@ export function readWorkerCount(setting: Config['readWorkers']): number {
   return Math.min(MAX_AUTO_WORKERS, os.availableParallelism());
 }
 
-/** The pool `config.readWorkers` asks for (no worker runs until a request needs one), or undefined for none. */
-export function startReadPool(dbFile: string, config: Config, logger: Logger): ReadPool | undefined {
-  const maxWorkers = readWorkerCount(config.readWorkers);
-  return maxWorkers > 0 ? new ReadPool({ dbFile, config, maxWorkers, logger }) : undefined;
-}
-
 export interface ReadPoolOptions {
+  /** The worker thread's module (src/app/read-worker.ts, which opens the database and runs the jobs). */
+  workerUrl: URL;
   dbFile: string;
   config: Config;
   /** At most this many workers run at once. */
@@ -99,6 +93,7 @@ export interface ReadPoolOptions {
  */
 export class ReadPool extends EventEmitter {
   private readonly slots: Slot[] = [];
+  private readonly workerUrl: URL;
   private readonly dbFile: string;
   private readonly config: Config;
   private readonly logger: Logger;
@@ -112,6 +107,7 @@ export class ReadPool extends EventEmitter {
 
   constructor(options: ReadPoolOptions) {
     super();
+    this.workerUrl = options.workerUrl;
     this.dbFile = options.dbFile;
     this.config = options.config;
     this.logger = options.logger;
@@ -211,7 +207,7 @@ export class ReadPool extends EventEmitter {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL, { workerData: { dbFile: this.dbFile, config: this.config } });
+    const worker = new Worker(this.workerUrl, { workerData: { dbFile: this.dbFile, config: this.config } });
     const slot: Slot = { worker, pending: new Map(), ready: false, stopping: false, idleTimer: undefined };
     worker.on('message', (answer: ReadAnswer | { ready: true }) => {
       if ('ready' in answer) {

@@ -1,11 +1,11 @@
-// A read worker: runs read-only Subsonic endpoints (endpoint.readOnly) on its own read-only connection to
-// the database and answers with the serialised (and, when the client takes it, gzipped) body. The main
-// thread has authenticated the caller; the worker trusts the user object it is sent.
-import { parentPort, workerData } from 'node:worker_threads';
+// What a read worker does with a job: runs a read-only Subsonic endpoint (endpoint.readOnly) on the
+// worker's own read-only connection to the database and answers with the serialised (and, when the client
+// takes it, gzipped) body. The main thread has authenticated the caller; the worker trusts the user object
+// it is sent. The thread itself (its database, its messages) is src/app/read-worker.ts.
 import type { Config } from '../../config/schema.ts';
-import { Database } from '../../db/database.ts';
+import type { Database } from '../../db/database.ts';
 import { isTonearmError } from '../../shared/errors.ts';
-import { createLogger } from '../../shared/logger.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { gzipAnswer } from './compression.ts';
 import type { ReadOnlyEndpoint, SubsonicEndpoint } from './endpoint.ts';
 import { defaultEndpoints } from './handlers/index.ts';
@@ -13,15 +13,19 @@ import { SubsonicParams } from './params.ts';
 import type { ReadAnswer, ReadJob } from './read-pool.ts';
 import { envelope, resolveFormat, serialize } from './serializer.ts';
 
-const { dbFile, config } = workerData as { dbFile: string; config: Config };
-const db = Database.open(dbFile, { readonly: true });
-const logger = createLogger(config.logLevel, undefined, config.logFormat).child({ component: 'read-worker' });
 const isReadOnly = (endpoint: SubsonicEndpoint): endpoint is ReadOnlyEndpoint => endpoint.readOnly === true;
 const endpoints = new Map<string, ReadOnlyEndpoint>(
   defaultEndpoints.filter(isReadOnly).map((endpoint) => [endpoint.name, endpoint]),
 );
 
-function run(job: ReadJob): ReadAnswer {
+export interface ReadWorkerContext {
+  /** The worker's read-only connection. */
+  db: Database;
+  config: Config;
+  logger: Logger;
+}
+
+export function runReadJob({ db, config, logger }: ReadWorkerContext, job: ReadJob): ReadAnswer {
   const endpoint = endpoints.get(job.name);
   if (!endpoint) return { id: job.id, ok: false, message: `${job.name} is not a read-only endpoint` };
   const params = SubsonicParams.parse(job.query, job.body);
@@ -50,12 +54,3 @@ function run(job: ReadJob): ReadAnswer {
     return { id: job.id, ok: false, message: failure.message, stack: failure.stack };
   }
 }
-
-parentPort!.on('message', (job: ReadJob) => {
-  const answer = run(job);
-  // The gzip buffer moves to the main thread instead of being copied.
-  const transfer = answer.ok && answer.gzipped ? [answer.gzipped.buffer as ArrayBuffer] : [];
-  parentPort!.postMessage(answer, transfer);
-});
-// Modules loaded and the database open: the pool may send jobs (until then the main thread answers).
-parentPort!.postMessage({ ready: true });

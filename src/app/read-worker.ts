@@ -1,0 +1,25 @@
+// A read worker thread (started by the read pool, src/http/subsonic/read-pool.ts): opens its own read-only
+// connection to the database (SQLite's WAL lets readers run beside the writer) and answers the jobs it is
+// sent with runReadJob.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config/schema.ts';
+import { Database } from '../db/database.ts';
+import type { ReadJob } from '../http/subsonic/read-pool.ts';
+import { runReadJob } from '../http/subsonic/read-worker.ts';
+import { createLogger } from '../shared/logger.ts';
+
+const { dbFile, config } = workerData as { dbFile: string; config: Config };
+const context = {
+  db: Database.open(dbFile, { readonly: true }),
+  config,
+  logger: createLogger(config.logLevel, undefined, config.logFormat).child({ component: 'read-worker' }),
+};
+
+parentPort!.on('message', (job: ReadJob) => {
+  const answer = runReadJob(context, job);
+  // The gzip buffer moves to the main thread instead of being copied.
+  const transfer = answer.ok && answer.gzipped ? [answer.gzipped.buffer as ArrayBuffer] : [];
+  parentPort!.postMessage(answer, transfer);
+});
+// Modules loaded and the database open: the pool may send jobs (until then the main thread answers).
+parentPort!.postMessage({ ready: true });
