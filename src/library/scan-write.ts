@@ -87,8 +87,8 @@ export class LibraryWrites {
   writeBatch(
     albumFolders: readonly string[],
     results: readonly FileRead[],
-    membership: Map<string, string[]>,
-  ) {
+    membership: ReadonlyMap<string, string[]>,
+  ): void {
     this.deps.db.transaction(() => this.applyBatch(albumFolders, results, membership));
   }
 
@@ -120,7 +120,7 @@ export class LibraryWrites {
   private applyBatch(
     albumFolders: readonly string[],
     results: readonly FileRead[],
-    membership: Map<string, string[]>,
+    membership: ReadonlyMap<string, string[]>,
   ): void {
     const { db, libraryId, writer, dirty, report, stored, removed } = this.deps;
     const now = Date.now();
