@@ -93,8 +93,8 @@ export class LibraryWrites {
   }
 
   /**
-   * After the last batch: removes the tracks that are gone (but moved rows and `kept` paths), recounts
-   * the tracks of the walked folders these files were in, and drops `foldersGone`.
+   * After the last batch: removes the tracks that are gone (not those a moved file took over, nor the
+   * paths the removal guard kept), recounts the tracks of the given folders and drops `foldersGone`.
    */
   finish(
     removedKept: ReadonlySet<string>,
