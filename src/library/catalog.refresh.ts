@@ -4,7 +4,29 @@
 import path from 'node:path';
 import { reindex } from '../catalog/search.ts';
 import type { Database } from '../db/database.ts';
+import {
+  type AlbumTrack,
+  albumArtistIdsOf,
+  albumToRefresh,
+  allAlbumIds,
+  allArtistIds,
+  artistIdByName,
+  artistPk,
+  artistUsage,
+  deleteAlbum,
+  deleteArtist,
+  refreshGenreCounts,
+  replaceAlbumArtists,
+  replaceAlbumGenres,
+  replaceAlbumLibraries,
+  replaceArtistLibraries,
+  trackOfArtistAlbums,
+  tracksOfAlbumToRefresh,
+  updateAlbumAggregate,
+  updateArtistAggregate,
+} from './catalog-refresh.repository.ts';
 import type { DirtySets } from './catalog.writer.ts';
+import { folderImages } from './folders.repository.ts';
 import { folderId, orderName } from './identity.ts';
 import { albumFolderOf, folderOf } from './walk.ts';
 
@@ -14,35 +36,11 @@ export interface RefreshOptions {
   artistImageNames: readonly string[];
 }
 
-interface AlbumTrack {
-  id: string;
-  library_id: number;
-  folder_id: string;
-  path: string;
-  album_name: string;
-  album_artist_name: string;
-  disc_number: number;
-  disc_subtitle: string | null;
-  year: number | null;
-  date: string | null;
-  original_date: string | null;
-  release_date: string | null;
-  compilation: number;
-  duration: number;
-  file_size: number;
-  has_embedded_art: number;
-  mbz_album_id: string | null;
-  created_at: number;
-  tags: string;
-}
-
 /** Everything: used after a scan that was interrupted, when the dirty sets are unknown. */
 export function allDirty(db: Database): DirtySets {
-  const albums = db.prepare('SELECT id FROM album').pluck().all() as string[];
-  const artists = db.prepare('SELECT id FROM artist').pluck().all() as string[];
   return {
-    albums: new Set(albums),
-    artists: new Set(artists),
+    albums: new Set(allAlbumIds(db)),
+    artists: new Set(allArtistIds(db)),
     trackPks: new Set(),
     albumPks: new Set(),
     artistPks: new Set(),
@@ -77,7 +75,7 @@ export async function refreshCatalog(
     });
     await yieldToEventLoop();
   }
-  db.transaction(() => refreshGenres(db));
+  db.transaction(() => refreshGenreCounts(db));
   if (rebuildSearch) return;
   const trackPks = [...dirty.trackPks];
   for (let start = 0; start < trackPks.length || start === 0; start += REINDEX_CHUNK) {
@@ -108,25 +106,14 @@ function refreshAlbum(
   now: number,
   dirty: DirtySets,
 ): void {
-  const album = db.prepare('SELECT pk, artist_id FROM album WHERE id = ?').get(id) as
-    | { pk: number; artist_id: string }
-    | undefined;
+  const album = albumToRefresh(db, id);
   if (!album) return;
   dirty.albumPks.add(album.pk);
-  const tracks = db
-    .prepare(
-      `SELECT id, library_id, folder_id, path, album_name, album_artist_name, disc_number, disc_subtitle, year, date, original_date,
-       release_date, compilation, duration, file_size, has_embedded_art, mbz_album_id, created_at, tags
-       FROM track WHERE album_id = ? ORDER BY disc_number, track_number, path`,
-    )
-    .all(id) as AlbumTrack[];
-  const oldArtists = db
-    .prepare('SELECT artist_id FROM album_artist WHERE album_id = ?')
-    .pluck()
-    .all(id) as string[];
+  const tracks = tracksOfAlbumToRefresh(db, id);
+  const oldArtists = albumArtistIdsOf(db, id);
   for (const artist of [...oldArtists, album.artist_id]) dirty.artists.add(artist);
   if (tracks.length === 0) {
-    db.prepare('DELETE FROM album WHERE id = ?').run(id);
+    deleteAlbum(db, id);
     return;
   }
   const first = tracks[0]!;
@@ -141,12 +128,7 @@ function refreshAlbum(
   };
   const albumArtists = tags.albumArtists?.length ? tags.albumArtists : [first.album_artist_name];
   const artistIds = albumArtists
-    .map(
-      (name) =>
-        db.prepare('SELECT id FROM artist WHERE name = ? COLLATE NOCASE').pluck().get(name) as
-          | string
-          | undefined,
-    )
+    .map((name) => artistIdByName(db, name))
     .filter((value): value is string => Boolean(value));
   const primaryArtistId = artistIds[0] ?? album.artist_id;
   const years = tracks.map((track) => track.year).filter((year): year is number => year !== null);
@@ -156,69 +138,50 @@ function refreshAlbum(
       discs.set(track.disc_number, track.disc_subtitle);
   const cover = chooseCover(db, tracks, options.coverArtPriority);
   const sortName = tags.albumSort?.trim() || first.album_name;
-  db.prepare(
-    `UPDATE album SET name = ?, sort_name = ?, order_name = ?, version = ?, artist_id = ?, artist_name = ?, order_artist_name = ?,
-     compilation = ?, mbz_album_id = ?, mbz_release_group_id = ?, year = ?, date = ?, original_date = ?, release_date = ?,
-     release_types = ?, record_labels = ?, genre = (SELECT g.name FROM track_genre tg JOIN track t ON t.id = tg.track_id JOIN genre g ON g.id = tg.genre_id WHERE t.album_id = ? GROUP BY g.id ORDER BY count(*) DESC, min(tg.position), g.name LIMIT 1),
-     song_count = ?, disc_count = ?, duration = ?, size = ?, disc_titles = ?, cover_library_id = ?, cover_path = ?, cover_track_id = ?,
-     folder_id = ?, created_at = ?, updated_at = ? WHERE id = ?`,
-  ).run(
-    first.album_name,
-    sortName,
-    orderName(sortName, options.articles),
-    tags.albumVersion ?? '',
-    primaryArtistId,
-    first.album_artist_name,
-    orderName(tags.albumArtistSort?.trim() || first.album_artist_name, options.articles),
-    tracks.some((track) => track.compilation) ? 1 : 0,
-    first.mbz_album_id,
-    tags.mbzReleaseGroupId ?? null,
-    years.length ? Math.min(...years) : null,
-    first.date,
-    first.original_date,
-    first.release_date,
-    JSON.stringify(tags.releaseTypes ?? []),
-    JSON.stringify(tags.recordLabels ?? []),
+  updateAlbumAggregate(
+    db,
     id,
-    tracks.length,
-    Math.max(...tracks.map((track) => track.disc_number)),
-    tracks.reduce((sum, track) => sum + track.duration, 0),
-    tracks.reduce((sum, track) => sum + track.file_size, 0),
-    JSON.stringify([...discs].sort((a, b) => a[0] - b[0]).map(([disc, title]) => ({ disc, title }))),
-    cover?.libraryId ?? null,
-    cover?.path ?? null,
-    cover?.trackId ?? null,
-    first.folder_id,
-    Math.min(...tracks.map((track) => track.created_at)),
+    {
+      name: first.album_name,
+      sort_name: sortName,
+      order_name: orderName(sortName, options.articles),
+      version: tags.albumVersion ?? '',
+      artist_id: primaryArtistId,
+      artist_name: first.album_artist_name,
+      order_artist_name: orderName(tags.albumArtistSort?.trim() || first.album_artist_name, options.articles),
+      compilation: tracks.some((track) => track.compilation) ? 1 : 0,
+      mbz_album_id: first.mbz_album_id,
+      mbz_release_group_id: tags.mbzReleaseGroupId ?? null,
+      year: years.length ? Math.min(...years) : null,
+      date: first.date,
+      original_date: first.original_date,
+      release_date: first.release_date,
+      release_types: JSON.stringify(tags.releaseTypes ?? []),
+      record_labels: JSON.stringify(tags.recordLabels ?? []),
+      song_count: tracks.length,
+      disc_count: Math.max(...tracks.map((track) => track.disc_number)),
+      duration: tracks.reduce((sum, track) => sum + track.duration, 0),
+      size: tracks.reduce((sum, track) => sum + track.file_size, 0),
+      disc_titles: JSON.stringify(
+        [...discs].sort((a, b) => a[0] - b[0]).map(([disc, title]) => ({ disc, title })),
+      ),
+      cover_library_id: cover?.libraryId ?? null,
+      cover_path: cover?.path ?? null,
+      cover_track_id: cover?.trackId ?? null,
+      folder_id: first.folder_id,
+      created_at: Math.min(...tracks.map((track) => track.created_at)),
+    },
     now,
-    id,
   );
-  db.prepare('DELETE FROM album_artist WHERE album_id = ?').run(id);
-  const insertArtist = db.prepare(
-    'INSERT OR IGNORE INTO album_artist (album_id, artist_id, position) VALUES (?, ?, ?)',
-  );
-  (artistIds.length ? artistIds : [primaryArtistId]).forEach((artist, position) => {
-    insertArtist.run(id, artist, position);
-    dirty.artists.add(artist);
-  });
-  db.prepare('DELETE FROM album_genre WHERE album_id = ?').run(id);
-  db.prepare(
-    `INSERT INTO album_genre (album_id, genre_id, position)
-     SELECT ?, tg.genre_id, row_number() OVER (ORDER BY count(*) DESC, min(tg.position)) - 1 FROM track_genre tg JOIN track t ON t.id = tg.track_id
-     WHERE t.album_id = ? GROUP BY tg.genre_id`,
-  ).run(id, id);
-  db.prepare('DELETE FROM library_album WHERE album_id = ?').run(id);
-  db.prepare(
-    'INSERT OR IGNORE INTO library_album (library_id, album_id) SELECT DISTINCT library_id, ? FROM track WHERE album_id = ?',
-  ).run(id, id);
+  const credited = artistIds.length ? artistIds : [primaryArtistId];
+  replaceAlbumArtists(db, id, credited);
+  for (const artist of credited) dirty.artists.add(artist);
+  replaceAlbumGenres(db, id);
+  replaceAlbumLibraries(db, id);
 }
 
-function folderImages(db: Database, libraryId: number, relFolder: string): string[] {
-  const images = db
-    .prepare('SELECT images FROM folder WHERE id = ?')
-    .pluck()
-    .get(folderId(libraryId, relFolder)) as string | undefined;
-  return images ? (JSON.parse(images) as string[]) : [];
+function imagesIn(db: Database, libraryId: number, relFolder: string): string[] {
+  return folderImages(db, folderId(libraryId, relFolder));
 }
 
 function matchesPattern(fileName: string, pattern: string): boolean {
@@ -245,7 +208,7 @@ function chooseCover(
       continue;
     }
     for (const folder of folders) {
-      const image = folderImages(db, first.library_id, folder).find((name) => matchesPattern(name, pattern));
+      const image = imagesIn(db, first.library_id, folder).find((name) => matchesPattern(name, pattern));
       if (image)
         return {
           libraryId: first.library_id,
@@ -264,37 +227,29 @@ function refreshArtist(
   now: number,
   dirty: DirtySets,
 ): void {
-  const artist = db.prepare('SELECT pk FROM artist WHERE id = ?').get(id) as { pk: number } | undefined;
-  if (!artist) return;
-  dirty.artistPks.add(artist.pk);
-  const albumCount = db
-    .prepare('SELECT count(*) FROM album_artist WHERE artist_id = ?')
-    .pluck()
-    .get(id) as number;
-  const songCount = db
-    .prepare("SELECT count(DISTINCT track_id) FROM track_artist WHERE artist_id = ? AND role = 'artist'")
-    .pluck()
-    .get(id) as number;
-  const roles = db
-    .prepare('SELECT DISTINCT role FROM track_artist WHERE artist_id = ? ORDER BY role')
-    .pluck()
-    .all(id) as string[];
-  const albumRefs = db.prepare('SELECT count(*) FROM album WHERE artist_id = ?').pluck().get(id) as number;
+  const pk = artistPk(db, id);
+  if (pk === undefined) return;
+  dirty.artistPks.add(pk);
+  const { albumCount, songCount, roles, albumRefs } = artistUsage(db, id);
   if (albumCount === 0 && roles.length === 0 && albumRefs === 0) {
-    db.prepare('DELETE FROM artist WHERE id = ?').run(id);
+    deleteArtist(db, id);
     return;
   }
   if (albumCount > 0) roles.unshift('albumartist');
   const image = findArtistImage(db, id, options.artistImageNames);
-  db.prepare(
-    'UPDATE artist SET album_count = ?, song_count = ?, roles = ?, image_library_id = ?, image_path = ?, updated_at = ? WHERE id = ?',
-  ).run(albumCount, songCount, JSON.stringify(roles), image?.libraryId ?? null, image?.path ?? null, now, id);
-  db.prepare('DELETE FROM library_artist WHERE artist_id = ?').run(id);
-  db.prepare(
-    `INSERT OR IGNORE INTO library_artist (library_id, artist_id)
-     SELECT DISTINCT t.library_id, ? FROM track_artist ta JOIN track t ON t.id = ta.track_id WHERE ta.artist_id = ?
-     UNION SELECT DISTINCT la.library_id, ? FROM album_artist aa JOIN library_album la ON la.album_id = aa.album_id WHERE aa.artist_id = ?`,
-  ).run(id, id, id, id);
+  updateArtistAggregate(
+    db,
+    id,
+    {
+      album_count: albumCount,
+      song_count: songCount,
+      roles: JSON.stringify(roles),
+      image_library_id: image?.libraryId ?? null,
+      image_path: image?.path ?? null,
+    },
+    now,
+  );
+  replaceArtistLibraries(db, id);
 }
 
 /** artist.* in the folder that holds the artist's album folders (or in an album folder itself). */
@@ -303,11 +258,7 @@ function findArtistImage(
   artistIdValue: string,
   names: readonly string[],
 ): { libraryId: number; path: string } | undefined {
-  const sample = db
-    .prepare(
-      'SELECT t.library_id, t.path FROM album_artist aa JOIN track t ON t.album_id = aa.album_id WHERE aa.artist_id = ? LIMIT 1',
-    )
-    .get(artistIdValue) as { library_id: number; path: string } | undefined;
+  const sample = trackOfArtistAlbums(db, artistIdValue);
   if (!sample) return undefined;
   const albumFolder = albumFolderOf(sample.path);
   const candidates =
@@ -315,26 +266,11 @@ function findArtistImage(
       ? ['']
       : [path.posix.dirname(albumFolder) === '.' ? '' : path.posix.dirname(albumFolder), albumFolder];
   for (const folder of candidates) {
-    const images = folderImages(db, sample.library_id, folder);
+    const images = imagesIn(db, sample.library_id, folder);
     for (const pattern of names) {
       const image = images.find((name) => matchesPattern(name, pattern));
       if (image) return { libraryId: sample.library_id, path: folder === '' ? image : `${folder}/${image}` };
     }
   }
   return undefined;
-}
-
-function refreshGenres(db: Database): void {
-  db.prepare(
-    `UPDATE genre SET song_count = (SELECT count(*) FROM track_genre WHERE genre_id = genre.id),
-     album_count = (SELECT count(*) FROM album_genre WHERE genre_id = genre.id)`,
-  ).run();
-  db.prepare('DELETE FROM genre WHERE song_count = 0 AND album_count = 0').run();
-}
-
-export function refreshFolderCounts(db: Database, folderIds: Iterable<string>): void {
-  const statement = db.prepare(
-    'UPDATE folder SET track_count = (SELECT count(*) FROM track WHERE folder_id = folder.id) WHERE id = ?',
-  );
-  for (const id of folderIds) statement.run(id);
 }

@@ -1,11 +1,28 @@
-// The scanner's write side: upserts tracks with their artist and genre links, keeps folders in step
-// with the disk, and refreshes album, artist and genre rows from their tracks. Hand-written SQL through
-// cached prepared statements: this is the hot path of a scan. Callers own the transactions.
-import path from 'node:path';
+// The scanner's write side, one track at a time: writes a track with its artist and genre links,
+// creating the artists, album and genres it names, and notes in the dirty sets what the catalog refresh
+// must rebuild. The statements live in tracks-write.repository.ts and catalog-write.repository.ts;
+// callers own the transactions.
 import type { Database } from '../db/database.ts';
+import { insertAlbumIfNew, insertArtistIfNew, insertGenreIfNew } from './catalog-write.repository.ts';
 import { VARIOUS_ARTISTS } from './grouping.ts';
-import { artistId, folderId, genreId, orderName } from './identity.ts';
+import { artistId, genreId, orderName } from './identity.ts';
 import type { ReadTrack } from './tags.ts';
+import {
+  albumNameAndTagsOf,
+  artistLinksOf,
+  deleteTrackLinks,
+  deleteTrack as deleteTrackRow,
+  type ExistingTrack,
+  genreLinksOf,
+  insertArtistLinks,
+  insertGenreLinks,
+  insertTrack,
+  linkedArtistIds,
+  reidentifyTrackRow,
+  updateTrack,
+} from './tracks-write.repository.ts';
+
+export type { ExistingTrack } from './tracks-write.repository.ts';
 
 export interface TrackLinkArtist {
   name: string;
@@ -72,15 +89,6 @@ export interface TrackWrite extends ReadValues {
   tags: Record<string, unknown>;
 }
 
-export interface ExistingTrack {
-  pk: number;
-  id: string;
-  library_id: number;
-  path: string;
-  album_id: string;
-  created_at: number;
-}
-
 export interface DirtySets {
   albums: Set<string>;
   artists: Set<string>;
@@ -108,52 +116,6 @@ export class CatalogWriter {
     this.articles = articles;
   }
 
-  findTrackById(id: string): ExistingTrack | undefined {
-    return this.db
-      .prepare('SELECT pk, id, library_id, path, album_id, created_at FROM track WHERE id = ?')
-      .get(id) as ExistingTrack | undefined;
-  }
-
-  findTrackByPath(libraryId: number, relPath: string): ExistingTrack | undefined {
-    return this.db
-      .prepare(
-        'SELECT pk, id, library_id, path, album_id, created_at FROM track WHERE library_id = ? AND path = ?',
-      )
-      .get(libraryId, relPath) as ExistingTrack | undefined;
-  }
-
-  upsertFolder(
-    libraryId: number,
-    folder: { path: string; name: string; mtime: number; images: string[] },
-    now: number,
-  ): void {
-    const parent =
-      folder.path === ''
-        ? null
-        : folderId(libraryId, path.posix.dirname(folder.path) === '.' ? '' : path.posix.dirname(folder.path));
-    this.db
-      .prepare(
-        `INSERT INTO folder (id, library_id, parent_id, path, name, mtime, images, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name, mtime = excluded.mtime, images = excluded.images, updated_at = excluded.updated_at`,
-      )
-      .run(
-        folderId(libraryId, folder.path),
-        libraryId,
-        parent,
-        folder.path,
-        folder.name,
-        folder.mtime,
-        JSON.stringify(folder.images),
-        now,
-      );
-  }
-
-  deleteFolders(ids: readonly string[]): void {
-    // Children first: a folder row is referenced by its sub-folders only through parent_id (no FK).
-    const statement = this.db.prepare('DELETE FROM folder WHERE id = ?');
-    for (const id of ids) statement.run(id);
-  }
-
   private ensureArtist(
     name: string,
     sortName: string | null | undefined,
@@ -162,19 +124,19 @@ export class CatalogWriter {
   ): string {
     const id = artistId(name);
     const sort = sortName?.trim() || name;
-    const result = this.db
-      .prepare(
-        'INSERT INTO artist (id, name, sort_name, order_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
-      )
-      .run(id, name, sort, orderName(sortName?.trim() || name, this.articles), now, now);
-    if (result.changes > 0) dirty.artistPks.add(Number(result.lastInsertRowid));
+    const pk = insertArtistIfNew(
+      this.db,
+      { id, name, sort_name: sort, order_name: orderName(sortName?.trim() || name, this.articles) },
+      now,
+    );
+    if (pk !== undefined) dirty.artistPks.add(pk);
     dirty.artists.add(id);
     return id;
   }
 
   private ensureGenre(name: string): string {
     const id = genreId(name);
-    this.db.prepare('INSERT INTO genre (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING').run(id, name);
+    insertGenreIfNew(this.db, id, name);
     return id;
   }
 
@@ -187,23 +149,20 @@ export class CatalogWriter {
       this.ensureArtist(name, index === 0 ? track.albumArtistSort : null, now, dirty),
     );
     const albumArtistId = albumArtistIds[0] ?? this.ensureArtist(VARIOUS_ARTISTS, null, now, dirty);
-    const albumInsert = this.db
-      .prepare(
-        `INSERT INTO album (id, name, sort_name, order_name, artist_id, artist_name, order_artist_name, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(
-        track.albumId,
-        track.albumName,
-        track.albumSortName,
-        orderName(track.albumSortName, this.articles),
-        albumArtistId,
-        track.albumArtistDisplay,
-        orderName(track.albumArtistSort ?? track.albumArtistDisplay, this.articles),
-        now,
-        now,
-      );
-    if (albumInsert.changes > 0) dirty.albumPks.add(Number(albumInsert.lastInsertRowid));
+    const albumPk = insertAlbumIfNew(
+      this.db,
+      {
+        id: track.albumId,
+        name: track.albumName,
+        sort_name: track.albumSortName,
+        order_name: orderName(track.albumSortName, this.articles),
+        artist_id: albumArtistId,
+        artist_name: track.albumArtistDisplay,
+        order_artist_name: orderName(track.albumArtistSort ?? track.albumArtistDisplay, this.articles),
+      },
+      now,
+    );
+    if (albumPk !== undefined) dirty.albumPks.add(albumPk);
     dirty.albums.add(track.albumId);
 
     const links = track.artists.map((artist) => ({
@@ -213,95 +172,81 @@ export class CatalogWriter {
     const primaryArtistId = links.find((link) => link.role === 'artist')?.artistId ?? albumArtistId;
     const genreIds = track.genres.map((genre) => this.ensureGenre(genre));
 
-    const values = [
-      track.id,
-      track.libraryId,
-      track.folderId,
-      track.path,
-      track.fileSize,
-      track.fileMtime,
-      track.suffix,
-      track.contentType,
-      track.title,
-      track.sortTitle,
-      orderName(track.sortTitle, this.articles),
-      track.albumId,
-      track.albumName,
-      primaryArtistId,
-      track.artistDisplay,
-      track.albumArtistDisplay,
-      track.trackNumber,
-      track.trackTotal,
-      track.discNumber,
-      track.discTotal,
-      track.discSubtitle,
-      track.year,
-      track.date,
-      track.originalDate,
-      track.releaseDate,
-      track.genres[0] ?? null,
-      track.compilation ? 1 : 0,
-      track.duration,
-      track.bitrate,
-      track.sampleRate,
-      track.bitDepth,
-      track.channels,
-      track.codec,
-      track.lossless ? 1 : 0,
-      track.hasEmbeddedArt ? 1 : 0,
-      track.mbzRecordingId,
-      track.mbzTrackId,
-      track.mbzAlbumId,
-      JSON.stringify(track.isrc),
-      track.bpm,
-      track.comment,
-      track.trackGain,
-      track.trackPeak,
-      track.albumGain,
-      track.albumPeak,
-      JSON.stringify(track.lyrics),
-      JSON.stringify(track.tags),
-    ];
+    const columns = {
+      id: track.id,
+      library_id: track.libraryId,
+      folder_id: track.folderId,
+      path: track.path,
+      file_size: track.fileSize,
+      file_mtime: track.fileMtime,
+      suffix: track.suffix,
+      content_type: track.contentType,
+      title: track.title,
+      sort_title: track.sortTitle,
+      order_title: orderName(track.sortTitle, this.articles),
+      album_id: track.albumId,
+      album_name: track.albumName,
+      artist_id: primaryArtistId,
+      artist_name: track.artistDisplay,
+      album_artist_name: track.albumArtistDisplay,
+      track_number: track.trackNumber,
+      track_total: track.trackTotal,
+      disc_number: track.discNumber,
+      disc_total: track.discTotal,
+      disc_subtitle: track.discSubtitle,
+      year: track.year,
+      date: track.date,
+      original_date: track.originalDate,
+      release_date: track.releaseDate,
+      genre: track.genres[0] ?? null,
+      compilation: track.compilation ? 1 : 0,
+      duration: track.duration,
+      bitrate: track.bitrate,
+      sample_rate: track.sampleRate,
+      bit_depth: track.bitDepth,
+      channels: track.channels,
+      codec: track.codec,
+      lossless: track.lossless ? 1 : 0,
+      has_embedded_art: track.hasEmbeddedArt ? 1 : 0,
+      mbz_recording_id: track.mbzRecordingId,
+      mbz_track_id: track.mbzTrackId,
+      mbz_album_id: track.mbzAlbumId,
+      isrc: JSON.stringify(track.isrc),
+      bpm: track.bpm,
+      comment: track.comment,
+      rg_track_gain: track.trackGain,
+      rg_track_peak: track.trackPeak,
+      rg_album_gain: track.albumGain,
+      rg_album_peak: track.albumPeak,
+      lyrics: JSON.stringify(track.lyrics),
+      tags: JSON.stringify(track.tags),
+    };
     let pk: number;
     if (existing) {
       this.forgetLinks(existing.id, dirty);
       dirty.albums.add(existing.album_id);
-      this.db
-        .prepare(
-          `UPDATE track SET id = ?, library_id = ?, folder_id = ?, path = ?, file_size = ?, file_mtime = ?, suffix = ?, content_type = ?,
-           title = ?, sort_title = ?, order_title = ?, album_id = ?, album_name = ?, artist_id = ?, artist_name = ?, album_artist_name = ?,
-           track_number = ?, track_total = ?, disc_number = ?, disc_total = ?, disc_subtitle = ?, year = ?, date = ?, original_date = ?,
-           release_date = ?, genre = ?, compilation = ?, duration = ?, bitrate = ?, sample_rate = ?, bit_depth = ?, channels = ?, codec = ?,
-           lossless = ?, has_embedded_art = ?, mbz_recording_id = ?, mbz_track_id = ?, mbz_album_id = ?, isrc = ?, bpm = ?, comment = ?,
-           rg_track_gain = ?, rg_track_peak = ?, rg_album_gain = ?, rg_album_peak = ?, lyrics = ?, tags = ?, updated_at = ?
-           WHERE pk = ?`,
-        )
-        .run(...values, now, existing.pk);
+      updateTrack(this.db, existing.pk, columns, now);
       pk = existing.pk;
     } else {
-      const result = this.db
-        .prepare(
-          `INSERT INTO track (id, library_id, folder_id, path, file_size, file_mtime, suffix, content_type, title, sort_title, order_title,
-           album_id, album_name, artist_id, artist_name, album_artist_name, track_number, track_total, disc_number, disc_total, disc_subtitle,
-           year, date, original_date, release_date, genre, compilation, duration, bitrate, sample_rate, bit_depth, channels, codec, lossless,
-           has_embedded_art, mbz_recording_id, mbz_track_id, mbz_album_id, isrc, bpm, comment, rg_track_gain, rg_track_peak, rg_album_gain,
-           rg_album_peak, lyrics, tags, created_at, updated_at)
-           VALUES (${Array.from({ length: values.length + 2 }, () => '?').join(', ')})`,
-        )
-        .run(...values, now, now);
-      pk = Number(result.lastInsertRowid);
+      pk = insertTrack(this.db, columns, now);
     }
     dirty.trackPks.add(pk);
 
-    const insertArtist = this.db.prepare(
-      'INSERT OR IGNORE INTO track_artist (track_id, artist_id, role, sub_role, position) VALUES (?, ?, ?, ?, ?)',
+    insertArtistLinks(
+      this.db,
+      track.id,
+      links.map((link, position) => ({
+        artist_id: link.artistId,
+        role: link.role,
+        sub_role: link.subRole ?? '',
+        position,
+      })),
     );
-    for (const [position, link] of links.entries())
-      insertArtist.run(track.id, link.artistId, link.role, link.subRole ?? '', position);
-    const insertGenre = this.db.prepare(
-      'INSERT OR IGNORE INTO track_genre (track_id, genre_id, position) VALUES (?, ?, ?)',
+    insertGenreLinks(
+      this.db,
+      track.id,
+      genreIds.map((genre_id, position) => ({ genre_id, position })),
     );
-    for (const [position, id] of genreIds.entries()) insertGenre.run(track.id, id, position);
   }
 
   /** Gives an unchanged track a new identity after its album was regrouped (rare). */
@@ -311,53 +256,42 @@ export class CatalogWriter {
     now: number,
     dirty: DirtySets,
   ): void {
-    const artistLinks = this.db
-      .prepare('SELECT artist_id, role, sub_role, position FROM track_artist WHERE track_id = ?')
-      .all(existing.id) as { artist_id: string; role: string; sub_role: string; position: number }[];
-    const genreLinks = this.db
-      .prepare('SELECT genre_id, position FROM track_genre WHERE track_id = ?')
-      .all(existing.id) as { genre_id: string; position: number }[];
-    const album = this.db.prepare('SELECT album_name, tags FROM track WHERE pk = ?').get(existing.pk) as {
-      album_name: string;
-      tags: string;
-    };
+    const artistLinks = artistLinksOf(this.db, existing.id);
+    const genreLinks = genreLinksOf(this.db, existing.id);
+    const album = albumNameAndTagsOf(this.db, existing.pk);
     const albumArtistIds = update.albumArtists.map((name) => this.ensureArtist(name, null, now, dirty));
-    const insert = this.db
-      .prepare(
-        `INSERT INTO album (id, name, sort_name, order_name, artist_id, artist_name, order_artist_name, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(
-        update.albumId,
-        album.album_name,
-        album.album_name,
-        orderName(album.album_name, this.articles),
-        albumArtistIds[0]!,
-        update.albumArtistDisplay,
-        orderName(update.albumArtistDisplay, this.articles),
-        now,
-        now,
-      );
-    if (insert.changes > 0) dirty.albumPks.add(Number(insert.lastInsertRowid));
+    const albumPk = insertAlbumIfNew(
+      this.db,
+      {
+        id: update.albumId,
+        name: album.album_name,
+        sort_name: album.album_name,
+        order_name: orderName(album.album_name, this.articles),
+        artist_id: albumArtistIds[0]!,
+        artist_name: update.albumArtistDisplay,
+        order_artist_name: orderName(update.albumArtistDisplay, this.articles),
+      },
+      now,
+    );
+    if (albumPk !== undefined) dirty.albumPks.add(albumPk);
     this.forgetLinks(existing.id, dirty);
     const tags = {
       ...(JSON.parse(album.tags) as Record<string, unknown>),
       albumArtists: update.albumArtists,
     };
-    this.db
-      .prepare(
-        'UPDATE track SET id = ?, album_id = ?, album_artist_name = ?, tags = ?, updated_at = ? WHERE pk = ?',
-      )
-      .run(update.id, update.albumId, update.albumArtistDisplay, JSON.stringify(tags), now, existing.pk);
-    const insertArtist = this.db.prepare(
-      'INSERT OR IGNORE INTO track_artist (track_id, artist_id, role, sub_role, position) VALUES (?, ?, ?, ?, ?)',
+    reidentifyTrackRow(
+      this.db,
+      existing.pk,
+      {
+        id: update.id,
+        album_id: update.albumId,
+        album_artist_name: update.albumArtistDisplay,
+        tags: JSON.stringify(tags),
+      },
+      now,
     );
-    for (const link of artistLinks)
-      insertArtist.run(update.id, link.artist_id, link.role, link.sub_role, link.position);
-    const insertGenre = this.db.prepare(
-      'INSERT OR IGNORE INTO track_genre (track_id, genre_id, position) VALUES (?, ?, ?)',
-    );
-    for (const link of genreLinks) insertGenre.run(update.id, link.genre_id, link.position);
+    insertArtistLinks(this.db, update.id, artistLinks);
+    insertGenreLinks(this.db, update.id, genreLinks);
     dirty.albums.add(existing.album_id);
     dirty.albums.add(update.albumId);
     dirty.trackPks.add(existing.pk);
@@ -365,35 +299,13 @@ export class CatalogWriter {
 
   deleteTrack(existing: ExistingTrack, dirty: DirtySets): void {
     this.forgetLinks(existing.id, dirty);
-    this.db.prepare('DELETE FROM track WHERE pk = ?').run(existing.pk);
+    deleteTrackRow(this.db, existing.pk);
     dirty.albums.add(existing.album_id);
     dirty.trackPks.add(existing.pk);
   }
 
   private forgetLinks(trackIdValue: string, dirty: DirtySets): void {
-    const artists = this.db
-      .prepare('SELECT artist_id FROM track_artist WHERE track_id = ?')
-      .all(trackIdValue) as { artist_id: string }[];
-    for (const { artist_id } of artists) dirty.artists.add(artist_id);
-    this.db.prepare('DELETE FROM track_artist WHERE track_id = ?').run(trackIdValue);
-    this.db.prepare('DELETE FROM track_genre WHERE track_id = ?').run(trackIdValue);
-  }
-
-  recordIssue(
-    libraryId: number,
-    file: { path: string; size: number; mtime: number },
-    reason: string,
-    now: number,
-  ): void {
-    this.db
-      .prepare(
-        `INSERT INTO scan_issue (library_id, path, file_size, file_mtime, reason, seen_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (library_id, path) DO UPDATE SET file_size = excluded.file_size, file_mtime = excluded.file_mtime, reason = excluded.reason, seen_at = excluded.seen_at`,
-      )
-      .run(libraryId, file.path, file.size, file.mtime, reason, now);
-  }
-
-  clearIssue(libraryId: number, relPath: string): void {
-    this.db.prepare('DELETE FROM scan_issue WHERE library_id = ? AND path = ?').run(libraryId, relPath);
+    for (const artist of linkedArtistIds(this.db, trackIdValue)) dirty.artists.add(artist);
+    deleteTrackLinks(this.db, trackIdValue);
   }
 }

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { closeLeaseLock, type LeaseLock, openLeaseLock, tryTakeWriteLock } from './scan-lease.repository.ts';
 
 export const SCAN_LOCK_FILE = 'scan.lock';
 const POLL_MS = 250;
@@ -25,7 +25,7 @@ export interface LeaseHolder {
 export class ScanLease {
   private readonly file: string;
   private readonly infoFile: string;
-  private lock: BetterSqlite3.Database | undefined;
+  private lock: LeaseLock | undefined;
 
   constructor(dataDir: string) {
     this.file = path.join(dataDir, SCAN_LOCK_FILE);
@@ -35,7 +35,7 @@ export class ScanLease {
   /** Takes the lease when it is free; otherwise answers who holds it. */
   tryAcquire(): LeaseHolder | undefined {
     const lock = this.open();
-    if (!begin(lock)) return this.holder();
+    if (!tryTakeWriteLock(lock)) return this.holder();
     const holder: LeaseHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
     fs.writeFileSync(this.infoFile, JSON.stringify(holder), { mode: 0o600 });
     return undefined;
@@ -56,12 +56,10 @@ export class ScanLease {
   release(): void {
     const lock = this.lock;
     this.lock = undefined;
-    if (!lock) return;
-    if (lock.inTransaction) lock.exec('ROLLBACK');
-    lock.close();
+    if (lock) closeLeaseLock(lock);
   }
 
-  private open(): BetterSqlite3.Database {
+  private open(): LeaseLock {
     if (this.lock) return this.lock;
     try {
       // Private like everything in the data folder; 'wx' opens nothing when the file is there already.
@@ -69,7 +67,7 @@ export class ScanLease {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    this.lock = new BetterSqlite3(this.file, { timeout: 0 });
+    this.lock = openLeaseLock(this.file);
     return this.lock;
   }
 
@@ -80,16 +78,5 @@ export class ScanLease {
     } catch {
       return { pid: 0, host: 'unknown', since: '' };
     }
-  }
-}
-
-/** BEGIN IMMEDIATE without waiting: true when this connection now holds the write lock. */
-function begin(lock: BetterSqlite3.Database): boolean {
-  try {
-    lock.exec('BEGIN IMMEDIATE');
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false;
-    throw error;
   }
 }
