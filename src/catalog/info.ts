@@ -1,8 +1,8 @@
 // Artist and album information, similar artists and songs, top songs and lyrics, all from local data for
 // now: similarity is shared genres, popularity is play counts across users.
 import type { Database } from '../db/database.ts';
-import { artistId as artistIdOf } from '../library/identity.ts';
-import type { LyricSet } from '../library/lyrics.ts';
+import { artistId as artistIdOf } from '../music/identity.ts';
+import type { LyricSet } from '../music/lyrics.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { getAlbum, getArtist, getTrack } from './browse.ts';
 import { libraryFilter, loadArtists, loadTracks } from './items.repository.ts';

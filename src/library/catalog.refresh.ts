@@ -5,7 +5,7 @@ import path from 'node:path';
 import { reindex } from '../catalog/search.ts';
 import type { Database } from '../db/database.ts';
 import type { DirtySets } from './catalog.writer.ts';
-import { folderId, orderName } from './identity.ts';
+import { folderId, orderName } from '../music/identity.ts';
 import { albumFolderOf, folderOf } from './walk.ts';
 
 export interface RefreshOptions {

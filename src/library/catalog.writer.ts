@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Database } from '../db/database.ts';
 import { VARIOUS_ARTISTS } from './grouping.ts';
-import { artistId, folderId, genreId, orderName } from './identity.ts';
+import { artistId, folderId, genreId, orderName } from '../music/identity.ts';
 import type { ReadTrack } from './tags.ts';
 
 export interface TrackLinkArtist {

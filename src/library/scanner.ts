@@ -32,7 +32,7 @@ import {
   splitArtists,
   splitGenres,
 } from './grouping.ts';
-import { articlesFrom, disambiguatedTrackId, folderId } from './identity.ts';
+import { articlesFrom, disambiguatedTrackId, folderId } from '../music/identity.ts';
 import { listLibraries, markLibraryScanned } from './library.repository.ts';
 import { importPlaylistFiles } from './playlist-import.ts';
 import {

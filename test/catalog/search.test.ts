@@ -16,7 +16,7 @@ import {
 } from '../../src/catalog/search.ts';
 import { Database } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { albumId, artistId, folderId, genreId, orderName, trackId } from '../../src/library/identity.ts';
+import { albumId, artistId, folderId, genreId, orderName, trackId } from '../../src/music/identity.ts';
 import { albumRow, artistRow, folderRow, trackRow } from '../helpers/catalog-rows.ts';
 
 // ---------------------------------------------------------------------------------------------------
