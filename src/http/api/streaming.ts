@@ -12,6 +12,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import type { User } from '../../accounts/users.service.ts';
 import { viewerFor } from '../../catalog/access.ts';
+import { CatalogReader } from '../../catalog/reader.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import { parseStreamOptions } from '../../streaming/decision.ts';
 import { openMediaFile } from '../../streaming/media-file.ts';
@@ -82,6 +83,7 @@ export function mountStreamingApi(
   auth: ApiAuthenticator,
 ): void {
   const { db } = deps;
+  const catalog = new CatalogReader(db);
   const caller = (ctx: AppContext) => authenticateApiRequest(ctx, auth);
   const label = (ctx: AppContext, route: string) => {
     ctx.state.routeLabel = route;
@@ -137,7 +139,7 @@ export function mountStreamingApi(
     const user = await caller(ctx);
     const body = await readJson(ctx, mediaUrlsBody);
     // Only tracks the caller may play get a link; the check is made again when the link is used.
-    await openMediaFile(db, body.trackId, viewerFor(db, user).libraryIds);
+    await openMediaFile(db, body.trackId, viewerFor(catalog, user).libraryIds);
     const ttl = body.ttlSeconds ?? DEFAULT_URL_TTL_SECONDS;
     const streamParams: Record<string, string | number> = {};
     if (body.format) streamParams.format = body.format;
@@ -161,7 +163,7 @@ export function mountStreamingApi(
       maxBitRate: ctx.query.maxBitRate as string | undefined,
       timeOffset: ctx.query.timeOffset as string | undefined,
     });
-    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(db, user).libraryIds);
+    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(catalog, user).libraryIds);
     await streamTrack(ctx, {
       db,
       transcoder: deps.transcoder,
@@ -178,7 +180,7 @@ export function mountStreamingApi(
     ctx.state.routeLabel = '/api/v1/media/download/:trackId';
     const user = await authenticateMediaRequest(ctx, auth);
     if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
-    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(db, user).libraryIds);
+    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(catalog, user).libraryIds);
     await sendMediaFile(ctx, media, { asDownload: true });
   });
 

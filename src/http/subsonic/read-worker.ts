@@ -2,6 +2,7 @@
 // the database and answers with the serialised (and, when the client takes it, gzipped) body. The main
 // thread has authenticated the caller; the worker trusts the user object it is sent.
 import { parentPort, workerData } from 'node:worker_threads';
+import { CatalogReader } from '../../catalog/reader.ts';
 import type { Config } from '../../config/schema.ts';
 import { Database } from '../../db/database.ts';
 import { isTonearmError } from '../../shared/errors.ts';
@@ -15,6 +16,7 @@ import { envelope, resolveFormat, serialize } from './serializer.ts';
 
 const { dbFile, config } = workerData as { dbFile: string; config: Config };
 const db = Database.open(dbFile, { readonly: true });
+const catalog = new CatalogReader(db);
 const logger = createLogger(config.logLevel, undefined, config.logFormat).child({ component: 'read-worker' });
 const endpoints = new Map<string, SubsonicEndpoint>(
   defaultEndpoints.filter((endpoint) => endpoint.readOnly).map((endpoint) => [endpoint.name, endpoint]),
@@ -30,6 +32,7 @@ function run(job: ReadJob): ReadAnswer {
     const result = endpoint.handle({
       params,
       db,
+      catalog,
       user: job.user,
       client: params.get('c') ?? '',
       player: job.player,

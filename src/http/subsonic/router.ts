@@ -4,6 +4,7 @@
 // transcodes): 429 with Retry-After, as Navidrome answers, still carrying the envelope.
 import type Router from '@koa/router';
 import type { User } from '../../accounts/users.service.ts';
+import { CatalogReader } from '../../catalog/reader.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { type ErrorCode, isTonearmError, TonearmError } from '../../shared/errors.ts';
@@ -51,6 +52,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
   }
 
   const cache = new ResponseCache(options.db);
+  const catalog = new CatalogReader(options.db);
 
   const dispatch = async (ctx: AppContext, requested: string): Promise<void> => {
     const endpoint = endpoints.get(requested);
@@ -82,7 +84,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       }
       const answer =
         (endpoint.readOnly && (await runInReadPool(ctx, options.readPool, name, body, user, player))) ||
-        (await runHere(ctx, endpoint, { params, user, player, format: resolved.format, options }));
+        (await runHere(ctx, endpoint, { params, catalog, user, player, format: resolved.format, options }));
       if (answer === RESPONDED) return;
       if (key) cache.set(key, answer);
       reply(ctx, answer);
@@ -121,6 +123,7 @@ function playerOf(
 
 interface HereOptions {
   params: SubsonicParams;
+  catalog: CatalogReader;
   user: User | undefined;
   player: PlayerSettings | undefined;
   format: SubsonicFormat;
@@ -130,11 +133,12 @@ interface HereOptions {
 async function runHere(
   ctx: AppContext,
   endpoint: SubsonicEndpoint,
-  { params, user, player, format, options }: HereOptions,
+  { params, catalog, user, player, format, options }: HereOptions,
 ): Promise<CachedAnswer | typeof RESPONDED> {
   const result = await endpoint.handle({
     params,
     db: options.db,
+    catalog,
     user,
     client: params.get('c') ?? '',
     player,

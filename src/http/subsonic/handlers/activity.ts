@@ -10,7 +10,7 @@ import {
   star as starItems,
   unstar as unstarItems,
 } from '../../../activity/annotation.service.ts';
-import { findTrackFacts } from '../../../activity/catalog-lookup.repository.ts';
+import { findTrackFacts } from '../../../catalog/lookup.ts';
 import { nowPlayingFor, PLAYBACK_STATES, type PlaybackState } from '../../../activity/now-playing.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';

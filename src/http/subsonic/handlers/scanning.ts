@@ -1,5 +1,6 @@
 // getScanStatus and startScan (admin only) over the library scanner.
 import { lastScanAt, viewerFor, visibleLibraries } from '../../../catalog/access.ts';
+import { trackCount } from '../../../catalog/lookup.ts';
 import { listLibraries } from '../../../library/library.repository.ts';
 import type { ScanProgress } from '../../../library/scan-status.ts';
 import { TonearmError } from '../../../shared/errors.ts';
@@ -8,17 +9,13 @@ import { requireContext, type SubsonicEndpoint, type SubsonicRequest } from '../
 import { isoDate } from '../mappers.ts';
 import { mapOptions } from './browsing.ts';
 
-function trackCount(request: SubsonicRequest): number {
-  return request.db.prepare('SELECT count(*) FROM track').pluck().get() as number;
-}
-
 /**
  * Tonearm's addition: each library the caller may see, online or offline (an unmounted share) with since
  * when and why. Its tracks stay listed while it is offline; this tells a client why they do not play.
  */
 function libraryStates(request: SubsonicRequest) {
   const visible = new Set(
-    visibleLibraries(request.db, viewerFor(request.db, request.user!)).map((library) => library.id),
+    visibleLibraries(request.db, viewerFor(request.catalog, request.user!)).map((library) => library.id),
   );
   return listLibraries(request.db)
     .filter((library) => visible.has(library.id))
@@ -34,7 +31,7 @@ function libraryStates(request: SubsonicRequest) {
 /** count: files seen so far while scanning, else the number of songs; folderCount/lastScan are Navidrome's additions. */
 function scanStatus(request: SubsonicRequest, progress: ScanProgress | undefined, scanning: boolean) {
   const legacy = mapOptions(request).legacy;
-  const count = scanning ? (progress?.filesSeen ?? 0) : trackCount(request);
+  const count = scanning ? (progress?.filesSeen ?? 0) : trackCount(request.db);
   const folders = progress?.lastReport?.folders ?? progress?.folders ?? 0;
   return {
     scanStatus: {
