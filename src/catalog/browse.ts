@@ -36,7 +36,7 @@ export function getAlbum(db: Database, viewer: Viewer, id: string): Album {
   return album;
 }
 
-/** Songs of an album in play order: disc, track number, then title and id for untagged ones. */
+/** The album's songs in play order (db/album-track-order.ts): disc, track number, then file path. */
 export function albumTracks(db: Database, viewer: Viewer, albumId: string): Track[] {
   return tracksOfAlbum(db, viewer, albumId);
 }

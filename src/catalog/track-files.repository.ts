@@ -1,6 +1,7 @@
 // The files behind tracks, for the modules that open them: playback (streaming/media-file.ts), archives
 // (streaming/zip-download.ts) and pictures (artwork/sources.ts). Plain rows, no read model; each query
 // applies the one visibility filter, so a track in a library the caller may not see is simply not found.
+import { albumTrackOrder } from '../db/album-track-order.ts';
 import type { Database } from '../db/database.ts';
 import { type LibraryScope, visibleIn } from './visibility.repository.ts';
 
@@ -69,12 +70,12 @@ export interface ArchiveTrack {
 const ARCHIVE_COLUMNS =
   't.id, t.library_id, t.path, t.title, t.artist_name, t.album_id, t.album_name, t.track_number, t.disc_number, t.suffix';
 
-/** The album's tracks in play order. */
+/** The album's tracks in the album-track order. */
 export function albumArchiveTracks(db: Database, albumId: string, libraries: LibraryScope): ArchiveTrack[] {
   const visible = visibleIn(libraries, 'track', 't');
   return db
     .prepare(
-      `SELECT ${ARCHIVE_COLUMNS} FROM track t WHERE t.album_id = ?${visible.sql} ORDER BY t.disc_number, t.track_number, t.order_title, t.id`,
+      `SELECT ${ARCHIVE_COLUMNS} FROM track t WHERE t.album_id = ?${visible.sql} ORDER BY ${albumTrackOrder('t')}`,
     )
     .all(albumId, ...visible.params) as ArchiveTrack[];
 }
@@ -86,7 +87,7 @@ export function artistArchiveTracks(db: Database, artistId: string, libraries: L
     .prepare(
       `SELECT ${ARCHIVE_COLUMNS} FROM track t JOIN album al ON al.id = t.album_id
        WHERE (al.artist_id = ? OR al.id IN (SELECT aa.album_id FROM album_artist aa WHERE aa.artist_id = ?))${visible.sql}
-       ORDER BY al.year IS NULL, al.year, al.order_name, al.id, t.disc_number, t.track_number, t.order_title, t.id`,
+       ORDER BY al.year IS NULL, al.year, al.order_name, al.id, ${albumTrackOrder('t')}`,
     )
     .all(artistId, artistId, ...visible.params) as ArchiveTrack[];
 }
@@ -145,7 +146,7 @@ export function trackArt(db: Database, trackId: string, libraries: LibraryScope)
     .get(trackId, ...visible.params) as TrackArt | undefined;
 }
 
-/** The first track of the album with an embedded picture, other than one. */
+/** The first track of the album (in the album-track order) with an embedded picture, other than one. */
 export function otherTrackWithArt(
   db: Database,
   albumId: string,
@@ -156,7 +157,7 @@ export function otherTrackWithArt(
   return db
     .prepare(
       `SELECT t.id FROM track t WHERE t.album_id = ? AND t.has_embedded_art = 1 AND t.id IS NOT ?${visible.sql}
-       ORDER BY t.disc_number, t.track_number, t.path LIMIT 1`,
+       ORDER BY ${albumTrackOrder('t')} LIMIT 1`,
     )
     .pluck()
     .get(albumId, exceptTrackId, ...visible.params) as string | undefined;

@@ -3,6 +3,7 @@
 // catalog's lists, searches and info pages page through. A few set-based queries per call (ids go in as
 // one JSON array), so a page of 500 songs costs the same handful of statements as one song.
 import type { Selectable } from 'kysely';
+import { albumTrackOrder } from '../db/album-track-order.ts';
 import type { Database } from '../db/database.ts';
 import type { TrackTable } from '../db/schema.ts';
 import { albumArtistsFor } from './albums.repository.ts';
@@ -80,12 +81,12 @@ export function loadTracks(db: Database, ids: readonly string[], viewer: Viewer)
   return byId(ids, tracksFromRows(db, rows, viewer));
 }
 
-/** Songs of an album in play order: disc, track number, then title and id for untagged ones. */
+/** The album's tracks in the album-track order (db/album-track-order.ts). */
 export function tracksOfAlbum(db: Database, viewer: Viewer, albumId: string): Track[] {
   const visible = visibleIn(viewer.libraryIds, 'track', 't');
   const rows = db
     .prepare(
-      `SELECT ${TRACK_COLUMNS} FROM track t WHERE t.album_id = ?${visible.sql} ORDER BY t.disc_number, t.track_number, t.order_title, t.id`,
+      `SELECT ${TRACK_COLUMNS} FROM track t WHERE t.album_id = ?${visible.sql} ORDER BY ${albumTrackOrder('t')}`,
     )
     .all(albumId, ...visible.params) as TrackRow[];
   return tracksFromRows(db, rows, viewer);
@@ -303,7 +304,7 @@ export function randomTrackIdsOfArtists(
     .all(artists, artists, exceptTrackId, ...visible.params, count) as string[];
 }
 
-/** The artist's tracks, most played (by everyone) first, then in album order. */
+/** The artist's tracks, most played (by everyone) first, then by album year and in album-track order. */
 export function mostPlayedTrackIdsOfArtist(
   db: Database,
   libraries: LibraryScope,
@@ -317,7 +318,7 @@ export function mostPlayedTrackIdsOfArtist(
        WHERE t.id IN (SELECT ta.track_id FROM track_artist ta WHERE ta.artist_id = ? AND ta.role = 'artist'
                       UNION SELECT t2.id FROM track t2 WHERE t2.artist_id = ?)${visible.sql}
        ORDER BY (SELECT coalesce(sum(a.play_count), 0) FROM annotation a WHERE a.item_id = t.id) DESC,
-         (SELECT al.year FROM album al WHERE al.id = t.album_id), t.album_id, t.disc_number, t.track_number, t.id
+         (SELECT al.year FROM album al WHERE al.id = t.album_id), t.album_id, ${albumTrackOrder('t')}
        LIMIT ?`,
     )
     .pluck()
@@ -375,11 +376,11 @@ export function findTrackFacts(
   return found;
 }
 
-/** An album's track ids in playing order (disc, track number, path). */
+/** An album's track ids in the album-track order. */
 export function albumTrackIds(db: Database, albumId: string, libraries?: LibraryScope): string[] {
   const visible = visibleIn(libraries, 'track', 't');
   return db
-    .prepare(`SELECT t.id FROM track t WHERE t.album_id = ?${visible.sql} ORDER BY t.disc_number, t.track_number, t.path`)
+    .prepare(`SELECT t.id FROM track t WHERE t.album_id = ?${visible.sql} ORDER BY ${albumTrackOrder('t')}`)
     .pluck()
     .all(albumId, ...visible.params) as string[];
 }

@@ -3,6 +3,7 @@
 // empty, and bring the search index up to date.
 import path from 'node:path';
 import { reindex } from '../catalog/search.ts';
+import { albumTrackOrder } from '../db/album-track-order.ts';
 import type { Database } from '../db/database.ts';
 import type { DirtySets } from './catalog.writer.ts';
 import { folderId, orderName } from '../music/identity.ts';
@@ -117,7 +118,7 @@ function refreshAlbum(
     .prepare(
       `SELECT id, library_id, folder_id, path, album_name, album_artist_name, disc_number, disc_subtitle, year, date, original_date,
        release_date, compilation, duration, file_size, has_embedded_art, mbz_album_id, created_at, tags
-       FROM track WHERE album_id = ? ORDER BY disc_number, track_number, path`,
+       FROM track WHERE album_id = ? ORDER BY ${albumTrackOrder()}`,
     )
     .all(id) as AlbumTrack[];
   const oldArtists = db
