@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ensureSearchIndex } from '../src/catalog/search.ts';
 import { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { albumId, artistId, folderId, genreId, orderName, trackId } from '../src/library/identity.ts';
+import { albumId, artistId, folderId, genreId, orderName, trackId } from '../src/music/identity.ts';
 
 /** Bump when the generated data changes, so cached benchmark databases are rebuilt. */
 export const SYNTHETIC_VERSION = 3;

@@ -17,7 +17,7 @@ import {
   existingFolderIds,
   findTrackFacts,
   type TrackFacts,
-} from './catalog-lookup.repository.ts';
+} from '../catalog/lookup.ts';
 
 export interface StarTargets {
   /** Songs, or (in `id`, as clients do) any prefixed id: albums, artists, folders. */

@@ -6,7 +6,7 @@ import { TonearmError } from '../shared/errors.ts';
 import { visibleLibraryIds } from './access.ts';
 import { notFound } from './annotation.service.ts';
 import { deleteBookmarkRow, listBookmarkRows, upsertBookmarkRow } from './bookmarks.repository.ts';
-import { findTrackFacts } from './catalog-lookup.repository.ts';
+import { findTrackFacts } from '../catalog/lookup.ts';
 
 export const BOOKMARK_COMMENT_MAX = 2000;
 

@@ -7,7 +7,7 @@ import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { visibleLibraryIds } from './access.ts';
 import { notFound } from './annotation.service.ts';
-import { findTrackFacts } from './catalog-lookup.repository.ts';
+import { findTrackFacts } from '../catalog/lookup.ts';
 import { deletePlayQueueRow, findPlayQueueRow, upsertPlayQueueRow } from './play-queue.repository.ts';
 
 export const PLAY_QUEUE_MAX_ENTRIES = 50_000;

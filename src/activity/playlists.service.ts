@@ -11,7 +11,7 @@ import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { visibleLibraryIds } from './access.ts';
 import { notFound } from './annotation.service.ts';
-import { findTrackFacts } from './catalog-lookup.repository.ts';
+import { findTrackFacts } from '../catalog/lookup.ts';
 import { newId } from './ids.ts';
 import {
   deletePlaylistRow,

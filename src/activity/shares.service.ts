@@ -6,7 +6,7 @@ import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { maySharePublicly, visibleLibraryIds } from './access.ts';
 import { notFound } from './annotation.service.ts';
-import { albumTrackIds, findTrackFacts } from './catalog-lookup.repository.ts';
+import { albumTrackIds, findTrackFacts } from '../catalog/lookup.ts';
 import { newId } from './ids.ts';
 import { getPlaylist } from './playlists.service.ts';
 import {

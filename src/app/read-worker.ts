@@ -2,6 +2,7 @@
 // connection to the database (SQLite's WAL lets readers run beside the writer) and answers the jobs it is
 // sent with runReadJob.
 import { parentPort, workerData } from 'node:worker_threads';
+import { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 import { Database } from '../db/database.ts';
 import type { ReadJob } from '../http/subsonic/read-pool.ts';
@@ -9,8 +10,10 @@ import { runReadJob } from '../http/subsonic/read-worker.ts';
 import { createLogger } from '../shared/logger.ts';
 
 const { dbFile, config } = workerData as { dbFile: string; config: Config };
+const db = Database.open(dbFile, { readonly: true });
 const context = {
-  db: Database.open(dbFile, { readonly: true }),
+  db,
+  catalog: new CatalogReader(db),
   config,
   logger: createLogger(config.logLevel, undefined, config.logFormat).child({ component: 'read-worker' }),
 };

@@ -4,6 +4,7 @@
 // place instead of being fetched from registries.
 import { NowPlaying } from '../activity/now-playing.ts';
 import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
+import { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../http/services.ts';
@@ -35,6 +36,7 @@ export function createServices(options: ServicesOptions): Services {
     config,
     db,
     logger,
+    catalog: overrides.catalog ?? new CatalogReader(db),
     scanner: overrides.scanner,
     scanStatus: overrides.scanStatus,
     transcoder,

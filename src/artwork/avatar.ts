@@ -5,6 +5,7 @@
 // no picture.
 import fs from 'node:fs';
 import path from 'node:path';
+import { findUserRowById, findUserRowByName, updateUserRow } from '../accounts/users.repository.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
@@ -50,9 +51,7 @@ export async function avatarImage(
   if (!caller.isAdmin && caller.username.toLowerCase() !== username.toLowerCase()) {
     throw new TonearmError('FORBIDDEN', "only an administrator may see another user's avatar");
   }
-  const user = db.prepare('SELECT id, username FROM user WHERE username = ?').get(username) as
-    | { id: string; username: string }
-    | undefined;
+  const user = findUserRowByName(db, username);
   if (!user) throw new TonearmError('NOT_FOUND', `user not found: ${username.slice(0, 64)}`);
   const stored = await storedAvatar(config, user.id);
   if (stored) return stored;
@@ -99,8 +98,7 @@ export async function setAvatar(
   image: Uint8Array,
 ): Promise<number> {
   const base = avatarBase(config, userId);
-  const exists = db.prepare('SELECT 1 FROM user WHERE id = ?').get(userId);
-  if (!exists) throw new TonearmError('NOT_FOUND', 'user not found');
+  if (!findUserRowById(db, userId)) throw new TonearmError('NOT_FOUND', 'user not found');
   if (image.byteLength > AVATAR_MAX_BYTES) {
     throw new TonearmError('INVALID_INPUT', `an avatar may be at most ${AVATAR_MAX_BYTES / 1024 / 1024} MB`);
   }
@@ -129,6 +127,6 @@ export async function setAvatar(
   for (const extension of AVATAR_EXTENSIONS)
     if (extension !== 'png') await fs.promises.rm(`${base}.${extension}`, { force: true });
   const now = Date.now();
-  db.prepare('UPDATE user SET avatar_changed_at = ? WHERE id = ?').run(now, userId);
+  updateUserRow(db, userId, { avatar_changed_at: now });
   return now;
 }

@@ -13,6 +13,18 @@
 // catalog rows are opened through libraryFile and audio files through openMediaFile, which keep every
 // real path inside its library's real root.
 import fs from 'node:fs';
+import { findPlaylistRow, playlistTrackIds } from '../activity/playlists.repository.ts';
+import {
+  type AlbumCover,
+  albumCover,
+  albumIdsOfTracks,
+  artistImage,
+  coveredAlbumsOfArtist,
+  firstAlbumBelow,
+  folderPlace,
+  otherTrackWithArt,
+  trackArt,
+} from '../catalog/lookup.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { isTonearmError, TonearmError } from '../shared/errors.ts';
@@ -48,6 +60,8 @@ export interface SourceRequest {
 
 /** Ids longer than any Tonearm hands out are refused without a query. */
 const MAX_ID_LENGTH = 100;
+/** Tracks of a playlist looked at for its mosaic. */
+const MOSAIC_TRACKS_TRIED = 1000;
 /** Albums looked at for a playlist mosaic before giving up on finding four covers. */
 const MOSAIC_ALBUMS_TRIED = 12;
 const MOSAIC_TILES = 4;
@@ -64,12 +78,6 @@ function notFound(id: string): TonearmError {
 
 function sees(libraryIds: readonly number[] | undefined, libraryId: number): boolean {
   return !libraryIds || libraryIds.includes(libraryId);
-}
-
-/** An SQL condition on `column` for the viewer's libraries, with its parameters. */
-function inLibraries(column: string, libraryIds: readonly number[] | undefined): [string, unknown[]] {
-  if (!libraryIds) return ['', []];
-  return [` AND ${column} IN (SELECT value FROM json_each(?))`, [JSON.stringify(libraryIds)]];
 }
 
 /** The candidates for a cover-art id, best first; NOT_FOUND for an unknown or hidden id. */
@@ -108,16 +116,7 @@ function embeddedIn(db: Database, trackId: string, libraryIds: readonly number[]
   };
 }
 
-interface AlbumCoverRow {
-  id: string;
-  cover_library_id: number | null;
-  cover_path: string | null;
-  cover_track_id: string | null;
-}
-
-const ALBUM_COVER_COLUMNS = 'al.id, al.cover_library_id, al.cover_path, al.cover_track_id';
-
-function albumCandidates(db: Database, album: AlbumCoverRow, libraryIds: readonly number[] | undefined) {
+function albumCandidates(db: Database, album: AlbumCover, libraryIds: readonly number[] | undefined) {
   const candidates: Candidate[] = [];
   if (
     album.cover_path !== null &&
@@ -127,67 +126,31 @@ function albumCandidates(db: Database, album: AlbumCoverRow, libraryIds: readonl
     candidates.push(imageFile(db, album.cover_library_id, album.cover_path));
   if (album.cover_track_id !== null) candidates.push(embeddedIn(db, album.cover_track_id, libraryIds));
   candidates.push(async () => {
-    const [filter, params] = inLibraries('library_id', libraryIds);
-    const other = db
-      .prepare(
-        `SELECT id FROM track WHERE album_id = ? AND has_embedded_art = 1 AND id IS NOT ?${filter}
-         ORDER BY disc_number, track_number, path LIMIT 1`,
-      )
-      .pluck()
-      .get(album.id, album.cover_track_id, ...params) as string | undefined;
+    const other = otherTrackWithArt(db, album.id, album.cover_track_id, libraryIds);
     return other === undefined ? undefined : embeddedIn(db, other, libraryIds)();
   });
   return candidates;
 }
 
-function albumRow(db: Database, id: string): AlbumCoverRow | undefined {
-  return db.prepare(`SELECT ${ALBUM_COVER_COLUMNS} FROM album al WHERE al.id = ?`).get(id) as
-    | AlbumCoverRow
-    | undefined;
-}
-
-function albumVisible(db: Database, albumId: string, libraryIds: readonly number[] | undefined): boolean {
-  if (!libraryIds) return true;
-  return (
-    db
-      .prepare(
-        'SELECT 1 FROM library_album WHERE album_id = ? AND library_id IN (SELECT value FROM json_each(?))',
-      )
-      .get(albumId, JSON.stringify(libraryIds)) !== undefined
-  );
-}
-
 function albumIdCandidates(db: Database, id: string, libraryIds: readonly number[] | undefined): Candidate[] {
-  const album = albumRow(db, id);
-  if (!album || !albumVisible(db, id, libraryIds)) throw notFound(id);
+  const album = albumCover(db, id, libraryIds);
+  if (!album) throw notFound(id);
   return albumCandidates(db, album, libraryIds);
 }
 
 function trackCandidates(db: Database, id: string, libraryIds: readonly number[] | undefined): Candidate[] {
-  const track = db
-    .prepare('SELECT id, library_id, album_id, has_embedded_art FROM track WHERE id = ?')
-    .get(id) as { id: string; library_id: number; album_id: string; has_embedded_art: number } | undefined;
-  if (!track || !sees(libraryIds, track.library_id)) throw notFound(id);
+  const track = trackArt(db, id, libraryIds);
+  if (!track) throw notFound(id);
   const candidates: Candidate[] = [];
   if (track.has_embedded_art) candidates.push(embeddedIn(db, track.id, libraryIds));
-  const album = albumRow(db, track.album_id);
+  const album = albumCover(db, track.album_id);
   if (album) candidates.push(...albumCandidates(db, album, libraryIds));
   return candidates;
 }
 
 function artistCandidates(db: Database, id: string, libraryIds: readonly number[] | undefined): Candidate[] {
-  const artist = db.prepare('SELECT id, image_library_id, image_path FROM artist WHERE id = ?').get(id) as
-    | { id: string; image_library_id: number | null; image_path: string | null }
-    | undefined;
+  const artist = artistImage(db, id, libraryIds);
   if (!artist) throw notFound(id);
-  if (libraryIds) {
-    const visible = db
-      .prepare(
-        'SELECT 1 FROM library_artist WHERE artist_id = ? AND library_id IN (SELECT value FROM json_each(?))',
-      )
-      .get(id, JSON.stringify(libraryIds));
-    if (!visible) throw notFound(id);
-  }
   const candidates: Candidate[] = [];
   if (
     artist.image_path !== null &&
@@ -195,26 +158,10 @@ function artistCandidates(db: Database, id: string, libraryIds: readonly number[
     sees(libraryIds, artist.image_library_id)
   )
     candidates.push(imageFile(db, artist.image_library_id, artist.image_path));
-  const [filter, params] = inLibraries('la.library_id', libraryIds);
-  const visibleAlbum = `EXISTS (SELECT 1 FROM library_album la WHERE la.album_id = al.id${filter})`;
-  const withCover = '(al.cover_path IS NOT NULL OR al.cover_track_id IS NOT NULL)';
   // Their own albums, newest first; for an artist who only appears on others' albums, those.
-  let albums = db
-    .prepare(
-      `SELECT ${ALBUM_COVER_COLUMNS} FROM album_artist aa JOIN album al ON al.id = aa.album_id
-       WHERE aa.artist_id = ? AND ${withCover} AND ${visibleAlbum}
-       ORDER BY coalesce(al.year, 0) DESC, al.order_name LIMIT 3`,
-    )
-    .all(id, ...params) as AlbumCoverRow[];
-  if (albums.length === 0)
-    albums = db
-      .prepare(
-        `SELECT DISTINCT ${ALBUM_COVER_COLUMNS} FROM track_artist ta JOIN track t ON t.id = ta.track_id
-         JOIN album al ON al.id = t.album_id
-         WHERE ta.artist_id = ? AND ${withCover} AND ${visibleAlbum} LIMIT 3`,
-      )
-      .all(id, ...params) as AlbumCoverRow[];
-  for (const album of albums) candidates.push(...albumCandidates(db, album, libraryIds));
+  for (const album of coveredAlbumsOfArtist(db, id, libraryIds)) {
+    candidates.push(...albumCandidates(db, album, libraryIds));
+  }
   return candidates;
 }
 
@@ -233,10 +180,8 @@ function folderCandidates(
   id: string,
   libraryIds: readonly number[] | undefined,
 ): Candidate[] {
-  const folder = db.prepare('SELECT id, library_id, path, images FROM folder WHERE id = ?').get(id) as
-    | { id: string; library_id: number; path: string; images: string }
-    | undefined;
-  if (!folder || !sees(libraryIds, folder.library_id)) throw notFound(id);
+  const folder = folderPlace(db, id, libraryIds);
+  if (!folder) throw notFound(id);
   let images: string[] = [];
   try {
     const parsed: unknown = JSON.parse(folder.images);
@@ -250,49 +195,31 @@ function folderCandidates(
   const candidates: Candidate[] = ordered.map((name) =>
     imageFile(db, folder.library_id, folder.path === '' ? name : `${folder.path}/${name}`),
   );
-  // `path` between "<folder>/" and "<folder>0" is exactly the files below the folder (as in folders.ts).
-  const albumId = (
-    folder.path === ''
-      ? db
-          .prepare('SELECT album_id FROM track WHERE library_id = ? ORDER BY path LIMIT 1')
-          .pluck()
-          .get(folder.library_id)
-      : db
-          .prepare(
-            `SELECT album_id FROM track WHERE library_id = ? AND path >= ? || '/' AND path < ? || '0'
-             ORDER BY path LIMIT 1`,
-          )
-          .pluck()
-          .get(folder.library_id, folder.path, folder.path)
-  ) as string | undefined;
-  const album = albumId === undefined ? undefined : albumRow(db, albumId);
+  const albumId = firstAlbumBelow(db, folder.library_id, folder.path);
+  const album = albumId === undefined ? undefined : albumCover(db, albumId);
   if (album) candidates.push(...albumCandidates(db, album, libraryIds));
   return candidates;
 }
 
 function playlistCandidates(db: Database, id: string, request: SourceRequest): Candidate[] {
-  const playlist = db.prepare('SELECT id, owner_id, public FROM playlist WHERE id = ?').get(id) as
-    | { id: string; owner_id: string; public: number }
-    | undefined;
+  const playlist = findPlaylistRow(db, id);
   const viewer = request.viewer;
   const visible =
     playlist !== undefined &&
     (playlist.public === 1 || viewer?.isAdmin === true || viewer?.userId === playlist.owner_id);
   if (!visible) throw notFound(id);
-  const [filter, params] = inLibraries('t.library_id', request.libraryIds);
   return [
     async () => {
-      const albumIds = db
-        .prepare(
-          `SELECT t.album_id FROM playlist_track e JOIN track t ON t.id = e.track_id
-           WHERE e.playlist_id = ?${filter} ORDER BY e.position LIMIT 1000`,
-        )
-        .pluck()
-        .all(id, ...params) as string[];
+      const albumIds = albumIdsOfTracks(
+        db,
+        playlistTrackIds(db, id),
+        request.libraryIds,
+        MOSAIC_TRACKS_TRIED,
+      );
       const tiles: FileSource[] = [];
       const seen = new Set<string>();
       for (const albumId of [...new Set(albumIds)].slice(0, MOSAIC_ALBUMS_TRIED)) {
-        const album = albumRow(db, albumId);
+        const album = albumCover(db, albumId);
         if (!album) continue;
         const cover = await firstFileSource(albumCandidates(db, album, request.libraryIds));
         if (!cover || seen.has(fingerprint(cover))) continue;

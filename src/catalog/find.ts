@@ -1,17 +1,12 @@
-// search2/search3 and the legacy search: a real query goes to the FTS5 index (search.ts); an empty one
-// ("", the two characters "" that Symfonium and Feishin send, `*`, or no query) lists everything, each kind
-// paged on its own in natural (pk) order, which is stable across pages and cheap at any offset.
-import type { Database } from '../db/database.ts';
-import {
-  albumVisible,
-  artistVisible,
-  libraryFilter,
-  loadAlbums,
-  loadArtists,
-  loadTracks,
-} from './items.repository.ts';
+// search2/search3 and the legacy search: a real query goes to the full-text index (search.ts); an empty
+// one ("", the two characters "" that Symfonium and Feishin send, `*`, or no query) lists everything, each
+// kind paged on its own in natural (pk) order, which is stable across pages and cheap at any offset.
+import { albumIdPage, loadAlbums } from './albums.repository.ts';
+import { albumArtistIdPage, loadArtists } from './artists.repository.ts';
 import type { Album, Artist, Track, Viewer } from './model.ts';
+import type { CatalogReader } from './reader.ts';
 import { searchAlbums, searchArtists, searchTracks } from './search.ts';
+import { idsAddedAfter, loadTracks, trackIdPage, trackIdsAddedAfter } from './tracks.repository.ts';
 
 export interface Page {
   count: number;
@@ -39,49 +34,45 @@ export function normalizeQuery(query: string | undefined): string {
   return text;
 }
 
-export function search(db: Database, viewer: Viewer, query: SearchQuery): SearchResult {
+export function search(catalog: CatalogReader, viewer: Viewer, query: SearchQuery): SearchResult {
+  const { db } = catalog;
   const text = normalizeQuery(query.query);
-  if (text === '') return everything(db, viewer, query);
+  if (text === '') return everything(catalog, viewer, query);
   const options = (page: Page) => ({ offset: page.offset, limit: page.count, libraryIds: viewer.libraryIds });
   return {
     artists:
-      query.artists.count > 0 ? loadArtists(db, searchArtists(db, text, options(query.artists)), viewer) : [],
+      query.artists.count > 0
+        ? loadArtists(db, searchArtists(catalog, text, options(query.artists)), viewer)
+        : [],
     albums:
-      query.albums.count > 0 ? loadAlbums(db, searchAlbums(db, text, options(query.albums)), viewer) : [],
-    tracks: query.songs.count > 0 ? loadTracks(db, searchTracks(db, text, options(query.songs)), viewer) : [],
+      query.albums.count > 0
+        ? loadAlbums(db, searchAlbums(catalog, text, options(query.albums)), viewer)
+        : [],
+    tracks:
+      query.songs.count > 0 ? loadTracks(db, searchTracks(catalog, text, options(query.songs)), viewer) : [],
   };
 }
 
-function everything(db: Database, viewer: Viewer, query: SearchQuery): SearchResult {
-  const page = (sql: string, params: unknown[], p: Page): string[] =>
-    p.count > 0
-      ? (db
-          .prepare(`${sql} LIMIT ? OFFSET ?`)
-          .pluck()
-          .all(...params, p.count, p.offset) as string[])
-      : [];
-  const artists = artistVisible(viewer);
-  const albums = albumVisible(viewer);
-  const tracks = libraryFilter(viewer, 't.library_id');
+function everything(catalog: CatalogReader, viewer: Viewer, query: SearchQuery): SearchResult {
+  const { db } = catalog;
+  const libraries = viewer.libraryIds;
+  const page = (p: Page, ids: (count: number, offset: number) => string[]): string[] =>
+    p.count > 0 ? ids(p.count, p.offset) : [];
   // Artists: album artists only, as getArtists lists them (track-only artists would be dead ends).
   return {
     artists: loadArtists(
       db,
-      page(
-        `SELECT ar.id FROM artist ar WHERE ar.album_count > 0${artists.sql} ORDER BY ar.pk`,
-        artists.params,
-        query.artists,
-      ),
+      page(query.artists, (count, offset) => albumArtistIdPage(db, libraries, count, offset)),
       viewer,
     ),
     albums: loadAlbums(
       db,
-      page(`SELECT al.id FROM album al WHERE 1${albums.sql} ORDER BY al.pk`, albums.params, query.albums),
+      page(query.albums, (count, offset) => albumIdPage(db, libraries, count, offset)),
       viewer,
     ),
     tracks: loadTracks(
       db,
-      page(`SELECT t.id FROM track t WHERE 1${tracks.sql} ORDER BY t.pk`, tracks.params, query.songs),
+      page(query.songs, (count, offset) => trackIdPage(db, libraries, count, offset)),
       viewer,
     ),
   };
@@ -99,38 +90,26 @@ export interface LegacySearchQuery {
 
 /** Subsonic's original `search`: songs matching all given fields, with the total number of hits. */
 export function legacySearch(
-  db: Database,
+  catalog: CatalogReader,
   viewer: Viewer,
   query: LegacySearchQuery,
 ): { tracks: Track[]; total: number } {
+  const { db } = catalog;
   const text = normalizeQuery(
     [query.artist, query.album, query.title, query.any].filter((part) => part?.trim()).join(' '),
   );
-  const filter = libraryFilter(viewer, 't.library_id');
   const newer = query.newerThan ?? 0;
   let ids: string[];
   if (text === '') {
-    ids = db
-      .prepare(
-        `SELECT t.id FROM track t WHERE t.created_at > ?${filter.sql} ORDER BY t.created_at DESC, t.id DESC`,
-      )
-      .pluck()
-      .all(newer, ...filter.params) as string[];
+    ids = trackIdsAddedAfter(db, viewer.libraryIds, newer);
   } else {
     // Hits are capped at a thousand, like the original server's search index did.
-    const hits = searchTracks(db, text, { limit: 1000, libraryIds: viewer.libraryIds });
-    ids =
-      newer > 0
-        ? (db
-            .prepare(
-              'SELECT t.id FROM track t WHERE t.id IN (SELECT value FROM json_each(?)) AND t.created_at > ?',
-            )
-            .pluck()
-            .all(JSON.stringify(hits), newer) as string[])
-        : hits;
+    const hits = searchTracks(catalog, text, { limit: 1000, libraryIds: viewer.libraryIds });
     if (newer > 0) {
-      const kept = new Set(ids);
+      const kept = new Set(idsAddedAfter(db, hits, newer));
       ids = hits.filter((id) => kept.has(id));
+    } else {
+      ids = hits;
     }
   }
   return {

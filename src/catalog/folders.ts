@@ -3,9 +3,17 @@
 // or broken-file folders) are left out: a client would show them as empty dead ends.
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
-import { annotationsFor, loadTracksWhere } from './items.repository.ts';
+import { annotationsFor } from './annotations.repository.ts';
+import {
+  type FolderRow,
+  findFolder,
+  foldersWithAudioIn,
+  rootFolderIds,
+  subFoldersWithAudio,
+} from './folders.repository.ts';
 import { groupByLetter, indexKey } from './letters.ts';
 import { type Annotation, NO_ANNOTATION, type Track, type Viewer } from './model.ts';
+import { tracksInFolder, tracksInFolders } from './tracks.repository.ts';
 
 export interface FolderEntry {
   id: string;
@@ -24,19 +32,6 @@ export interface FolderIndex {
   tracks: Track[];
 }
 
-// `t.path` runs between "<folder>/" and "<folder>0" ('0' sorts right after '/') exactly for files below the
-// folder: a range on the (library_id, path) unique index instead of a LIKE that would scan.
-const HAS_AUDIO_BELOW = `EXISTS (SELECT 1 FROM track t WHERE t.library_id = f.library_id AND t.path >= f.path || '/' AND t.path < f.path || '0')`;
-const ALBUM_BELOW = `(SELECT t.album_id FROM track t WHERE t.library_id = f.library_id AND t.path >= f.path || '/' AND t.path < f.path || '0' LIMIT 1)`;
-
-interface FolderRow {
-  id: string;
-  library_id: number;
-  parent_id: string | null;
-  name: string;
-  album_id: string | null;
-}
-
 function entries(db: Database, viewer: Viewer, rows: FolderRow[]): FolderEntry[] {
   const annotations = annotationsFor(
     db,
@@ -53,15 +48,6 @@ function entries(db: Database, viewer: Viewer, rows: FolderRow[]): FolderEntry[]
   }));
 }
 
-function rootIds(db: Database, viewer: Viewer): string[] {
-  const filter = viewer.libraryIds ? ' AND library_id IN (SELECT value FROM json_each(?))' : '';
-  const params = viewer.libraryIds ? [JSON.stringify(viewer.libraryIds)] : [];
-  return db
-    .prepare(`SELECT id FROM folder WHERE parent_id IS NULL AND path = ''${filter} ORDER BY library_id`)
-    .pluck()
-    .all(...params) as string[];
-}
-
 /** The top-level folders of the viewer's libraries under index letters, and the loose root files. */
 export function folderIndex(
   db: Database,
@@ -69,14 +55,8 @@ export function folderIndex(
   ignoredArticles: string,
   lastModified: number,
 ): FolderIndex {
-  const roots = rootIds(db, viewer);
-  const rows = db
-    .prepare(
-      `SELECT f.id, f.library_id, f.parent_id, f.name, ${ALBUM_BELOW} AS album_id FROM folder f
-       WHERE f.parent_id IN (SELECT value FROM json_each(?)) AND ${HAS_AUDIO_BELOW}`,
-    )
-    .all(JSON.stringify(roots)) as FolderRow[];
-  const keyed = entries(db, viewer, rows).map((entry) => ({
+  const roots = rootFolderIds(db, viewer.libraryIds);
+  const keyed = entries(db, viewer, foldersWithAudioIn(db, roots)).map((entry) => ({
     entry,
     key: indexKey(entry.name, ignoredArticles),
   }));
@@ -87,13 +67,7 @@ export function folderIndex(
       name: group.name,
       folders: group.items.map((item) => item.entry),
     })),
-    tracks: loadTracksWhere(
-      db,
-      't.folder_id IN (SELECT value FROM json_each(?))',
-      [JSON.stringify(roots)],
-      viewer,
-      'ORDER BY t.path',
-    ),
+    tracks: tracksInFolders(db, viewer, roots),
   };
 }
 
@@ -107,24 +81,13 @@ export interface FolderDirectory {
 
 /** One folder: its sub-folders (with audio below) by name, then its own audio files by path. */
 export function folderDirectory(db: Database, viewer: Viewer, id: string): FolderDirectory {
-  const filter = viewer.libraryIds ? ' AND f.library_id IN (SELECT value FROM json_each(?))' : '';
-  const params = viewer.libraryIds ? [JSON.stringify(viewer.libraryIds)] : [];
-  const row = db
-    .prepare(
-      `SELECT f.id, f.library_id, f.parent_id, f.name, f.path, ${ALBUM_BELOW} AS album_id FROM folder f WHERE f.id = ?${filter}`,
-    )
-    .get(id, ...params) as (FolderRow & { path: string }) | undefined;
+  const row = findFolder(db, id, viewer.libraryIds);
   if (!row) throw new TonearmError('NOT_FOUND', `directory not found: ${id}`);
-  const children = db
-    .prepare(
-      `SELECT f.id, f.library_id, f.parent_id, f.name, ${ALBUM_BELOW} AS album_id FROM folder f WHERE f.parent_id = ? AND ${HAS_AUDIO_BELOW} ORDER BY f.name, f.id`,
-    )
-    .all(id) as FolderRow[];
   return {
     folder: entries(db, viewer, [row])[0]!,
     isRoot: row.parent_id === null,
-    folders: entries(db, viewer, children),
-    tracks: loadTracksWhere(db, 't.folder_id = ?', [id], viewer, 'ORDER BY t.path'),
+    folders: entries(db, viewer, subFoldersWithAudio(db, id)),
+    tracks: tracksInFolder(db, viewer, id),
   };
 }
 

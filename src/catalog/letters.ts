@@ -1,6 +1,6 @@
 // Index letters for artist and folder lists: the first character of the name once leading articles
 // ("The", "Los", ...) are dropped, upper-cased; anything that is not a letter goes under "#".
-import { articlesFrom, orderName } from '../library/identity.ts';
+import { articlesFrom, orderName } from '../music/identity.ts';
 
 export function indexKey(name: string, ignoredArticles: string): string {
   return orderName(name, articlesFrom(ignoredArticles));

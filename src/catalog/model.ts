@@ -136,6 +136,36 @@ export interface Artist {
   annotation: Annotation;
 }
 
+export interface MusicFolder {
+  id: number;
+  name: string;
+}
+
+export const ALBUM_LIST_TYPES = [
+  'random',
+  'newest',
+  'highest',
+  'frequent',
+  'recent',
+  'alphabeticalByName',
+  'alphabeticalByArtist',
+  'starred',
+  'byYear',
+  'byGenre',
+] as const;
+export type AlbumListType = (typeof ALBUM_LIST_TYPES)[number];
+
+export interface AlbumListQuery {
+  type: AlbumListType;
+  size: number;
+  offset: number;
+  /** byYear: both required by the handler; fromYear > toYear lists newest first. */
+  fromYear?: number;
+  toYear?: number;
+  /** byGenre: the genre name as getGenres returns it. */
+  genre?: string;
+}
+
 export interface Genre {
   name: string;
   songCount: number;

@@ -2,6 +2,7 @@
 // src/app/services.ts (for `tonearm serve` and the tests) and handed to createApp. Endpoints receive what
 // they need through their context (subsonic/endpoint.ts); nothing is looked up from a registry.
 import type { NowPlaying } from '../activity/now-playing.ts';
+import type { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 // The handle is passed through to domain functions; HTTP never queries it (the dependency rules allow this
 // type-only import and nothing else from src/db).
@@ -25,6 +26,8 @@ export interface Services {
   /** The main read-write connection. */
   db: Database;
   logger: Logger;
+  /** The catalog's state for the main connection (library ids, search rankings), kept until it changes. */
+  catalog: CatalogReader;
   /** Absent on servers (and tests) that do not scan: startScan then says scanning is not available. */
   scanner: ScanControl | undefined;
   /** What /metrics reports about scans (the scanner, or a test's stand-in). */

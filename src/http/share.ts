@@ -4,7 +4,7 @@
 // No account is needed; an unknown or expired share, or a track that is not in it, is a 404. Only files
 // whose real path stays inside their library are served (src/streaming/media-file.ts).
 import type Router from '@koa/router';
-import { findTrackFacts } from '../activity/catalog-lookup.repository.ts';
+import { findTrackFacts } from '../catalog/lookup.ts';
 import { isTrackShared, visitShare } from '../activity/shares.service.ts';
 import type { Database } from '../db/database.ts';
 import { type MediaFile, openMediaFile } from '../streaming/media-file.ts';

@@ -1,6 +1,7 @@
 // The statements of the catalog refresh (catalog.refresh.ts): albums, artists and genres rebuilt from
 // their tracks after a scan. Hand-written SQL through cached prepared statements; callers own the
 // transactions.
+import { albumTrackOrder } from '../db/album-track-order.ts';
 import type { Database } from '../db/database.ts';
 import type { AlbumRow, ArtistRow, TrackRow } from '../db/schema.ts';
 
@@ -83,7 +84,7 @@ export function tracksOfAlbumToRefresh(db: Database, albumId: string): AlbumTrac
     .prepare(
       `SELECT id, library_id, folder_id, path, album_name, album_artist_name, disc_number, disc_subtitle, year, date, original_date,
        release_date, compilation, duration, file_size, has_embedded_art, mbz_album_id, created_at, tags
-       FROM track WHERE album_id = ? ORDER BY disc_number, track_number, path`,
+       FROM track WHERE album_id = ? ORDER BY ${albumTrackOrder()}`,
     )
     .all(albumId) as AlbumTrack[];
 }

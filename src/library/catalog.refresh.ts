@@ -27,7 +27,7 @@ import {
 } from './catalog-refresh.repository.ts';
 import type { DirtySets } from './catalog.writer.ts';
 import { folderImages } from './folders.repository.ts';
-import { folderId, orderName } from './identity.ts';
+import { folderId, orderName } from '../music/identity.ts';
 import { albumFolderOf, folderOf } from './walk.ts';
 
 export interface RefreshOptions {

@@ -5,7 +5,7 @@
 import type { Database } from '../db/database.ts';
 import { insertAlbumIfNew, insertArtistIfNew, insertGenreIfNew } from './catalog-write.repository.ts';
 import { VARIOUS_ARTISTS } from './grouping.ts';
-import { artistId, genreId, orderName } from './identity.ts';
+import { artistId, genreId, orderName } from '../music/identity.ts';
 import type { ReadTrack } from './tags.ts';
 import {
   albumNameAndTagsOf,

@@ -2,7 +2,7 @@
 // files, decides each album's album artist (tag; else "Various Artists" for compilations and for albums
 // whose tracks do not share one artist; else the track artist) and derives album and track ids.
 import path from 'node:path';
-import { albumId, normalizeKey, trackId } from './identity.ts';
+import { albumId, normalizeKey, trackId } from '../music/identity.ts';
 import type { ReadTrack } from './tags.ts';
 import { albumFolderOf, discNumberFromFolder, extensionOf } from './walk.ts';
 

@@ -6,7 +6,7 @@
 // it walks the library itself (the audio walker ignores these files) and never fails the scan.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { trackIdByPath } from '../activity/catalog-lookup.repository.ts';
+import { trackIdByPath } from '../catalog/lookup.ts';
 import { newId } from '../activity/ids.ts';
 import {
   deletePlaylistRow,

@@ -4,7 +4,7 @@
 // batches of whole album folders. Nothing here touches the disk or the database.
 import path from 'node:path';
 import type { StoredFolder } from './folders.repository.ts';
-import { disambiguatedTrackId, folderId } from './identity.ts';
+import { disambiguatedTrackId, folderId } from '../music/identity.ts';
 import type { StoredIssue } from './scan.repository.ts';
 import type { ExistingTrack, StoredTrack } from './tracks-write.repository.ts';
 import {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Database } from '../db/database.ts';
 import { foldersOfLibrary } from './folders.repository.ts';
 import type { GroupingInputs } from './grouping.ts';
-import { folderId } from './identity.ts';
+import { folderId } from '../music/identity.ts';
 import type { KnownLibrary } from './scan-diff.ts';
 import { issuesOfLibrary } from './scan.repository.ts';
 import type { TagReaderPool } from './tag-reader-pool.ts';

@@ -17,7 +17,7 @@ import {
   splitArtists,
   splitGenres,
 } from './grouping.ts';
-import { folderId } from './identity.ts';
+import { folderId } from '../music/identity.ts';
 import { chooseTrackId } from './scan-diff.ts';
 import { type FileRead, storedGroupingMembers } from './scan-load.ts';
 import type { ScanReport } from './scan-status.ts';

@@ -16,7 +16,7 @@ import type { Logger } from '../shared/logger.ts';
 import { type AvailabilityChange, inspectRoot, setOffline, setOnline } from './availability.ts';
 import { allDirty, refreshCatalog } from './catalog.refresh.ts';
 import { CatalogWriter, type DirtySets, emptyDirtySets } from './catalog.writer.ts';
-import { articlesFrom } from './identity.ts';
+import { articlesFrom } from '../music/identity.ts';
 import { listLibraries, markLibraryScanned } from './library.repository.ts';
 import { importPlaylistFiles } from './playlist-import.ts';
 import { ffprobeBeside } from './probe-duration.ts';

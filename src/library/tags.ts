@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { type IAudioMetadata, parseFromTokenizer } from 'music-metadata';
 import { CachedFileTokenizer } from './cached-file-tokenizer.ts';
-import { type LyricSet, parseLyricsText } from './lyrics.ts';
+import { type LyricSet, parseLyricsText } from '../music/lyrics.ts';
 import { probeDuration } from './probe-duration.ts';
 import { adtsLength, mpegLength, oggLength } from './stream-length.ts';
 import { mayHoldLatin1Text, repairTagTexts, tagTextDecoder } from './tag-text.ts';

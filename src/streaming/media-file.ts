@@ -7,6 +7,7 @@
 // and its track is not flagged: the file is not gone, its disk is.
 import fs from 'node:fs';
 import path from 'node:path';
+import { libraryRoot, markTrackMissing, trackForPlayback } from '../catalog/lookup.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 
@@ -36,26 +37,6 @@ export interface MediaFile {
   mtimeMs: number;
 }
 
-interface TrackRow {
-  id: string;
-  library_id: number;
-  path: string;
-  title: string;
-  suffix: string;
-  content_type: string;
-  bitrate: number | null;
-  duration: number;
-  lossless: number;
-  codec: string | null;
-  sample_rate: number | null;
-  channels: number | null;
-  bit_depth: number | null;
-  library_path: string;
-  library_name: string;
-  offline_since: number | null;
-  offline_reason: string | null;
-}
-
 /**
  * The file of a track the caller may see. `libraryIds` undefined = every library (a viewer who sees all,
  * or a public share that checked its own rules).
@@ -65,17 +46,8 @@ export async function openMediaFile(
   trackId: string,
   libraryIds: readonly number[] | undefined,
 ): Promise<MediaFile> {
-  const row = db
-    .prepare(
-      `SELECT t.id, t.library_id, t.path, t.title, t.suffix, t.content_type, t.bitrate, t.duration, t.lossless,
-        t.codec, t.sample_rate, t.channels, t.bit_depth, l.path AS library_path, l.name AS library_name,
-        l.offline_since, l.offline_reason
-       FROM track t JOIN library l ON l.id = t.library_id WHERE t.id = ?`,
-    )
-    .get(trackId) as TrackRow | undefined;
-  if (!row || (libraryIds && !libraryIds.includes(row.library_id))) {
-    throw new TonearmError('NOT_FOUND', `song not found: ${trackId}`);
-  }
+  const row = trackForPlayback(db, trackId, libraryIds);
+  if (!row) throw new TonearmError('NOT_FOUND', `song not found: ${trackId}`);
   const track: StreamTrack = {
     id: row.id,
     libraryId: row.library_id,
@@ -109,10 +81,7 @@ export async function openMediaFile(
     // Not yet seen by a scan: the whole library folder is gone (unmounted), not this one file.
     const root = await fs.promises.stat(row.library_path).catch(() => undefined);
     if (!root?.isDirectory()) throw offline('its folder cannot be reached');
-    db.prepare('UPDATE track SET missing_since = coalesce(missing_since, ?) WHERE id = ?').run(
-      Date.now(),
-      row.id,
-    );
+    markTrackMissing(db, row.id, Date.now());
     throw new TonearmError(
       'FILE_MISSING',
       `the file of "${row.title}" is missing (moved or deleted since the last scan); a rescan will update the library`,
@@ -130,11 +99,9 @@ export async function libraryFile(
   libraryId: number,
   relPath: string,
 ): Promise<string | undefined> {
-  const library = db.prepare('SELECT path FROM library WHERE id = ?').get(libraryId) as
-    | { path: string }
-    | undefined;
-  if (!library) return undefined;
-  const file = await realPathInside(library.path, relPath);
+  const root = libraryRoot(db, libraryId);
+  if (root === undefined) return undefined;
+  const file = await realPathInside(root, relPath);
   return file === 'outside' || file === 'missing' ? undefined : file;
 }
 

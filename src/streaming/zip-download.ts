@@ -17,6 +17,16 @@ import { ZipFile } from 'yazl';
 import type { User } from '../accounts/users.service.ts';
 import { getPlaylist } from '../activity/playlists.service.ts';
 import { viewerFor } from '../catalog/access.ts';
+import {
+  type ArchiveTrack,
+  albumArchiveTracks,
+  archiveTracksBelow,
+  archiveTracksByIds,
+  artistArchiveTracks,
+  artistName,
+  folderPlace,
+} from '../catalog/lookup.ts';
+import type { CatalogReader } from '../catalog/reader.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -55,27 +65,11 @@ export function archiveFileName(download: ZipDownload): string {
   return `${safeEntryName(download.title, 'download')}.zip`;
 }
 
-interface TrackRow {
-  id: string;
-  library_id: number;
-  path: string;
-  title: string;
-  artist_name: string;
-  album_id: string;
-  album_name: string;
-  track_number: number | null;
-  disc_number: number;
-  suffix: string;
-}
-
 interface NamedTrack {
   trackId: string;
   name: string;
 }
 
-const TRACK_COLUMNS =
-  't.id, t.library_id, t.path, t.title, t.artist_name, t.album_id, t.album_name, t.track_number, t.disc_number, t.suffix';
-const ALBUM_ORDER = 't.disc_number, t.track_number, t.order_title, t.id';
 /** stat/realpath calls in flight while planning: enough to hide a NAS disk's latency, not a flood. */
 const RESOLVE_CONCURRENCY = 8;
 
@@ -85,12 +79,13 @@ const RESOLVE_CONCURRENCY = 8;
  * are all gone is FILE_MISSING (70).
  */
 export async function planZipDownload(
-  db: Database,
+  catalog: CatalogReader,
   user: User,
   id: string,
   log: Logger,
 ): Promise<ZipDownload> {
-  const libraryIds = viewerFor(db, user).libraryIds;
+  const { db } = catalog;
+  const libraryIds = viewerFor(catalog, user).libraryIds;
   const { title, tracks } = collectTracks(db, user, id, libraryIds);
   if (tracks.length === 0) throw new TonearmError('NOT_FOUND', `nothing to download: ${id}`);
   const entries: (ZipEntry | undefined)[] = new Array(tracks.length);
@@ -129,28 +124,15 @@ function collectTracks(
   id: string,
   libraryIds: readonly number[] | undefined,
 ): { title: string; tracks: NamedTrack[] } {
-  const visible = libraryIds ? ' AND t.library_id IN (SELECT value FROM json_each(?))' : '';
-  const visibleParams = libraryIds ? [JSON.stringify(libraryIds)] : [];
-  const tracksWhere = (where: string, order: string, ...params: unknown[]): TrackRow[] =>
-    db
-      .prepare(`SELECT ${TRACK_COLUMNS} FROM track t WHERE ${where}${visible} ORDER BY ${order}`)
-      .all(...params, ...visibleParams) as TrackRow[];
-
   if (id.startsWith('al-')) {
-    const tracks = tracksWhere('t.album_id = ?', ALBUM_ORDER, id);
+    const tracks = albumArchiveTracks(db, id, libraryIds);
     return { title: tracks[0]?.album_name ?? '', tracks: albumNames(tracks, '') };
   }
 
   if (id.startsWith('ar-')) {
     // Like the artist's page: the albums they are an album artist of, oldest first.
-    const tracks = db
-      .prepare(
-        `SELECT ${TRACK_COLUMNS} FROM track t JOIN album al ON al.id = t.album_id
-         WHERE (al.artist_id = ? OR al.id IN (SELECT aa.album_id FROM album_artist aa WHERE aa.artist_id = ?))${visible}
-         ORDER BY al.year IS NULL, al.year, al.order_name, al.id, ${ALBUM_ORDER}`,
-      )
-      .all(id, id, ...visibleParams) as TrackRow[];
-    const name = db.prepare('SELECT name FROM artist WHERE id = ?').pluck().get(id) as string | undefined;
+    const tracks = artistArchiveTracks(db, id, libraryIds);
+    const name = artistName(db, id);
     const folders = new UniqueNames();
     const named: NamedTrack[] = [];
     for (const album of groupBy(tracks, (track) => track.album_id)) {
@@ -164,11 +146,7 @@ function collectTracks(
     // The playlist rules (owner, public, admin) live in the activity module; a playlist the user may not
     // see is NOT_FOUND there too.
     const playlist = getPlaylist(db, user, id);
-    const rows = new Map(
-      tracksWhere('t.id IN (SELECT value FROM json_each(?))', 't.id', JSON.stringify(playlist.trackIds)).map(
-        (row) => [row.id, row],
-      ),
-    );
+    const rows = new Map(archiveTracksByIds(db, playlist.trackIds, libraryIds).map((row) => [row.id, row]));
     const width = Math.max(3, String(playlist.trackIds.length).length);
     const names = new UniqueNames();
     const tracks: NamedTrack[] = [];
@@ -184,23 +162,9 @@ function collectTracks(
 
   if (id.startsWith('fo-')) {
     // A folder is what is on disk below it: its files and its sub-folders, under their own names.
-    const folder = db
-      .prepare(
-        'SELECT f.library_id, f.path, f.name, l.name AS library_name FROM folder f JOIN library l ON l.id = f.library_id WHERE f.id = ?',
-      )
-      .get(id) as { library_id: number; path: string; name: string; library_name: string } | undefined;
-    if (!folder || (libraryIds && !libraryIds.includes(folder.library_id))) return { title: '', tracks: [] };
-    // Files below a folder lie between "<path>/" and "<path>0" ('0' sorts right after '/'): an index range.
-    const tracks =
-      folder.path === ''
-        ? tracksWhere('t.library_id = ?', 't.path', folder.library_id)
-        : tracksWhere(
-            "t.library_id = ? AND t.path >= ? || '/' AND t.path < ? || '0'",
-            't.path',
-            folder.library_id,
-            folder.path,
-            folder.path,
-          );
+    const folder = folderPlace(db, id, libraryIds);
+    if (!folder) return { title: '', tracks: [] };
+    const tracks = archiveTracksBelow(db, folder.library_id, folder.path, libraryIds);
     const names = new UniqueNames();
     const prefix = folder.path === '' ? 0 : folder.path.length + 1;
     return {
@@ -220,7 +184,7 @@ function collectTracks(
 }
 
 /** `01 - Title.ext`, under `Disc N/` when the album has several discs. */
-function albumNames(tracks: TrackRow[], folder: string): NamedTrack[] {
+function albumNames(tracks: ArchiveTrack[], folder: string): NamedTrack[] {
   const discs = new Set(tracks.map((track) => track.disc_number));
   const highest = Math.max(0, ...tracks.map((track) => track.track_number ?? 0));
   const width = Math.max(2, String(highest).length);
@@ -236,12 +200,12 @@ function albumNames(tracks: TrackRow[], folder: string): NamedTrack[] {
 }
 
 /** The title as a safe name; the file's own name when the title is empty or nothing but dots. */
-function safeTitle(track: TrackRow): string {
+function safeTitle(track: ArchiveTrack): string {
   const fileStem = path.posix.basename(track.path, path.posix.extname(track.path));
   return safeEntryName(track.title, safeEntryName(fileStem));
 }
 
-function extensionOf(track: TrackRow): string {
+function extensionOf(track: ArchiveTrack): string {
   return safeExtension(track.suffix || path.posix.extname(track.path).slice(1));
 }
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
+import { CatalogReader } from '../../src/catalog/reader.ts';
 import { searchTracks } from '../../src/catalog/search.ts';
 import { CLI, cleanEnv, REPO_ROOT } from '../helpers/cli.ts';
 import { buildFixtureLibrary, type FixtureLibrary } from '../helpers/library-fixture.ts';
@@ -28,6 +29,7 @@ type Harness = Awaited<ReturnType<typeof openScanHarness>>;
 
 function snapshot(harness: Harness) {
   const db = harness.runtime.db;
+  const catalog = new CatalogReader(db);
   return {
     ids: allIds(harness.runtime),
     albums: db
@@ -37,7 +39,7 @@ function snapshot(harness: Harness) {
       .all(),
     artists: db.prepare('SELECT id, album_count, song_count, roles FROM artist ORDER BY id').all(),
     genres: db.prepare('SELECT id, song_count, album_count FROM genre ORDER BY id').all(),
-    search: ['one', 'artist', 'album'].map((word) => searchTracks(db, word)),
+    search: ['one', 'artist', 'album'].map((word) => searchTracks(catalog, word)),
   };
 }
 

@@ -10,9 +10,9 @@ import {
   splitArtists,
   splitGenres,
 } from '../../src/library/grouping.ts';
-import { albumId, artistId, normalizeKey, orderName, trackId } from '../../src/library/identity.ts';
-import { parseLyricsText } from '../../src/library/lyrics.ts';
 import { albumFolderOf, discNumberFromFolder } from '../../src/library/walk.ts';
+import { albumId, artistId, normalizeKey, orderName, trackId } from '../../src/music/identity.ts';
+import { parseLyricsText } from '../../src/music/lyrics.ts';
 
 describe('identity', () => {
   it('derives the same id from the same identity, whatever the case and spacing', () => {

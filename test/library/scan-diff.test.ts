@@ -2,7 +2,7 @@
 // changes out. No disk, no database.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { folderId } from '../../src/library/identity.ts';
+import { folderId } from '../../src/music/identity.ts';
 import {
   albumFolderBatches,
   albumFolderMembership,

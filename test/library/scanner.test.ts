@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CatalogReader } from '../../src/catalog/reader.ts';
 import { searchTracks } from '../../src/catalog/search.ts';
 import { makeAudio } from '../helpers/audio.ts';
 import { buildFixtureLibrary, FIXTURE_FILES, type FixtureLibrary } from '../helpers/library-fixture.ts';
@@ -211,8 +212,8 @@ describe('scanner: first scan of a fixture library', () => {
   });
 
   it('keeps the search index in step with the catalog', () => {
-    assert.equal(searchTracks(harness.runtime.db, 'beyonce').length, 2);
-    assert.equal(searchTracks(harness.runtime.db, '夜').length, 1);
+    assert.equal(searchTracks(new CatalogReader(harness.runtime.db), 'beyonce').length, 2);
+    assert.equal(searchTracks(new CatalogReader(harness.runtime.db), '夜').length, 1);
   });
 });
 
@@ -353,7 +354,7 @@ describe('scanner: rescans, rebuilds, moves, changes and deletions', () => {
       assert.equal(count(harness, 'SELECT count(*) FROM artist WHERE name = ?', name), 0);
     assert.equal(count(harness, "SELECT count(*) FROM folder WHERE path LIKE 'Mixed%'"), 0);
     assert.equal(albumNamed(harness, 'Hi-Res')[0]!.song_count, 1);
-    assert.equal(searchTracks(harness.runtime.db, 'Alpha').length, 0);
+    assert.equal(searchTracks(new CatalogReader(harness.runtime.db), 'Alpha').length, 0);
     // Various Artists still owns the "Hits" compilation.
     assert.equal(count(harness, "SELECT album_count FROM artist WHERE name = 'Various Artists'"), 1);
   });

@@ -11,6 +11,7 @@ import type Router from '@koa/router';
 import { findUserRowById } from '../../accounts/users.repository.ts';
 import { loadUser, type User } from '../../accounts/users.service.ts';
 import { viewerFor } from '../../catalog/access.ts';
+import type { CatalogReader } from '../../catalog/reader.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import {
   chooseBitrates,
@@ -92,9 +93,10 @@ export function sendPlaylist(ctx: AppContext, text: string): void {
 }
 
 export function mountHls(router: Router<AppState>, deps: Services): void {
+  const catalog = deps.catalog;
   router.get(`${HLS_ROOT}/:trackId/master.m3u8`, async (ctx) => {
     ctx.state.routeLabel = `${HLS_ROOT}/:trackId/master.m3u8`;
-    const { user, media } = await authorise(ctx, deps, ctx.params.trackId!);
+    const { user, media } = await authorise(ctx, deps, catalog, ctx.params.trackId!);
     sendPlaylist(
       ctx,
       signedMasterPlaylist({
@@ -109,7 +111,7 @@ export function mountHls(router: Router<AppState>, deps: Services): void {
 
   router.get(`${HLS_ROOT}/:trackId/:bitrate/index.m3u8`, async (ctx) => {
     ctx.state.routeLabel = `${HLS_ROOT}/:trackId/:bitrate/index.m3u8`;
-    const { user, media } = await authorise(ctx, deps, ctx.params.trackId!);
+    const { user, media } = await authorise(ctx, deps, catalog, ctx.params.trackId!);
     const bitrate = variantBitrate(ctx.params.bitrate!, media, user);
     sendPlaylist(
       ctx,
@@ -125,7 +127,7 @@ export function mountHls(router: Router<AppState>, deps: Services): void {
 
   router.get(`${HLS_ROOT}/:trackId/:bitrate/:segment`, async (ctx) => {
     ctx.state.routeLabel = `${HLS_ROOT}/:trackId/:bitrate/:segment`;
-    const { user, media } = await authorise(ctx, deps, ctx.params.trackId!);
+    const { user, media } = await authorise(ctx, deps, catalog, ctx.params.trackId!);
     const bitrate = variantBitrate(ctx.params.bitrate!, media, user);
     // A segment is named by its number and nothing else: the file it maps to is built from a hash.
     const name = /^(\d{1,6})\.ts$/.exec(ctx.params.segment!);
@@ -168,6 +170,7 @@ export function mountHls(router: Router<AppState>, deps: Services): void {
 async function authorise(
   ctx: AppContext,
   deps: Services,
+  catalog: CatalogReader,
   trackId: string,
 ): Promise<{ user: User; media: MediaFile }> {
   const basePath = deps.config.basePath;
@@ -177,7 +180,7 @@ async function authorise(
   if (!row) throw new TonearmError('FORBIDDEN', 'this link is not valid: its user no longer exists');
   const user = loadUser(deps.db, row);
   if (!user.roles.stream) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
-  const media = await openMediaFile(deps.db, trackId, viewerFor(deps.db, user).libraryIds);
+  const media = await openMediaFile(deps.db, trackId, viewerFor(catalog, user).libraryIds);
   return { user, media };
 }
 

@@ -12,6 +12,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import type { User } from '../../accounts/users.service.ts';
 import { viewerFor } from '../../catalog/access.ts';
+import type { CatalogReader } from '../../catalog/reader.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import { parseStreamOptions } from '../../streaming/decision.ts';
 import { openMediaFile } from '../../streaming/media-file.ts';
@@ -77,7 +78,7 @@ function profileJson(profile: TranscodeProfile) {
 }
 
 export function mountStreamingApi(router: Router<AppState>, deps: Services, auth: ApiAuthenticator): void {
-  const { db } = deps;
+  const { db, catalog } = deps;
   const caller = (ctx: AppContext) => authenticateApiRequest(ctx, auth);
   const label = (ctx: AppContext, route: string) => {
     ctx.state.routeLabel = route;
@@ -133,7 +134,7 @@ export function mountStreamingApi(router: Router<AppState>, deps: Services, auth
     const user = await caller(ctx);
     const body = await readJson(ctx, mediaUrlsBody);
     // Only tracks the caller may play get a link; the check is made again when the link is used.
-    await openMediaFile(db, body.trackId, viewerFor(db, user).libraryIds);
+    await openMediaFile(db, body.trackId, viewerFor(catalog, user).libraryIds);
     const ttl = body.ttlSeconds ?? DEFAULT_URL_TTL_SECONDS;
     const streamParams: Record<string, string | number> = {};
     if (body.format) streamParams.format = body.format;
@@ -157,7 +158,7 @@ export function mountStreamingApi(router: Router<AppState>, deps: Services, auth
       maxBitRate: ctx.query.maxBitRate as string | undefined,
       timeOffset: ctx.query.timeOffset as string | undefined,
     });
-    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(db, user).libraryIds);
+    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(catalog, user).libraryIds);
     await streamTrack(ctx, {
       db,
       transcoder: deps.transcoder,
@@ -174,7 +175,7 @@ export function mountStreamingApi(router: Router<AppState>, deps: Services, auth
     ctx.state.routeLabel = '/api/v1/media/download/:trackId';
     const user = await authenticateMediaRequest(ctx, auth);
     if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
-    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(db, user).libraryIds);
+    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(catalog, user).libraryIds);
     await sendMediaFile(ctx, media, { asDownload: true });
   });
 

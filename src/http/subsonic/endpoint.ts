@@ -3,6 +3,7 @@
 // wraps the payload in the envelope and serialises it in the requested format; errors thrown as
 // TonearmError become error envelopes with the catalogue's Subsonic code.
 import type { User } from '../../accounts/users.service.ts';
+import type { CatalogReader } from '../../catalog/reader.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -23,6 +24,8 @@ export interface SubsonicRequest {
   params: SubsonicParams;
   /** The database, for the domain functions the handler calls (a read-only connection in a worker). */
   db: Database;
+  /** The catalog's state for that database connection (viewerFor, search). */
+  catalog: CatalogReader;
   /** The caller; undefined only for public endpoints. */
   user: User | undefined;
   /** The `c` parameter (client name), '' when absent. Some answers differ per client (DSub). */

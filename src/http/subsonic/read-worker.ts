@@ -2,6 +2,7 @@
 // worker's own read-only connection to the database and answers with the serialised (and, when the client
 // takes it, gzipped) body. The main thread has authenticated the caller; the worker trusts the user object
 // it is sent. The thread itself (its database, its messages) is src/app/read-worker.ts.
+import type { CatalogReader } from '../../catalog/reader.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { isTonearmError } from '../../shared/errors.ts';
@@ -21,11 +22,13 @@ const endpoints = new Map<string, ReadOnlyEndpoint>(
 export interface ReadWorkerContext {
   /** The worker's read-only connection. */
   db: Database;
+  /** The catalog's state for that connection. */
+  catalog: CatalogReader;
   config: Config;
   logger: Logger;
 }
 
-export function runReadJob({ db, config, logger }: ReadWorkerContext, job: ReadJob): ReadAnswer {
+export function runReadJob({ db, catalog, config, logger }: ReadWorkerContext, job: ReadJob): ReadAnswer {
   const endpoint = endpoints.get(job.name);
   if (!endpoint) return { id: job.id, ok: false, message: `${job.name} is not a read-only endpoint` };
   const params = SubsonicParams.parse(job.query, job.body);
@@ -35,6 +38,7 @@ export function runReadJob({ db, config, logger }: ReadWorkerContext, job: ReadJ
     const result = endpoint.handle({
       params,
       db,
+      catalog,
       user: job.user,
       client: params.get('c') ?? '',
       player: job.player,

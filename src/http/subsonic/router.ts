@@ -134,6 +134,7 @@ async function runHere(
   const result = await (endpoint as MainThreadEndpoint).handle({
     params,
     db: services.db,
+    catalog: services.catalog,
     user,
     client: params.get('c') ?? '',
     player,

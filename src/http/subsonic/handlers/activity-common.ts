@@ -1,7 +1,7 @@
 // Helpers shared by the activity handlers (annotation, playlists, queue, bookmarks, shares, radio, chat).
 import type { User } from '../../../accounts/users.service.ts';
 import { viewerFor } from '../../../catalog/access.ts';
-import { loadTracks } from '../../../catalog/items.repository.ts';
+import { tracksById } from '../../../catalog/browse.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicRequest } from '../endpoint.ts';
 import { isLegacyClient, isoDate, toChild } from '../mappers.ts';
@@ -26,7 +26,7 @@ export function legacy(request: SubsonicRequest): boolean {
 export function childrenById(request: SubsonicRequest, ids: readonly string[]): Map<string, Payload> {
   const user = caller(request);
   const unique = [...new Set(ids)];
-  const tracks = loadTracks(request.db, unique, viewerFor(request.db, user));
+  const tracks = tracksById(request.db, viewerFor(request.catalog, user), unique);
   const options = mapOptions(request);
   return new Map(tracks.map((track) => [track.id, toChild(track, options)]));
 }

@@ -10,8 +10,8 @@ import {
   star as starItems,
   unstar as unstarItems,
 } from '../../../activity/annotation.service.ts';
-import { findTrackFacts } from '../../../activity/catalog-lookup.repository.ts';
 import { PLAYBACK_STATES, type PlaybackState } from '../../../activity/now-playing.ts';
+import { findTrackFacts } from '../../../catalog/lookup.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
 import { caller, childrenById, ids, intList, legacy, msParam } from './activity-common.ts';

@@ -58,7 +58,7 @@ const getCoverArt: SubsonicEndpoint = {
     const image = await coverArt(request.db, request.config, {
       id,
       size,
-      libraryIds: viewerFor(request.db, user).libraryIds,
+      libraryIds: viewerFor(request.catalog, user).libraryIds,
       viewer: { userId: user.id, isAdmin: user.isAdmin },
       log: request.log,
     });

@@ -31,7 +31,7 @@ import { transcodedAs } from '../transcoded-as.ts';
  */
 /** The caller's viewer, narrowed to `musicFolderId` when given (70 when that library is not theirs). */
 export function requestViewer(request: SubsonicRequest): Viewer {
-  const viewer = viewerFor(request.db, request.user!);
+  const viewer = viewerFor(request.catalog, request.user!);
   return narrowViewer(request.db, viewer, request.params.int('musicFolderId'));
 }
 
@@ -49,7 +49,7 @@ const getMusicFolders: SubsonicEndpoint = {
   cacheable: true,
   handle: (request) => ({
     musicFolders: {
-      musicFolder: visibleLibraries(request.db, viewerFor(request.db, request.user!)).map((library) => ({
+      musicFolder: visibleLibraries(request.db, viewerFor(request.catalog, request.user!)).map((library) => ({
         id: library.id,
         name: library.name,
       })),
@@ -112,7 +112,7 @@ const getMusicDirectory: SubsonicEndpoint = {
   readOnly: true,
   handle: (request) => {
     const id = request.params.required('id');
-    const viewer = viewerFor(request.db, request.user!);
+    const viewer = viewerFor(request.catalog, request.user!);
     const options = mapOptions(request);
     // Clients that mix folder and tag browsing send album and artist ids here too.
     if (id.startsWith('al-')) {
@@ -196,7 +196,7 @@ const getArtistEndpoint: SubsonicEndpoint = {
   readOnly: true,
   handle: (request) => {
     const id = request.params.required('id');
-    const viewer = viewerFor(request.db, request.user!);
+    const viewer = viewerFor(request.catalog, request.user!);
     const options = mapOptions(request);
     const artist = getArtist(request.db, viewer, id);
     return {
@@ -213,7 +213,7 @@ const getAlbumEndpoint: SubsonicEndpoint = {
   readOnly: true,
   handle: (request) => {
     const id = request.params.required('id');
-    const viewer = viewerFor(request.db, request.user!);
+    const viewer = viewerFor(request.catalog, request.user!);
     const options = mapOptions(request);
     const album = getAlbum(request.db, viewer, id);
     return {
@@ -230,7 +230,7 @@ const getSong: SubsonicEndpoint = {
   readOnly: true,
   handle: (request) => ({
     song: toChild(
-      getTrack(request.db, viewerFor(request.db, request.user!), request.params.required('id')),
+      getTrack(request.db, viewerFor(request.catalog, request.user!), request.params.required('id')),
       mapOptions(request),
     ),
   }),

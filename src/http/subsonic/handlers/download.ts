@@ -26,7 +26,7 @@ const download: SubsonicEndpoint = {
     const id = request.params.required('id');
     if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
     if (isArchiveId(id)) return sendZip(ctx, request, user, id);
-    const media = await openMediaFile(request.db, id, viewerFor(request.db, user).libraryIds);
+    const media = await openMediaFile(request.db, id, viewerFor(request.catalog, user).libraryIds);
     await sendMediaFile(ctx, media, { asDownload: true });
     return RESPONDED;
   },
@@ -39,7 +39,7 @@ async function sendZip(
   id: string,
 ): Promise<SubsonicResult> {
   // Planning may answer 70 (unknown, hidden, all files gone) while an error envelope can still be sent.
-  const plan = await planZipDownload(request.db, user, id, request.log);
+  const plan = await planZipDownload(request.catalog, user, id, request.log);
   ctx.set('Cache-Control', 'private, no-store');
   // The archive is made anew on each request, so a byte range of it cannot be promised.
   ctx.set('Accept-Ranges', 'none');

@@ -35,7 +35,7 @@ const hls: SubsonicEndpoint = {
     const id = request.params.required('id');
     if (!user.roles.stream) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
     const requested = request.params.getAll('bitRate').map(parseBitRate);
-    const media = await openMediaFile(request.db, id, viewerFor(request.db, user).libraryIds);
+    const media = await openMediaFile(request.db, id, viewerFor(request.catalog, user).libraryIds);
     const bitrates = chooseBitrates(media.track, requested, user.maxBitRate);
     const input = { signer: request.services.urlSigner, media, userId: user.id, servedFrom: SERVED_FROM };
     sendPlaylist(

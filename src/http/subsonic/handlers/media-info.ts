@@ -25,7 +25,7 @@ function textElement(request: SubsonicRequest, text: string): unknown {
 }
 
 function artistInfo(request: SubsonicRequest, id3: boolean) {
-  const viewer = viewerFor(request.db, request.user!);
+  const viewer = viewerFor(request.catalog, request.user!);
   const artist = resolveArtist(request.db, viewer, request.params.required('id'));
   const count = request.params.int('count', { min: 0 }) ?? 20;
   request.params.bool('includeNotPresent'); // validated; only artists present in the library are known
@@ -56,7 +56,11 @@ const getArtistInfo2: SubsonicEndpoint = {
 };
 
 function albumInfo(request: SubsonicRequest) {
-  const album = resolveAlbum(request.db, viewerFor(request.db, request.user!), request.params.required('id'));
+  const album = resolveAlbum(
+    request.db,
+    viewerFor(request.catalog, request.user!),
+    request.params.required('id'),
+  );
   return {
     albumInfo: {
       notes: textElement(request, ''),
@@ -76,7 +80,7 @@ const getAlbumInfo2: SubsonicEndpoint = { name: 'getAlbumInfo2', readOnly: true,
 function similar(request: SubsonicRequest) {
   const tracks = similarSongs(
     request.db,
-    viewerFor(request.db, request.user!),
+    viewerFor(request.catalog, request.user!),
     request.params.required('id'),
     request.params.int('count', { min: 0, max: 500 }) ?? 50,
   );
@@ -99,7 +103,7 @@ const getTopSongs: SubsonicEndpoint = {
   name: 'getTopSongs',
   readOnly: true,
   handle: (request) => {
-    const viewer = viewerFor(request.db, request.user!);
+    const viewer = viewerFor(request.catalog, request.user!);
     const count = request.params.int('count', { min: 0, max: 500 }) ?? 50;
     const options = mapOptions(request);
     // topSongsByArtistId: `id` wins over `artist`.
@@ -121,7 +125,7 @@ const getLyrics: SubsonicEndpoint = {
   handle: (request) => {
     const artist = request.params.get('artist');
     const title = request.params.get('title');
-    const found = plainLyrics(request.db, viewerFor(request.db, request.user!), artist, title);
+    const found = plainLyrics(request.catalog, viewerFor(request.catalog, request.user!), artist, title);
     // Nothing found is still a `lyrics` with text: a client library reading `value` crashes on `{}`.
     if (!found) return { lyrics: { artist: artist || undefined, title: title || undefined, value: '' } };
     return { lyrics: { artist: found.artist, title: found.title, value: found.text } };
@@ -132,7 +136,11 @@ const getLyricsBySongId: SubsonicEndpoint = {
   name: 'getLyricsBySongId',
   readOnly: true,
   handle: (request) => {
-    const sets = songLyrics(request.db, viewerFor(request.db, request.user!), request.params.required('id'));
+    const sets = songLyrics(
+      request.db,
+      viewerFor(request.catalog, request.user!),
+      request.params.required('id'),
+    );
     request.params.bool('enhanced'); // v2 is not offered; the v1 answer is right for both
     return {
       lyricsList: {

@@ -22,7 +22,7 @@ const stream: SubsonicEndpoint = {
       maxBitRate: request.params.get('maxBitRate'),
       timeOffset: request.params.get('timeOffset'),
     });
-    const media = await openMediaFile(request.db, id, viewerFor(request.db, user).libraryIds);
+    const media = await openMediaFile(request.db, id, viewerFor(request.catalog, user).libraryIds);
     const player = rememberPlayer(request.db, {
       userId: user.id,
       client: request.client,

@@ -1,8 +1,8 @@
 // getScanStatus and startScan (admin only) over the library scanner.
 import { lastScanAt, viewerFor, visibleLibraries } from '../../../catalog/access.ts';
+import { trackCount } from '../../../catalog/lookup.ts';
 import { listLibraries } from '../../../library/library.repository.ts';
 import type { ScanProgress } from '../../../library/scan-status.ts';
-import { libraryTotals } from '../../../library/stats.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
 import { isoDate } from '../mappers.ts';
@@ -14,7 +14,7 @@ import { mapOptions } from './browsing.ts';
  */
 function libraryStates(request: SubsonicRequest) {
   const visible = new Set(
-    visibleLibraries(request.db, viewerFor(request.db, request.user!)).map((library) => library.id),
+    visibleLibraries(request.db, viewerFor(request.catalog, request.user!)).map((library) => library.id),
   );
   return listLibraries(request.db)
     .filter((library) => visible.has(library.id))
@@ -30,7 +30,7 @@ function libraryStates(request: SubsonicRequest) {
 /** count: files seen so far while scanning, else the number of songs; folderCount/lastScan are Navidrome's additions. */
 function scanStatus(request: SubsonicRequest, progress: ScanProgress | undefined, scanning: boolean) {
   const legacy = mapOptions(request).legacy;
-  const count = scanning ? (progress?.filesSeen ?? 0) : libraryTotals(request.db).tracks;
+  const count = scanning ? (progress?.filesSeen ?? 0) : trackCount(request.db);
   const folders = progress?.lastReport?.folders ?? progress?.folders ?? 0;
   return {
     scanStatus: {

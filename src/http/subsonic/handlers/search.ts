@@ -13,7 +13,7 @@ function page(request: SubsonicRequest, kind: string): Page {
 }
 
 function run(request: SubsonicRequest) {
-  return search(request.db, requestViewer(request), {
+  return search(request.catalog, requestViewer(request), {
     query: request.params.get('query'),
     artists: page(request, 'artist'),
     albums: page(request, 'album'),
@@ -60,7 +60,7 @@ const legacy: SubsonicEndpoint = {
     const offset = request.params.int('offset', { min: 0 }) ?? 0;
     const text = (name: string) => request.params.get(name);
     const newerThan = request.params.int('newerThan', { min: 0, max: Number.MAX_SAFE_INTEGER });
-    const result = legacySearch(request.db, requestViewer(request), {
+    const result = legacySearch(request.catalog, requestViewer(request), {
       artist: text('artist'),
       album: text('album'),
       title: text('title'),

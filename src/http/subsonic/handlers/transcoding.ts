@@ -33,7 +33,7 @@ const getTranscodeDecision: SubsonicEndpoint = {
     requireSong(request.params.required('mediaType'));
     if (!user.roles.stream) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
     const info = await readJsonBody(ctx, clientInfoSchema, 'ClientInfo');
-    const media = await openMediaFile(request.db, mediaId, viewerFor(request.db, user).libraryIds);
+    const media = await openMediaFile(request.db, mediaId, viewerFor(request.catalog, user).libraryIds);
     const decision = decideForClient(media.track, info, user.maxBitRate, (name) =>
       findProfile(request.db, name),
     );
@@ -69,7 +69,7 @@ const getTranscodeStream: SubsonicEndpoint = {
       const offsetText = request.params.get('offset') ?? '0';
       if (!/^\d{1,7}(\.\d+)?$/.test(offsetText))
         throw new TonearmError('BAD_REQUEST', 'offset must be seconds from 0');
-      const media = await openMediaFile(request.db, mediaId, viewerFor(request.db, user).libraryIds);
+      const media = await openMediaFile(request.db, mediaId, viewerFor(request.catalog, user).libraryIds);
       const offset = Math.min(Number(offsetText), Math.max(0, media.track.duration - 0.1));
       if (params.p === 'raw' && offset === 0) {
         await sendMediaFile(ctx, media);

@@ -7,6 +7,9 @@
 //   album   al-  MusicBrainz release id when tagged, else album artist + album name + version.
 //   track   tr-  MusicBrainz release-track id when tagged, else album id + disc + track number + title.
 //   genre   ge-  normalised name.        folder  fo-  library id + relative path (folders are places).
+//
+// In src/music with the other rules about what music data is: the scanner (library) derives ids with it,
+// the read side (catalog) looks names up with it, and neither depends on the other for it.
 import { createHash } from 'node:crypto';
 
 export type IdPrefix = 'ar' | 'al' | 'tr' | 'ge' | 'fo';

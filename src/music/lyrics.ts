@@ -1,5 +1,6 @@
 // Lyrics as stored with a track: one set per source (embedded tag, .lrc, .txt), synced when the text
-// carries [mm:ss.xx] time stamps. Later served as OpenSubsonic structuredLyrics.
+// carries [mm:ss.xx] time stamps. Later served as OpenSubsonic structuredLyrics. Parsed by the scanner
+// (library) and served by the catalog, so it lives in src/music, beside neither.
 
 export interface LyricLine {
   /** Milliseconds from the start, only for synced lyrics. */
