@@ -1,5 +1,6 @@
 // Who may see and change which account. One place, so the Subsonic handlers and any later API decide
-// alike. A refusal is FORBIDDEN (Subsonic 50).
+// alike. A refusal is FORBIDDEN (Subsonic 50). Also what a user may do with music: stream, download, and
+// which libraries they see.
 import { TonearmError } from '../shared/errors.ts';
 import type { User } from './users.service.ts';
 
@@ -37,4 +38,30 @@ export function assertCanDeleteUser(caller: User, username: string): void {
   if (isSelf(caller, username)) {
     throw new TonearmError('INVALID_INPUT', 'you cannot delete your own account; ask another administrator');
   }
+}
+
+/** Playing music in any form (stream, HLS, transcodes) needs the stream role. */
+export function mayStream(user: Pick<User, 'roles'>): boolean {
+  return user.roles.stream;
+}
+
+/** Fetching original files (download, zip archives) needs the download role. */
+export function mayDownload(user: Pick<User, 'roles'>): boolean {
+  return user.roles.download;
+}
+
+export function assertMayStream(user: Pick<User, 'username' | 'roles'>): void {
+  if (!mayStream(user)) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
+}
+
+export function assertMayDownload(user: Pick<User, 'username' | 'roles'>): void {
+  if (!mayDownload(user)) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
+}
+
+/**
+ * Whether a caller who sees the libraries `libraryIds` (undefined: every library, or a public share that
+ * checked its own rules) may see a track or file kept in library `libraryId`.
+ */
+export function seesLibrary(libraryIds: readonly number[] | undefined, libraryId: number): boolean {
+  return libraryIds === undefined || libraryIds.includes(libraryId);
 }

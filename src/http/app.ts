@@ -4,16 +4,21 @@ import Koa from 'koa';
 import { isPasswordAuthEnabled } from '../accounts/auth-settings.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
 import { checkExistingSecretKey, dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
+import { type ArtworkCache, createArtworkCache } from '../artwork/artwork-cache.ts';
+import { CoverArt } from '../artwork/cover-art.ts';
 import type { Config } from '../config/schema.ts';
 import { untilChange } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
 import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
 import type { ScanOptions } from '../library/scanner.ts';
 import type { Logger } from '../shared/logger.ts';
+import { HlsSegmentsOnDemand } from '../streaming/hls/segments.ts';
+import { Playback } from '../streaming/playback.ts';
+import { Players } from '../streaming/players.ts';
 import { createUrlSigner, deriveSigningKey, type UrlSigner } from '../streaming/signed-urls.ts';
 import { createTranscoder, type Transcoder } from '../streaming/transcoder.ts';
 import type { ApiAuthenticator } from './api/auth.ts';
-import { mountHls, shutdownHls } from './api/hls.ts';
+import { mountHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
 import { ClientAddresses } from './client-address.ts';
 import { Router } from './commonjs.ts';
@@ -58,6 +63,13 @@ export interface ResolvedAppDeps extends AppDeps {
   urlSigner: UrlSigner;
   /** Resolves client addresses under config.http.trustedProxies. */
   clients: ClientAddresses;
+  players: Players;
+  /** HLS segments, made on the first segment request. */
+  hls: HlsSegmentsOnDemand;
+  artworkCache: ArtworkCache;
+  coverArt: CoverArt;
+  /** What a request to play or fetch a track gets. */
+  playback: Playback;
 }
 
 const CLIENT_GONE = new Set([
@@ -76,17 +88,36 @@ function isClientGone(error: unknown): boolean {
 export function shutdownApp(app: Koa<AppState>): void {
   const deps = appDeps(app);
   deps.transcoder.close();
-  shutdownHls(deps);
+  deps.hls.close();
 }
 
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>();
   checkExistingSecretKey(deps.db);
+  const transcoder = deps.transcoder ?? createTranscoder(deps.config, deps.logger);
+  const urlSigner = deps.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(deps.db))));
+  // Playback and artwork: one of each per app.
+  const players = new Players(deps.db);
+  const hls = new HlsSegmentsOnDemand(deps.config, deps.logger);
+  const artworkCache = createArtworkCache(deps.config);
+  const playback = new Playback({
+    db: deps.db,
+    config: deps.config,
+    players,
+    transcoder,
+    hls,
+    signer: urlSigner,
+  });
   const resolved: ResolvedAppDeps = {
     ...deps,
-    transcoder: deps.transcoder ?? createTranscoder(deps.config, deps.logger),
-    urlSigner: deps.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(deps.db)))),
+    transcoder,
+    urlSigner,
     clients: new ClientAddresses(deps.config.http.trustedProxies, deps.logger),
+    players,
+    hls,
+    artworkCache,
+    coverArt: new CoverArt(artworkCache),
+    playback,
   };
   registerAppDeps(app, resolved);
   const health = new HealthMonitor({
@@ -110,6 +141,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     endpoints: deps.subsonicEndpoints ?? defaultEndpoints,
     db: deps.db,
     config: deps.config,
+    players,
     readPool: deps.readPool,
     auth: {
       verifier,
@@ -128,7 +160,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   mountHealth(router, health);
   mountStreamingApi(router, resolved, apiAuth);
   mountHls(router, resolved);
-  mountShares(router, deps.db);
+  mountShares(router, deps.db, playback);
   mountMetrics(router, metrics);
 
   app.use(requestContext(deps.logger, metrics, resolved.clients));

@@ -7,6 +7,7 @@
 // and its track is not flagged: the file is not gone, its disk is.
 import fs from 'node:fs';
 import path from 'node:path';
+import { seesLibrary } from '../accounts/permissions.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 
@@ -73,7 +74,7 @@ export async function openMediaFile(
        FROM track t JOIN library l ON l.id = t.library_id WHERE t.id = ?`,
     )
     .get(trackId) as TrackRow | undefined;
-  if (!row || (libraryIds && !libraryIds.includes(row.library_id))) {
+  if (!row || !seesLibrary(libraryIds, row.library_id)) {
     throw new TonearmError('NOT_FOUND', `song not found: ${trackId}`);
   }
   const track: StreamTrack = {

@@ -17,14 +17,14 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { createUser } from '../../src/accounts/users.service.ts';
 import { ensureSearchIndex } from '../../src/catalog/search.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { hlsStats } from '../../src/http/api/hls.ts';
 import { appDeps } from '../../src/http/deps.ts';
 import { hlsEndpoints } from '../../src/http/subsonic/handlers/hls.ts';
 import { defaultEndpoints } from '../../src/http/subsonic/handlers/index.ts';
 import { syncLibraries } from '../../src/library/library.repository.ts';
 import { Scanner } from '../../src/library/scanner.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { chooseBitrates, HlsSegments, planSegments, segmentArguments } from '../../src/streaming/hls.ts';
+import { chooseBitrates, planSegments, segmentArguments } from '../../src/streaming/hls/plan.ts';
+import { HlsSegments } from '../../src/streaming/hls/segments.ts';
 import { openMediaFile } from '../../src/streaming/media-file.ts';
 import type { UrlSigner } from '../../src/streaming/signed-urls.ts';
 import { makeAudio } from '../helpers/audio.ts';
@@ -779,7 +779,7 @@ describe('segment runs', () => {
         fetch(url('128/1.ts'), { signal: hangUp.signal }),
       ];
       await eventually(
-        () => hlsStats(appDeps(slow.app)),
+        () => appDeps(slow.app).hls.stats(),
         (stats) => stats?.running === 1 && stats.queued === 2,
       );
       const refused = await fetch(url('128/3.ts'));

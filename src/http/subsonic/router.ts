@@ -7,7 +7,7 @@ import type { User } from '../../accounts/users.service.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { type ErrorCode, isTonearmError, TonearmError } from '../../shared/errors.ts';
-import { findPlayer } from '../../streaming/players.ts';
+import type { Players } from '../../streaming/players.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { readFormBody } from '../form-body.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
@@ -37,6 +37,8 @@ export interface SubsonicRoutesOptions {
   auth: SubsonicAuthenticator;
   db: Database;
   config: Config;
+  /** The server's players: each request is matched to its player once, here. */
+  players: Players;
   /** Worker threads for readOnly endpoints; without it every endpoint runs on the main thread. */
   readPool?: ReadPool;
 }
@@ -70,7 +72,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (!endpoint) throw unknownEndpoint(name);
       const user = endpoint.public ? undefined : await authenticate(params, ctx.ip, options.auth);
       if (user) ctx.state.user = user;
-      const player = user ? playerOf(options.db, user, params, ctx) : undefined;
+      const player = user ? playerOf(options.players, user, params, ctx) : undefined;
       const key =
         endpoint.cacheable && user
           ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param), player?.id)
@@ -106,12 +108,12 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
 
 /** The caller's player settings (plain data, for read workers), if this client has streamed before. */
 function playerOf(
-  db: Database,
+  players: Players,
   user: User,
   params: SubsonicParams,
   ctx: AppContext,
 ): PlayerSettings | undefined {
-  const player = findPlayer(db, {
+  const player = players.find({
     userId: user.id,
     client: params.get('c') ?? '',
     userAgent: ctx.get('User-Agent'),
