@@ -693,7 +693,7 @@ describe('segment runs', () => {
       ),
       [],
     );
-    // The slot is free once fluent-ffmpeg has reported the killed process.
+    // The slot is free once the runner has reported the killed process.
     const settled = await eventually(
       () => segments.stats(),
       (stats) => stats.running === 0,
