@@ -1,5 +1,7 @@
 // Who may see and change which account. One place, so the Subsonic handlers and any later API decide
-// alike. A refusal is FORBIDDEN (Subsonic 50).
+// alike. A refusal is FORBIDDEN (Subsonic 50). Also what a user may do with music: stream and download.
+// Which libraries they see is User.libraryIds, applied by the catalog's one visibility filter
+// (src/catalog/visibility.repository.ts) to every read, playback's included.
 import { TonearmError } from '../shared/errors.ts';
 import type { User } from './users.service.ts';
 
@@ -37,4 +39,22 @@ export function assertCanDeleteUser(caller: User, username: string): void {
   if (isSelf(caller, username)) {
     throw new TonearmError('INVALID_INPUT', 'you cannot delete your own account; ask another administrator');
   }
+}
+
+/** Playing music in any form (stream, HLS, transcodes) needs the stream role. */
+export function mayStream(user: Pick<User, 'roles'>): boolean {
+  return user.roles.stream;
+}
+
+/** Fetching original files (download, zip archives) needs the download role. */
+export function mayDownload(user: Pick<User, 'roles'>): boolean {
+  return user.roles.download;
+}
+
+export function assertMayStream(user: Pick<User, 'username' | 'roles'>): void {
+  if (!mayStream(user)) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
+}
+
+export function assertMayDownload(user: Pick<User, 'username' | 'roles'>): void {
+  if (!mayDownload(user)) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
 }

@@ -4,6 +4,8 @@
 // place instead of being fetched from registries.
 import { NowPlaying } from '../activity/now-playing.ts';
 import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
+import { createArtworkCache } from '../artwork/artwork-cache.ts';
+import { CoverArt } from '../artwork/cover-art.ts';
 import { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
@@ -11,7 +13,9 @@ import type { Services } from '../http/services.ts';
 import { ReadPool, type ReadPoolOptions, readWorkerCount } from '../http/subsonic/read-pool.ts';
 import type { Logger } from '../shared/logger.ts';
 import { siblingModule } from '../shared/module-url.ts';
-import { createHlsSegments, type HlsSegments } from '../streaming/hls.ts';
+import { HlsSegmentsOnDemand } from '../streaming/hls/segments.ts';
+import { Playback } from '../streaming/playback.ts';
+import { Players } from '../streaming/players.ts';
 import { createUrlSigner, deriveSigningKey } from '../streaming/signed-urls.ts';
 import { createTranscoder } from '../streaming/transcoder.ts';
 
@@ -31,25 +35,32 @@ export function createServices(options: ServicesOptions): Services {
   const readPool =
     overrides.readPool ??
     (options.startReadWorkers ? configuredReadPool(db.file, config, logger) : undefined);
-  let hls: HlsSegments | undefined;
+  const catalog = overrides.catalog ?? new CatalogReader(db);
+  const urlSigner = overrides.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(db))));
+  const players = overrides.players ?? new Players(db);
+  const hls = new HlsSegmentsOnDemand(config, logger);
+  const artworkCache = overrides.artworkCache ?? createArtworkCache(config);
   const services: Services = {
     config,
     db,
     logger,
-    catalog: overrides.catalog ?? new CatalogReader(db),
+    catalog,
     scanner: overrides.scanner,
     scanStatus: overrides.scanStatus,
     transcoder,
-    get hls() {
-      hls ??= createHlsSegments(config, logger);
-      return hls;
-    },
-    urlSigner: overrides.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(db)))),
+    hls,
+    players,
+    playback:
+      overrides.playback ??
+      new Playback({ db, catalog, config, players, transcoder, hls, signer: urlSigner }),
+    artworkCache,
+    coverArt: overrides.coverArt ?? new CoverArt(artworkCache),
+    urlSigner,
     nowPlaying: overrides.nowPlaying ?? new NowPlaying(),
     readPool,
     stopStreams() {
       transcoder.close();
-      hls?.close();
+      hls.close();
     },
     async close() {
       services.stopStreams();

@@ -6,16 +6,16 @@
 // - Atomic: written to a `.part` name and renamed, so a reader never sees half an image and a crash
 //   leaves only `.part` files, removed at the next start.
 // - One production per key: concurrent requests for the same missing image share its promise.
-// - LRU within artwork.cacheSize bytes. The order lives in memory (a Map in use order, seeded from file
-//   mtimes at start); files are never touched on a hit, which keeps hits free of writes and keeps each
-//   file's mtime, hence its ETag, stable.
+// - LRU within artwork.cacheSize bytes (src/shared/disk-cache.ts, as the transcode and HLS caches). The
+//   order lives in memory (seeded from file mtimes at start); files are never touched on a hit, which
+//   keeps hits free of writes and keeps each file's mtime, hence its ETag, stable. Eviction frees down to
+//   90 % of the limit, so a full cache does not evict on every write.
 // - cacheSize 0 (or an image larger than the whole cache, or a disk that refuses the write): the image
 //   is answered from memory and not kept.
-import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import type { Database } from '../db/database.ts';
+import { DiskCache } from '../shared/disk-cache.ts';
 import type { Logger } from '../shared/logger.ts';
 import { extensionOf, typeOfExtension } from './images.ts';
 
@@ -34,13 +34,6 @@ export type ArtworkImage = ArtworkImageFacts &
 
 export interface ProducedImage {
   data: Buffer;
-  contentType: string;
-}
-
-interface CacheEntry {
-  file: string;
-  size: number;
-  mtimeMs: number;
   contentType: string;
 }
 
@@ -67,56 +60,49 @@ export function artworkCacheDir(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'cache', 'artwork');
 }
 
-const caches = new WeakMap<Database, ArtworkCache>();
-
-/** The one cache of a server (keyed by its database, so test servers side by side keep theirs apart). */
-export function artworkCacheFor(db: Database, config: Config): ArtworkCache {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new ArtworkCache({ dir: artworkCacheDir(config), maxBytes: config.artwork.cacheSize });
-    caches.set(db, cache);
-  }
-  return cache;
+/** The artwork cache of a server's configuration (one per server: made with the app). */
+export function createArtworkCache(config: Pick<Config, 'dataDir' | 'artwork'>): ArtworkCache {
+  return new ArtworkCache({ dir: artworkCacheDir(config), maxBytes: config.artwork.cacheSize });
 }
 
 export class ArtworkCache {
   readonly dir: string;
-  private readonly maxBytes: number;
-  /** Most recently used last. */
-  private readonly entries = new Map<string, CacheEntry>();
+  private readonly files: DiskCache;
   private readonly inFlight = new Map<string, Promise<ArtworkImage>>();
-  private total = 0;
   private enabled: boolean;
   private ready: Promise<void> | undefined;
 
   constructor(options: { dir: string; maxBytes: number }) {
     this.dir = options.dir;
-    this.maxBytes = options.maxBytes;
     this.enabled = options.maxBytes > 0;
+    this.files = new DiskCache({
+      folder: options.dir,
+      maxBytes: options.maxBytes,
+      keyOf: (name) => {
+        const match = /^([0-9a-f]{64})\.([a-z]+)$/.exec(name);
+        return match && typeOfExtension(match[2]!) ? match[1] : undefined;
+      },
+      lowWater: LOW_WATER,
+      stalePartMs: STALE_PART_MS,
+    });
   }
 
   /** Bytes held and entries, for tests and metrics. */
   get usage(): { bytes: number; entries: number } {
-    return { bytes: this.total, entries: this.entries.size };
+    return { bytes: this.files.bytes, entries: this.files.count };
   }
 
   /** Whether key is cached (and marks it used); for callers that remember the image itself. */
   holds(key: string): boolean {
-    const entry = this.entries.get(key);
-    if (!entry) return false;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return true;
+    return this.files.get(key) !== undefined;
   }
 
   /** The cached image of key, if there is one (and marks it used). */
   async lookup(key: string, log?: Logger): Promise<ArtworkImage | undefined> {
     await this.init(log);
-    const entry = this.entries.get(key);
+    const entry = this.files.get(key);
     if (!entry) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return fileImage(entry.file, entry.size, entry.mtimeMs, entry.contentType);
+    return fileImage(entry.file, entry.size, entry.mtimeMs, contentTypeOf(entry.file));
   }
 
   /** The cached image of key, made by produce() when missing; produce's failure is the caller's. */
@@ -142,72 +128,28 @@ export class ArtworkCache {
       contentType: image.contentType,
       etag: `"${key.slice(0, 24)}"`,
     });
-    if (!this.enabled || image.data.length > this.maxBytes) return inMemory();
-    const file = path.join(this.dir, `${key}.${extensionOf(image.contentType)}`);
-    const part = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
+    if (!this.enabled) return inMemory();
     try {
-      await fs.promises.writeFile(part, image.data);
-      await fs.promises.rename(part, file);
-      const stat = await fs.promises.stat(file);
-      const previous = this.entries.get(key);
-      if (previous) this.total -= previous.size;
-      this.entries.delete(key);
-      this.entries.set(key, { file, size: stat.size, mtimeMs: stat.mtimeMs, contentType: image.contentType });
-      this.total += stat.size;
-      await this.evict(key);
-      return fileImage(file, stat.size, stat.mtimeMs, image.contentType);
+      const stored = await this.files.write(key, `${key}.${extensionOf(image.contentType)}`, image.data);
+      // Larger than the whole cache: answered from memory, not kept.
+      if (!stored) return inMemory();
+      return fileImage(stored.file, stored.size, stored.mtimeMs, image.contentType);
     } catch (error) {
-      await fs.promises.rm(part, { force: true }).catch(() => undefined);
       log?.warn({ err: error, dir: this.dir }, 'artwork cache: cannot write; answering from memory');
       return inMemory();
     }
   }
 
-  /** Drops least recently used entries until the cache fits (never the one just written). */
-  private async evict(keep?: string): Promise<void> {
-    if (this.total <= this.maxBytes) return;
-    const target = this.maxBytes * LOW_WATER;
-    for (const [key, entry] of this.entries) {
-      if (this.total <= target) break;
-      if (key === keep) continue;
-      this.entries.delete(key);
-      this.total -= entry.size;
-      // A request that already opened the file keeps reading it: unlinking does not cut an open file.
-      await fs.promises.rm(entry.file, { force: true }).catch(() => undefined);
-    }
-  }
-
   /** Loads what an earlier run left (oldest first) and removes crash leftovers; once. */
   private init(log: Logger | undefined): Promise<void> {
-    this.ready ??= this.load().catch((error: unknown) => {
+    this.ready ??= (this.enabled ? this.files.openAsync() : Promise.resolve()).catch((error: unknown) => {
       this.enabled = false;
       log?.warn({ err: error, dir: this.dir }, 'artwork cache unavailable; images are made per request');
     });
     return this.ready;
   }
+}
 
-  private async load(): Promise<void> {
-    if (!this.enabled) return;
-    await fs.promises.mkdir(this.dir, { recursive: true });
-    const found: [string, CacheEntry][] = [];
-    for (const name of await fs.promises.readdir(this.dir)) {
-      const file = path.join(this.dir, name);
-      const stat = await fs.promises.stat(file).catch(() => undefined);
-      if (!stat?.isFile()) continue;
-      if (name.endsWith('.part')) {
-        if (Date.now() - stat.mtimeMs > STALE_PART_MS) await fs.promises.rm(file, { force: true });
-        continue;
-      }
-      const match = /^([0-9a-f]{64})\.([a-z]+)$/.exec(name);
-      const contentType = match ? typeOfExtension(match[2]!) : undefined;
-      if (!match || !contentType) continue;
-      found.push([match[1]!, { file, size: stat.size, mtimeMs: stat.mtimeMs, contentType }]);
-    }
-    found.sort((a, b) => a[1].mtimeMs - b[1].mtimeMs);
-    for (const [key, entry] of found) {
-      this.entries.set(key, entry);
-      this.total += entry.size;
-    }
-    await this.evict();
-  }
+function contentTypeOf(file: string): string {
+  return typeOfExtension(path.extname(file).slice(1)) ?? 'application/octet-stream';
 }

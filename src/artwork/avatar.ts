@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { type ArtworkImage, artworkCacheFor, cacheKey, fileImage } from './artwork-cache.ts';
+import { type ArtworkCache, type ArtworkImage, cacheKey, fileImage } from './artwork-cache.ts';
 import { isDecodable, normaliseToPng, renderOwnSvg, SNIFF_BYTES, sniffImageType } from './images.ts';
 import { AVATAR_PLACEHOLDER_SIZE, avatarPlaceholderSvg } from './placeholder.ts';
 
@@ -43,6 +43,7 @@ function avatarBase(config: Pick<Config, 'dataDir'>, userId: string): string {
 export async function avatarImage(
   db: Database,
   config: Config,
+  cache: ArtworkCache,
   caller: AvatarCaller,
   username: string,
   log?: Logger,
@@ -56,7 +57,7 @@ export async function avatarImage(
   const stored = await storedAvatar(config, user.id);
   if (stored) return stored;
   const key = cacheKey('avatar', AVATAR_RENDER_VERSION, user.username, AVATAR_PLACEHOLDER_SIZE);
-  return artworkCacheFor(db, config).getOrCreate(
+  return cache.getOrCreate(
     key,
     () => renderOwnSvg(avatarPlaceholderSvg(user.username, AVATAR_PLACEHOLDER_SIZE)),
     log,

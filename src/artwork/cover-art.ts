@@ -1,4 +1,5 @@
 // Cover art by id, for Subsonic getCoverArt and (later) the native and signed cover routes; no HTTP here.
+// One CoverArt per server (made with the app) holds the image cache and what it remembers of answers.
 // The answer is a file to send (or bytes, when the cache is off) with its type, size, mtime and ETag.
 //
 // - No size (or 0): the original bytes, as Navidrome does, with the type sniffed from the bytes. A folder
@@ -20,7 +21,6 @@ import type { Logger } from '../shared/logger.ts';
 import {
   type ArtworkCache,
   type ArtworkImage,
-  artworkCacheFor,
   cacheKey,
   fileImage,
   type ProducedImage,
@@ -104,24 +104,26 @@ interface CoverState {
   unusable: Map<string, number>;
 }
 
-const states = new WeakMap<Database, CoverState>();
+/** A server's cover art: its image cache, and the answers and broken pictures it remembers. */
+export class CoverArt {
+  private readonly state: CoverState;
 
-function stateFor(db: Database, config: Config): CoverState {
-  let state = states.get(db);
-  if (!state) {
-    state = { cache: artworkCacheFor(db, config), memo: new Map(), unusable: new Map() };
-    states.set(db, state);
+  constructor(cache: ArtworkCache) {
+    this.state = { cache, memo: new Map(), unusable: new Map() };
   }
-  return state;
+
+  /** The cover image of an id; NOT_FOUND (Subsonic 70) for an unknown id or one the caller may not see. */
+  image(db: Database, config: Config, request: CoverArtRequest): Promise<ArtworkImage> {
+    return coverArt(this.state, db, config, request);
+  }
 }
 
-/** The cover image of an id; NOT_FOUND (Subsonic 70) for an unknown id or one the caller may not see. */
-export async function coverArt(
+async function coverArt(
+  state: CoverState,
   db: Database,
   config: Config,
   request: CoverArtRequest,
 ): Promise<ArtworkImage> {
-  const state = stateFor(db, config);
   const memoKey = [
     request.id,
     request.size ?? 0,

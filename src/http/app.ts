@@ -83,7 +83,7 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   mountHealth(router, health);
   mountStreamingApi(router, services, apiAuth);
   mountHls(router, services);
-  mountShares(router, db);
+  mountShares(router, db, services.playback);
   mountMetrics(router, metrics);
 
   app.use(requestContext(logger, metrics, clients));

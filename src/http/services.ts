@@ -10,7 +10,11 @@ import type { Database } from '../db/database.ts';
 import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
 import type { ScanOptions } from '../library/scanner.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { HlsSegments } from '../streaming/hls.ts';
+import type { ArtworkCache } from '../artwork/artwork-cache.ts';
+import type { CoverArt } from '../artwork/cover-art.ts';
+import type { HlsSegmentsOnDemand } from '../streaming/hls/segments.ts';
+import type { Playback } from '../streaming/playback.ts';
+import type { Players } from '../streaming/players.ts';
 import type { UrlSigner } from '../streaming/signed-urls.ts';
 import type { Transcoder } from '../streaming/transcoder.ts';
 import type { ReadPool } from './subsonic/read-pool.ts';
@@ -34,8 +38,15 @@ export interface Services {
   scanStatus: ScanStatusSource | undefined;
   /** Runs ffmpeg for transcoded streams, within the configured limits. */
   transcoder: Transcoder;
-  /** Makes and caches HLS segments; built at the first HLS request (it opens a cache folder). */
-  readonly hls: HlsSegments;
+  /** Makes and caches HLS segments; the segment maker is built at the first segment request. */
+  hls: HlsSegmentsOnDemand;
+  /** Every client a user streams from, with its own limit and format (found once per request). */
+  players: Players;
+  /** What a request to play or fetch a track gets: role and library checks, original or transcode. */
+  playback: Playback;
+  /** Resized cover art and avatars on disk (one LRU cache, shared with transcodes' and HLS's code). */
+  artworkCache: ArtworkCache;
+  coverArt: CoverArt;
   /** Signs and checks media URLs that carry no credentials; keyed from the data folder's secret. */
   urlSigner: UrlSigner;
   /** Who is playing what right now (getNowPlaying, reportPlayback). */

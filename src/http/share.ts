@@ -1,20 +1,21 @@
 // The public side of shares: GET /share/:id (or /share/:id/) is a small HTML page listing the shared tracks
 // with an audio player, GET /share/:id/stream/:trackId streams one of them (the original file, with Range
 // support).
-// No account is needed; an unknown or expired share, or a track that is not in it, is a 404. Only files
-// whose real path stays inside their library are served (src/streaming/media-file.ts).
+// No account is needed; an unknown or expired share, or a track that is not in it, is a 404 (which tracks
+// a share plays: src/streaming/playback.ts). Only files whose real path stays inside their library are
+// served (src/streaming/media-file.ts).
 import type Router from '@koa/router';
+import { visitShare } from '../activity/shares.service.ts';
 import { findTrackFacts } from '../catalog/lookup.ts';
-import { isTrackShared, visitShare } from '../activity/shares.service.ts';
 import type { Database } from '../db/database.ts';
-import { type MediaFile, openMediaFile } from '../streaming/media-file.ts';
+import type { Playback } from '../streaming/playback.ts';
 import type { AppContext, AppState } from './context.ts';
-import { sendMediaFile } from './stream-track.ts';
+import { sendMediaFile } from './send-playback.ts';
 
-export function mountShares(router: Router<AppState>, db: Database): void {
+export function mountShares(router: Router<AppState>, db: Database, playback: Playback): void {
   router.get(['/share/:id', '/share/:id/'], (ctx) => sharePage(ctx, db, ctx.params.id!));
   router.get('/share/:id/stream/:trackId', (ctx) =>
-    shareStream(ctx, db, ctx.params.id!, ctx.params.trackId!),
+    shareStream(ctx, playback, ctx.params.id!, ctx.params.trackId!),
   );
 }
 
@@ -75,15 +76,14 @@ ${items.join('\n')}
 `;
 }
 
-async function shareStream(ctx: AppContext, db: Database, shareId: string, trackId: string): Promise<void> {
+async function shareStream(
+  ctx: AppContext,
+  playback: Playback,
+  shareId: string,
+  trackId: string,
+): Promise<void> {
   ctx.state.routeLabel = '/share/:id/stream/:trackId';
-  if (!isTrackShared(db, shareId, trackId)) return;
-  let media: MediaFile;
-  try {
-    // The share decides what is visible, not a user's grants.
-    media = await openMediaFile(db, trackId, undefined);
-  } catch {
-    return; // 404, as for anything a share does not hold
-  }
-  await sendMediaFile(ctx, media, { cacheControl: 'no-store' });
+  const plan = await playback.sharedTrack(shareId, trackId);
+  if (!plan) return; // 404, as for anything a share does not hold
+  await sendMediaFile(ctx, plan.media, { cacheControl: 'no-store' });
 }

@@ -5,6 +5,13 @@
 // output (a pipe); a profile only says how to encode.
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
+import {
+  deleteProfileRow,
+  findProfileRow,
+  listProfileRows,
+  type ProfileRow,
+  saveProfileRow,
+} from './profiles.repository.ts';
 
 export interface TranscodeProfile {
   /** The `format` value clients send (mp3, opus, aac, m4a, flac, or an admin's name). */
@@ -116,17 +123,6 @@ export function sourceCodec(codec: string, suffix: string): string {
   return bySuffix[suffix.toLowerCase()] ?? suffix.toLowerCase();
 }
 
-interface ProfileRow {
-  name: string;
-  suffix: string;
-  content_type: string;
-  codec: string;
-  lossless: number;
-  default_bit_rate: number;
-  max_bit_rate: number;
-  arguments: string;
-}
-
 function fromRow(row: ProfileRow): TranscodeProfile {
   return {
     name: row.name,
@@ -143,9 +139,7 @@ function fromRow(row: ProfileRow): TranscodeProfile {
 
 /** Every profile: built-in ones, replaced by the admin's of the same name, then the admin's own. */
 export function listProfiles(db: Database): TranscodeProfile[] {
-  const custom = (db.prepare('SELECT * FROM transcode_profile ORDER BY name').all() as ProfileRow[]).map(
-    fromRow,
-  );
+  const custom = listProfileRows(db).map(fromRow);
   const byName = new Map(BUILT_IN.map((profile) => [profile.name, profile]));
   for (const profile of custom) byName.set(profile.name, profile);
   return [...byName.values()];
@@ -153,7 +147,7 @@ export function listProfiles(db: Database): TranscodeProfile[] {
 
 export function findProfile(db: Database, name: string): TranscodeProfile | undefined {
   const key = name.trim().toLowerCase();
-  const row = db.prepare('SELECT * FROM transcode_profile WHERE name = ?').get(key) as ProfileRow | undefined;
+  const row = findProfileRow(db, key);
   return row ? fromRow(row) : BUILT_IN.find((profile) => profile.name === key);
 }
 
@@ -237,31 +231,23 @@ export function validateProfile(input: ProfileInput): TranscodeProfile {
 /** Adds or replaces an admin profile (a built-in name is shadowed, and comes back when removed). */
 export function saveProfile(db: Database, input: ProfileInput): TranscodeProfile {
   const profile = validateProfile(input);
-  db.prepare(
-    `INSERT INTO transcode_profile (name, suffix, content_type, codec, lossless, default_bit_rate, max_bit_rate, arguments, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (name) DO UPDATE SET suffix = excluded.suffix, content_type = excluded.content_type,
-       codec = excluded.codec, lossless = excluded.lossless, default_bit_rate = excluded.default_bit_rate,
-       max_bit_rate = excluded.max_bit_rate, arguments = excluded.arguments, updated_at = excluded.updated_at`,
-  ).run(
-    profile.name,
-    profile.suffix,
-    profile.contentType,
-    profile.codec,
-    profile.lossless ? 1 : 0,
-    profile.defaultBitrate,
-    profile.maxBitrate,
-    JSON.stringify(profile.arguments),
-    Date.now(),
-  );
+  saveProfileRow(db, {
+    name: profile.name,
+    suffix: profile.suffix,
+    content_type: profile.contentType,
+    codec: profile.codec,
+    lossless: profile.lossless ? 1 : 0,
+    default_bit_rate: profile.defaultBitrate,
+    max_bit_rate: profile.maxBitrate,
+    arguments: JSON.stringify(profile.arguments),
+    updated_at: Date.now(),
+  });
   return profile;
 }
 
 /** Removes an admin profile; false when there was none (built-in profiles cannot be removed). */
 export function removeProfile(db: Database, name: string): boolean {
-  return (
-    db.prepare('DELETE FROM transcode_profile WHERE name = ?').run(name.trim().toLowerCase()).changes > 0
-  );
+  return deleteProfileRow(db, name.trim().toLowerCase()) > 0;
 }
 
 export function isBuiltInProfile(name: string): boolean {

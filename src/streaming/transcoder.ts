@@ -1,27 +1,33 @@
-// Runs ffmpeg (through fluent-ffmpeg) and hands its output to the clients that asked for it.
+// Runs ffmpeg (ffmpeg.ts) for transcodes and hands its output to the clients that asked for it.
 //
 // One job per transcode key: ffmpeg's output is written to a .part file in the cache folder and every
 // request for that transcode reads the file as it grows, so two players asking for the same song at once
 // share one ffmpeg. Backpressure: ffmpeg is paused (its pipe fills and it blocks) while the furthest reader
 // is more than READ_AHEAD bytes behind, so a stalled phone does not make the server transcode the whole
 // album ahead. When the last reader leaves an unfinished job, ffmpeg is killed at once and the .part file
-// removed; a finished job becomes a cache entry (transcode-cache.ts) served with Range afterwards.
+// removed; a finished job is published to the transcode cache (transcode-cache.ts) and served with Range
+// afterwards.
 //
 // Limits: jobs running at once, over all users and per user; beyond them the request fails with
 // TRANSCODE_LIMIT (HTTP 429, Retry-After). A request waits for ffmpeg's first bytes before answering, so a
 // missing ffmpeg or an undecodable file is an error answer and a log line, never a hung or empty stream.
-import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
 import type { Config } from '../config/schema.ts';
+import type { DiskCache } from '../shared/disk-cache.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { FFMPEG_STARTS, Ffmpeg, type FfmpegFailure, type FfmpegRun, hintSuffix } from './ffmpeg.ts';
 import type { MediaFile } from './media-file.ts';
 import { encoderArguments, type TranscodeProfile } from './profiles.ts';
-import { type CachedTranscode, TranscodeCache, transcodeKey } from './transcode-cache.ts';
+import {
+  type CachedTranscode,
+  createTranscodeCache,
+  transcodeFileName,
+  transcodeKey,
+} from './transcode-cache.ts';
 
 const READ_AHEAD = 2 * 1024 * 1024;
 const READ_CHUNK = 64 * 1024;
@@ -71,28 +77,27 @@ export function createTranscoder(config: Config, logger: Logger): Transcoder {
 
 export class Transcoder {
   private readonly options: TranscoderOptions;
-  private cacheFolder: TranscodeCache | undefined;
+  private readonly ffmpeg: Ffmpeg;
+  private readonly diskCache: DiskCache;
   private readonly jobs = new Map<string, TranscodeJob>();
   private closed = false;
 
   constructor(options: TranscoderOptions) {
     this.options = options;
+    this.ffmpeg = new Ffmpeg(options.ffmpegPath);
+    this.diskCache = createTranscodeCache(options.cacheFolder, options.cacheBytes, options.logger);
   }
 
   // Opened on first use: a server that never transcodes never touches the folder.
-  private get cache(): TranscodeCache {
-    this.cacheFolder ??= new TranscodeCache(
-      this.options.cacheFolder,
-      this.options.cacheBytes,
-      this.options.logger,
-    );
-    return this.cacheFolder;
+  private get cache(): DiskCache {
+    this.diskCache.open();
+    return this.diskCache;
   }
 
   stats(): TranscoderStats {
     let readers = 0;
     for (const job of this.jobs.values()) readers += job.readerCount;
-    return { running: this.jobs.size, readers, cacheBytes: this.cacheFolder?.bytes ?? 0 };
+    return { running: this.jobs.size, readers, cacheBytes: this.diskCache.bytes };
   }
 
   /** The cached transcode, or a stream of a running one (started now, or shared with another request). */
@@ -108,13 +113,10 @@ export class Transcoder {
       offset: request.offset,
       channels: request.channels ?? 0,
     });
-    const cached = this.cache.get(key);
-    if (cached) {
-      if (fs.existsSync(cached.file)) return { kind: 'cached', entry: cached };
-      this.cache.forget(key);
-    }
+    const cached = await this.cache.find(key);
+    if (cached) return { kind: 'cached', entry: cached };
     // Remembered after the first check: a settled promise, no process per request.
-    await this.ensureFfmpeg(request.log);
+    await this.ffmpeg.ensure(FFMPEG_STARTS, request.log);
     let job = this.jobs.get(key);
     if (job?.closing) job = undefined;
     if (!job) {
@@ -122,7 +124,7 @@ export class Transcoder {
       job = new TranscodeJob(
         key,
         request,
-        this.options.ffmpegPath,
+        this.ffmpeg,
         this.cache,
         this.options.readAheadBytes ?? READ_AHEAD,
       );
@@ -143,33 +145,11 @@ export class Transcoder {
     return { kind: 'live', stream: reader };
   }
 
-  // fluent-ffmpeg throws an uncaught TypeError when the executable cannot be spawned once its capability
-  // cache is warm, so whether ffmpeg runs at all is checked here first (and again 10 s after a failure,
-  // so installing ffmpeg needs no restart).
-  private ffmpegCheck: Promise<void> | undefined;
-
-  private ensureFfmpeg(log: Logger): Promise<void> {
-    this.ffmpegCheck ??= new Promise<void>((resolve, reject) => {
-      execFile(this.options.ffmpegPath, ['-hide_banner', '-version'], { timeout: 10_000 }, (error) => {
-        if (!error) return resolve();
-        const failure = new TonearmError(
-          'TRANSCODER_UNAVAILABLE',
-          `ffmpeg cannot be started (${this.options.ffmpegPath}): install ffmpeg or set transcoding.ffmpeg`,
-        );
-        log.error({ ffmpeg: this.options.ffmpegPath, err: error.message }, failure.message);
-        setTimeout(() => {
-          this.ffmpegCheck = undefined;
-        }, 10_000).unref();
-        reject(failure);
-      });
-    });
-    return this.ffmpegCheck;
-  }
-
   /** Kills every running ffmpeg (shutdown). */
   close(): void {
     this.closed = true;
     for (const job of this.jobs.values()) job.abort();
+    this.ffmpeg.close();
   }
 
   private checkLimits(userId: string): void {
@@ -191,11 +171,12 @@ class TranscodeJob extends EventEmitter {
   readonly key: string;
   readonly userId: string;
   private readonly request: TranscodeRequest;
-  private readonly ffmpegPath: string;
-  private readonly cache: TranscodeCache;
+  private readonly ffmpeg: Ffmpeg;
+  private readonly cache: DiskCache;
+  private readonly fileName: string;
   private readonly partFile: string;
   private readonly readers = new Set<TailReader>();
-  private command: FfmpegCommand | undefined;
+  private run: FfmpegRun | undefined;
   private output: Readable | undefined;
   private handle: fs.promises.FileHandle | undefined;
   private opening: Promise<fs.promises.FileHandle> | undefined;
@@ -209,26 +190,20 @@ class TranscodeJob extends EventEmitter {
   private ended = false;
   private succeeded = false;
   private fileClosed = false;
-  private stderrTail = '';
 
   private readonly readAhead: number;
 
-  constructor(
-    key: string,
-    request: TranscodeRequest,
-    ffmpegPath: string,
-    cache: TranscodeCache,
-    readAhead: number,
-  ) {
+  constructor(key: string, request: TranscodeRequest, ffmpeg: Ffmpeg, cache: DiskCache, readAhead: number) {
     super();
     this.readAhead = readAhead;
     this.setMaxListeners(0);
     this.key = key;
     this.userId = request.userId;
     this.request = request;
-    this.ffmpegPath = ffmpegPath;
+    this.ffmpeg = ffmpeg;
     this.cache = cache;
-    this.partFile = cache.partFile(key);
+    this.fileName = transcodeFileName(key, request.profile.suffix);
+    this.partFile = cache.partFile(this.fileName);
   }
 
   /** Finished and letting go of its file: too late to join. */
@@ -243,30 +218,27 @@ class TranscodeJob extends EventEmitter {
   start(): void {
     const { media, profile, bitrate, offset, log } = this.request;
     this.opening = fs.promises.open(this.partFile, 'w+');
-    const command = ffmpeg(media.file)
-      .setFfmpegPath(this.ffmpegPath)
-      .inputOptions(offset > 0 ? ['-ss', String(offset)] : [])
-      .outputOptions([
+    const run = this.ffmpeg.run({
+      input: media.file,
+      inputOptions: offset > 0 ? ['-ss', String(offset)] : [],
+      outputOptions: [
         ...['-map', '0:a:0', '-vn', '-map_metadata', '0'],
         ...(this.request.channels ? ['-ac', String(this.request.channels)] : []),
         ...encoderArguments(profile, bitrate),
-      ]);
-    this.command = command;
-    command.on('start', (commandLine: string) => {
-      // Every listener may have left while fluent-ffmpeg was still preparing: no process may outlive them.
-      if (this.aborted) command.kill('SIGKILL');
-      else log.debug({ commandLine }, 'ffmpeg started');
+      ],
+      output: 'pipe',
     });
+    this.run = run;
+    log.debug({ commandLine: run.commandLine }, 'ffmpeg started');
     // Success is ffmpeg's exit status, not the end of its output (which also ends when it fails).
-    command.on('end', () => {
-      this.succeeded = true;
-      void this.completeWhenDone();
-    });
-    command.on('stderr', (line: string) => {
-      this.stderrTail = line;
-    });
-    command.on('error', (error: Error) => this.onFfmpegError(error));
-    const output = command.pipe() as Readable;
+    run.done.then(
+      () => {
+        this.succeeded = true;
+        void this.completeWhenDone();
+      },
+      (failure: FfmpegFailure) => this.onFfmpegError(failure),
+    );
+    const output = run.stdout!;
     this.output = output;
     output.on('data', (chunk: Buffer) => void this.write(chunk));
     output.on('end', () => {
@@ -337,7 +309,7 @@ class TranscodeJob extends EventEmitter {
     if (this.aborted) return;
     this.aborted = true;
     this.finished = true;
-    this.command?.kill('SIGKILL');
+    this.run?.kill();
     this.output?.destroy();
     if (!this.failure && this.readers.size > 0) {
       this.failure = new TonearmError('TRANSCODE_FAILED', 'the transcode was stopped');
@@ -390,12 +362,12 @@ class TranscodeJob extends EventEmitter {
   private async completeWhenDone(): Promise<void> {
     if (this.finished || !this.ended || !this.succeeded || this.writing) return;
     this.finished = true;
-    const { media, profile, log } = this.request;
+    const { media, log } = this.request;
     if (this.written === 0) {
       this.fail(
         new TonearmError(
           'TRANSCODE_FAILED',
-          `ffmpeg produced no audio for "${media.track.title}"${this.stderrHint()}`,
+          `ffmpeg produced no audio for "${media.track.title}"${hintSuffix(this.run?.stderrTail ?? '')}`,
         ),
       );
       return;
@@ -403,34 +375,24 @@ class TranscodeJob extends EventEmitter {
     log.debug({ key: this.key, bytes: this.written }, 'transcode finished');
     this.emit('progress');
     // Readers keep reading through the open handle; the file itself moves into the cache.
-    await this.cache.adopt(this.key, this.partFile, profile.suffix).catch((error: unknown) => {
+    await this.cache.publish(this.key, this.fileName, this.partFile).catch((error: unknown) => {
       log.warn({ err: error }, 'a finished transcode could not be kept in the cache');
     });
     if (this.readers.size === 0) await this.closeFile(false);
   }
 
-  private onFfmpegError(error: Error): void {
+  private onFfmpegError(error: FfmpegFailure): void {
     if (this.aborted) return; // our own kill
     const { media, log } = this.request;
-    const missing = /ENOENT|EACCES/.test(error.message);
-    const failure = missing
-      ? new TonearmError(
-          'TRANSCODER_UNAVAILABLE',
-          `ffmpeg cannot be started (${this.ffmpegPath}): install ffmpeg or set transcoding.ffmpeg`,
-        )
-      : new TonearmError(
-          'TRANSCODE_FAILED',
-          `ffmpeg could not transcode "${media.track.title}"${this.stderrHint(error)}`,
-        );
-    log.error({ file: media.track.path, err: error.message, stderr: this.stderrTail }, failure.message);
+    const failure =
+      error.reason === 'unavailable'
+        ? new TonearmError('TRANSCODER_UNAVAILABLE', this.ffmpeg.unavailableMessage())
+        : new TonearmError(
+            'TRANSCODE_FAILED',
+            `ffmpeg could not transcode "${media.track.title}"${hintSuffix(error.hint)}`,
+          );
+    log.error({ file: media.track.path, err: error.message, stderr: this.run?.stderrTail }, failure.message);
     this.fail(failure);
-  }
-
-  private stderrHint(error?: Error): string {
-    // fluent-ffmpeg puts ffmpeg's own last error lines after "ffmpeg exited with code N: ".
-    const fromError = error ? /exited with code \d+: ([\s\S]*)$/.exec(error.message)?.[1] : undefined;
-    const hint = (fromError ?? this.stderrTail).trim().split('\n').filter(Boolean).pop() ?? '';
-    return hint ? `: ${hint.replace(/^\S*: /, '').slice(0, 200)}` : '';
   }
 
   private fail(failure: TonearmError): void {
@@ -438,7 +400,7 @@ class TranscodeJob extends EventEmitter {
     this.finished = true;
     if (!this.aborted) {
       this.aborted = true;
-      this.command?.kill('SIGKILL');
+      this.run?.kill();
     }
     this.emit('progress');
     void this.closeFile(true);

@@ -8,8 +8,13 @@ import path from 'node:path';
 import { after, it } from 'node:test';
 import sharp from 'sharp';
 import { createUser } from '../../src/accounts/users.service.ts';
-import { ArtworkCache, artworkCacheDir, cacheKey } from '../../src/artwork/artwork-cache.ts';
-import { coverArt, MAX_ARTWORK_SIZE, parseArtworkSize } from '../../src/artwork/cover-art.ts';
+import {
+  ArtworkCache,
+  artworkCacheDir,
+  cacheKey,
+  createArtworkCache,
+} from '../../src/artwork/artwork-cache.ts';
+import { CoverArt, MAX_ARTWORK_SIZE, parseArtworkSize } from '../../src/artwork/cover-art.ts';
 import { sniffImageType } from '../../src/artwork/images.ts';
 import { createServices } from '../../src/app/services.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -160,7 +165,8 @@ it('with the cache off, answers covers from memory with an ETag that revalidates
     const albumId = (
       db.prepare("SELECT id AS value FROM album WHERE name = 'Record'").get() as { value: string }
     ).value;
-    const direct = await coverArt(db, harness.config, { id: albumId, size: 100, libraryIds: undefined });
+    const covers = new CoverArt(createArtworkCache(harness.config));
+    const direct = await covers.image(db, harness.config, { id: albumId, size: 100, libraryIds: undefined });
     assert.equal(direct.file, undefined);
     assert.deepEqual((await sharp(direct.data).metadata()).width, 100);
 

@@ -22,7 +22,8 @@ import { defaultEndpoints } from '../../src/http/subsonic/handlers/index.ts';
 import { syncLibraries } from '../../src/library/library.repository.ts';
 import { Scanner } from '../../src/library/scanner.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { chooseBitrates, HlsSegments, planSegments, segmentArguments } from '../../src/streaming/hls.ts';
+import { chooseBitrates, planSegments, segmentArguments } from '../../src/streaming/hls/plan.ts';
+import { HlsSegments } from '../../src/streaming/hls/segments.ts';
 import { openMediaFile } from '../../src/streaming/media-file.ts';
 import type { UrlSigner } from '../../src/streaming/signed-urls.ts';
 import { makeAudio } from '../helpers/audio.ts';
@@ -691,7 +692,7 @@ describe('segment runs', () => {
       ),
       [],
     );
-    // The slot is free once fluent-ffmpeg has reported the killed process.
+    // The slot is free once the runner has reported the killed process.
     const settled = await eventually(
       () => segments.stats(),
       (stats) => stats.running === 0,

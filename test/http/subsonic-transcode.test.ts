@@ -10,7 +10,6 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { getUserByName, updateUser } from '../../src/accounts/users.service.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { rememberPlayer, updatePlayer } from '../../src/streaming/players.ts';
 import { Transcoder } from '../../src/streaming/transcoder.ts';
 import { makeAudio } from '../helpers/audio.ts';
 import { probeAudio } from '../helpers/ffprobe.ts';
@@ -99,9 +98,12 @@ after(async () => {
   assert.deepEqual(childProcesses('ffmpeg'), [], 'no ffmpeg after the server closed');
 });
 
+/** The server's players (made with its app). */
+const players = () => server.services.players;
+
 /** The player that fetch() requests with this client name come from (fetch's user agent is "node"). */
 const fetchPlayer = (userId: string, client: string) =>
-  rememberPlayer(server.db, { userId, client, userAgent: 'node', address: '127.0.0.1' });
+  players().remember({ userId, client, userAgent: 'node', address: '127.0.0.1' });
 
 const streamUrl = (params: Params, user = ALICE, client = 'test') =>
   server.url('stream', params, { user, client });
@@ -255,7 +257,7 @@ describe('the decision', () => {
     // The player: remembered on first sight, then given its own limit and format by its user.
     await body(await fetch(streamUrl({ id: ids.mp3 }, BOB, 'PhoneApp')));
     const bob = getUserByName(server.db, BOB.username);
-    updatePlayer(server.db, bob, fetchPlayer(bob.id, 'PhoneApp').id, { maxBitRate: 64, format: 'opus' });
+    players().update(bob, fetchPlayer(bob.id, 'PhoneApp').id, { maxBitRate: 64, format: 'opus' });
     // Bob sees only the second library, where these tracks are.
     const phone = await fetch(streamUrl({ id: ids.flac }, BOB, 'PhoneApp'));
     assert.equal(phone.headers.get('content-type'), 'audio/ogg');
@@ -265,14 +267,14 @@ describe('the decision', () => {
     const desktop = await fetch(streamUrl({ id: ids.flac }, BOB, 'Desktop'));
     assert.equal(desktop.headers.get('content-type'), 'audio/flac');
     await desktop.arrayBuffer();
-    const alicePlayer = rememberPlayer(server.db, {
+    const alicePlayer = players().remember({
       userId: getUserByName(server.db, 'alice').id,
       client: 'x',
       userAgent: 'y',
       address: '',
     });
-    assert.throws(() => updatePlayer(server.db, bob, alicePlayer.id, { maxBitRate: 32 }), /player not found/);
-    assert.equal(updatePlayer(server.db, admin, alicePlayer.id, { maxBitRate: 32 }).maxBitRate, 32);
+    assert.throws(() => players().update(bob, alicePlayer.id, { maxBitRate: 32 }), /player not found/);
+    assert.equal(players().update(admin, alicePlayer.id, { maxBitRate: 32 }).maxBitRate, 32);
   });
 });
 
@@ -308,7 +310,7 @@ describe('what songs would be transcoded to (transcodedSuffix)', () => {
   it("follows each player's format, in every answer that lists songs", async () => {
     const bob = getUserByName(server.db, BOB.username);
     const tablet = fetchPlayer(bob.id, 'TabletApp');
-    updatePlayer(server.db, bob, tablet.id, { format: 'opus' });
+    players().update(bob, tablet.id, { format: 'opus' });
     const flac = await songOf(ids.flac, BOB, 'TabletApp');
     assert.equal(flac.transcodedSuffix, 'opus');
     assert.equal(flac.transcodedContentType, 'audio/ogg');
@@ -342,10 +344,10 @@ describe('what songs would be transcoded to (transcodedSuffix)', () => {
     const otherRoot = (otherIndexes.child as Json[]).find((child) => child.title === 'Root Song')!;
     assert.equal(otherRoot.transcodedSuffix, undefined);
     // A player that takes originals, or one whose format matches the source, gets none.
-    updatePlayer(server.db, bob, tablet.id, { format: 'mp3', maxBitRate: 0 });
+    players().update(bob, tablet.id, { format: 'mp3', maxBitRate: 0 });
     assert.equal((await songOf(ids.mp3, BOB, 'TabletApp')).transcodedSuffix, undefined);
     assert.equal((await songOf(ids.flac, BOB, 'TabletApp')).transcodedSuffix, 'mp3');
-    updatePlayer(server.db, bob, tablet.id, { format: 'raw' });
+    players().update(bob, tablet.id, { format: 'raw' });
     assert.equal((await songOf(ids.flac, BOB, 'TabletApp')).transcodedSuffix, undefined);
   });
 });

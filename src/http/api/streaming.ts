@@ -11,12 +11,8 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { User } from '../../accounts/users.service.ts';
-import { viewerFor } from '../../catalog/access.ts';
-import type { CatalogReader } from '../../catalog/reader.ts';
 import { TonearmError } from '../../shared/errors.ts';
-import { parseStreamOptions } from '../../streaming/decision.ts';
-import { openMediaFile } from '../../streaming/media-file.ts';
-import { deletePlayer, listPlayers, rememberPlayer, updatePlayer } from '../../streaming/players.ts';
+import type { PlayerSighting } from '../../streaming/players.ts';
 import {
   isBuiltInProfile,
   listProfiles,
@@ -27,7 +23,7 @@ import {
 import type { Services } from '../services.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { sendJson } from '../json-response.ts';
-import { sendMediaFile, streamTrack } from '../stream-track.ts';
+import { sendMediaFile, sendStream } from '../send-playback.ts';
 import {
   type ApiAuthenticator,
   authenticateApiRequest,
@@ -78,7 +74,7 @@ function profileJson(profile: TranscodeProfile) {
 }
 
 export function mountStreamingApi(router: Router<AppState>, deps: Services, auth: ApiAuthenticator): void {
-  const { db, catalog } = deps;
+  const { db, players, playback } = deps;
   const caller = (ctx: AppContext) => authenticateApiRequest(ctx, auth);
   const label = (ctx: AppContext, route: string) => {
     ctx.state.routeLabel = route;
@@ -116,16 +112,16 @@ export function mountStreamingApi(router: Router<AppState>, deps: Services, auth
   router.get('/api/v1/players', async (ctx) => {
     label(ctx, '/api/v1/players');
     const user = await caller(ctx);
-    sendJson(ctx, { players: listPlayers(db, user, ctx.query.all === 'true') });
+    sendJson(ctx, { players: players.list(user, ctx.query.all === 'true') });
   });
   router.patch('/api/v1/players/:id', async (ctx) => {
     label(ctx, '/api/v1/players/:id');
     const user = await caller(ctx);
-    sendJson(ctx, updatePlayer(db, user, ctx.params.id!, await readJson(ctx, playerBody)));
+    sendJson(ctx, players.update(user, ctx.params.id!, await readJson(ctx, playerBody)));
   });
   router.delete('/api/v1/players/:id', async (ctx) => {
     label(ctx, '/api/v1/players/:id');
-    deletePlayer(db, await caller(ctx), ctx.params.id!);
+    players.delete(await caller(ctx), ctx.params.id!);
     ctx.status = 204;
   });
 
@@ -134,7 +130,7 @@ export function mountStreamingApi(router: Router<AppState>, deps: Services, auth
     const user = await caller(ctx);
     const body = await readJson(ctx, mediaUrlsBody);
     // Only tracks the caller may play get a link; the check is made again when the link is used.
-    await openMediaFile(db, body.trackId, viewerFor(catalog, user).libraryIds);
+    await playback.track(user, body.trackId);
     const ttl = body.ttlSeconds ?? DEFAULT_URL_TTL_SECONDS;
     const streamParams: Record<string, string | number> = {};
     if (body.format) streamParams.format = body.format;
@@ -152,39 +148,34 @@ export function mountStreamingApi(router: Router<AppState>, deps: Services, auth
   router.get('/api/v1/media/stream/:trackId', async (ctx) => {
     ctx.state.routeLabel = '/api/v1/media/stream/:trackId';
     const user = await authenticateMediaRequest(ctx, auth);
-    if (!user.roles.stream) throw new TonearmError('FORBIDDEN', `${user.username} may not stream music`);
-    const options = parseStreamOptions({
-      format: ctx.query.format as string | undefined,
-      maxBitRate: ctx.query.maxBitRate as string | undefined,
-      timeOffset: ctx.query.timeOffset as string | undefined,
-    });
-    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(catalog, user).libraryIds);
-    await streamTrack(ctx, {
-      db,
-      transcoder: deps.transcoder,
-      media,
-      options,
+    const plan = await playback.stream({
       user,
+      trackId: ctx.params.trackId!,
+      params: {
+        format: ctx.query.format as string | undefined,
+        maxBitRate: ctx.query.maxBitRate as string | undefined,
+        timeOffset: ctx.query.timeOffset as string | undefined,
+      },
       player: webPlayer(ctx, user),
-      defaultFormat: deps.config.transcoding.defaultFormat,
       estimateContentLength: ctx.query.estimateContentLength === 'true',
     });
+    await sendStream(ctx, plan, playback);
   });
 
   router.get('/api/v1/media/download/:trackId', async (ctx) => {
     ctx.state.routeLabel = '/api/v1/media/download/:trackId';
     const user = await authenticateMediaRequest(ctx, auth);
-    if (!user.roles.download) throw new TonearmError('FORBIDDEN', `${user.username} may not download music`);
-    const media = await openMediaFile(db, ctx.params.trackId!, viewerFor(catalog, user).libraryIds);
-    await sendMediaFile(ctx, media, { asDownload: true });
+    const plan = await playback.downloadTrack(user, ctx.params.trackId!);
+    await sendMediaFile(ctx, plan.media, { asDownload: true });
   });
 
-  function webPlayer(ctx: AppContext, user: User) {
-    return rememberPlayer(db, {
+  /** The web app (or the client the query names) as a player. */
+  function webPlayer(ctx: AppContext, user: User): PlayerSighting {
+    return {
       userId: user.id,
       client: typeof ctx.query.client === 'string' ? ctx.query.client : 'tonearm-web',
       userAgent: ctx.get('User-Agent'),
       address: ctx.ip,
-    });
+    };
   }
 }

@@ -5,7 +5,7 @@
 import type Router from '@koa/router';
 import type { User } from '../../accounts/users.service.ts';
 import { type ErrorCode, isTonearmError, TonearmError } from '../../shared/errors.ts';
-import { findPlayer, type PlayerSettings } from '../../streaming/players.ts';
+import type { PlayerSettings } from '../../streaming/players.ts';
 import type { AppContext, AppState } from '../context.ts';
 import type { Services } from '../services.ts';
 import { readFormBody } from '../form-body.ts';
@@ -104,12 +104,12 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
 
 /** The caller's player settings (plain data, for read workers), if this client has streamed before. */
 function playerOf(
-  { db }: Services,
+  { players }: Services,
   user: User,
   params: SubsonicParams,
   ctx: AppContext,
 ): PlayerSettings | undefined {
-  const player = findPlayer(db, {
+  const player = players.find({
     userId: user.id,
     client: params.get('c') ?? '',
     userAgent: ctx.get('User-Agent'),

@@ -7,7 +7,7 @@
 // Caching: ids are stable but a cover can change (a new cover.jpg, a rescan), so clients keep an image an
 // hour and then revalidate with its ETag (a 304 costs no image work).
 import { avatarImage } from '../../../artwork/avatar.ts';
-import { type ArtworkImage, coverArt, parseArtworkSize } from '../../../artwork/cover-art.ts';
+import { type ArtworkImage, parseArtworkSize } from '../../../artwork/cover-art.ts';
 import { viewerFor } from '../../../catalog/access.ts';
 import type { AppContext } from '../../context.ts';
 import { sendFile } from '../../send-file.ts';
@@ -55,7 +55,7 @@ const getCoverArt: SubsonicEndpoint = {
     const user = request.user!;
     const id = request.params.required('id');
     const size = parseArtworkSize(request.params.get('size'));
-    const image = await coverArt(request.db, request.config, {
+    const image = await request.services.coverArt.image(request.db, request.config, {
       id,
       size,
       libraryIds: viewerFor(request.catalog, user).libraryIds,
@@ -72,7 +72,14 @@ const getAvatar: SubsonicEndpoint = {
   async handle(request): Promise<SubsonicResult> {
     const ctx = request.ctx;
     const username = request.params.required('username');
-    const image = await avatarImage(request.db, request.config, request.user!, username, request.log);
+    const image = await avatarImage(
+      request.db,
+      request.config,
+      request.services.artworkCache,
+      request.user!,
+      username,
+      request.log,
+    );
     await sendImage(ctx, image);
     return RESPONDED;
   },
