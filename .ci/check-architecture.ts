@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 export interface SqlOffence {
@@ -37,7 +38,7 @@ const QUERY_BUILDERS = new Set([
 ]);
 
 /** Files that may hold SQL: repositories, and the database layer itself. */
-export function mayHoldSql(relativeFile: string): boolean {
+function mayHoldSql(relativeFile: string): boolean {
   return relativeFile.startsWith('src/db/') || relativeFile.endsWith('.repository.ts');
 }
 
@@ -162,4 +163,5 @@ function main(): void {
   if (!dependenciesOk || !sqlOk) process.exitCode = 1;
 }
 
-if (import.meta.main) main();
+// Run as a script, not when a test imports it (import.meta.main would do, but only from Node 24 on).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
