@@ -65,6 +65,14 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/shared/' },
     },
     {
+      name: 'music-only-to-shared',
+      severity: 'error',
+      comment:
+        'src/music holds the rules about music data (ids, lyrics) that the scanner and the catalog both apply; it depends on neither.',
+      from: { path: '^src/music/' },
+      to: { path: '^src/', pathNot: '^src/(music|shared)/' },
+    },
+    {
       name: 'app-not-to-cli',
       severity: 'error',
       comment: 'src/app builds the services the CLI starts; the CLI is the top layer.',

@@ -266,7 +266,7 @@ describe('on a copy of src/', () => {
 });
 
 describe('on this repository', () => {
-  it('passes both checks', { todo: 'until the issue-12 refactor lands' }, async () => {
+  it('passes both checks', async () => {
     const { failed, output } = await runCheck(REPO);
     assert.equal(failed, false, output);
   });

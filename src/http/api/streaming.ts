@@ -30,7 +30,7 @@ import {
   authenticateMediaRequest,
   requireAdmin,
 } from './auth.ts';
-import { readJson } from './json-body.ts';
+import { readJson } from '../json-body.ts';
 
 /** How long a signed media URL stays valid unless asked otherwise: a long album, paused over lunch. */
 export const DEFAULT_URL_TTL_SECONDS = 6 * 3600;

@@ -7,7 +7,7 @@
 // The decisions and the sealing: src/streaming/playback.ts.
 import { isTonearmError, TonearmError } from '../../../shared/errors.ts';
 import { clientInfoSchema } from '../../../streaming/client-decision.ts';
-import { readJsonBody } from '../../api/json-body.ts';
+import { readJsonBody } from '../../json-body.ts';
 import { sendMediaFile, sendTranscode } from '../../send-playback.ts';
 import { RESPONDED, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
 

@@ -1,9 +1,9 @@
 // Reads and validates a JSON request body for the native API: a size limit, a clear 400 for bad JSON or a
 // body of the wrong shape (zod names the first wrong field).
 import type { z } from 'zod';
-import { TonearmError } from '../../shared/errors.ts';
-import type { AppContext } from '../context.ts';
-import { readBodyText } from '../form-body.ts';
+import { TonearmError } from '../shared/errors.ts';
+import type { AppContext } from './context.ts';
+import { readBodyText } from './form-body.ts';
 
 const JSON_BODY_LIMIT = 256 * 1024;
 
