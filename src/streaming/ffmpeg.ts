@@ -1,10 +1,11 @@
-// Runs ffmpeg: the one place the server starts it, for transcodes (transcoder.ts) and HLS segments
-// (hls/segments.ts). Arguments go as an array, never through a shell. A run keeps ffmpeg's last stderr
+// Runs ffmpeg through fluent-ffmpeg: the one place the server starts it, for transcodes (transcoder.ts) and
+// HLS segments (hls/segments.ts). Arguments go as an array, never through a shell. A run keeps ffmpeg's last stderr
 // lines (they say what went wrong), can be killed at any moment, may have a time limit, and ends in one
 // settled promise. Whether the configured binary starts at all (and has what a caller needs) is checked
 // once and remembered — again 10 s after a failure, so installing or fixing ffmpeg needs no restart.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { PassThrough, type Readable } from 'node:stream';
+import { execFile } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -53,37 +54,39 @@ export const FFMPEG_STARTS: FfmpegCheck = { name: 'starts', args: ['-hide_banner
 export class FfmpegRun {
   readonly commandLine: string;
   /** The output, when the job writes to 'pipe'. */
-  readonly stdout: Readable | undefined;
+  readonly stdout: PassThrough | undefined;
   /** Resolves when ffmpeg exits with 0; rejects with an FfmpegFailure otherwise. */
   readonly done: Promise<void>;
-  private readonly child: ChildProcess;
+  private readonly command: FfmpegCommand;
   private readonly stderrLines: string[] = [];
-  private partialLine = '';
+  private settle: (failure: FfmpegFailure | undefined) => void = () => undefined;
+  private launched = false;
+  private started = false;
   private killedFor: 'killed' | 'timeout' | undefined;
 
-  constructor(binary: string, job: FfmpegJob) {
-    const args = [
-      ...(job.inputOptions ?? []),
-      ...['-i', job.input],
-      ...(job.output === 'pipe' ? [] : ['-y']),
-      ...job.outputOptions,
-      job.output === 'pipe' ? 'pipe:1' : job.output,
-    ];
-    this.commandLine = `${binary} ${args.join(' ')}`;
-    this.child = spawn(binary, args, {
-      stdio: ['ignore', job.output === 'pipe' ? 'pipe' : 'ignore', 'pipe'],
-    });
-    // Through a stream of our own: Node resumes a child's stdout when the child exits (to drain it), which
-    // would defeat a reader that paused it; pipe() keeps the backpressure on ffmpeg all the same.
-    this.stdout = job.output === 'pipe' ? this.child.stdout?.pipe(new PassThrough()) : undefined;
+  /** `startable` resolves once the binary is known to start (see Ffmpeg.run). */
+  constructor(binary: string, job: FfmpegJob, startable: Promise<void>) {
+    const inputOptions = [...(job.inputOptions ?? [])];
+    const outputOptions = [...job.outputOptions];
+    const output = job.output === 'pipe' ? 'pipe:1' : job.output;
+    this.commandLine = [binary, ...inputOptions, '-i', job.input, ...outputOptions, output].join(' ');
+    this.command = ffmpeg(job.input)
+      .setFfmpegPath(binary)
+      .inputOptions(inputOptions)
+      .outputOptions(outputOptions);
+    this.stdout = job.output === 'pipe' ? new PassThrough() : undefined;
     this.done = this.watch(job.timeoutMs);
     // Nobody may be waiting when a killed run settles.
     this.done.catch(() => undefined);
+    startable.then(
+      () => this.launch(job),
+      (error: Error) => this.settle(new FfmpegFailure('unavailable', error.message, '')),
+    );
   }
 
   /** The last line ffmpeg wrote to stderr. */
   get stderrTail(): string {
-    return this.partialLine || (this.stderrLines.at(-1) ?? '');
+    return this.stderrLines.at(-1) ?? '';
   }
 
   /** Stops ffmpeg now (SIGKILL); `done` rejects with reason 'killed'. */
@@ -91,73 +94,70 @@ export class FfmpegRun {
     this.stopFor('killed');
   }
 
+  private launch(job: FfmpegJob): void {
+    if (this.killedFor) return this.settle(this.stopped());
+    this.launched = true;
+    // Piped through a stream of ours: it keeps the backpressure on ffmpeg even after Node resumes the
+    // child's own stdout at its exit.
+    if (this.stdout) this.command.pipe(this.stdout, { end: true });
+    else this.command.output(job.output).run();
+  }
+
   private stopFor(reason: 'killed' | 'timeout'): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.killedFor ??= reason;
-    this.child.kill('SIGKILL');
+    if (!this.launched) this.settle(this.stopped());
+    // Launched but not spawned yet: the start handler kills it as soon as there is a process.
+    else if (this.started) this.command.kill('SIGKILL');
+  }
+
+  private stopped(): FfmpegFailure {
+    const reason = this.killedFor ?? 'killed';
+    return new FfmpegFailure(reason, `ffmpeg was stopped (${reason})`, this.stderrTail);
   }
 
   private watch(timeoutMs: number | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-      let stderrClosed = false;
       let settled = false;
       const timer =
         timeoutMs === undefined ? undefined : setTimeout(() => this.stopFor('timeout'), timeoutMs);
       timer?.unref();
-      const settle = (failure: FfmpegFailure | undefined) => {
+      this.settle = (failure) => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
-        if (failure) reject(failure);
-        else resolve();
+        if (failure) {
+          // A reader of the output learns of the end too (a run stopped before it began has no process).
+          if (!this.launched) this.stdout?.end();
+          reject(failure);
+        } else resolve();
       };
-      const finish = () => {
-        if (!exit || !stderrClosed) return;
-        if (this.killedFor) {
-          settle(
-            new FfmpegFailure(this.killedFor, `ffmpeg was stopped (${this.killedFor})`, this.stderrTail),
-          );
-        } else if (exit.code === 0) {
-          settle(undefined);
-        } else {
-          const last = errorLines(this.allStderrLines());
-          const message = exit.signal
-            ? `ffmpeg was killed with signal ${exit.signal}`
-            : `ffmpeg exited with code ${exit.code}: ${last}`;
-          settle(new FfmpegFailure('failed', message, exit.signal ? this.stderrTail : lastLine(last)));
+      this.command.on('start', () => {
+        this.started = true;
+        if (this.killedFor) this.command.kill('SIGKILL');
+      });
+      this.command.on('stderr', (line: string) => {
+        if (line.trim() === '') return;
+        this.stderrLines.push(line);
+        if (this.stderrLines.length > STDERR_LINES) this.stderrLines.shift();
+      });
+      // Success is ffmpeg's exit status, not the end of its output (which also ends when it fails).
+      this.command.on('end', () => this.settle(undefined));
+      this.command.on('error', (error: NodeJS.ErrnoException) => {
+        if (this.killedFor) return this.settle(this.stopped());
+        const signal = /killed with signal (\w+)/.exec(error.message)?.[1];
+        const code = /exited with code (-?\d+)/.exec(error.message)?.[1];
+        if (!signal && code === undefined) {
+          // Not started at all (the binary went away since it was checked).
+          const unavailable = /ENOENT|EACCES/.test(`${error.code ?? ''} ${error.message}`);
+          return this.settle(new FfmpegFailure(unavailable ? 'unavailable' : 'failed', error.message, ''));
         }
-      };
-      const stderr = this.child.stderr!;
-      stderr.setEncoding('utf8');
-      stderr.on('data', (text: string) => this.takeStderr(text));
-      stderr.on('close', () => {
-        stderrClosed = true;
-        finish();
-      });
-      this.child.on('exit', (code, signal) => {
-        exit = { code, signal };
-        finish();
-      });
-      this.child.on('error', (error: NodeJS.ErrnoException) => {
-        // Spawning failed (no such binary, not executable): there is no process to wait for.
-        const unavailable = error.code === 'ENOENT' || error.code === 'EACCES';
-        settle(new FfmpegFailure(unavailable ? 'unavailable' : 'failed', error.message, ''));
+        const last = errorLines(this.stderrLines);
+        const message = signal
+          ? `ffmpeg was killed with signal ${signal}`
+          : `ffmpeg exited with code ${code}: ${last}`;
+        this.settle(new FfmpegFailure('failed', message, signal ? this.stderrTail : lastLine(last)));
       });
     });
-  }
-
-  private takeStderr(text: string): void {
-    const lines = (this.partialLine + text).split(/\r\n|\r|\n/);
-    this.partialLine = lines.pop() ?? '';
-    for (const line of lines) {
-      this.stderrLines.push(line);
-      if (this.stderrLines.length > STDERR_LINES) this.stderrLines.shift();
-    }
-  }
-
-  private allStderrLines(): string[] {
-    return this.partialLine ? [...this.stderrLines, this.partialLine] : this.stderrLines;
   }
 }
 
@@ -166,6 +166,7 @@ export class Ffmpeg {
   readonly binary: string;
   private readonly runs = new Set<FfmpegRun>();
   private readonly checks = new Map<string, Promise<void>>();
+  private starts: Promise<void> | undefined;
 
   constructor(binary: string) {
     this.binary = binary;
@@ -176,8 +177,12 @@ export class Ffmpeg {
     return this.runs.size;
   }
 
+  /**
+   * Starts a run. It waits for the binary's start check (remembered, so once): fluent-ffmpeg throws an
+   * uncaught error when it cannot spawn a binary, so a missing one must be found before it is asked to.
+   */
   run(job: FfmpegJob): FfmpegRun {
-    const run = new FfmpegRun(this.binary, job);
+    const run = new FfmpegRun(this.binary, job, this.startable());
     this.runs.add(run);
     void run.done.finally(() => this.runs.delete(run)).catch(() => undefined);
     return run;
@@ -204,6 +209,20 @@ export class Ffmpeg {
       this.checks.set(check.name, pending);
     }
     return pending;
+  }
+
+  /** Resolves when the binary starts (checked once; again 10 s after a failure); rejects, unlogged, if not. */
+  private startable(): Promise<void> {
+    this.starts ??= new Promise<void>((resolve, reject) => {
+      execFile(this.binary, [...FFMPEG_STARTS.args], { timeout: CHECK_TIMEOUT_MS }, (error) => {
+        if (!error) return resolve();
+        setTimeout(() => {
+          this.starts = undefined;
+        }, RECHECK_AFTER_FAILURE_MS).unref();
+        reject(new Error(this.unavailableMessage()));
+      });
+    });
+    return this.starts;
   }
 
   /** The message of a binary that cannot be started. */
