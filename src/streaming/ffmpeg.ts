@@ -95,7 +95,10 @@ export class FfmpegRun {
   }
 
   private launch(job: FfmpegJob): void {
-    if (this.killedFor) return this.settle(this.stopped());
+    if (this.killedFor) {
+      this.settle(this.stopped());
+      return;
+    }
     this.launched = true;
     // Piped through a stream of ours: it keeps the backpressure on ffmpeg even after Node resumes the
     // child's own stdout at its exit.
@@ -143,13 +146,17 @@ export class FfmpegRun {
       // Success is ffmpeg's exit status, not the end of its output (which also ends when it fails).
       this.command.on('end', () => this.settle(undefined));
       this.command.on('error', (error: NodeJS.ErrnoException) => {
-        if (this.killedFor) return this.settle(this.stopped());
+        if (this.killedFor) {
+          this.settle(this.stopped());
+          return;
+        }
         const signal = /killed with signal (\w+)/.exec(error.message)?.[1];
         const code = /exited with code (-?\d+)/.exec(error.message)?.[1];
         if (!signal && code === undefined) {
           // Not started at all (the binary went away since it was checked).
           const unavailable = /ENOENT|EACCES/.test(`${error.code ?? ''} ${error.message}`);
-          return this.settle(new FfmpegFailure(unavailable ? 'unavailable' : 'failed', error.message, ''));
+          this.settle(new FfmpegFailure(unavailable ? 'unavailable' : 'failed', error.message, ''));
+          return;
         }
         const last = errorLines(this.stderrLines);
         const message = signal
