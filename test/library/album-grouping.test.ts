@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_ARTIST_SEPARATORS } from '../../src/config/schema.ts';
 import {
-  type GroupingInputs,
   groupingInputsFromRead,
   groupMembers,
   UNKNOWN_ARTIST,
   VARIOUS_ARTISTS,
 } from '../../src/library/grouping.ts';
+import { groupingMember } from '../helpers/grouping-inputs.ts';
 import type { ReadTrack } from '../../src/library/tags.ts';
 
 const OPTIONS = { artistSeparators: DEFAULT_ARTIST_SEPARATORS, genreSeparators: [';'] };
@@ -126,22 +126,7 @@ describe('grouping inputs of a file', () => {
 });
 
 describe('albums from tracks', () => {
-  const member = (overrides: Partial<GroupingInputs>): GroupingInputs => ({
-    path: 'F/A/01.mp3',
-    title: 'T',
-    artists: ['P'],
-    albumName: 'Album',
-    albumArtistTag: null,
-    albumArtists: [],
-    compilation: false,
-    mbzAlbumId: null,
-    mbzTrackId: null,
-    albumVersion: '',
-    discNumber: 1,
-    trackNumber: 1,
-    suffix: 'mp3',
-    ...overrides,
-  });
+  const member = groupingMember;
 
   it('makes a compilation "Various Artists", even with one artist, unless an album artist is tagged', () => {
     const compilation = groupMembers([member({ compilation: true })]).get('F/A/01.mp3')!;

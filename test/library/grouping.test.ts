@@ -3,13 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_ARTIST_SEPARATORS } from '../../src/config/schema.ts';
-import {
-  type GroupingInputs,
-  groupMembers,
-  parseFileName,
-  splitArtists,
-  splitGenres,
-} from '../../src/library/grouping.ts';
+import { groupMembers, parseFileName, splitArtists, splitGenres } from '../../src/library/grouping.ts';
+import { groupingMember } from '../helpers/grouping-inputs.ts';
 import { albumFolderOf, discNumberFromFolder } from '../../src/library/walk.ts';
 import { albumId, artistId, normalizeKey, orderName, trackId } from '../../src/music/identity.ts';
 import { parseLyricsText } from '../../src/music/lyrics.ts';
@@ -70,22 +65,7 @@ describe('splitting', () => {
 });
 
 describe('album grouping', () => {
-  const member = (overrides: Partial<GroupingInputs>): GroupingInputs => ({
-    path: 'F/A/01.mp3',
-    title: 'T',
-    artists: ['P'],
-    albumName: 'Album',
-    albumArtistTag: null,
-    albumArtists: [],
-    compilation: false,
-    mbzAlbumId: null,
-    mbzTrackId: null,
-    albumVersion: '',
-    discNumber: 1,
-    trackNumber: 1,
-    suffix: 'mp3',
-    ...overrides,
-  });
+  const member = groupingMember;
 
   it('uses the album-artist tag when there is one', () => {
     const result = groupMembers([
