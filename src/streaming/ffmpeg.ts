@@ -173,7 +173,6 @@ export class Ffmpeg {
   readonly binary: string;
   private readonly runs = new Set<FfmpegRun>();
   private readonly checks = new Map<string, Promise<void>>();
-  private starts: Promise<void> | undefined;
 
   constructor(binary: string) {
     this.binary = binary;
@@ -189,18 +188,19 @@ export class Ffmpeg {
    * uncaught error when it cannot spawn a binary, so a missing one must be found before it is asked to.
    */
   run(job: FfmpegJob): FfmpegRun {
-    const run = new FfmpegRun(this.binary, job, this.startable());
+    const run = new FfmpegRun(this.binary, job, this.ensure(FFMPEG_STARTS));
     this.runs.add(run);
     void run.done.finally(() => this.runs.delete(run)).catch(() => undefined);
     return run;
   }
 
   /**
-   * Resolves when the binary passes the check (remembered); rejects with TRANSCODER_UNAVAILABLE, logged,
-   * when it does not. Spawning a missing binary is also reported by each run, but failing here first
-   * gives one clear answer and one log line.
+   * Resolves when the binary passes the check (remembered; asked again 10 s after a failure); rejects with
+   * TRANSCODER_UNAVAILABLE when it does not, logged once per failed check when the first caller gave a
+   * log. Spawning a missing binary is also reported by each run, but failing here first gives one clear
+   * answer and one log line.
    */
-  ensure(check: FfmpegCheck, log: Logger): Promise<void> {
+  ensure(check: FfmpegCheck, log?: Logger): Promise<void> {
     let pending = this.checks.get(check.name);
     if (!pending) {
       pending = new Promise<void>((resolve, reject) => {
@@ -208,7 +208,7 @@ export class Ffmpeg {
           const refusal = error ? undefined : check.refuse?.(stdout, this.binary);
           if (!error && refusal === undefined) return resolve();
           const failure = new TonearmError('TRANSCODER_UNAVAILABLE', refusal ?? this.unavailableMessage());
-          log.error({ ffmpeg: this.binary, err: error?.message }, failure.message);
+          log?.error({ ffmpeg: this.binary, err: error?.message }, failure.message);
           setTimeout(() => this.checks.delete(check.name), RECHECK_AFTER_FAILURE_MS).unref();
           reject(failure);
         });
@@ -216,20 +216,6 @@ export class Ffmpeg {
       this.checks.set(check.name, pending);
     }
     return pending;
-  }
-
-  /** Resolves when the binary starts (checked once; again 10 s after a failure); rejects, unlogged, if not. */
-  private startable(): Promise<void> {
-    this.starts ??= new Promise<void>((resolve, reject) => {
-      execFile(this.binary, [...FFMPEG_STARTS.args], { timeout: CHECK_TIMEOUT_MS }, (error) => {
-        if (!error) return resolve();
-        setTimeout(() => {
-          this.starts = undefined;
-        }, RECHECK_AFTER_FAILURE_MS).unref();
-        reject(new Error(this.unavailableMessage()));
-      });
-    });
-    return this.starts;
   }
 
   /** The message of a binary that cannot be started. */
