@@ -212,6 +212,63 @@ export interface UserTable {
   max_bit_rate: Generated<number>;
   avatar_changed_at: number | null;
   password_enc: string | null;
+  // Security (migration 0009): TOTP (sealed secrets), when the password last changed.
+  totp_secret_enc: Generated<string | null>;
+  totp_enabled_at: Generated<number | null>;
+  totp_pending_enc: Generated<string | null>;
+  password_changed_at: Generated<number | null>;
+}
+
+// Sessions, two-factor, identities and the audit log (migration 0009).
+export interface SessionTable {
+  id: string;
+  user_id: string;
+  /** How the session was opened: password, oidc, setup. */
+  method: string;
+  device: Generated<string>;
+  address: Generated<string>;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokenTable {
+  token_hash: string;
+  session_id: string;
+  created_at: number;
+  rotated_at: number | null;
+}
+
+export interface RecoveryCodeTable {
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface UserIdentityTable {
+  provider: string;
+  subject: string;
+  user_id: string;
+  created_at: number;
+  last_login_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  event: string;
+  /** success or failure */
+  outcome: string;
+  user_id: string | null;
+  username: Generated<string>;
+  actor_id: string | null;
+  actor_name: Generated<string>;
+  address: Generated<string>;
+  /** JSON object */
+  detail: Generated<string>;
 }
 
 export interface UserLibraryTable {
@@ -371,6 +428,11 @@ export interface DB {
   api_key: ApiKeyTable;
   annotation: AnnotationTable;
   setting: SettingTable;
+  session: SessionTable;
+  refresh_token: RefreshTokenTable;
+  recovery_code: RecoveryCodeTable;
+  user_identity: UserIdentityTable;
+  audit_log: AuditLogTable;
   play_event: PlayEventTable;
   playlist: PlaylistTable;
   playlist_track: PlaylistTrackTable;

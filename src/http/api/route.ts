@@ -1,0 +1,190 @@
+// One way to declare a native API route: method, path, who may call it, zod schemas for its parameters,
+// query, body and answer, and a handler. The same declaration mounts the route on the router (parsing and
+// validating the input, authenticating the caller, labelling metrics) and describes it in the OpenAPI
+// document (openapi.ts), so the document cannot drift from what is served.
+import type Router from '@koa/router';
+import { z } from 'zod';
+import type { User } from '../../accounts/users.service.ts';
+import { TonearmError } from '../../shared/errors.ts';
+import type { AppContext, AppState } from '../context.ts';
+import { readJsonBody } from '../json-body.ts';
+import { sendJson } from '../json-response.ts';
+import type { Services } from '../services.ts';
+import type { Caller } from './caller.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Who may call: `public` anyone (the caller is found when credentials are sent, else undefined);
+ * `user` any signed-in user; `admin` administrators only (403 for others).
+ */
+export type Access = 'public' | 'user' | 'admin';
+
+type ObjectSchema = z.ZodObject<z.ZodRawShape>;
+
+export interface RouteInput<Params, Query, Body, A extends Access> {
+  ctx: AppContext;
+  services: Services;
+  /** Who called and how (session, API key…); undefined only on public routes called anonymously. */
+  caller: A extends 'public' ? Caller | undefined : Caller;
+  user: A extends 'public' ? User | undefined : User;
+  params: Params;
+  query: Query;
+  body: Body;
+}
+
+export interface RouteDefinition<
+  P extends ObjectSchema = ObjectSchema,
+  Q extends ObjectSchema = ObjectSchema,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+> {
+  method: HttpMethod;
+  /** Below /api/v1, Koa style: `/albums/:id`. */
+  path: string;
+  /** Groups routes in the document (and the docs page). */
+  tag: string;
+  summary: string;
+  description?: string;
+  access: A;
+  params?: P;
+  query?: Q;
+  /** A JSON body (application/json). Routes that read the request themselves (uploads) leave it out. */
+  body?: B;
+  /** The JSON answer; leave out for 204 and for routes that send something else (see `produces`). */
+  response?: R;
+  /** The success status: 200 by default, 201 created, 202 accepted, 204 no content. */
+  status?: 200 | 201 | 202 | 204;
+  /** Content types of a non-JSON answer (audio, M3U, images, event streams) the handler sends itself. */
+  produces?: readonly string[];
+  /** Content type of a body the handler reads itself (multipart uploads, M3U text). */
+  consumes?: string;
+  /** Media routes: also accept a signed URL (an <audio> or <img> element sends no headers). */
+  signedUrl?: boolean;
+  /** Error statuses worth naming in the document besides the usual 400/401/403/429. */
+  errors?: readonly number[];
+  handle(
+    input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, A>,
+  ): Promise<z.input<R> | undefined | void> | z.input<R> | undefined | void;
+}
+
+/** Declares a route with its types inferred from the schemas. */
+export function route<
+  P extends ObjectSchema = z.ZodObject<{}>,
+  Q extends ObjectSchema = z.ZodObject<{}>,
+  B extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodVoid,
+  A extends Access = Access,
+>(definition: RouteDefinition<P, Q, B, R, A>): AnyRoute {
+  return definition as unknown as AnyRoute;
+}
+
+export type AnyRoute = RouteDefinition<ObjectSchema, ObjectSchema, z.ZodType, z.ZodType, Access>;
+
+/** Finds who calls (throws 401/429 problems); `optional`: undefined instead of 401 when nothing was sent. */
+export interface CallerResolver {
+  resolve(ctx: AppContext, options: { signedUrl: boolean; optional: boolean }): Promise<Caller | undefined>;
+  /** Cookie-authenticated writes must prove they come from the web app (CSRF); throws 403 otherwise. */
+  checkCsrf(ctx: AppContext, caller: Caller): void;
+}
+
+export interface MountOptions {
+  services: Services;
+  callers: CallerResolver;
+  /** Check every JSON answer against its schema and fail loudly on a mismatch (tests turn this on). */
+  validateResponses?: boolean;
+}
+
+/** `/albums/:id` → `/albums/{id}` (OpenAPI's path templates). */
+export function openApiPath(path: string): string {
+  return API_PREFIX + path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+export function mountRoutes(router: Router<AppState>, routes: readonly AnyRoute[], options: MountOptions): void {
+  const seen = new Set<string>();
+  for (const definition of routes) {
+    const key = `${definition.method} ${definition.path}`;
+    if (seen.has(key)) throw new Error(`route declared twice: ${key}`);
+    seen.add(key);
+    const label = API_PREFIX + definition.path;
+    router[definition.method](label, async (ctx) => {
+      ctx.state.routeLabel = label;
+      ctx.set('Cache-Control', 'no-store');
+      await runRoute(ctx, definition, options);
+    });
+  }
+}
+
+async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOptions): Promise<void> {
+  const caller = await options.callers.resolve(ctx, {
+    signedUrl: definition.signedUrl === true,
+    optional: definition.access === 'public',
+  });
+  if (caller) {
+    ctx.state.user = caller.user;
+    if (UNSAFE_METHODS.has(definition.method)) options.callers.checkCsrf(ctx, caller);
+  }
+  if (definition.access === 'admin' && !caller?.user.roles.admin)
+    throw new TonearmError('FORBIDDEN', 'only an administrator may do this');
+
+  const params = parseInput(definition.params, ctx.params, 'path');
+  const query = parseInput(definition.query, queryObject(ctx), 'query');
+  let body: unknown;
+  if (definition.body) {
+    if (!ctx.is('application/json'))
+      throw new TonearmError('BAD_REQUEST', 'send the body as application/json');
+    body = await readJsonBody(ctx, definition.body, 'the body');
+  }
+  const result = await definition.handle({
+    ctx,
+    services: options.services,
+    caller: caller as Caller,
+    user: caller?.user as User,
+    params,
+    query,
+    body,
+  });
+  // A handler that answered itself (a stream, a file, a redirect) leaves no result.
+  if (ctx.body != null || ctx.respond === false || ctx.headerSent) return;
+  if (definition.status === 204 || !definition.response) {
+    ctx.status = definition.status ?? 204;
+    return;
+  }
+  if (options.validateResponses) {
+    const checked = definition.response.safeParse(result);
+    if (!checked.success)
+      throw new Error(
+        `answer of ${definition.method.toUpperCase()} ${definition.path} does not match its schema: ${z.prettifyError(checked.error)}`,
+      );
+  }
+  ctx.status = definition.status ?? 200;
+  sendJson(ctx, result);
+}
+
+/** Koa's query as an object with a repeated key kept as a list (zod decides what a key may be). */
+function queryObject(ctx: AppContext): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(ctx.query)) if (value !== undefined) query[key] = value;
+  return query;
+}
+
+function parseInput<S extends ObjectSchema | undefined>(
+  schema: S,
+  value: unknown,
+  where: 'path' | 'query',
+): unknown {
+  if (!schema) return {};
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = issue.path.join('.');
+  throw new TonearmError(
+    'INVALID_INPUT',
+    name ? `${where} parameter ${name}: ${issue.message}` : `${where}: ${issue.message}`,
+  );
+}
