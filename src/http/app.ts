@@ -5,7 +5,9 @@ import { passwordAuthSwitch } from '../accounts/auth-settings.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
 import { checkExistingSecretKey, dataDirOf } from '../accounts/secret-key.ts';
 import { HealthMonitor } from '../system/health.ts';
-import type { ApiAuthenticator } from './api/auth.ts';
+import { type ApiAuthenticator, createCallerResolver } from './api/auth.ts';
+import { apiRoutes } from './api/index.ts';
+import { mountRoutes } from './api/route.ts';
 import { mountHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
 import { ClientAddresses } from './client-address.ts';
@@ -31,6 +33,8 @@ export interface AppOptions {
   loginThrottle?: LoginThrottleOptions;
   /** How long a successful password check is remembered (default 60 s). */
   credentialCacheSeconds?: number;
+  /** Check every native API answer against its schema (tests; a mismatch becomes a 500). */
+  validateResponses?: boolean;
 }
 
 const CLIENT_GONE = new Set([
@@ -82,6 +86,11 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   mountHomePage(router, config);
   mountHealth(router, health);
   mountStreamingApi(router, services, apiAuth);
+  mountRoutes(router, apiRoutes, {
+    services,
+    callers: createCallerResolver(apiAuth),
+    validateResponses: options.validateResponses,
+  });
   mountHls(router, services);
   mountShares(router, db, services.playback);
   mountMetrics(router, metrics);

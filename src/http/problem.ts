@@ -67,5 +67,6 @@ export function toProblem(ctx: AppContext, error: unknown): Problem {
 function sendProblem(ctx: AppContext, problem: Problem): void {
   if (ctx.headerSent) return;
   ctx.status = problem.status;
-  sendJson(ctx, problem, 'application/problem+json');
+  // The request id is in every problem, so a user's report can be matched with the server log.
+  sendJson(ctx, { ...problem, requestId: ctx.state.requestId }, 'application/problem+json');
 }

@@ -102,7 +102,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     : undefined;
   if (readPool && !options.readWorkersOnDemand) await readPool.warmUp();
   const services = createServices({ config, db, logger, overrides: { readPool, ...options.services } });
-  const app = createApp(services, options.app);
+  const app = createApp(services, { validateResponses: true, ...options.app });
   const server = await startServer(app, {
     host: '127.0.0.1',
     port: 0,

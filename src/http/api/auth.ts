@@ -11,6 +11,7 @@ import { TonearmError } from '../../shared/errors.ts';
 import type { UrlSigner } from '../../streaming/signed-urls.ts';
 import type { AppContext } from '../context.ts';
 import { checkPassword, invalidApiKey, type LoginThrottle } from '../login-throttle.ts';
+import type { CallerResolver } from './route.ts';
 
 export interface ApiAuthenticator {
   db: Database;
@@ -74,6 +75,21 @@ export async function authenticateMediaRequest(ctx: AppContext, auth: ApiAuthent
   const row = findUserRowById(auth.db, userId);
   if (!row) throw new TonearmError('FORBIDDEN', 'this link is not valid');
   return loadUser(auth.db, row);
+}
+
+/** The native API's CallerResolver over the authenticators above; sessions join in accounts work. */
+export function createCallerResolver(auth: ApiAuthenticator): CallerResolver {
+  return {
+    async resolve(ctx, { signedUrl, optional }) {
+      const query = signedUrl ? new URLSearchParams(ctx.querystring) : undefined;
+      if (query?.has('sig')) return { user: await authenticateMediaRequest(ctx, auth), via: 'signed-url' };
+      const header = ctx.get('Authorization');
+      if (optional && !header && !ctx.get('X-API-Key')) return undefined;
+      const user = await authenticateApiRequest(ctx, auth);
+      return { user, via: /^Basic\s/i.test(header) ? 'basic' : 'api-key' };
+    },
+    checkCsrf() {},
+  };
 }
 
 export function requireAdmin(user: User): void {

@@ -177,10 +177,10 @@ function parseInput<S extends ObjectSchema | undefined>(
   schema: S,
   value: unknown,
   where: 'path' | 'query',
-): unknown {
+): Record<string, unknown> {
   if (!schema) return {};
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return parsed.data as Record<string, unknown>;
   const issue = parsed.error.issues[0]!;
   const name = issue.path.join('.');
   throw new TonearmError(
