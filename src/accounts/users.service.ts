@@ -7,6 +7,7 @@ import type { Database } from '../db/database.ts';
 import type { UserRow, UserTable } from '../db/schema.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { burnVerification, hashPassword, verifyPasswordHash } from './password.ts';
+import { revokeSessionRowsOfUser } from './sessions.repository.ts';
 import { passwordVaultFor } from './secret-key.ts';
 import {
   countAdmins,
@@ -299,6 +300,9 @@ export async function updateUser(
     if (passwordHash !== undefined && password !== undefined) {
       update.password_hash = passwordHash;
       update.password_enc = passwordVaultFor(db)?.seal(row.id, password) ?? null;
+      update.password_changed_at = now;
+      // Whoever knew the old password may hold a session: a new password ends them all.
+      revokeSessionRowsOfUser(db, row.id, now, 'password changed');
     }
     if (changes.isAdmin !== undefined) update.is_admin = changes.isAdmin ? 1 : 0;
     if (email !== undefined) update.email = email;

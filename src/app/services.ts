@@ -3,7 +3,9 @@
 // request needs beyond its own parameters comes from here, so what each part depends on is visible in one
 // place instead of being fetched from registries.
 import { NowPlaying } from '../activity/now-playing.ts';
+import { createAccessTokens } from '../accounts/access-tokens.ts';
 import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
+import { Sessions } from '../accounts/sessions.ts';
 import { createArtworkCache } from '../artwork/artwork-cache.ts';
 import { CoverArt } from '../artwork/cover-art.ts';
 import { CatalogReader } from '../catalog/reader.ts';
@@ -57,6 +59,13 @@ export function createServices(options: ServicesOptions): Services {
     coverArt: overrides.coverArt ?? new CoverArt(artworkCache),
     urlSigner,
     nowPlaying: overrides.nowPlaying ?? new NowPlaying(),
+    sessions:
+      overrides.sessions ??
+      new Sessions(db, createAccessTokens(dataDirOf(db)), {
+        accessTokenTtlMs: config.auth.accessTokenTtl,
+        idleTimeoutMs: config.auth.sessionIdleTimeout,
+        maxAgeMs: config.auth.sessionMaxAge,
+      }),
     readPool,
     stopStreams() {
       transcoder.close();

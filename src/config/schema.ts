@@ -256,14 +256,63 @@ export const configSchema = z.strictObject({
       maxConnectionsPerAddress: z.number().int().min(0).max(100_000),
       /** Open connections in all; beyond it new connections are closed at once. 0 = no limit. */
       maxConnections: z.number().int().min(0).max(1_000_000),
+      /**
+       * Web origins allowed to call the APIs from a browser (CORS), e.g. https://app.example.org; "*" for
+       * any. Empty (the default): no cross-origin access.
+       */
+      corsOrigins: z.array(
+        z.string().refine((value) => value === '*' || /^https?:\/\/[^/\s]+$/.test(value), {
+          message: 'expected "*" or an origin such as https://app.example.org (scheme and host, no path)',
+        }),
+      ),
     })
     .refine((http) => http.headersTimeout <= http.requestTimeout, {
       message: 'headersTimeout must not be longer than requestTimeout',
       path: ['headersTimeout'],
     }),
+  auth: z.strictObject({
+    /** How long an access token (JWT) is valid; clients refresh it with their refresh token. */
+    accessTokenTtl: durationSchema(10_000, 86_400_000, '15m'),
+    /** A session not refreshed for this long ends (its refresh token expires). */
+    sessionIdleTimeout: durationSchema(60_000, 3650 * 86_400_000, '30d'),
+    /** No session lasts longer than this after its login, however often it is refreshed. */
+    sessionMaxAge: durationSchema(60_000, 3650 * 86_400_000, '365d'),
+    /**
+     * Reverse-proxy login (Authelia, Authentik forward auth…): the header that names the user, e.g.
+     * Remote-User. Empty (the default): off. Believed only from `proxyHeaderNetworks`.
+     */
+    proxyHeader: z.string().trim().regex(/^[A-Za-z0-9-]*$/, 'expected a header name such as Remote-User'),
+    /** Peers (the proxy's own address, not the forwarded one) whose `proxyHeader` is believed. */
+    proxyHeaderNetworks: z.array(
+      z.string().refine((value) => parseProxyEntry(value) !== undefined, {
+        message: 'expected an IP address or a network such as 172.16.0.0/12 or fd00::/8',
+      }),
+    ),
+    /** Create a user the proxy names who does not exist yet (off: such requests get 401). */
+    proxyHeaderCreateUsers: z.boolean(),
+    oidc: z.strictObject({
+      /** The provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: off. */
+      issuer: z.string().trim(),
+      clientId: z.string().trim(),
+      clientSecret: z.string(),
+      /** The button's text on the login page. */
+      displayName: z.string().trim().min(1),
+      scopes: z.array(z.string().min(1)).min(1),
+      /** The claim that becomes the user name (falls back to `sub` when absent or not a valid name). */
+      usernameClaim: z.string().min(1),
+      /** A claim (a string or a list, e.g. groups) whose value decides admin rights; empty: never admin. */
+      adminClaim: z.string(),
+      /** Values of `adminClaim` that make a user an admin (e.g. tonearm-admins). */
+      adminValues: z.array(z.string()),
+      /** Create users on their first login (off: only users linked before may log in). */
+      createUsers: z.boolean(),
+    }),
+  }),
 });
 
 export type Config = z.output<typeof configSchema>;
+export type AuthConfig = Config['auth'];
+export type OidcConfig = Config['auth']['oidc'];
 export type ConfigInput = z.input<typeof configSchema>;
 export type LibraryConfig = Config['music'][number];
 
@@ -313,12 +362,32 @@ export function defaultConfig(): ConfigInput {
       stallTimeout: '60s',
       maxConnectionsPerAddress: 64,
       maxConnections: 512,
+      corsOrigins: [],
+    },
+    auth: {
+      accessTokenTtl: '15m',
+      sessionIdleTimeout: '30d',
+      sessionMaxAge: '365d',
+      proxyHeader: '',
+      proxyHeaderNetworks: [],
+      proxyHeaderCreateUsers: false,
+      oidc: {
+        issuer: '',
+        clientId: '',
+        clientSecret: '',
+        displayName: 'Single sign-on',
+        scopes: ['openid', 'profile', 'email'],
+        usernameClaim: 'preferred_username',
+        adminClaim: '',
+        adminValues: [],
+        createUsers: true,
+      },
     },
   };
 }
 
-/** Keys whose values `config print` hides. None yet; account secrets land here when they exist. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set<string>();
+/** Keys whose values `config print` hides. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['auth.oidc.clientSecret']);
 
 /** Worker threads for tag reading when scanner.workers is 0: one per core, at most 4. */
 export function automaticWorkerCount(): number {

@@ -6,11 +6,13 @@ import { createCredentialVerifier } from '../accounts/credential-cache.ts';
 import { checkExistingSecretKey, dataDirOf } from '../accounts/secret-key.ts';
 import { HealthMonitor } from '../system/health.ts';
 import { type ApiAuthenticator, createCallerResolver } from './api/auth.ts';
+import { authRoutes } from './api/auth.routes.ts';
 import { apiRoutes } from './api/index.ts';
+import { mountOpenApi } from './api/openapi.ts';
 import { mountRoutes } from './api/route.ts';
 import { mountHls } from './api/hls.ts';
 import { mountStreamingApi } from './api/streaming.ts';
-import { ClientAddresses } from './client-address.ts';
+import { ClientAddresses, TrustedProxies } from './client-address.ts';
 import { Router } from './commonjs.ts';
 import type { AppState } from './context.ts';
 import { mountHealth } from './health.ts';
@@ -18,7 +20,9 @@ import { mountHomePage } from './home-page.ts';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
 import { problemDetails } from './problem.ts';
+import { cors } from './cors.ts';
 import { requestContext } from './request-context.ts';
+import { securityHeaders } from './security-headers.ts';
 import { mountShares } from './share.ts';
 import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
 import { defaultEndpoints } from './subsonic/handlers/index.ts';
@@ -86,16 +90,27 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   mountHomePage(router, config);
   mountHealth(router, health);
   mountStreamingApi(router, services, apiAuth);
-  mountRoutes(router, apiRoutes, {
+  const proxyHeader = config.auth.proxyHeader
+    ? {
+        header: config.auth.proxyHeader,
+        networks: new TrustedProxies(config.auth.proxyHeaderNetworks),
+        createUsers: config.auth.proxyHeaderCreateUsers,
+      }
+    : undefined;
+  const nativeRoutes = [...authRoutes({ verifier, throttle, proxyHeader: proxyHeader !== undefined }), ...apiRoutes];
+  mountRoutes(router, nativeRoutes, {
     services,
-    callers: createCallerResolver(apiAuth),
+    callers: createCallerResolver(apiAuth, services.sessions, proxyHeader),
     validateResponses: options.validateResponses,
   });
+  mountOpenApi(router, nativeRoutes, config.basePath);
   mountHls(router, services);
   mountShares(router, db, services.playback);
   mountMetrics(router, metrics);
 
   app.use(requestContext(logger, metrics, clients));
+  app.use(securityHeaders());
+  app.use(cors(config.http.corsOrigins));
   app.use(problemDetails(db));
   app.use(router.routes());
 

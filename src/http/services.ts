@@ -2,6 +2,7 @@
 // src/app/services.ts (for `tonearm serve` and the tests) and handed to createApp. Endpoints receive what
 // they need through their context (subsonic/endpoint.ts); nothing is looked up from a registry.
 import type { NowPlaying } from '../activity/now-playing.ts';
+import type { Sessions } from '../accounts/sessions.ts';
 import type { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 // The handle is passed through to domain functions; HTTP never queries it (the dependency rules allow this
@@ -51,6 +52,8 @@ export interface Services {
   urlSigner: UrlSigner;
   /** Who is playing what right now (getNowPlaying, reportPlayback). */
   nowPlaying: NowPlaying;
+  /** Logins on devices: access tokens, rotating refresh tokens, revocation. */
+  sessions: Sessions;
   /** Worker threads for read-only Subsonic endpoints; absent: they run on the main thread. */
   readPool: ReadPool | undefined;
   /** Ends what outlives requests (running transcodes and HLS runs), so the HTTP server can close. */

@@ -84,6 +84,33 @@ export const errorCatalogue = {
     subsonic: 0,
     summary: 'The database is damaged or was replaced while the server ran',
   },
+  ACCESS_TOKEN_EXPIRED: {
+    http: 401,
+    subsonic: 40,
+    summary: 'The access token has expired; get a new one with the refresh token',
+  },
+  SESSION_ENDED: {
+    http: 401,
+    subsonic: 40,
+    summary: 'The session has ended (logged out, revoked, expired or its password changed); log in again',
+  },
+  REFRESH_TOKEN_REUSED: {
+    http: 401,
+    subsonic: 40,
+    summary: 'This refresh token was already used; its session has been ended for safety',
+  },
+  SECOND_FACTOR_REQUIRED: {
+    http: 401,
+    subsonic: 40,
+    summary: 'This account uses two-factor login: send the code from the authenticator app',
+  },
+  SECOND_FACTOR_WRONG: { http: 401, subsonic: 40, summary: 'The two-factor code is wrong or was already used' },
+  SETUP_DONE: { http: 409, subsonic: 0, summary: 'The server already has its first administrator' },
+  CSRF_REFUSED: {
+    http: 403,
+    subsonic: 0,
+    summary: 'A write authenticated by the session cookie must carry the X-CSRF-Token header',
+  },
   SECRET_KEY: {
     http: 500,
     subsonic: 0,

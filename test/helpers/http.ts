@@ -50,6 +50,8 @@ export interface TestServerOptions {
   readWorkersOnDemand?: { idleMs?: number };
   /** The [http] settings (trusted proxies, public URL, timeouts, connection limits). */
   http?: Partial<ConfigInput['http']>;
+  /** The [auth] settings (token lifetimes, proxy header, OIDC). */
+  auth?: Partial<ConfigInput['auth']>;
   /** Parts to use instead of the built ones (scanner, scanStatus, a transcoder with small limits...). */
   services?: ServicesOptions['overrides'];
   /** HTTP-layer knobs (loginThrottle, subsonicEndpoints...). */
@@ -82,6 +84,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = configSchema.parse({
     ...defaults,
     http: { ...defaults.http, ...options.http },
+    auth: { ...defaults.auth, ...options.auth },
     dataDir: dir,
     host: '127.0.0.1',
     port: 0,

@@ -1,17 +1,24 @@
-// Who calls the native JSON API. For now: an API key (`Authorization: Bearer tnrm_…` or `X-API-Key`) or
-// HTTP Basic with username and password; media routes also take a signed URL (src/streaming/signed-urls.ts)
-// instead, since an <audio> or <img> element cannot send headers; a signed URL is never throttled. Failed
-// logins count towards the same throttle as Subsonic's, under the same rules (src/http/login-throttle.ts).
-// Browser sessions arrive with the accounts work.
+// Who calls the native JSON API: a session (an access token from /api/v1/auth/login, as a Bearer header or
+// the web app's cookie), an API key (`Authorization: Bearer tnrm_…` or `X-API-Key`), HTTP Basic with
+// username and password, or a trusted reverse proxy's user header; media routes also take a signed URL
+// (src/streaming/signed-urls.ts), since an <audio> or <img> element of another origin cannot send headers;
+// a signed URL is never throttled. Failed logins count towards the same throttle as Subsonic's, under the
+// same rules (src/http/login-throttle.ts).
+import { randomBytes } from 'node:crypto';
+import { API_KEY_PREFIX } from '../../accounts/api-keys.ts';
+import { recordAudit } from '../../accounts/audit.ts';
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
+import type { Sessions } from '../../accounts/sessions.ts';
 import { findUserRowById } from '../../accounts/users.repository.ts';
-import { loadUser, type User } from '../../accounts/users.service.ts';
+import { createUser, findUserByName, loadUser, type User } from '../../accounts/users.service.ts';
 import type { Database } from '../../db/database.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import type { UrlSigner } from '../../streaming/signed-urls.ts';
+import type { TrustedProxies } from '../client-address.ts';
 import type { AppContext } from '../context.ts';
 import { checkPassword, invalidApiKey, type LoginThrottle } from '../login-throttle.ts';
 import type { CallerResolver } from './route.ts';
+import { ACCESS_COOKIE, CSRF_HEADER, readCookie } from './session-cookies.ts';
 
 export interface ApiAuthenticator {
   db: Database;
@@ -77,19 +84,93 @@ export async function authenticateMediaRequest(ctx: AppContext, auth: ApiAuthent
   return loadUser(auth.db, row);
 }
 
-/** The native API's CallerResolver over the authenticators above; sessions join in accounts work. */
-export function createCallerResolver(auth: ApiAuthenticator): CallerResolver {
+/** Reverse-proxy login (auth.proxyHeader): the header naming the user, believed only from these peers. */
+export interface ProxyHeaderAuth {
+  header: string;
+  networks: TrustedProxies;
+  createUsers: boolean;
+}
+
+/**
+ * The native API's CallerResolver. In order: a signed URL (media routes), `Authorization: Bearer` with an
+ * API key (tnrm_…) or an access token, X-API-Key, HTTP Basic, the reverse proxy's user header (from its
+ * networks only), and the web app's session cookie. The first credential found decides: a wrong one is a
+ * 401, never a fall-through to the next.
+ */
+export function createCallerResolver(
+  auth: ApiAuthenticator,
+  sessions: Sessions,
+  proxy: ProxyHeaderAuth | undefined,
+): CallerResolver {
   return {
     async resolve(ctx, { signedUrl, optional }) {
-      const query = signedUrl ? new URLSearchParams(ctx.querystring) : undefined;
-      if (query?.has('sig')) return { user: await authenticateMediaRequest(ctx, auth), via: 'signed-url' };
+      if (signedUrl && new URLSearchParams(ctx.querystring).has('sig'))
+        return { user: await authenticateMediaRequest(ctx, auth), via: 'signed-url' };
       const header = ctx.get('Authorization');
-      if (optional && !header && !ctx.get('X-API-Key')) return undefined;
-      const user = await authenticateApiRequest(ctx, auth);
-      return { user, via: /^Basic\s/i.test(header) ? 'basic' : 'api-key' };
+      const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+      // A JWT has three dot-separated parts; anything else after Bearer is taken for an API key.
+      if (bearer && !bearer.startsWith(API_KEY_PREFIX) && bearer.split('.').length === 3) {
+        const { user, sessionId } = await sessions.authenticate(bearer);
+        return { user, via: 'bearer-session', sessionId };
+      }
+      if (header || ctx.get('X-API-Key')) {
+        const user = await authenticateApiRequest(ctx, auth);
+        return { user, via: /^Basic\s/i.test(header) ? 'basic' : 'api-key' };
+      }
+      if (proxy) {
+        const name = ctx.get(proxy.header);
+        if (name && proxy.networks.has(ctx.state.client.peer)) {
+          const user = await proxyUser(auth.db, name.trim(), proxy, ctx);
+          return { user, via: 'proxy-header' };
+        }
+      }
+      const cookie = readCookie(ctx, ACCESS_COOKIE);
+      if (cookie) {
+        const { user, sessionId } = await sessions.authenticate(cookie);
+        return { user, via: 'cookie-session', sessionId };
+      }
+      if (optional) return undefined;
+      throw new TonearmError(
+        'WRONG_CREDENTIALS',
+        'log in first: an access token or API key (Authorization: Bearer …), HTTP Basic, or the session cookie',
+      );
     },
-    checkCsrf() {},
+    checkCsrf(ctx, caller) {
+      if (caller.via !== 'cookie-session' || !caller.sessionId) return;
+      const token = ctx.get(CSRF_HEADER);
+      if (!token || !sessions.isCsrfToken(caller.sessionId, token))
+        throw new TonearmError(
+          'CSRF_REFUSED',
+          `this write came with the session cookie but without a valid ${CSRF_HEADER} header`,
+        );
+    },
   };
+}
+
+/** The user a trusted proxy names; created on first sight when allowed (with an unusable random password). */
+async function proxyUser(db: Database, username: string, proxy: ProxyHeaderAuth, ctx: AppContext): Promise<User> {
+  const existing = findUserByName(db, username);
+  if (existing) return existing;
+  if (!proxy.createUsers) {
+    ctx.state.log.warn({ user: username }, 'proxy header names an unknown user');
+    throw new TonearmError('WRONG_CREDENTIALS', `the proxy names ${username}, who has no account here`);
+  }
+  try {
+    const user = await createUser(db, { username, password: randomBytes(32).toString('base64url') });
+    recordAudit(db, {
+      event: 'user.created',
+      user: { id: user.id, username: user.username },
+      address: ctx.ip,
+      detail: { via: 'proxy-header' },
+    });
+    ctx.state.log.info({ user: username }, 'user created from the proxy header');
+    return user;
+  } catch (error) {
+    // Two first requests at once: the other one created it.
+    const created = findUserByName(db, username);
+    if (created) return created;
+    throw error;
+  }
 }
 
 export function requireAdmin(user: User): void {

@@ -17,10 +17,11 @@ export const API_PREFIX = '/api/v1';
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
- * Who may call: `public` anyone (the caller is found when credentials are sent, else undefined);
- * `user` any signed-in user; `admin` administrators only (403 for others).
+ * Who may call: `none` anyone, credentials not even looked at (login, refresh, setup: an expired token
+ * must not stand in their way); `public` anyone (the caller is found when credentials are sent, else
+ * undefined); `user` any signed-in user; `admin` administrators only (403 for others).
  */
-export type Access = 'public' | 'user' | 'admin';
+export type Access = 'none' | 'public' | 'user' | 'admin';
 
 type ObjectSchema = z.ZodObject<z.ZodRawShape>;
 
@@ -28,8 +29,8 @@ export interface RouteInput<Params, Query, Body, A extends Access> {
   ctx: AppContext;
   services: Services;
   /** Who called and how (session, API key…); undefined only on public routes called anonymously. */
-  caller: A extends 'public' ? Caller | undefined : Caller;
-  user: A extends 'public' ? User | undefined : User;
+  caller: A extends 'public' | 'none' ? Caller | undefined : Caller;
+  user: A extends 'public' | 'none' ? User | undefined : User;
   params: Params;
   query: Query;
   body: Body;
@@ -68,13 +69,13 @@ export interface RouteDefinition<
   errors?: readonly number[];
   handle(
     input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, A>,
-  ): Promise<z.input<R> | undefined | void> | z.input<R> | undefined | void;
+  ): Promise<z.input<R> | undefined> | z.input<R> | undefined;
 }
 
 /** Declares a route with its types inferred from the schemas. */
 export function route<
-  P extends ObjectSchema = z.ZodObject<{}>,
-  Q extends ObjectSchema = z.ZodObject<{}>,
+  P extends ObjectSchema = z.ZodObject<Record<string, never>>,
+  Q extends ObjectSchema = z.ZodObject<Record<string, never>>,
   B extends z.ZodType = z.ZodUndefined,
   R extends z.ZodType = z.ZodVoid,
   A extends Access = Access,
@@ -121,10 +122,13 @@ export function mountRoutes(router: Router<AppState>, routes: readonly AnyRoute[
 }
 
 async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOptions): Promise<void> {
-  const caller = await options.callers.resolve(ctx, {
-    signedUrl: definition.signedUrl === true,
-    optional: definition.access === 'public',
-  });
+  const caller =
+    definition.access === 'none'
+      ? undefined
+      : await options.callers.resolve(ctx, {
+          signedUrl: definition.signedUrl === true,
+          optional: definition.access === 'public',
+        });
   if (caller) {
     ctx.state.user = caller.user;
     if (UNSAFE_METHODS.has(definition.method)) options.callers.checkCsrf(ctx, caller);
