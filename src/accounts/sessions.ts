@@ -86,7 +86,7 @@ export class Sessions {
   readonly #policy: SessionPolicy;
   readonly #now: () => number;
 
-  constructor(db: Database, tokens: AccessTokens, policy: Partial<SessionPolicy> = {}, now = Date.now) {
+  constructor(db: Database, tokens: AccessTokens, policy: Partial<SessionPolicy> = {}, now = () => Date.now()) {
     this.#db = db;
     this.#tokens = tokens;
     this.#policy = { ...DEFAULT_SESSION_POLICY, ...policy };

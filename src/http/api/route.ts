@@ -139,7 +139,8 @@ async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOpt
   const params = parseInput(definition.params, ctx.params, 'path');
   const query = parseInput(definition.query, queryObject(ctx), 'query');
   let body: unknown;
-  if (definition.body) {
+  const bodyless = !ctx.request.length && ctx.get('Transfer-Encoding') === '';
+  if (definition.body && !(bodyless && definition.body.safeParse(undefined).success)) {
     if (!ctx.is('application/json'))
       throw new TonearmError('BAD_REQUEST', 'send the body as application/json');
     body = await readJsonBody(ctx, definition.body, 'the body');
