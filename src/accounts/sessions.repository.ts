@@ -68,7 +68,11 @@ export function revokeSessionRowsOfUser(
 }
 
 /** Live sessions (not revoked, not expired), most recently seen first; every user's when userId is absent. */
-export function liveSessionRows(db: Database, now: number, userId?: string): (SessionRow & { username: string })[] {
+export function liveSessionRows(
+  db: Database,
+  now: number,
+  userId?: string,
+): (SessionRow & { username: string })[] {
   let query = db.kysely
     .selectFrom('session')
     .innerJoin('user', 'user.id', 'session.user_id')

@@ -86,7 +86,12 @@ export class Sessions {
   readonly #policy: SessionPolicy;
   readonly #now: () => number;
 
-  constructor(db: Database, tokens: AccessTokens, policy: Partial<SessionPolicy> = {}, now = () => Date.now()) {
+  constructor(
+    db: Database,
+    tokens: AccessTokens,
+    policy: Partial<SessionPolicy> = {},
+    now = () => Date.now(),
+  ) {
     this.#db = db;
     this.#tokens = tokens;
     this.#policy = { ...DEFAULT_SESSION_POLICY, ...policy };
@@ -158,7 +163,10 @@ export class Sessions {
         created_at: now,
         rotated_at: null,
       });
-      const expiresAt = Math.min(now + this.#policy.idleTimeoutMs, session.created_at + this.#policy.maxAgeMs);
+      const expiresAt = Math.min(
+        now + this.#policy.idleTimeoutMs,
+        session.created_at + this.#policy.maxAgeMs,
+      );
       touchSession(this.#db, session.id, {
         last_seen_at: now,
         expires_at: expiresAt,

@@ -92,16 +92,15 @@ export function existingLibraryIds(db: Database): number[] {
 /** Whether a user has left any trace of use: a session, an API key or a client seen (players). */
 export function userHasBeenUsed(db: Database, userId: string): boolean {
   const used = db.first(
-    db.kysely
-      .selectNoFrom((eb) => [
-        eb
-          .or([
-            eb.exists(eb.selectFrom('session').select('id').where('user_id', '=', userId)),
-            eb.exists(eb.selectFrom('api_key').select('id').where('user_id', '=', userId)),
-            eb.exists(eb.selectFrom('player').select('id').where('user_id', '=', userId)),
-          ])
-          .as('used'),
-      ]),
+    db.kysely.selectNoFrom((eb) => [
+      eb
+        .or([
+          eb.exists(eb.selectFrom('session').select('id').where('user_id', '=', userId)),
+          eb.exists(eb.selectFrom('api_key').select('id').where('user_id', '=', userId)),
+          eb.exists(eb.selectFrom('player').select('id').where('user_id', '=', userId)),
+        ])
+        .as('used'),
+    ]),
   );
   return Number(used?.used ?? 0) === 1;
 }

@@ -97,7 +97,10 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
         createUsers: config.auth.proxyHeaderCreateUsers,
       }
     : undefined;
-  const nativeRoutes = [...authRoutes({ verifier, throttle, proxyHeader: proxyHeader !== undefined }), ...apiRoutes];
+  const nativeRoutes = [
+    ...authRoutes({ verifier, throttle, proxyHeader: proxyHeader !== undefined }),
+    ...apiRoutes,
+  ];
   mountRoutes(router, nativeRoutes, {
     services,
     callers: createCallerResolver(apiAuth, services.sessions, proxyHeader),

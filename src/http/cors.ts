@@ -7,7 +7,8 @@ import type { AppMiddleware } from './context.ts';
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, X-CSRF-Token, Range, Last-Event-ID';
-const EXPOSED_HEADERS = 'Retry-After, Content-Range, Content-Length, Accept-Ranges, ETag, Content-Disposition';
+const EXPOSED_HEADERS =
+  'Retry-After, Content-Range, Content-Length, Accept-Ranges, ETag, Content-Disposition';
 
 export function cors(allowedOrigins: readonly string[]): AppMiddleware {
   const any = allowedOrigins.includes('*');

@@ -1,6 +1,8 @@
 // Calls to the native JSON API in tests: JSON in and out, a bearer token or cookies, and logins.
 import type { TestServer } from './http.ts';
 
+// Parsed answers are walked freely in tests; `any` keeps those walks short.
+// biome-ignore lint/suspicious/noExplicitAny: test-only shape of parsed JSON
 export type Json = Record<string, any>;
 
 export interface ApiAnswer {
@@ -20,7 +22,11 @@ export interface ApiCall {
   headers?: Record<string, string>;
 }
 
-export async function api(server: Pick<TestServer, 'baseUrl'>, path: string, call: ApiCall = {}): Promise<ApiAnswer> {
+export async function api(
+  server: Pick<TestServer, 'baseUrl'>,
+  path: string,
+  call: ApiCall = {},
+): Promise<ApiAnswer> {
   const headers: Record<string, string> = { ...call.headers };
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   if (call.token) headers.authorization = `Bearer ${call.token}`;

@@ -9,16 +9,30 @@ import { after, before, describe, mock, test } from 'node:test';
 import { createApiKey, revokeApiKey } from '../../src/accounts/api-keys.ts';
 import { listAudit } from '../../src/accounts/audit.ts';
 import { ensureFirstAdmin, FIRST_ADMIN_FILE } from '../../src/accounts/first-admin.ts';
-import { api, cookiesOf, login } from '../helpers/api.ts';
+import { api, cookiesOf, type Json, login } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 
 const ADMIN = { username: 'admin', password: 'admin-pass' };
 const ALICE = { username: 'alice', password: 'alice-pass' };
 const BOB = { username: 'bob', password: 'bob-pass' };
 
-function subsonic(server: TestServer, endpoint: string, user: typeof ADMIN, params: Record<string, string> = {}) {
-  const query = new URLSearchParams({ u: user.username, p: user.password, v: '1.16.1', c: 'test', f: 'json', ...params });
-  return fetch(`${server.baseUrl}/rest/${endpoint}?${query}`).then((response) => response.json() as Promise<any>);
+function subsonic(
+  server: TestServer,
+  endpoint: string,
+  user: typeof ADMIN,
+  params: Record<string, string> = {},
+): Promise<Json> {
+  const query = new URLSearchParams({
+    u: user.username,
+    p: user.password,
+    v: '1.16.1',
+    c: 'test',
+    f: 'json',
+    ...params,
+  });
+  return fetch(`${server.baseUrl}/rest/${endpoint}?${query}`).then(
+    (response) => response.json() as Promise<Json>,
+  );
 }
 
 describe('native API sessions', () => {
@@ -29,7 +43,10 @@ describe('native API sessions', () => {
   after(() => server.close());
 
   test('login answers tokens and sets httpOnly SameSite=Strict cookies; /me works with either', async () => {
-    const answer = await api(server, '/auth/login', { method: 'POST', body: { ...ALICE, device: 'Test phone' } });
+    const answer = await api(server, '/auth/login', {
+      method: 'POST',
+      body: { ...ALICE, device: 'Test phone' },
+    });
     assert.equal(answer.status, 200);
     assert.equal(answer.body.tokenType, 'Bearer');
     assert.equal(answer.body.expiresIn, 15 * 60);
@@ -61,7 +78,10 @@ describe('native API sessions', () => {
   });
 
   test('a wrong password is 401 and audited; an unknown user gets the same answer', async () => {
-    const wrong = await api(server, '/auth/login', { method: 'POST', body: { username: 'bob', password: 'nope' } });
+    const wrong = await api(server, '/auth/login', {
+      method: 'POST',
+      body: { username: 'bob', password: 'nope' },
+    });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.type, 'urn:tonearm:error:WRONG_CREDENTIALS');
     assert.ok(wrong.body.requestId, 'problems carry the request id');
@@ -73,18 +93,27 @@ describe('native API sessions', () => {
     assert.equal(unknown.body.detail, wrong.body.detail);
     const failures = listAudit(server.db, { event: 'login.failed' });
     assert.ok(failures.some((entry) => entry.username === 'bob' && entry.userId === null));
-    assert.ok(failures.every((entry) => !JSON.stringify(entry).includes('nope')), 'no password in the audit log');
+    assert.ok(
+      failures.every((entry) => !JSON.stringify(entry).includes('nope')),
+      'no password in the audit log',
+    );
   });
 
   test('a used refresh token rotates; presenting it again ends the whole session', async () => {
     const first = await login(server, BOB.username, BOB.password);
-    const second = await api(server, '/auth/refresh', { method: 'POST', body: { refreshToken: first.refreshToken } });
+    const second = await api(server, '/auth/refresh', {
+      method: 'POST',
+      body: { refreshToken: first.refreshToken },
+    });
     assert.equal(second.status, 200);
     assert.notEqual(second.body.refreshToken, first.refreshToken);
     assert.equal(second.body.sessionId, first.sessionId, 'a refresh stays in its session');
     assert.equal((await api(server, '/me', { token: second.body.accessToken })).status, 200);
 
-    const replay = await api(server, '/auth/refresh', { method: 'POST', body: { refreshToken: first.refreshToken } });
+    const replay = await api(server, '/auth/refresh', {
+      method: 'POST',
+      body: { refreshToken: first.refreshToken },
+    });
     assert.equal(replay.status, 401);
     assert.equal(replay.body.type, 'urn:tonearm:error:REFRESH_TOKEN_REUSED');
     // The family is dead: the newest refresh token and the access tokens of the session too.
@@ -97,7 +126,9 @@ describe('native API sessions', () => {
     const me = await api(server, '/me', { token: second.body.accessToken });
     assert.equal(me.status, 401);
     assert.equal(me.body.type, 'urn:tonearm:error:SESSION_ENDED');
-    assert.ok(listAudit(server.db, { event: 'session.reuse-detected' }).some((entry) => entry.username === 'bob'));
+    assert.ok(
+      listAudit(server.db, { event: 'session.reuse-detected' }).some((entry) => entry.username === 'bob'),
+    );
   });
 
   test('refresh with the cookie needs the CSRF header', async () => {
@@ -141,8 +172,16 @@ describe('native API sessions', () => {
     });
     assert.equal(real.status, 200);
     assert.ok(real.body.ended >= 1);
-    assert.equal((await api(server, '/me', { token: other.accessToken })).status, 401, 'the other session ended');
-    assert.equal((await api(server, '/me', { cookies: session.cookies })).status, 200, 'the current one stays');
+    assert.equal(
+      (await api(server, '/me', { token: other.accessToken })).status,
+      401,
+      'the other session ended',
+    );
+    assert.equal(
+      (await api(server, '/me', { cookies: session.cookies })).status,
+      200,
+      'the current one stays',
+    );
   });
 
   test('logout ends the session: its access and refresh tokens stop working', async () => {
@@ -151,12 +190,16 @@ describe('native API sessions', () => {
     assert.equal(out.status, 204);
     assert.ok(out.headers.getSetCookie().some((line) => /^tonearm_access=;.*Max-Age=0/.test(line)));
     assert.equal((await api(server, '/me', { token: session.accessToken })).status, 401);
-    const refresh = await api(server, '/auth/refresh', { method: 'POST', body: { refreshToken: session.refreshToken } });
+    const refresh = await api(server, '/auth/refresh', {
+      method: 'POST',
+      body: { refreshToken: session.refreshToken },
+    });
     assert.equal(refresh.status, 401);
     // Logging out with only the refresh token (an expired access token) works too.
     const next = await login(server, BOB.username, BOB.password);
     assert.equal(
-      (await api(server, '/auth/logout', { method: 'POST', body: { refreshToken: next.refreshToken } })).status,
+      (await api(server, '/auth/logout', { method: 'POST', body: { refreshToken: next.refreshToken } }))
+        .status,
       204,
     );
     assert.equal((await api(server, '/me', { token: next.accessToken })).status, 401);
@@ -169,27 +212,38 @@ describe('native API sessions', () => {
     const list = await api(server, '/me/sessions', { token: bobLaptop.accessToken });
     assert.equal(list.status, 200);
     assert.equal(list.body.nextCursor, null);
-    const devices = list.body.items.map((session: any) => session.device);
+    const devices = list.body.items.map((session: Json) => session.device);
     assert.ok(devices.includes('Bob phone') && devices.includes('Bob laptop'));
-    assert.ok(list.body.items.every((session: any) => session.username === 'bob'));
-    assert.equal(list.body.items.find((session: any) => session.current).id, bobLaptop.sessionId);
+    assert.ok(list.body.items.every((session: Json) => session.username === 'bob'));
+    assert.equal(list.body.items.find((session: Json) => session.current).id, bobLaptop.sessionId);
 
     // Alice cannot end Bob's session: it does not exist for her.
-    const cross = await api(server, `/me/sessions/${bobPhone.sessionId}`, { method: 'DELETE', token: alice.accessToken });
+    const cross = await api(server, `/me/sessions/${bobPhone.sessionId}`, {
+      method: 'DELETE',
+      token: alice.accessToken,
+    });
     assert.equal(cross.status, 404);
     assert.equal((await api(server, '/me', { token: bobPhone.accessToken })).status, 200);
     // Nor list everybody's.
     assert.equal((await api(server, '/admin/sessions', { token: alice.accessToken })).status, 403);
 
-    const own = await api(server, `/me/sessions/${bobPhone.sessionId}`, { method: 'DELETE', token: bobLaptop.accessToken });
+    const own = await api(server, `/me/sessions/${bobPhone.sessionId}`, {
+      method: 'DELETE',
+      token: bobLaptop.accessToken,
+    });
     assert.equal(own.status, 204);
     assert.equal((await api(server, '/me', { token: bobPhone.accessToken })).status, 401);
 
     const admin = await login(server, ADMIN.username, ADMIN.password);
     const all = await api(server, '/admin/sessions?user=bob', { token: admin.accessToken });
-    assert.ok(all.body.items.some((session: any) => session.id === bobLaptop.sessionId));
+    assert.ok(all.body.items.some((session: Json) => session.id === bobLaptop.sessionId));
     assert.equal(
-      (await api(server, `/admin/sessions/${bobLaptop.sessionId}`, { method: 'DELETE', token: admin.accessToken })).status,
+      (
+        await api(server, `/admin/sessions/${bobLaptop.sessionId}`, {
+          method: 'DELETE',
+          token: admin.accessToken,
+        })
+      ).status,
       204,
     );
     assert.equal((await api(server, '/me', { token: bobLaptop.accessToken })).status, 401);
@@ -199,18 +253,37 @@ describe('native API sessions', () => {
 
   test('a password change (Subsonic changePassword) ends every session of the user', async () => {
     const carol = { username: 'carol', password: 'carol-pass' };
-    assert.equal((await subsonic(server, 'createUser', ADMIN, { username: 'carol', password: 'carol-pass', email: 'c@x.org' }))['subsonic-response'].status, 'ok');
+    assert.equal(
+      (
+        await subsonic(server, 'createUser', ADMIN, {
+          username: 'carol',
+          password: 'carol-pass',
+          email: 'c@x.org',
+        })
+      )['subsonic-response'].status,
+      'ok',
+    );
     const session = await login(server, carol.username, carol.password);
     assert.equal((await api(server, '/me', { token: session.accessToken })).status, 200);
-    const changed = await subsonic(server, 'changePassword', carol, { username: 'carol', password: 'carol-new' });
+    const changed = await subsonic(server, 'changePassword', carol, {
+      username: 'carol',
+      password: 'carol-new',
+    });
     assert.equal(changed['subsonic-response'].status, 'ok');
     const me = await api(server, '/me', { token: session.accessToken });
     assert.equal(me.status, 401);
     assert.equal(me.body.type, 'urn:tonearm:error:SESSION_ENDED');
-    assert.equal((await api(server, '/auth/refresh', { method: 'POST', body: { refreshToken: session.refreshToken } })).status, 401);
+    assert.equal(
+      (await api(server, '/auth/refresh', { method: 'POST', body: { refreshToken: session.refreshToken } }))
+        .status,
+      401,
+    );
     // Deleting the user ends the new session too.
     const again = await login(server, 'carol', 'carol-new');
-    assert.equal((await subsonic(server, 'deleteUser', ADMIN, { username: 'carol' }))['subsonic-response'].status, 'ok');
+    assert.equal(
+      (await subsonic(server, 'deleteUser', ADMIN, { username: 'carol' }))['subsonic-response'].status,
+      'ok',
+    );
     assert.equal((await api(server, '/me', { token: again.accessToken })).status, 401);
   });
 
@@ -233,8 +306,12 @@ describe('native API sessions', () => {
     const session = await login(server, ALICE.username, ALICE.password);
     const [header, payload] = session.accessToken.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');
-    const forged = await api(server, '/me', { token: `${header}.${forgedPayload}.${session.accessToken.split('.')[2]}` });
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString(
+      'base64url',
+    );
+    const forged = await api(server, '/me', {
+      token: `${header}.${forgedPayload}.${session.accessToken.split('.')[2]}`,
+    });
     assert.equal(forged.status, 401);
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
     assert.equal((await api(server, '/me', { token: unsigned })).status, 401);
@@ -335,7 +412,10 @@ describe('first-run setup', () => {
       assert.equal(created.body.user.username, 'owner');
       assert.equal(created.body.user.admin, true);
       assert.equal((await api(server, '/me', { token: created.body.accessToken })).status, 200);
-      const again = await api(server, '/setup', { method: 'POST', body: { username: 'mallory', password: 'x-pass-123' } });
+      const again = await api(server, '/setup', {
+        method: 'POST',
+        body: { username: 'mallory', password: 'x-pass-123' },
+      });
       assert.equal(again.status, 409);
       assert.equal(again.body.type, 'urn:tonearm:error:SETUP_DONE');
       assert.equal((await api(server, '/server')).body.setupRequired, false);
@@ -368,10 +448,16 @@ describe('first-run setup', () => {
       assert.ok(first.created);
       const generated = fs.readFileSync(path.join(server.dir, FIRST_ADMIN_FILE), 'utf8').trim();
       assert.equal((await api(server, '/server')).body.setupRequired, true);
-      const claimed = await api(server, '/setup', { method: 'POST', body: { username: 'owner', password: 'owner-pass-1' } });
+      const claimed = await api(server, '/setup', {
+        method: 'POST',
+        body: { username: 'owner', password: 'owner-pass-1' },
+      });
       assert.equal(claimed.status, 201);
       assert.ok(!fs.existsSync(path.join(server.dir, FIRST_ADMIN_FILE)), 'the password file is gone');
-      const old = await api(server, '/auth/login', { method: 'POST', body: { username: 'admin', password: generated } });
+      const old = await api(server, '/auth/login', {
+        method: 'POST',
+        body: { username: 'admin', password: generated },
+      });
       assert.equal(old.status, 401, 'the generated admin is gone');
     } finally {
       await server.close();
@@ -381,7 +467,10 @@ describe('first-run setup', () => {
       await ensureFirstAdmin(used.db, used.dir);
       const password = fs.readFileSync(path.join(used.dir, FIRST_ADMIN_FILE), 'utf8').trim();
       await login(used, 'admin', password);
-      const late = await api(used, '/setup', { method: 'POST', body: { username: 'mallory', password: 'mallory-pass' } });
+      const late = await api(used, '/setup', {
+        method: 'POST',
+        body: { username: 'mallory', password: 'mallory-pass' },
+      });
       assert.equal(late.status, 409, 'a generated admin that logged in is a claimed server');
     } finally {
       await used.close();

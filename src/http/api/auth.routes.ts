@@ -9,11 +9,7 @@ import { dataDirOf } from '../../accounts/secret-key.ts';
 import type { IssuedTokens, SessionInfo } from '../../accounts/sessions.ts';
 import { hasSecondFactor, verifySecondFactor } from '../../accounts/totp.ts';
 import { findUserRowById } from '../../accounts/users.repository.ts';
-import {
-  PASSWORD_MAX_LENGTH,
-  USERNAME_MAX_LENGTH,
-  type User,
-} from '../../accounts/users.service.ts';
+import { PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, type User } from '../../accounts/users.service.ts';
 import { viewerFor, visibleLibraries } from '../../catalog/access.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import { z } from 'zod';
@@ -302,7 +298,10 @@ export function authRoutes(deps: AuthRouteDeps): AnyRoute[] {
           throw error;
         }
         if (outcome.kind === 'needs-code')
-          throw new TonearmError('SECOND_FACTOR_REQUIRED', 'send the code from your authenticator app as totp');
+          throw new TonearmError(
+            'SECOND_FACTOR_REQUIRED',
+            'send the code from your authenticator app as totp',
+          );
         if (outcome.kind !== 'ok') {
           const reason = outcome.kind === 'wrong-code' ? 'wrong second factor' : 'wrong password';
           ctx.state.log.warn({ ip: address, user: body.username, reason }, 'api login failed');
@@ -381,7 +380,8 @@ export function authRoutes(deps: AuthRouteDeps): AnyRoute[] {
       method: 'post',
       path: '/auth/logout',
       tag: 'Sessions',
-      summary: 'End the session of this access token or refresh token (body or cookie), and clear the cookies',
+      summary:
+        'End the session of this access token or refresh token (body or cookie), and clear the cookies',
       access: 'none',
       body: refreshBody,
       async handle({ ctx, services, body }) {

@@ -148,7 +148,12 @@ export function createCallerResolver(
 }
 
 /** The user a trusted proxy names; created on first sight when allowed (with an unusable random password). */
-async function proxyUser(db: Database, username: string, proxy: ProxyHeaderAuth, ctx: AppContext): Promise<User> {
+async function proxyUser(
+  db: Database,
+  username: string,
+  proxy: ProxyHeaderAuth,
+  ctx: AppContext,
+): Promise<User> {
   const existing = findUserByName(db, username);
   if (existing) return existing;
   if (!proxy.createUsers) {

@@ -68,7 +68,10 @@ function parameters(
   where: 'path' | 'query',
 ): JsonSchema[] {
   if (!schema) return [];
-  const json = components.add(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const json = components.add(schema, 'input') as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
     const { description, ...rest } = property;
     return {
@@ -263,4 +266,3 @@ function sendDocsPage(ctx: AppContext, basePath: string): void {
 </html>
 `;
 }
-

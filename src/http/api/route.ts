@@ -106,7 +106,11 @@ export function openApiPath(path: string): string {
 
 const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
-export function mountRoutes(router: Router<AppState>, routes: readonly AnyRoute[], options: MountOptions): void {
+export function mountRoutes(
+  router: Router<AppState>,
+  routes: readonly AnyRoute[],
+  options: MountOptions,
+): void {
   const seen = new Set<string>();
   for (const definition of routes) {
     const key = `${definition.method} ${definition.path}`;

@@ -51,7 +51,11 @@ export function setSessionCookies(
   ctx.append('Set-Cookie', [
     // The access cookie lives as long as the session: an expired token in it gets ACCESS_TOKEN_EXPIRED,
     // which tells the web app to refresh, where a missing cookie would look like "never logged in".
-    cookieLine(ctx, ACCESS_COOKIE, tokens.accessToken, { path: site, httpOnly: true, maxAgeSeconds: refreshSeconds }),
+    cookieLine(ctx, ACCESS_COOKIE, tokens.accessToken, {
+      path: site,
+      httpOnly: true,
+      maxAgeSeconds: refreshSeconds,
+    }),
     cookieLine(ctx, REFRESH_COOKIE, tokens.refreshToken, {
       path: auth,
       httpOnly: true,
