@@ -3,9 +3,18 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { createApiKey, listApiKeys, revokeApiKey } from '../accounts/api-keys.ts';
+import { createAccessTokens } from '../accounts/access-tokens.ts';
+import { recordAudit } from '../accounts/audit.ts';
 import { setPasswordAuthEnabled } from '../accounts/auth-settings.ts';
 import { FIRST_ADMIN_NAME, forgetFirstAdminPassword } from '../accounts/first-admin.ts';
-import { changePassword, createUser, deleteUser, listUsers } from '../accounts/users.service.ts';
+import { Sessions } from '../accounts/sessions.ts';
+import {
+  changePassword,
+  createUser,
+  deleteUser,
+  getUserByName,
+  listUsers,
+} from '../accounts/users.service.ts';
 import { openDatabase, openRuntime } from '../app/runtime.ts';
 import { loadConfig, printableConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -91,6 +100,14 @@ async function withDatabase<T>(
   } finally {
     await runtime.close();
   }
+}
+
+/** Who the audit log names for changes made with the CLI (someone with access to the data folder). */
+const CLI_ACTOR = { id: 'cli', username: 'command line' };
+
+/** Sessions for CLI commands: they list and revoke; no token is issued, so the key is never read. */
+function cliSessions(db: Database, config: Config): Sessions {
+  return new Sessions(db, createAccessTokens(config.dataDir));
 }
 
 export function buildProgram(): Command {
@@ -261,6 +278,64 @@ export function buildProgram(): Command {
       );
     });
   });
+
+  const sessions = program.command('sessions').description('login sessions of the web app and native API');
+  addLocationFlags(
+    sessions.command('list [user]').description("list live sessions (everyone's, or one user's)"),
+  ).action(async (username: string | undefined, flags: LocationFlags) => {
+    await withDatabase(flags, (db, config) => {
+      const userId = username === undefined ? undefined : getUserByName(db, username).id;
+      const live = cliSessions(db, config).list(userId);
+      if (live.length === 0) process.stdout.write('no live sessions\n');
+      printTable(
+        live.map((session) => ({
+          id: session.id,
+          user: session.username,
+          method: session.method,
+          device: session.device.length > 40 ? `${session.device.slice(0, 39)}…` : session.device,
+          address: session.address,
+          'last seen': new Date(session.lastSeenAt).toISOString(),
+          expires: new Date(session.expiresAt).toISOString(),
+        })),
+        ['id', 'user', 'method', 'device', 'address', 'last seen', 'expires'],
+      );
+    });
+  });
+  addLocationFlags(
+    sessions
+      .command('revoke [id]')
+      .description('end a session at once (or every session of a user with --user)'),
+  )
+    .option('--user <name>', "end all of this user's sessions")
+    .action(async (id: string | undefined, flags: LocationFlags & { user?: string }) => {
+      if ((id === undefined) === (flags.user === undefined))
+        throw new TonearmError('INVALID_INPUT', 'name one session id, or --user NAME for all of theirs');
+      await withDatabase(flags, (db, config) => {
+        const all = cliSessions(db, config);
+        if (flags.user !== undefined) {
+          const user = getUserByName(db, flags.user);
+          const ended = all.revokeAllOf(user.id, 'revoked from the command line');
+          recordAudit(db, {
+            event: 'session.revoked',
+            user: { id: user.id, username: user.username },
+            actor: CLI_ACTOR,
+            detail: { ended },
+          });
+          process.stdout.write(`ended ${ended} session${ended === 1 ? '' : 's'} of ${user.username}\n`);
+          return;
+        }
+        const session = all.find(id!);
+        if (!session || !all.revoke(id!, 'revoked from the command line'))
+          throw new TonearmError('NOT_FOUND', `no live session ${id}`);
+        recordAudit(db, {
+          event: 'session.revoked',
+          user: { id: session.userId, username: session.username },
+          actor: CLI_ACTOR,
+          detail: { session: session.id },
+        });
+        process.stdout.write(`ended session ${session.id} of ${session.username}\n`);
+      });
+    });
 
   const library = program.command('library').description('music libraries');
   addLocationFlags(library.command('list').description('list the libraries the server knows')).action(
