@@ -14,6 +14,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   writes: () => import('./writes.bench.ts'),
   'tcp-table': () => import('./tcp-table.bench.ts'),
   memory: () => import('./memory.bench.ts'),
+  auth: () => import('./auth.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);
