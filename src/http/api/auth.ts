@@ -4,6 +4,7 @@
 // logins count towards the same throttle as Subsonic's, under the same rules (src/http/login-throttle.ts).
 // Browser sessions arrive with the accounts work.
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
+import { hasSecondFactor } from '../../accounts/totp.ts';
 import { findUserRowById } from '../../accounts/users.repository.ts';
 import { loadUser, type User } from '../../accounts/users.service.ts';
 import type { Database } from '../../db/database.ts';
@@ -57,6 +58,11 @@ export async function authenticateApiRequest(ctx: AppContext, auth: ApiAuthentic
       ctx.state.log.warn({ ip: ctx.ip, user: username, code: 'WRONG_CREDENTIALS' }, 'api login failed');
       throw new TonearmError('WRONG_CREDENTIALS', 'wrong username or password');
     }
+    if (hasSecondFactor(user))
+      throw new TonearmError(
+        'AUTH_MECHANISM_UNSUPPORTED',
+        'this account has two-factor login, so HTTP Basic is refused; use an API key (Authorization: Bearer tnrm_…) or log in with POST /api/v1/auth/login',
+      );
     return user;
   }
   throw new TonearmError(
