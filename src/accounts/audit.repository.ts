@@ -15,12 +15,12 @@ export interface AuditRowQuery {
   /** Rows about or by this name (as it was then; names ignore case). */
   username?: string;
   event?: string;
-  /** Rows with an id below this (the next page going back in time). */
-  beforeId?: number;
+  /** Rows after this one in the newest-first order (the next page, going back in time). */
+  before?: { at: number; id: number };
   limit: number;
 }
 
-/** Newest first. */
+/** Newest first (audit_log_by_time serves the order; id, the rowid, is part of that index). */
 export function selectAuditRows(db: Database, query: AuditRowQuery): AuditRow[] {
   let select = db.kysely.selectFrom('audit_log').selectAll();
   if (query.since !== undefined) select = select.where('at', '>=', query.since);
@@ -33,8 +33,13 @@ export function selectAuditRows(db: Database, query: AuditRowQuery): AuditRow[] 
     );
   }
   if (query.event !== undefined) select = select.where('event', '=', query.event);
-  if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
-  return db.all(select.orderBy('id', 'desc').limit(query.limit));
+  const before = query.before;
+  if (before !== undefined)
+    select = select.where((eb) =>
+      eb.or([eb('at', '<', before.at), eb.and([eb('at', '=', before.at), eb('id', '<', before.id)])]),
+    );
+  // By time, not by id: an event may be recorded with the time it happened (a batch, a clock fix).
+  return db.all(select.orderBy('at', 'desc').orderBy('id', 'desc').limit(query.limit));
 }
 
 /** Failed events of these kinds about one user since a time (uses audit_log_by_user). */

@@ -82,7 +82,8 @@ export interface AuditQuery {
   /** Events about or by this name (as it was then: also failed logins of names that do not exist). */
   username?: string;
   event?: string;
-  beforeId?: number;
+  /** The last entry of the previous page: entries after it in the newest-first order. */
+  before?: { at: number; id: number };
   limit?: number;
 }
 

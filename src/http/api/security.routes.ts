@@ -194,28 +194,28 @@ export const securityRoutes: readonly AnyRoute[] = [
     }),
     response: page(auditEntrySchema),
     handle: ({ services, query }) => {
-      const beforeId = query.cursor === undefined ? undefined : cursorId(query.cursor);
+      const before = query.cursor === undefined ? undefined : cursorPosition(query.cursor);
       const entries = listAudit(services.db, {
         since: query.since,
         until: query.until,
         username: query.user,
         event: query.event,
-        beforeId,
+        before,
         limit: query.limit + 1,
       });
       const items = entries.slice(0, query.limit);
       const last = items.at(-1);
       return {
         items: items.map(auditEntryOut),
-        nextCursor: entries.length > query.limit && last ? encodeCursor([last.id]) : null,
+        nextCursor: entries.length > query.limit && last ? encodeCursor([last.at, last.id]) : null,
       };
     },
   }),
 ];
 
-function cursorId(cursor: string): number {
-  const [id] = decodeCursor(cursor, 1);
-  if (typeof id !== 'number' || !Number.isSafeInteger(id))
+function cursorPosition(cursor: string): { at: number; id: number } {
+  const [at, id] = decodeCursor(cursor, 2);
+  if (!Number.isSafeInteger(at) || !Number.isSafeInteger(id))
     throw new TonearmError('INVALID_INPUT', 'cursor is not valid: pass the nextCursor of the previous page');
-  return id;
+  return { at: at as number, id: id as number };
 }
