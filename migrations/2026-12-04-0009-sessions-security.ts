@@ -7,7 +7,9 @@
 // their session, so revoking a session ends its access tokens at once.
 //
 // TOTP secrets are sealed like password copies (AES-256-GCM under <dataDir>/secret.key, bound to the
-// user id). totp_pending_enc holds a secret being set up until its first code confirms it.
+// user id). totp_pending_enc holds a secret being set up until its first code confirms it. totp_last_step is
+// the time step (unix seconds / 30) of the last code accepted: a code of that step or an earlier one is
+// refused, so a code seen over someone's shoulder cannot be used again (RFC 6238 §5.2).
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -35,6 +37,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     `ALTER TABLE user ADD COLUMN totp_secret_enc TEXT`,
     `ALTER TABLE user ADD COLUMN totp_enabled_at INTEGER`,
     `ALTER TABLE user ADD COLUMN totp_pending_enc TEXT`,
+    `ALTER TABLE user ADD COLUMN totp_last_step INTEGER`,
     `ALTER TABLE user ADD COLUMN password_changed_at INTEGER`,
     `CREATE TABLE recovery_code (
       user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,

@@ -2,7 +2,7 @@
 // failed, which keys, roles, passwords and second factors changed, and by whom). Append-only; rows outlive
 // the users they name (the name is kept as it was). Read through GET /api/v1/admin/audit and `tonearm audit`.
 import type { Database } from '../db/database.ts';
-import { type AuditRow, insertAuditRow, selectAuditRows } from './audit.repository.ts';
+import { type AuditRow, countFailures, insertAuditRow, selectAuditRows } from './audit.repository.ts';
 
 export const AUDIT_EVENTS = [
   'login',
@@ -40,8 +40,8 @@ export interface AuditEventInput {
   outcome?: 'success' | 'failure';
   /** Whom the event is about (a failed login names the account tried, which may not exist: id null). */
   user?: AuditSubject | { id: null; username: string };
-  /** Who did it, when not the user themself (an admin resetting someone's TOTP). */
-  actor?: AuditSubject;
+  /** Who did it, when not the user themself (an admin resetting someone's TOTP; the CLI: id null, "cli"). */
+  actor?: AuditSubject | { id: null; username: string };
   address?: string;
   /** Small facts: the method, the key's name, the changed roles, a failure's reason. Never secrets. */
   detail?: Record<string, unknown>;
@@ -79,14 +79,27 @@ export interface AuditQuery {
   since?: number;
   until?: number;
   userId?: string;
+  /** Events about or by this name (as it was then: also failed logins of names that do not exist). */
+  username?: string;
   event?: string;
-  beforeId?: number;
+  /** The last entry of the previous page: entries after it in the newest-first order. */
+  before?: { at: number; id: number };
   limit?: number;
 }
 
 /** Newest first. */
 export function listAudit(db: Database, query: AuditQuery = {}): AuditEntry[] {
   return selectAuditRows(db, { ...query, limit: query.limit ?? 100 }).map(entryFromRow);
+}
+
+/** How many of these events failed for this user since `since`, and when the oldest of them was. */
+export function recentFailures(
+  db: Database,
+  userId: string,
+  events: readonly AuditEventName[],
+  since: number,
+): { count: number; oldest: number | null } {
+  return countFailures(db, userId, events, since);
 }
 
 function entryFromRow(row: AuditRow): AuditEntry {

@@ -55,6 +55,8 @@ export interface User {
   /** Libraries (music folders) this user may see, ascending. Admins too are limited to theirs. */
   libraryIds: number[];
   avatarChangedAt: number | null;
+  /** Two-factor login (TOTP) is on: password logins need a code, Subsonic clients need an API key. */
+  totpEnabled: boolean;
 }
 
 /** Role defaults for new users (the migration's column defaults say the same; see its header for why). */
@@ -136,6 +138,7 @@ export function userFromRow(row: UserRow, libraryIds: number[]): User {
     maxBitRate: row.max_bit_rate,
     libraryIds,
     avatarChangedAt: row.avatar_changed_at,
+    totpEnabled: row.totp_enabled_at !== null,
   };
 }
 

@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { createApiKey, listApiKeys, revokeApiKey } from '../accounts/api-keys.ts';
 import { createAccessTokens } from '../accounts/access-tokens.ts';
-import { recordAudit } from '../accounts/audit.ts';
+import { AUDIT_EVENTS, recordAudit } from '../accounts/audit.ts';
 import { setPasswordAuthEnabled } from '../accounts/auth-settings.ts';
 import { FIRST_ADMIN_NAME, forgetFirstAdminPassword } from '../accounts/first-admin.ts';
 import { Sessions } from '../accounts/sessions.ts';
+import { resetTotp } from '../accounts/totp.ts';
 import {
   changePassword,
   createUser,
@@ -25,6 +26,7 @@ import { listLibraries } from '../library/library.repository.ts';
 import { libraryStats } from '../library/stats.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { createLogger, silentLogger } from '../shared/logger.ts';
+import { type AuditFlags, runAuditCommand } from './audit-command.ts';
 import { printTable } from './output.ts';
 import { readPassword } from './password-input.ts';
 
@@ -103,7 +105,7 @@ async function withDatabase<T>(
 }
 
 /** Who the audit log names for changes made with the CLI (someone with access to the data folder). */
-const CLI_ACTOR = { id: 'cli', username: 'command line' };
+const CLI_ACTOR = { id: null, username: 'cli' };
 
 /** Sessions for CLI commands: they list and revoke; no token is issued, so the key is never read. */
 function cliSessions(db: Database, config: Config): Sessions {
@@ -220,6 +222,21 @@ export function buildProgram(): Command {
     },
   );
 
+  addLocationFlags(
+    user
+      .command('totp-reset <name>')
+      .description("turn off a user's two-factor login and remove their recovery codes (a lost phone)"),
+  ).action(async (name: string, flags: LocationFlags) => {
+    await withDatabase(flags, (db) => {
+      const changed = resetTotp(db, name, { id: null, username: 'cli' });
+      process.stdout.write(
+        changed
+          ? `two-factor login of ${name} turned off and recovery codes removed; they log in with their password alone until they set it up again\n`
+          : `${name} has no two-factor login; nothing changed\n`,
+      );
+    });
+  });
+
   // API keys (OpenSubsonic apiKeyAuthentication). A new key is printed once, on stdout only.
   const apikey = program.command('apikey').description('API keys for Subsonic clients');
   addLocationFlags(apikey.command('create <user>').description('create an API key and print it once'))
@@ -335,6 +352,19 @@ export function buildProgram(): Command {
         });
         process.stdout.write(`ended session ${session.id} of ${session.username}\n`);
       });
+    });
+
+  addLocationFlags(
+    program.command('audit').description('security events (logins, keys, roles, two-factor), newest first'),
+  )
+    .option('--since <when>', 'from then on: 30m, 12h, 7d, 2w back, or a date (2026-12-01, UTC) or date-time')
+    .option('--until <when>', 'before then (same forms as --since)')
+    .option('--user <name>', 'events about or by this user')
+    .addOption(new Option('--event <name>', 'one kind of event').choices(AUDIT_EVENTS))
+    .option('--limit <n>', 'at most this many events (default 50)')
+    .option('--json', 'one JSON object per line instead of a table')
+    .action(async (flags: LocationFlags & AuditFlags) => {
+      await withDatabase(flags, (db) => runAuditCommand(db, flags));
     });
 
   const library = program.command('library').description('music libraries');

@@ -216,6 +216,8 @@ export interface UserTable {
   totp_secret_enc: Generated<string | null>;
   totp_enabled_at: Generated<number | null>;
   totp_pending_enc: Generated<string | null>;
+  /** The time step of the last TOTP code accepted; that step and earlier ones are refused (replay). */
+  totp_last_step: Generated<number | null>;
   password_changed_at: Generated<number | null>;
 }
 

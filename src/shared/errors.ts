@@ -111,6 +111,21 @@ export const errorCatalogue = {
     subsonic: 0,
     summary: 'A write authenticated by the session cookie must carry the X-CSRF-Token header',
   },
+  TOTP_STATE: {
+    http: 409,
+    subsonic: 0,
+    summary: 'Two-factor login is not in the state this needs (already on, or not set up)',
+  },
+  WRONG_CONFIRMATION: {
+    http: 403,
+    subsonic: 0,
+    summary: 'The password or two-factor code given to confirm this is wrong',
+  },
+  CONFIRMATION_THROTTLED: {
+    http: 429,
+    subsonic: 0,
+    summary: 'Too many wrong confirmations for this account; wait before trying again',
+  },
   SECRET_KEY: {
     http: 500,
     subsonic: 0,

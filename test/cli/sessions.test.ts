@@ -69,7 +69,7 @@ describe('tonearm sessions', () => {
     assert.equal((await api({ baseUrl }, '/me', { token: laptop.accessToken })).status, 401);
     assert.equal((await api({ baseUrl }, '/me', { token: bob.accessToken })).status, 200);
     assert.ok(
-      listAudit(db, { event: 'session.revoked' }).every((entry) => entry.actorName === 'command line'),
+      listAudit(db, { event: 'session.revoked' }).every((entry) => entry.actorName === 'cli'),
     );
   });
 

@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
+import { TOTP } from 'otpauth';
 import { createApiKey, revokeApiKey } from '../../src/accounts/api-keys.ts';
 import { listAudit } from '../../src/accounts/audit.ts';
 import { ensureFirstAdmin, FIRST_ADMIN_FILE } from '../../src/accounts/first-admin.ts';
+import { beginTotpSetup, confirmTotpSetup } from '../../src/accounts/totp.ts';
+import { findUserByName } from '../../src/accounts/users.service.ts';
 import { api, cookiesOf, type Json, login } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 
@@ -396,6 +399,71 @@ describe('login throttle on the native API', () => {
     assert.equal((await api(server, '/me', { token: key.key })).status, 200);
     clock += 11_000;
     assert.equal((await api(server, '/auth/login', { method: 'POST', body: ALICE })).status, 200);
+  });
+});
+
+describe('login with two-factor codes', () => {
+  let server: TestServer;
+  let secret = '';
+  let recovery: string[] = [];
+  let clock = Date.now();
+  const code = (at: number) => new TOTP({ secret, digits: 6, period: 30 }).generate({ timestamp: at });
+  before(async () => {
+    server = await startTestServer({
+      users: [ADMIN, ALICE],
+      logLevel: 'silent',
+      app: { loginThrottle: { perAccount: { free: 3, baseMs: 10_000, maxMs: 60_000 }, now: () => clock } },
+    });
+    const alice = findUserByName(server.db, 'alice')!;
+    secret = (await beginTotpSetup(server.db, alice)).secret;
+    // Set up ten minutes ago, so the codes of the test are all newer than the one that confirmed it.
+    const setUpAt = Date.now() - 600_000;
+    recovery = confirmTotpSetup(server.db, alice, code(setUpAt), { now: setUpAt });
+  });
+  after(() => server.close());
+
+  test('a password alone asks for the code; wrong codes fail; a code a step off passes once', async () => {
+    const bare = await api(server, '/auth/login', { method: 'POST', body: ALICE });
+    assert.equal(bare.status, 401);
+    assert.equal(bare.body.type, 'urn:tonearm:error:SECOND_FACTOR_REQUIRED');
+    assert.equal(bare.headers.getSetCookie().length, 0, 'no session yet');
+    const wrong = await api(server, '/auth/login', { method: 'POST', body: { ...ALICE, totp: '000000' } });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.type, 'urn:tonearm:error:SECOND_FACTOR_WRONG');
+    // The clock of the phone runs 30 s late: still accepted.
+    const late = code(Date.now() - 30_000);
+    const ok = await api(server, '/auth/login', { method: 'POST', body: { ...ALICE, totp: late } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.user.twoFactor, true);
+    const replay = await api(server, '/auth/login', { method: 'POST', body: { ...ALICE, totp: late } });
+    assert.equal(replay.status, 401, 'a code works once');
+    const login = listAudit(server.db, { event: 'login' }).find((entry) => entry.username === 'alice');
+    assert.equal(login?.detail.secondFactor, 'totp');
+  });
+
+  test('a recovery code works once; HTTP Basic is refused for a two-factor account', async () => {
+    const first = await api(server, '/auth/login', { method: 'POST', body: { ...ALICE, totp: recovery[0] } });
+    assert.equal(first.status, 200, first.text);
+    const again = await api(server, '/auth/login', { method: 'POST', body: { ...ALICE, totp: recovery[0] } });
+    assert.equal(again.status, 401);
+    const basic = await api(server, '/me', {
+      headers: { authorization: `Basic ${Buffer.from('alice:alice-pass').toString('base64')}` },
+    });
+    assert.equal(basic.status, 401);
+  });
+
+  test('wrong codes count as failed logins: the right password does not reset the count', async () => {
+    clock += 3_600_000; // earlier failures forgotten
+    for (let i = 0; i < 3; i++) {
+      const wrong = await api(server, '/auth/login', { method: 'POST', body: { ...ALICE, totp: '123456' } });
+      assert.equal(wrong.status, 401);
+    }
+    const limited = await api(server, '/auth/login', {
+      method: 'POST',
+      body: { ...ALICE, totp: code(Date.now()) },
+    });
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
   });
 });
 

@@ -113,7 +113,6 @@ const credentialsBody = z.object({
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200).optional() }).optional();
 
 export function meJson(services: Services, user: User, caller: Pick<Caller, 'via' | 'sessionId'>) {
-  const row = findUserRowById(services.db, user.id);
   return {
     id: user.id,
     username: user.username,
@@ -123,7 +122,7 @@ export function meJson(services: Services, user: User, caller: Pick<Caller, 'via
     libraries: visibleLibraries(services.db, viewerFor(services.catalog, user)),
     maxBitRate: user.maxBitRate,
     scrobblingEnabled: user.scrobblingEnabled,
-    twoFactor: row ? hasSecondFactor(row) : false,
+    twoFactor: hasSecondFactor(user),
     createdAt: new Date(user.createdAt).toISOString(),
     authenticatedBy: caller.via,
     sessionId: caller.sessionId ?? null,
@@ -189,11 +188,10 @@ async function checkLogin(
       throttle.passwordFailed(address, body.username);
       return { kind: 'wrong-password' };
     }
-    const row = findUserRowById(services.db, user.id);
     let secondFactor: 'none' | 'totp' | 'recovery-code' = 'none';
-    if (row && hasSecondFactor(row)) {
+    if (hasSecondFactor(user)) {
       if (!body.totp) return { kind: 'needs-code' };
-      const result = verifySecondFactor(services.db, user, body.totp);
+      const result = verifySecondFactor(services.db, user, body.totp, Date.now(), address);
       if (result === 'wrong') {
         throttle.passwordFailed(address, body.username);
         return { kind: 'wrong-code', user };
@@ -326,12 +324,6 @@ export function authRoutes(deps: AuthRouteDeps): AnyRoute[] {
           address,
           detail: { method: 'password', secondFactor: outcome.secondFactor, session: tokens.sessionId },
         });
-        if (outcome.secondFactor === 'recovery-code')
-          recordAudit(services.db, {
-            event: 'totp.recovery-used',
-            user: { id: outcome.user.id, username: outcome.user.username },
-            address,
-          });
         return tokensAnswer(ctx, services, tokens);
       },
     }),

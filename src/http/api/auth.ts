@@ -9,6 +9,7 @@ import { API_KEY_PREFIX } from '../../accounts/api-keys.ts';
 import { recordAudit } from '../../accounts/audit.ts';
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
 import type { Sessions } from '../../accounts/sessions.ts';
+import { hasSecondFactor } from '../../accounts/totp.ts';
 import { findUserRowById } from '../../accounts/users.repository.ts';
 import { createUser, findUserByName, loadUser, type User } from '../../accounts/users.service.ts';
 import type { Database } from '../../db/database.ts';
@@ -64,6 +65,11 @@ export async function authenticateApiRequest(ctx: AppContext, auth: ApiAuthentic
       ctx.state.log.warn({ ip: ctx.ip, user: username, code: 'WRONG_CREDENTIALS' }, 'api login failed');
       throw new TonearmError('WRONG_CREDENTIALS', 'wrong username or password');
     }
+    if (hasSecondFactor(user))
+      throw new TonearmError(
+        'AUTH_MECHANISM_UNSUPPORTED',
+        'this account has two-factor login, so HTTP Basic is refused; use an API key (Authorization: Bearer tnrm_…) or log in with POST /api/v1/auth/login',
+      );
     return user;
   }
   throw new TonearmError(

@@ -4,12 +4,14 @@
 //   password and token logins turned off by the admin → 42 (use an API key);
 //   u+p (clear or enc:hex) checked against the argon2 hash → 40 when wrong;
 //   u+t+s: t = md5_hex(password + s) against the sealed password copy → 40 when wrong, 41 when the user
-//   has no recoverable password (DSub then retries with p=enc:).
+//   has no recoverable password (DSub then retries with p=enc:);
+//   a user with two-factor login → 42 after a right password or token (their clients use API keys).
 // Failed password and token checks count towards the login throttle (src/http/login-throttle.ts) per
 // (address, account) and per address; an attempt that must wait is refused (40) without any check. API
 // keys are always checked (a valid one is never refused); invalid ones are counted apart, per address
 // (44). `address` is the client's (src/http/client-address.ts). No credential ever goes into a message.
 import type { CredentialVerifier } from '../../accounts/credential-cache.ts';
+import { hasSecondFactor } from '../../accounts/totp.ts';
 import type { User } from '../../accounts/users.service.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import {
@@ -60,7 +62,7 @@ export async function authenticate(
     const result = auth.verifier.verifyToken(username, token, salt);
     if ('user' in result) {
       auth.throttle.passwordSucceeded(address, username);
-      return result.user;
+      return refuseSecondFactorUser(result.user);
     }
     if (result.failure === 'unsupported') {
       throw new TonearmError(
@@ -78,7 +80,16 @@ export async function authenticate(
     auth.verifier.verify(username, password),
   );
   if (!user) throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
-  return user;
+  return refuseSecondFactorUser(user);
+}
+
+/** A password alone must not open an account that has two-factor login. */
+function refuseSecondFactorUser(user: User): User {
+  if (!hasSecondFactor(user)) return user;
+  throw new TonearmError(
+    'AUTH_MECHANISM_UNSUPPORTED',
+    'this account has two-factor login, so Subsonic clients must log in with an API key (apiKey) instead of a password',
+  );
 }
 
 function authenticateApiKey(key: string, address: string, auth: SubsonicAuthenticator): User {
