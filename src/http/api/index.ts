@@ -1,5 +1,16 @@
 // Every route of the native JSON API (/api/v1), in the order the OpenAPI document lists them. Each group
 // lives in its own file as a list of route declarations (route.ts).
+import { annotationRoutes } from './annotations.routes.ts';
+import { playlistRoutes } from './playlists.routes.ts';
+import { queueRoutes } from './queue.routes.ts';
+import { radioRoutes } from './radio.routes.ts';
 import type { AnyRoute } from './route.ts';
+import { shareRoutes } from './shares.routes.ts';
 
-export const apiRoutes: readonly AnyRoute[] = [];
+export const apiRoutes: readonly AnyRoute[] = [
+  ...playlistRoutes,
+  ...annotationRoutes,
+  ...queueRoutes,
+  ...shareRoutes,
+  ...radioRoutes,
+];
