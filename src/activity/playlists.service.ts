@@ -188,9 +188,7 @@ export function createPlaylist(
 ): PlaylistWithTracks {
   const name = checkText(input.name?.trim(), 'name', PLAYLIST_NAME_MAX);
   const comment = checkText(input.comment, 'comment', PLAYLIST_COMMENT_MAX) ?? '';
-  if (input.songIds.length > PLAYLIST_MAX_ENTRIES) {
-    throw new TonearmError('BAD_REQUEST', `a playlist holds at most ${PLAYLIST_MAX_ENTRIES} songs`);
-  }
+  assertSize(input.songIds);
   const id = db.transaction(() => {
     assertTracks(db, user, input.songIds);
     if (input.playlistId !== undefined) {

@@ -55,7 +55,7 @@ export const playlistSchema = z
     coverArtId: z
       .string()
       .nullable()
-      .describe('Cover art of the first entry (an album id), for /rest/getCoverArt.'),
+      .describe("Cover art id: the first entry's album; null for an empty playlist."),
     readonly: z.boolean().describe('True when the caller may not change it (not theirs, or imported).'),
     imported: z
       .boolean()
