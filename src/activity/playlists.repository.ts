@@ -20,7 +20,15 @@ export interface PlaylistSummaryRow extends PlaylistRow {
  */
 function summaries(
   db: Database,
-  where: { ownerId?: string; orPublic?: boolean; id?: string; libraryId?: number },
+  where: {
+    ownerId?: string;
+    orPublic?: boolean;
+    id?: string;
+    libraryId?: number;
+    /** Keyset paging: playlists after this one in the list's order, at most `limit` of them. */
+    after?: PlaylistKey;
+    limit?: number;
+  },
   libraries?: readonly number[],
 ): PlaylistSummaryRow[] {
   const visible = libraries ? ` AND t.library_id IN (${libraries.map(() => '?').join(',') || 'NULL'})` : '';
@@ -38,6 +46,10 @@ function summaries(
     conditions.push('p.library_id = ?');
     params.push(where.libraryId);
   }
+  if (where.after !== undefined) {
+    conditions.push('(p.name > ? COLLATE NOCASE OR (p.name = ? COLLATE NOCASE AND p.id > ?))');
+    params.push(where.after.name, where.after.name, where.after.id);
+  }
   const sqlText = `
     SELECT p.*, u.username AS owner_name,
       (SELECT count(*) FROM playlist_track e JOIN track t ON t.id = e.track_id
@@ -48,19 +60,34 @@ function summaries(
          WHERE e.playlist_id = p.id${visible} ORDER BY e.position LIMIT 1) AS first_album_id
     FROM playlist p JOIN user u ON u.id = p.owner_id
     ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-    ORDER BY p.name COLLATE NOCASE, p.id`;
+    ORDER BY p.name COLLATE NOCASE, p.id${where.limit !== undefined ? ' LIMIT ?' : ''}`;
   // The library list is bound once per sub-select, before the WHERE parameters.
   const libs = libraries ?? [];
-  const all = [...libs, ...libs, ...libs, ...params];
+  const all = [...libs, ...libs, ...libs, ...params, ...(where.limit !== undefined ? [where.limit] : [])];
   return db.prepare(sqlText).all(...all) as PlaylistSummaryRow[];
+}
+
+/** Where a page of the playlist list ends: the list is ordered by name (case-insensitive), then id. */
+export interface PlaylistKey {
+  name: string;
+  id: string;
 }
 
 export function listPlaylistSummaries(
   db: Database,
-  options: { ownerId: string; includePublic: boolean },
+  options: { ownerId: string; includePublic: boolean; after?: PlaylistKey; limit?: number },
   libraries?: readonly number[],
 ): PlaylistSummaryRow[] {
-  return summaries(db, { ownerId: options.ownerId, orPublic: options.includePublic }, libraries);
+  return summaries(
+    db,
+    {
+      ownerId: options.ownerId,
+      orPublic: options.includePublic,
+      ...(options.after ? { after: options.after } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    },
+    libraries,
+  );
 }
 
 export function findPlaylistSummary(

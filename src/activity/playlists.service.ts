@@ -5,7 +5,8 @@
 // admin, public, and read-only: the file is the source of truth and is re-read when it changes.
 //
 // Entries survive missing files: lists and counts show only the entries present now (and in the
-// libraries the viewer may see), and the indexes of updatePlaylist refer to that visible list.
+// libraries the viewer may see), and the indexes of updatePlaylist and of the entry changes (insert,
+// remove, move: the native API's) refer to that visible list.
 import { findUserByName, type User } from '../accounts/users.service.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
@@ -18,6 +19,7 @@ import {
   findPlaylistSummary,
   insertPlaylistRow,
   listPlaylistSummaries,
+  type PlaylistKey,
   type PlaylistSummaryRow,
   playlistTrackIds,
   replacePlaylistTracks,
@@ -46,6 +48,8 @@ export interface Playlist {
   readonly: boolean;
   imported: boolean;
 }
+
+export type { PlaylistKey } from './playlists.repository.ts';
 
 export interface PlaylistWithTracks extends Playlist {
   /** Present entries the viewer may see, in order (duplicates kept). */
@@ -101,6 +105,21 @@ function visibleTrackIds(db: Database, user: User, playlistId: string): string[]
   return stored.filter((id) => present.has(id));
 }
 
+/**
+ * Visible index → stored position: entries whose file is missing (or in a library the user may no longer
+ * see) keep their place, while the indexes the user sends match the list they were shown.
+ */
+function visiblePositions(db: Database, user: User, stored: readonly string[]): number[] {
+  const present = findTrackFacts(db, stored, visibleLibraryIds(user));
+  return stored.flatMap((trackId, position) => (present.has(trackId) ? [position] : []));
+}
+
+function assertSize(entries: readonly unknown[]): void {
+  if (entries.length > PLAYLIST_MAX_ENTRIES) {
+    throw new TonearmError('BAD_REQUEST', `a playlist holds at most ${PLAYLIST_MAX_ENTRIES} songs`);
+  }
+}
+
 function assertTracks(db: Database, user: User, ids: readonly string[]): void {
   const present = findTrackFacts(db, ids, visibleLibraryIds(user));
   for (const id of ids) if (!present.has(id)) throw notFound('song', id);
@@ -113,8 +132,15 @@ function checkText(value: string | undefined, what: string, max: number): string
   return value;
 }
 
-/** The caller's own playlists and everyone's public ones; with `username` (admins only) that user's. */
-export function listPlaylists(db: Database, user: User, options: { username?: string } = {}): Playlist[] {
+/**
+ * The caller's own playlists and everyone's public ones; with `username` (admins only) that user's. By
+ * name, then id; `after` and `limit` give one page of that order.
+ */
+export function listPlaylists(
+  db: Database,
+  user: User,
+  options: { username?: string; after?: PlaylistKey; limit?: number } = {},
+): Playlist[] {
   let ownerId = user.id;
   let includePublic = true;
   if (options.username !== undefined && options.username.toLowerCase() !== user.username.toLowerCase()) {
@@ -124,9 +150,18 @@ export function listPlaylists(db: Database, user: User, options: { username?: st
     ownerId = other.id;
     includePublic = false;
   }
-  return listPlaylistSummaries(db, { ownerId, includePublic }, visibleLibraryIds(user)).map((row) =>
+  const page = {
+    ...(options.after ? { after: options.after } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+  };
+  return listPlaylistSummaries(db, { ownerId, includePublic, ...page }, visibleLibraryIds(user)).map((row) =>
     toPlaylist(row, user),
   );
+}
+
+/** The playlist without its entries (NOT_FOUND when the user may not see it). */
+export function findPlaylist(db: Database, user: User, id: string): Playlist {
+  return toPlaylist(visibleSummary(db, user, id), user);
 }
 
 export function getPlaylist(db: Database, user: User, id: string): PlaylistWithTracks {
@@ -141,13 +176,19 @@ export function getPlaylist(db: Database, user: User, id: string): PlaylistWithT
 export function createPlaylist(
   db: Database,
   user: User,
-  input: { name?: string; playlistId?: string; songIds: readonly string[] },
+  input: {
+    name?: string;
+    playlistId?: string;
+    songIds: readonly string[];
+    /** A new playlist's comment and visibility (the native API sets them at once). */
+    comment?: string;
+    public?: boolean;
+  },
   now = Date.now(),
 ): PlaylistWithTracks {
   const name = checkText(input.name?.trim(), 'name', PLAYLIST_NAME_MAX);
-  if (input.songIds.length > PLAYLIST_MAX_ENTRIES) {
-    throw new TonearmError('BAD_REQUEST', `a playlist holds at most ${PLAYLIST_MAX_ENTRIES} songs`);
-  }
+  const comment = checkText(input.comment, 'comment', PLAYLIST_COMMENT_MAX) ?? '';
+  assertSize(input.songIds);
   const id = db.transaction(() => {
     assertTracks(db, user, input.songIds);
     if (input.playlistId !== undefined) {
@@ -163,8 +204,8 @@ export function createPlaylist(
       id: created,
       owner_id: user.id,
       name,
-      comment: '',
-      public: 0,
+      comment,
+      public: input.public ? 1 : 0,
       created_at: now,
       changed_at: now,
       library_id: null,
@@ -203,9 +244,7 @@ export function updatePlaylist(
     if (changesTracks) {
       assertTracks(db, user, update.songIdsToAdd);
       const stored = playlistTrackIds(db, id);
-      const present = findTrackFacts(db, stored, visibleLibraryIds(user));
-      // Visible index → stored position, so missing files keep their place while indexes match the client's view.
-      const positions = stored.flatMap((trackId, position) => (present.has(trackId) ? [position] : []));
+      const positions = visiblePositions(db, user, stored);
       const remove = new Set<number>();
       for (const index of update.songIndexesToRemove) {
         const position = positions[index];
@@ -218,9 +257,7 @@ export function updatePlaylist(
         remove.add(position);
       }
       const next = [...stored.filter((_, position) => !remove.has(position)), ...update.songIdsToAdd];
-      if (next.length > PLAYLIST_MAX_ENTRIES) {
-        throw new TonearmError('BAD_REQUEST', `a playlist holds at most ${PLAYLIST_MAX_ENTRIES} songs`);
-      }
+      assertSize(next);
       replacePlaylistTracks(db, id, next);
     }
     updatePlaylistRow(db, id, {
@@ -230,6 +267,151 @@ export function updatePlaylist(
       changed_at: now,
     });
   });
+}
+
+/**
+ * Changes the entries of the user's own playlist in one transaction: `change` gets the stored track ids
+ * and the stored position of each visible entry, and returns the new stored list.
+ */
+function changeEntries(
+  db: Database,
+  user: User,
+  id: string,
+  change: (stored: string[], positions: number[]) => string[],
+  now: number,
+): void {
+  db.transaction(() => {
+    ownedSummary(db, user, id);
+    const stored = playlistTrackIds(db, id);
+    const next = change(stored, visiblePositions(db, user, stored));
+    assertSize(next);
+    replacePlaylistTracks(db, id, next);
+    updatePlaylistRow(db, id, { changed_at: now });
+  });
+}
+
+function outside(what: string, index: number, length: number): TonearmError {
+  return new TonearmError(
+    'BAD_REQUEST',
+    length === 0
+      ? `${what} ${index} is outside the playlist: it is empty`
+      : `${what} ${index} is outside the playlist (0 to ${length - 1})`,
+  );
+}
+
+/** Stored position before which an entry lands at visible index `at` (0 ≤ at ≤ visible count). */
+function storedInsertPoint(stored: readonly string[], positions: readonly number[], at: number): number {
+  return at < positions.length ? positions[at]! : stored.length;
+}
+
+/**
+ * Adds tracks (in order, duplicates kept) before the entry at visible index `at`, or at the end when `at`
+ * is absent or equals the number of entries.
+ */
+export function insertPlaylistEntries(
+  db: Database,
+  user: User,
+  id: string,
+  trackIds: readonly string[],
+  at?: number,
+  now = Date.now(),
+): void {
+  if (trackIds.length === 0) throw new TonearmError('MISSING_PARAMETER', 'give at least one track id to add');
+  changeEntries(
+    db,
+    user,
+    id,
+    (stored, positions) => {
+      assertTracks(db, user, trackIds);
+      if (at !== undefined && (at < 0 || at > positions.length)) {
+        throw new TonearmError(
+          'BAD_REQUEST',
+          `position ${at} is outside the playlist (0 to ${positions.length}, the end)`,
+        );
+      }
+      const point = storedInsertPoint(stored, positions, at ?? positions.length);
+      return [...stored.slice(0, point), ...trackIds, ...stored.slice(point)];
+    },
+    now,
+  );
+}
+
+/** Removes the entries at the given visible indexes (0-based, as the user saw the list before this call). */
+export function removePlaylistEntries(
+  db: Database,
+  user: User,
+  id: string,
+  indexes: readonly number[],
+  now = Date.now(),
+): void {
+  if (indexes.length === 0)
+    throw new TonearmError('MISSING_PARAMETER', 'give at least one position to remove');
+  changeEntries(
+    db,
+    user,
+    id,
+    (stored, positions) => {
+      const remove = new Set<number>();
+      for (const index of indexes) {
+        const position = positions[index];
+        if (position === undefined) throw outside('position', index, positions.length);
+        remove.add(position);
+      }
+      return stored.filter((_, position) => !remove.has(position));
+    },
+    now,
+  );
+}
+
+/**
+ * Moves `count` entries starting at visible index `from` so that the first of them is at visible index
+ * `to` afterwards (0 ≤ to ≤ entries − count). Entries are named by position, so duplicates of one track
+ * move independently.
+ */
+export function movePlaylistEntries(
+  db: Database,
+  user: User,
+  id: string,
+  move: { from: number; count: number; to: number },
+  now = Date.now(),
+): void {
+  const { from, count, to } = move;
+  if (!Number.isInteger(count) || count < 1)
+    throw new TonearmError('BAD_REQUEST', 'count must be at least 1');
+  changeEntries(
+    db,
+    user,
+    id,
+    (stored, positions) => {
+      if (from < 0 || from + count > positions.length) {
+        throw new TonearmError(
+          'BAD_REQUEST',
+          `entries ${from} to ${from + count - 1} are not all in the playlist (0 to ${positions.length - 1})`,
+        );
+      }
+      const remaining = positions.length - count;
+      if (to < 0 || to > remaining) {
+        throw new TonearmError(
+          'BAD_REQUEST',
+          `to must be from 0 to ${remaining} when moving ${count} entries`,
+        );
+      }
+      const moving = new Set(positions.slice(from, from + count));
+      const movedIds = [...moving].map((position) => stored[position]!);
+      const visible = new Set(positions);
+      // What stays, and where its visible entries are once the moved ones are out.
+      const kept: string[] = [];
+      const keptVisible: number[] = [];
+      for (const [position, trackId] of stored.entries()) {
+        if (moving.has(position)) continue;
+        if (visible.has(position)) keptVisible.push(kept.length);
+        kept.push(trackId);
+      }
+      const point = storedInsertPoint(kept, keptVisible, to);
+      return [...kept.slice(0, point), ...movedIds, ...kept.slice(point)];
+    },
+    now,
+  );
 }
 
 /** The owner or an admin (admins may also delete imported ones; the next scan brings them back if the file is still there). */

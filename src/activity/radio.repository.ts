@@ -9,6 +9,10 @@ export function listRadioRows(db: Database): RadioStationRow[] {
   return db.all(db.kysely.selectFrom('radio_station').selectAll().orderBy('name').orderBy('id'));
 }
 
+export function findRadioRow(db: Database, id: string): RadioStationRow | undefined {
+  return db.first(db.kysely.selectFrom('radio_station').selectAll().where('id', '=', id));
+}
+
 export function insertRadioRow(db: Database, row: Omit<RadioStationRow, 'pk'>): void {
   db.run(db.kysely.insertInto('radio_station').values(row));
 }

@@ -4,7 +4,14 @@ import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { notFound } from './annotation.service.ts';
 import { newId } from './ids.ts';
-import { deleteRadioRow, insertRadioRow, listRadioRows, updateRadioRow } from './radio.repository.ts';
+import {
+  deleteRadioRow,
+  findRadioRow,
+  insertRadioRow,
+  listRadioRows,
+  type RadioStationRow,
+  updateRadioRow,
+} from './radio.repository.ts';
 
 export const RADIO_NAME_MAX = 500;
 export const RADIO_URL_MAX = 2000;
@@ -52,13 +59,23 @@ function validated(input: RadioInput): { name: string; stream_url: string; homep
   };
 }
 
-export function listRadioStations(db: Database): RadioStation[] {
-  return listRadioRows(db).map((row) => ({
+function toStation(row: RadioStationRow): RadioStation {
+  return {
     id: row.id,
     name: row.name,
     streamUrl: row.stream_url,
     homePageUrl: row.homepage_url ?? undefined,
-  }));
+  };
+}
+
+export function listRadioStations(db: Database): RadioStation[] {
+  return listRadioRows(db).map(toStation);
+}
+
+export function getRadioStation(db: Database, id: string): RadioStation {
+  const row = findRadioRow(db, id);
+  if (!row) throw notFound('internet radio station', id);
+  return toStation(row);
 }
 
 export function createRadioStation(db: Database, user: User, input: RadioInput, now = Date.now()): string {
@@ -84,4 +101,32 @@ export function updateRadioStation(
 export function deleteRadioStation(db: Database, user: User, id: string): void {
   assertAdmin(user);
   if (deleteRadioRow(db, id) === 0) throw notFound('internet radio station', id);
+}
+
+/** Changes only the fields given; homepageUrl null removes the home page. */
+export function changeRadioStation(
+  db: Database,
+  user: User,
+  id: string,
+  changes: { name?: string; streamUrl?: string; homepageUrl?: string | null },
+  now = Date.now(),
+): RadioStation {
+  assertAdmin(user);
+  return db.transaction(() => {
+    const current = getRadioStation(db, id);
+    const homepageUrl =
+      changes.homepageUrl === undefined ? current.homePageUrl : (changes.homepageUrl ?? undefined);
+    updateRadioStation(
+      db,
+      user,
+      id,
+      {
+        name: changes.name ?? current.name,
+        streamUrl: changes.streamUrl ?? current.streamUrl,
+        ...(homepageUrl !== undefined ? { homepageUrl } : {}),
+      },
+      now,
+    );
+    return getRadioStation(db, id);
+  });
 }

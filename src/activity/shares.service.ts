@@ -134,6 +134,11 @@ function managed(db: Database, user: User, id: string, adminToo: boolean): Share
   return row;
 }
 
+/** One of the caller's own shares (NOT_FOUND when unknown, FORBIDDEN when someone else's). */
+export function getShare(db: Database, user: User, id: string): Share {
+  return toShare(db, managed(db, user, id, false));
+}
+
 /** expiresAt 0 means never. */
 export function updateShare(
   db: Database,

@@ -48,3 +48,28 @@ export function starredIds(db: Database, userId: string, prefix: 'ar' | 'al' | '
       .all(userId, `${prefix}-`, `${prefix}.`) as string[]
   );
 }
+
+/** Where a page of starred items ends: they are listed most recently starred first, then by id descending. */
+export interface StarredKey {
+  starredAt: number;
+  id: string;
+}
+
+/** One batch of starredIds (same order), after `after` when given. */
+export function starredIdsAfter(
+  db: Database,
+  userId: string,
+  prefix: 'ar' | 'al' | 'tr',
+  after: StarredKey | undefined,
+  limit: number,
+): StarredKey[] {
+  const keyset = after ? ' AND (starred_at < ? OR (starred_at = ? AND item_id < ?))' : '';
+  const keys = after ? [after.starredAt, after.starredAt, after.id] : [];
+  const rows = db
+    .prepare(
+      `SELECT item_id, starred_at FROM annotation WHERE user_id = ? AND starred_at IS NOT NULL AND item_id >= ? AND item_id < ?${keyset}
+       ORDER BY starred_at DESC, item_id DESC LIMIT ?`,
+    )
+    .all(userId, `${prefix}-`, `${prefix}.`, ...keys, limit) as { item_id: string; starred_at: number }[];
+  return rows.map((row) => ({ starredAt: row.starred_at, id: row.item_id }));
+}

@@ -3,7 +3,7 @@
 // loads the objects by id.
 import type { Database } from '../db/database.ts';
 import { albumListPage, loadAlbums } from './albums.repository.ts';
-import { starredIds } from './annotations.repository.ts';
+import { type StarredKey, starredIds, starredIdsAfter } from './annotations.repository.ts';
 import { loadArtists } from './artists.repository.ts';
 import {
   ALBUM_LIST_TYPES,
@@ -67,4 +67,71 @@ export function starredItems(db: Database, viewer: Viewer): Starred {
     albums: loadAlbums(db, starredIds(db, viewer.userId, 'al'), viewer),
     tracks: loadTracks(db, starredIds(db, viewer.userId, 'tr'), viewer),
   };
+}
+
+export type { StarredKey } from './annotations.repository.ts';
+
+export interface StarredPage<Item> {
+  items: Item[];
+  /** Where the next page starts; undefined on the last page. */
+  next: StarredKey | undefined;
+}
+
+type StarredPageOptions = { after?: StarredKey | undefined; limit: number };
+
+/**
+ * One page of what the viewer starred of one kind, in starredItems' order: at most `limit` items after
+ * `after`. Items the viewer may not see are skipped, so a page is short only when it is the last.
+ */
+export function starredPage(
+  db: Database,
+  viewer: Viewer,
+  kind: 'ar',
+  options: StarredPageOptions,
+): StarredPage<Artist>;
+export function starredPage(
+  db: Database,
+  viewer: Viewer,
+  kind: 'al',
+  options: StarredPageOptions,
+): StarredPage<Album>;
+export function starredPage(
+  db: Database,
+  viewer: Viewer,
+  kind: 'tr',
+  options: StarredPageOptions,
+): StarredPage<Track>;
+export function starredPage(
+  db: Database,
+  viewer: Viewer,
+  kind: 'ar' | 'al' | 'tr',
+  options: StarredPageOptions,
+): StarredPage<Artist | Album | Track> {
+  const load = { ar: loadArtists, al: loadAlbums, tr: loadTracks }[kind] as (
+    db: Database,
+    ids: readonly string[],
+    viewer: Viewer,
+  ) => (Artist | Album | Track)[];
+  const items: (Artist | Album | Track)[] = [];
+  let last: StarredKey | undefined;
+  let after = options.after;
+  for (;;) {
+    const batch = starredIdsAfter(db, viewer.userId, kind, after, options.limit + 1);
+    const loaded = new Map(
+      load(
+        db,
+        batch.map((key) => key.id),
+        viewer,
+      ).map((item) => [item.id, item]),
+    );
+    for (const key of batch) {
+      const item = loaded.get(key.id);
+      if (!item) continue;
+      if (items.length === options.limit) return { items, next: last };
+      items.push(item);
+      last = key;
+    }
+    if (batch.length <= options.limit) return { items, next: undefined };
+    after = batch[batch.length - 1];
+  }
 }

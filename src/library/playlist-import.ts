@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { trackIdByPath } from '../catalog/lookup.ts';
 import { newId } from '../activity/ids.ts';
+import { type LibraryRoots, parseM3uText, pathCandidates } from '../activity/m3u.ts';
 import {
   deletePlaylistRow,
   firstAdminId,
@@ -59,54 +60,8 @@ export interface ParsedPlaylist {
 
 /** The entry lines of an M3U file (comments and #EXT lines dropped; #PLAYLIST gives a name). */
 export function parseM3u(text: string): ParsedPlaylist {
-  let name: string | undefined;
-  const entries: string[] = [];
-  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n|\r/)) {
-    const line = raw.trim();
-    if (!line) continue;
-    if (line.startsWith('#')) {
-      if (line.startsWith('#PLAYLIST:')) name = line.slice('#PLAYLIST:'.length).trim() || undefined;
-      continue;
-    }
-    entries.push(line);
-  }
-  return { name, entries };
-}
-
-/** Candidate (library id, relative path) pairs for one entry line. */
-function candidates(
-  entry: string,
-  playlistDir: string,
-  library: LibraryRow,
-  roots: { id: number; roots: string[] }[],
-): { libraryId: number; relPath: string }[] {
-  let line = entry;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line) && !line.toLowerCase().startsWith('file://')) return [];
-  const forms = new Set<string>();
-  if (line.toLowerCase().startsWith('file://')) line = line.replace(/^file:\/\/(localhost)?/i, '');
-  forms.add(line);
-  try {
-    forms.add(decodeURIComponent(line));
-  } catch {
-    // not URL-encoded
-  }
-  const out: { libraryId: number; relPath: string }[] = [];
-  for (const form of forms) {
-    const slashed = form.replaceAll('\\', '/');
-    if (path.posix.isAbsolute(slashed) || /^[a-z]:\//i.test(slashed)) {
-      for (const library of roots) {
-        for (const root of library.roots) {
-          const rel = path.posix.relative(root.replaceAll('\\', '/'), slashed);
-          if (rel && !rel.startsWith('..') && !path.posix.isAbsolute(rel))
-            out.push({ libraryId: library.id, relPath: rel });
-        }
-      }
-    } else {
-      const rel = path.posix.normalize(path.posix.join(playlistDir, slashed));
-      if (!rel.startsWith('..')) out.push({ libraryId: library.id, relPath: rel });
-    }
-  }
-  return out;
+  const parsed = parseM3uText(text);
+  return { name: parsed.name, entries: parsed.entries.map((entry) => entry.location) };
 }
 
 /** Imports, refreshes and removes the playlists of the given libraries. Errors are logged, never thrown. */
@@ -120,7 +75,7 @@ export async function importPlaylistFiles(
   kept?: ReadonlyMap<number, (relPath: string) => boolean>,
 ): Promise<void> {
   try {
-    const roots = await Promise.all(
+    const roots: LibraryRoots[] = await Promise.all(
       libraries.map(async (library) => ({
         id: library.id,
         roots: [library.path, await fs.realpath(library.path).catch(() => library.path)],
@@ -139,7 +94,7 @@ export async function importPlaylistFiles(
 async function importLibrary(
   db: Database,
   library: LibraryRow,
-  roots: { id: number; roots: string[] }[],
+  roots: readonly LibraryRoots[],
   logger: Logger,
   known?: PlaylistFile[],
   kept?: (relPath: string) => boolean,
@@ -172,7 +127,7 @@ async function importLibrary(
     const trackIds: string[] = [];
     let skipped = 0;
     for (const entry of parsed.entries) {
-      const id = candidates(entry, playlistDir, library, roots)
+      const id = pathCandidates(entry, [{ libraryId: library.id, dir: playlistDir }], roots)
         .map((candidate) => trackIdByPath(db, candidate.libraryId, candidate.relPath))
         .find((found) => found !== undefined);
       if (id) trackIds.push(id);
