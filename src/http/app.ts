@@ -8,8 +8,6 @@ import { HealthMonitor } from '../system/health.ts';
 import { type ApiAuthenticator, createCallerResolver } from './api/auth.ts';
 import { apiRoutes } from './api/index.ts';
 import { mountRoutes } from './api/route.ts';
-import { mountHls } from './api/hls.ts';
-import { mountStreamingApi } from './api/streaming.ts';
 import { ClientAddresses } from './client-address.ts';
 import { Router } from './commonjs.ts';
 import type { AppState } from './context.ts';
@@ -85,13 +83,12 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   };
   mountHomePage(router, config);
   mountHealth(router, health);
-  mountStreamingApi(router, services, apiAuth);
   mountRoutes(router, apiRoutes, {
     services,
     callers: createCallerResolver(apiAuth),
+    throttle,
     validateResponses: options.validateResponses,
   });
-  mountHls(router, services);
   mountShares(router, db, services.playback);
   mountMetrics(router, metrics);
 
