@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../db/database.ts';
 import { replaceFileDurably } from '../shared/durable-file.ts';
+import { dataDirOf } from './secret-key.ts';
 import { createUser, listUsers } from './users.service.ts';
 
 export const FIRST_ADMIN_NAME = 'admin';
@@ -27,4 +28,9 @@ export async function ensureFirstAdmin(
 /** Called after a password change: the initial password is no longer true, so its file goes. */
 export function forgetFirstAdminPassword(dataDir: string): void {
   fs.rmSync(path.join(dataDir, FIRST_ADMIN_FILE), { force: true });
+}
+
+/** After `username`'s password changed: when that is the first admin, their initial password file goes. */
+export function passwordChangedFor(db: Database, username: string): void {
+  if (username.toLowerCase() === FIRST_ADMIN_NAME) forgetFirstAdminPassword(dataDirOf(db));
 }
