@@ -183,7 +183,10 @@ export const userRoutes: readonly AnyRoute[] = [
     handle: ({ services, query }) => {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, 1)[0];
       if (after !== undefined && typeof after !== 'string')
-        throw new TonearmError('INVALID_INPUT', 'cursor is not valid');
+        throw new TonearmError(
+          'INVALID_INPUT',
+          'cursor is not valid: pass the nextCursor of the previous page',
+        );
       const { users, more } = listUsersPage(services.db, { limit: query.limit, ...(after ? { after } : {}) });
       return {
         items: users.map(userJson),
