@@ -30,6 +30,39 @@ export function listApiKeyRows(db: Database, userId?: string): (ApiKeyRow & { us
   return db.all(query);
 }
 
+/** One page of keys in the order they were made, after the key (createdAt, id) `after`; one user's or all. */
+export function listApiKeyRowsAfter(
+  db: Database,
+  page: { userId?: string; after?: { createdAt: number; id: string }; limit: number },
+): (ApiKeyRow & { username: string })[] {
+  let query = db.kysely
+    .selectFrom('api_key')
+    .innerJoin('user', 'user.id', 'api_key.user_id')
+    .selectAll('api_key')
+    .select('user.username');
+  if (page.userId !== undefined) query = query.where('api_key.user_id', '=', page.userId);
+  const after = page.after;
+  if (after)
+    query = query.where((eb) =>
+      eb.or([
+        eb('api_key.created_at', '>', after.createdAt),
+        eb.and([eb('api_key.created_at', '=', after.createdAt), eb('api_key.id', '>', after.id)]),
+      ]),
+    );
+  return db.all(query.orderBy('api_key.created_at').orderBy('api_key.id').limit(page.limit));
+}
+
+export function findApiKeyRowById(db: Database, id: string): (ApiKeyRow & { username: string }) | undefined {
+  return db.first(
+    db.kysely
+      .selectFrom('api_key')
+      .innerJoin('user', 'user.id', 'api_key.user_id')
+      .selectAll('api_key')
+      .select('user.username')
+      .where('api_key.id', '=', id),
+  );
+}
+
 export function deleteApiKeyRow(db: Database, id: string): number {
   return db.run(db.kysely.deleteFrom('api_key').where('id', '=', id)).changes;
 }

@@ -5,11 +5,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
+import type { ApiKeyRow } from '../db/schema.ts';
 import {
   deleteApiKeyRow,
   findApiKeyByHash,
+  findApiKeyRowById,
   insertApiKeyRow,
   listApiKeyRows,
+  listApiKeyRowsAfter,
   touchApiKey,
 } from './api-keys.repository.ts';
 import { getUserByName, loadUser, type User } from './users.service.ts';
@@ -78,7 +81,38 @@ export function createApiKey(db: Database, username: string, name = '', now = Da
 /** Every key, or one user's keys (NOT_FOUND for an unknown user). */
 export function listApiKeys(db: Database, username?: string): ApiKeyInfo[] {
   const userId = username === undefined ? undefined : getUserByName(db, username).id;
-  return listApiKeyRows(db, userId).map((row) => ({
+  return listApiKeyRows(db, userId).map(keyInfo);
+}
+
+/**
+ * One page of keys in the order they were made: one user's (by id) or everybody's. `after` is the last key
+ * of the previous page; `more`: a next page exists.
+ */
+export function listApiKeysPage(
+  db: Database,
+  page: { userId?: string; after?: { createdAt: number; id: string }; limit: number },
+): { keys: ApiKeyInfo[]; more: boolean } {
+  const rows = listApiKeyRowsAfter(db, { ...page, limit: page.limit + 1 });
+  const more = rows.length > page.limit;
+  if (more) rows.length = page.limit;
+  return { keys: rows.map(keyInfo), more };
+}
+
+/**
+ * Revokes a key and says which it was. With `ownerId`, only that user's key: another user's key is
+ * NOT_FOUND like a key that does not exist, so ids of others' keys cannot be probed.
+ */
+export function revokeApiKey(db: Database, id: string, ownerId?: string): ApiKeyInfo {
+  return db.transaction(() => {
+    const row = findApiKeyRowById(db, id);
+    if (!row || (ownerId !== undefined && row.user_id !== ownerId) || deleteApiKeyRow(db, id) === 0)
+      throw new TonearmError('NOT_FOUND', `there is no API key with id ${id.slice(0, 100)}`);
+    return keyInfo(row);
+  });
+}
+
+function keyInfo(row: ApiKeyRow & { username: string }): ApiKeyInfo {
+  return {
     id: row.id,
     userId: row.user_id,
     username: row.username,
@@ -86,11 +120,7 @@ export function listApiKeys(db: Database, username?: string): ApiKeyInfo[] {
     prefix: row.prefix,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
-  }));
-}
-
-export function revokeApiKey(db: Database, id: string): void {
-  if (deleteApiKeyRow(db, id) === 0) throw new TonearmError('NOT_FOUND', `there is no API key with id ${id}`);
+  };
 }
 
 /** The user a key stands for, or undefined for an unknown or revoked key. Records the use. */

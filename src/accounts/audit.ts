@@ -19,6 +19,7 @@ export const AUDIT_EVENTS = [
   'roles.changed',
   'api-key.created',
   'api-key.revoked',
+  'settings.changed',
   'totp.enabled',
   'totp.disabled',
   'totp.reset',

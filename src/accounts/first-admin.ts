@@ -15,6 +15,7 @@ import { replaceFileDurably } from '../shared/durable-file.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { deleteUserRow, findUserRowByName, listUserRows, userHasBeenUsed } from './users.repository.ts';
 import { createUser, listUsers, type User, updateUser } from './users.service.ts';
+import { dataDirOf } from './secret-key.ts';
 
 export const FIRST_ADMIN_NAME = 'admin';
 export const FIRST_ADMIN_FILE = 'initial-admin-password.txt';
@@ -77,4 +78,9 @@ export async function claimServer(
   } finally {
     claiming = undefined;
   }
+}
+
+/** After `username`'s password changed: when that is the first admin, their initial password file goes. */
+export function passwordChangedFor(db: Database, username: string): void {
+  if (username.toLowerCase() === FIRST_ADMIN_NAME) forgetFirstAdminPassword(dataDirOf(db));
 }

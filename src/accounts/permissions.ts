@@ -28,9 +28,18 @@ export function assertCanChangePassword(caller: User, username: string): void {
   if (!isSelf(caller, username)) {
     throw new TonearmError('FORBIDDEN', "only an administrator may change another user's password");
   }
-  if (!caller.roles.settings) {
+  assertCanChangeOwnSettings(caller);
+}
+
+/** A user's own settings (email, scrobbling) need the settings role; admins have it. */
+export function assertCanChangeOwnSettings(caller: User): void {
+  if (!caller.roles.settings)
     throw new TonearmError('FORBIDDEN', 'this account may not change its settings or password');
-  }
+}
+
+/** Scans touch every library (and every user's view of it): administrators start them. */
+export function assertCanStartScan(caller: User): void {
+  if (!caller.isAdmin) throw new TonearmError('FORBIDDEN', 'only administrators may start a scan');
 }
 
 /** Admins delete accounts, but not their own (that would end the session that asks). */

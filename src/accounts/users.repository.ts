@@ -17,6 +17,13 @@ export function listUserRows(db: Database): UserRow[] {
   return db.all(db.kysely.selectFrom('user').selectAll().orderBy('username'));
 }
 
+/** Up to `limit` users by name (NOCASE order) after the name `after`: one page of a list. */
+export function listUserRowsAfter(db: Database, after: string | undefined, limit: number): UserRow[] {
+  let query = db.kysely.selectFrom('user').selectAll();
+  if (after !== undefined) query = query.where('username', '>', after);
+  return db.all(query.orderBy('username').limit(limit));
+}
+
 export function deleteUserRow(db: Database, id: string): number {
   return db.run(db.kysely.deleteFrom('user').where('id', '=', id)).changes;
 }
@@ -63,10 +70,29 @@ export function libraryIdsOfUser(db: Database, userId: string): number[] {
 }
 
 export function libraryIdsByUser(db: Database): Map<string, number[]> {
-  const byUser = new Map<string, number[]>();
   const rows = db.all(
     db.kysely.selectFrom('user_library').select(['user_id', 'library_id']).orderBy('library_id'),
   );
+  return groupGrants(rows);
+}
+
+/** Library grants of the users whose names sort after `after` up to `last`: one page of users. */
+export function libraryIdsByUserInRange(
+  db: Database,
+  after: string | undefined,
+  last: string,
+): Map<string, number[]> {
+  let query = db.kysely
+    .selectFrom('user_library')
+    .innerJoin('user', 'user.id', 'user_library.user_id')
+    .select(['user_library.user_id', 'user_library.library_id'])
+    .where('user.username', '<=', last);
+  if (after !== undefined) query = query.where('user.username', '>', after);
+  return groupGrants(db.all(query.orderBy('user_library.library_id')));
+}
+
+function groupGrants(rows: readonly { user_id: string; library_id: number }[]): Map<string, number[]> {
+  const byUser = new Map<string, number[]>();
   for (const row of rows) {
     const list = byUser.get(row.user_id);
     if (list) list.push(row.library_id);

@@ -16,8 +16,10 @@ import {
   findUserRowByName,
   insertUserRow,
   libraryIdsByUser,
+  libraryIdsByUserInRange,
   libraryIdsOfUser,
   listUserRows,
+  listUserRowsAfter,
   replaceUserLibraries,
   storePasswordCopy,
   updateUserRow,
@@ -255,6 +257,30 @@ export async function createUser(db: Database, input: NewUser, now = Date.now())
 export function listUsers(db: Database): User[] {
   const grants = libraryIdsByUser(db);
   return listUserRows(db).map((row) => userFromRow(row, grants.get(row.id) ?? []));
+}
+
+/** One page of users by name (case-insensitive order), after the name `after`; `more`: a next page exists. */
+export function listUsersPage(
+  db: Database,
+  page: { after?: string; limit: number },
+): { users: User[]; more: boolean } {
+  const rows = listUserRowsAfter(db, page.after, page.limit + 1);
+  const more = rows.length > page.limit;
+  if (more) rows.length = page.limit;
+  if (rows.length === 0) return { users: [], more };
+  const grants = libraryIdsByUserInRange(db, page.after, rows.at(-1)!.username);
+  return { users: rows.map((row) => userFromRow(row, grants.get(row.id) ?? [])), more };
+}
+
+/** The roles (admin included) a change granted and revoked, for the audit log. */
+export function roleChanges(before: User, after: User): { granted: RoleName[]; revoked: RoleName[] } {
+  const granted: RoleName[] = [];
+  const revoked: RoleName[] = [];
+  for (const role of Object.keys(before.roles) as RoleName[]) {
+    if (!before.roles[role] && after.roles[role]) granted.push(role);
+    if (before.roles[role] && !after.roles[role]) revoked.push(role);
+  }
+  return { granted, revoked };
 }
 
 /** Case-insensitive lookup; undefined when there is no such user. */

@@ -10,8 +10,6 @@ import { authRoutes } from './api/auth.routes.ts';
 import { apiRoutes } from './api/index.ts';
 import { mountOpenApi } from './api/openapi.ts';
 import { mountRoutes } from './api/route.ts';
-import { mountHls } from './api/hls.ts';
-import { mountStreamingApi } from './api/streaming.ts';
 import { ClientAddresses, TrustedProxies } from './client-address.ts';
 import { Router } from './commonjs.ts';
 import type { AppState } from './context.ts';
@@ -89,7 +87,6 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   };
   mountHomePage(router, config);
   mountHealth(router, health);
-  mountStreamingApi(router, services, apiAuth);
   const proxyHeader = config.auth.proxyHeader
     ? {
         header: config.auth.proxyHeader,
@@ -104,10 +101,10 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   mountRoutes(router, nativeRoutes, {
     services,
     callers: createCallerResolver(apiAuth, services.sessions, proxyHeader),
+    throttle,
     validateResponses: options.validateResponses,
   });
   mountOpenApi(router, nativeRoutes, config.basePath);
-  mountHls(router, services);
   mountShares(router, db, services.playback);
   mountMetrics(router, metrics);
 

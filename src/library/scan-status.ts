@@ -44,6 +44,8 @@ export interface ScanProgress {
   waitingFor?: { pid: number; host: string; since: string } | undefined;
   full: boolean;
   startedAt: number | null;
+  /** The library being walked or read now; absent or null between libraries and when idle. */
+  library?: { id: number; name: string } | null;
   /** Files found on disk so far (all libraries). */
   filesSeen: number;
   /** Files whose tags must be read in this scan, and how many of them are done. */

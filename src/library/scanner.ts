@@ -169,7 +169,7 @@ export class Scanner implements ScanStatusSource {
   private start(options: ScanOptions): Promise<ScanReport> {
     const run = this.run(options).finally(() => {
       this.running = undefined;
-      this.state = { ...this.state, scanning: false, phase: 'idle' };
+      this.state = { ...this.state, scanning: false, phase: 'idle', library: null };
       if (this.queued) void this.runQueued();
     });
     this.running = run;
@@ -179,7 +179,7 @@ export class Scanner implements ScanStatusSource {
   private async run(options: ScanOptions): Promise<ScanReport> {
     // Another process (the server, `tonearm scan`) may be scanning this database: take turns.
     const lease = new ScanLease(this.db.folder);
-    this.state = { ...this.state, scanning: true, phase: 'waiting' };
+    this.state = { ...this.state, scanning: true, phase: 'waiting', full: Boolean(options.full) };
     await lease.acquire((holder) => {
       this.state.waitingFor = holder;
       this.logger.info(holder, 'waiting for the scan of another process to finish');
@@ -253,6 +253,7 @@ export class Scanner implements ScanStatusSource {
     }
 
     this.state.phase = 'finishing';
+    this.state.library = null;
     const now = Date.now();
     if (changedLibraries.size > 0 || pendingFromCrash) {
       const refreshOptions = {
@@ -313,6 +314,7 @@ export class Scanner implements ScanStatusSource {
     const { id: libraryId, path: root } = library;
     const { full, allowRemoval } = options;
     this.state.phase = 'walking';
+    this.state.library = { id: libraryId, name: library.name };
     // A vanished mount must not empty the library: skip it and keep what is known.
     const inspection = await inspectRoot(root);
     if (!inspection.ok) return this.skipOffline(library, inspection.reason, report);

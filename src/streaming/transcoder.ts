@@ -100,6 +100,14 @@ export class Transcoder {
     return { running: this.jobs.size, readers, cacheBytes: this.diskCache.bytes };
   }
 
+  /** Whether the configured ffmpeg starts (the start check transcodes wait for, remembered). */
+  ffmpegAvailable(): Promise<boolean> {
+    return this.ffmpeg.ensure(FFMPEG_STARTS).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** The cached transcode, or a stream of a running one (started now, or shared with another request). */
   async open(request: TranscodeRequest): Promise<TranscodeOutput> {
     if (this.closed) throw new TonearmError('TRANSCODER_UNAVAILABLE', 'the server is shutting down');

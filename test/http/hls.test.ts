@@ -814,8 +814,13 @@ describe('playback in a browser', () => {
       args: ['--no-sandbox', '--mute-audio', '--autoplay-policy=no-user-gesture-required'],
     });
     page = await browser.newPage();
-    // Same origin as the playlists, as the web app will be.
-    await page.goto(`${server.baseUrl}/health`);
+    // A blank page at the same origin as the playlists, as the web app will be (the server's own JSON
+    // answers carry a Content-Security-Policy that allows no media, so the page is served here).
+    const blank = `${server.baseUrl}/hls-test-page`;
+    await page.route(blank, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>hls</title>' }),
+    );
+    await page.goto(blank);
   });
 
   after(async () => {

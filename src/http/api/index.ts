@@ -2,18 +2,28 @@
 // routes come first: src/http/api/auth.routes.ts, built in app.ts). Each group lives in its own file as a
 // list of route declarations (route.ts).
 import { annotationRoutes } from './annotations.routes.ts';
+import { apiKeyRoutes } from './api-keys.routes.ts';
+import { playbackRoutes } from './playback.routes.ts';
 import { playlistRoutes } from './playlists.routes.ts';
 import { queueRoutes } from './queue.routes.ts';
 import { radioRoutes } from './radio.routes.ts';
 import type { AnyRoute } from './route.ts';
+import { scanRoutes } from './scans.routes.ts';
 import { securityRoutes } from './security.routes.ts';
+import { settingsRoutes } from './settings.routes.ts';
 import { shareRoutes } from './shares.routes.ts';
+import { userRoutes } from './users.routes.ts';
 
 export const apiRoutes: readonly AnyRoute[] = [
   ...securityRoutes,
+  ...userRoutes,
+  ...apiKeyRoutes,
   ...playlistRoutes,
   ...annotationRoutes,
   ...queueRoutes,
   ...shareRoutes,
   ...radioRoutes,
+  ...scanRoutes,
+  ...settingsRoutes,
+  ...playbackRoutes,
 ];

@@ -9,6 +9,7 @@ import { TonearmError } from '../../shared/errors.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { readJsonBody } from '../json-body.ts';
 import { sendJson } from '../json-response.ts';
+import type { LoginThrottle } from '../login-throttle.ts';
 import type { Services } from '../services.ts';
 import type { Caller } from './caller.ts';
 
@@ -31,6 +32,8 @@ export interface RouteInput<Params, Query, Body, A extends Access> {
   /** Who called and how (session, API key…); undefined only on public routes called anonymously. */
   caller: A extends 'public' | 'none' ? Caller | undefined : Caller;
   user: A extends 'public' | 'none' ? User | undefined : User;
+  /** The failed-login throttle both APIs share: routes that check a password count it there. */
+  throttle: LoginThrottle;
   params: Params;
   query: Query;
   body: Body;
@@ -95,6 +98,7 @@ export interface CallerResolver {
 export interface MountOptions {
   services: Services;
   callers: CallerResolver;
+  throttle: LoginThrottle;
   /** Check every JSON answer against its schema and fail loudly on a mismatch (tests turn this on). */
   validateResponses?: boolean;
 }
@@ -154,12 +158,14 @@ async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOpt
     services: options.services,
     caller: caller as Caller,
     user: caller?.user as User,
+    throttle: options.throttle,
     params,
     query,
     body,
   });
-  // A handler that answered itself (a stream, a file, a redirect) leaves no result.
-  if (ctx.body != null || ctx.respond === false || ctx.headerSent) return;
+  // A handler that answered itself (a stream, a file, a redirect) leaves no result. Routes that produce
+  // something else always answer themselves, also without a body (HEAD, 304 Not Modified).
+  if (definition.produces || ctx.body != null || ctx.respond === false || ctx.headerSent) return;
   if (definition.status === 204 || !definition.response) {
     ctx.status = definition.status ?? 204;
     return;

@@ -1,9 +1,9 @@
 // HLS playlists: the master playlist (one entry per variant) and a variant's media playlist (every
 // segment of the plan, plan.ts), as text; and the signed ones the two front ends serve (the native routes
-// of src/http/api/hls.ts and Subsonic hls.m3u8). A player fetches every URI of a playlist as it is, with
-// no credentials, so each URI carries its own signature (signed-urls.ts) naming the user, whose rights are
-// checked again on every request. URIs are relative, so the server works under any base path and behind
-// a reverse proxy that rewrites it.
+// of src/http/api/playback.routes.ts and Subsonic hls.m3u8). A player fetches every URI of a playlist as it
+// is, with no credentials, so each URI carries its own signature (signed-urls.ts) naming the user, whose
+// rights are checked again on every request. URIs are relative, so the server works under any base path
+// and behind a reverse proxy that rewrites it.
 import type { MediaFile } from '../media-file.ts';
 import type { UrlSigner } from '../signed-urls.ts';
 import { type HlsSegment, planSegments, type SegmentPlan } from './plan.ts';

@@ -1,7 +1,7 @@
 // hls.m3u8 (Subsonic 1.8.0; also /rest/hls.view): an HLS playlist for a track. No bitRate: a master playlist of the default
 // variants; one bitRate: that variant's media playlist; several: a master playlist of those. Its URIs
-// lead to the native HLS routes (src/http/api/hls.ts), relative to /rest/ and signed for the caller, so a
-// player follows them without credentials. The video form `bitRate=1000@480x360` is accepted; the size
+// lead to the native HLS routes (src/http/api/playback.routes.ts), relative to /rest/ and signed for the
+// caller, so a player follows them without credentials. The video form `bitRate=1000@480x360` is accepted; the size
 // is ignored and the bitrate kept within what AAC audio needs. The playlists: src/streaming/hls/.
 import { sendPlaylist } from '../../send-playback.ts';
 import { RESPONDED, type SubsonicEndpoint, type SubsonicResult } from '../endpoint.ts';
