@@ -105,7 +105,11 @@ export function openApiPath(path: string): string {
 
 const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
-export function mountRoutes(router: Router<AppState>, routes: readonly AnyRoute[], options: MountOptions): void {
+export function mountRoutes(
+  router: Router<AppState>,
+  routes: readonly AnyRoute[],
+  options: MountOptions,
+): void {
   const seen = new Set<string>();
   for (const definition of routes) {
     const key = `${definition.method} ${definition.path}`;
@@ -149,8 +153,9 @@ async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOpt
     query,
     body,
   });
-  // A handler that answered itself (a stream, a file, a redirect) leaves no result.
-  if (ctx.body != null || ctx.respond === false || ctx.headerSent) return;
+  // A handler that answered itself (a stream, a file, a redirect) leaves no result; one that `produces`
+  // something else always answers itself (a 304 has no body to tell by).
+  if (definition.produces || ctx.body != null || ctx.respond === false || ctx.headerSent) return;
   if (definition.status === 204 || !definition.response) {
     ctx.status = definition.status ?? 204;
     return;
