@@ -10,6 +10,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   'hard-files': () => import('./hard-files.bench.ts'),
   search: () => import('./search.bench.ts'),
   subsonic: () => import('./subsonic.bench.ts'),
+  api: () => import('./api.bench.ts'),
   stream: () => import('./stream.bench.ts'),
   writes: () => import('./writes.bench.ts'),
   'tcp-table': () => import('./tcp-table.bench.ts'),

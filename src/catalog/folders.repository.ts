@@ -1,6 +1,7 @@
 // The real folder tree the scanner stores: library roots (path ''), their sub-folders, one folder, and
 // what lies below a folder. Folders with no audio anywhere below them are left out of listings.
 import type { Database } from '../db/database.ts';
+import { and, type KeysetRow, keysetPage, type Position } from './keyset.repository.ts';
 import { type LibraryScope, visibleIn } from './visibility.repository.ts';
 
 export interface FolderRow {
@@ -116,4 +117,63 @@ export function firstAlbumBelow(db: Database, libraryId: number, folderPath: str
           .pluck()
           .get(libraryId, folderPath, folderPath)
   ) as string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A folder's entries page by page (pages.ts): its sub-folders with audio below by name, then its files.
+
+/** One page of the sub-folders (with audio below them) of a folder, by name. */
+export function subFolderRows(
+  db: Database,
+  parentId: string,
+  after: Position | undefined,
+  limit: number,
+): KeysetRow[] {
+  return keysetPage(
+    db,
+    {
+      from: 'folder f',
+      id: 'f.id',
+      conditions: [and('f.parent_id = ?', parentId), and(HAS_AUDIO_BELOW)],
+      segments: [{ columns: [{ sql: 'f.name' }, { sql: 'f.id' }] }],
+    },
+    'asc',
+    after,
+    limit,
+  );
+}
+
+/** One page of the audio files lying directly in a folder, by path. */
+export function folderTrackRows(
+  db: Database,
+  libraries: LibraryScope,
+  folderId: string,
+  after: Position | undefined,
+  limit: number,
+): KeysetRow[] {
+  return keysetPage(
+    db,
+    {
+      from: 'track t',
+      id: 't.id',
+      conditions: [and('t.folder_id = ?', folderId), visibleIn(libraries, 'track', 't')],
+      segments: [{ columns: [{ sql: 't.path' }, { sql: 't.id' }] }],
+    },
+    'asc',
+    after,
+    limit,
+  );
+}
+
+/** Folders by id, in the order of `ids` (those that exist). */
+export function foldersByIds(db: Database, ids: readonly string[]): FolderRow[] {
+  if (ids.length === 0) return [];
+  const rows = db
+    .prepare(
+      `SELECT f.id, f.library_id, f.parent_id, f.name, ${ALBUM_BELOW} AS album_id FROM folder f
+       WHERE f.id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(JSON.stringify(ids)) as FolderRow[];
+  const found = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => found.get(id)).filter((row): row is FolderRow => row !== undefined);
 }

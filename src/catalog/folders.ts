@@ -32,7 +32,8 @@ export interface FolderIndex {
   tracks: Track[];
 }
 
-function entries(db: Database, viewer: Viewer, rows: FolderRow[]): FolderEntry[] {
+/** Folder rows as entries, with the viewer's annotations. */
+export function folderEntries(db: Database, viewer: Viewer, rows: FolderRow[]): FolderEntry[] {
   const annotations = annotationsFor(
     db,
     viewer.userId,
@@ -56,7 +57,7 @@ export function folderIndex(
   lastModified: number,
 ): FolderIndex {
   const roots = rootFolderIds(db, viewer.libraryIds);
-  const keyed = entries(db, viewer, foldersWithAudioIn(db, roots)).map((entry) => ({
+  const keyed = folderEntries(db, viewer, foldersWithAudioIn(db, roots)).map((entry) => ({
     entry,
     key: indexKey(entry.name, ignoredArticles),
   }));
@@ -84,9 +85,9 @@ export function folderDirectory(db: Database, viewer: Viewer, id: string): Folde
   const row = findFolder(db, id, viewer.libraryIds);
   if (!row) throw new TonearmError('NOT_FOUND', `directory not found: ${id}`);
   return {
-    folder: entries(db, viewer, [row])[0]!,
+    folder: folderEntries(db, viewer, [row])[0]!,
     isRoot: row.parent_id === null,
-    folders: entries(db, viewer, subFoldersWithAudio(db, id)),
+    folders: folderEntries(db, viewer, subFoldersWithAudio(db, id)),
     tracks: tracksInFolder(db, viewer, id),
   };
 }

@@ -30,3 +30,28 @@ export function lastScanAt(db: Database): number | null {
 export function libraryRoot(db: Database, libraryId: number): string | undefined {
   return db.prepare('SELECT path FROM library WHERE id = ?').pluck().get(libraryId) as string | undefined;
 }
+
+/** A library with what a list of libraries shows about it. */
+export interface LibraryOverviewRow {
+  id: number;
+  name: string;
+  track_count: number;
+  album_count: number;
+  artist_count: number;
+  last_scan_at: number | null;
+  offline_since: number | null;
+  offline_reason: string | null;
+}
+
+/** Every library with its counts (tracks through the (library_id, path) index, albums and artists by link). */
+export function libraryOverviewRows(db: Database): LibraryOverviewRow[] {
+  return db
+    .prepare(
+      `SELECT l.id, l.name, l.last_scan_at, l.offline_since, l.offline_reason,
+         (SELECT count(*) FROM track t WHERE t.library_id = l.id) AS track_count,
+         (SELECT count(*) FROM library_album la WHERE la.library_id = l.id) AS album_count,
+         (SELECT count(*) FROM library_artist lr WHERE lr.library_id = l.id) AS artist_count
+       FROM library l ORDER BY l.id`,
+    )
+    .all() as LibraryOverviewRow[];
+}

@@ -76,7 +76,7 @@ describe('OpenAPI document', () => {
     assert.equal(new Set(ids).size, ids.length, 'operation ids are unique');
   });
 
-  test('answers of every parameterless GET route validate against the document', async () => {
+  test('answers of every GET route without required parameters validate against the document', async () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     ajv.addSchema({ $id: 'doc', components: document.components }, 'doc');
     const admin = await login(server, 'admin', 'admin-pass');
@@ -85,6 +85,7 @@ describe('OpenAPI document', () => {
     for (const [path, operations] of Object.entries(document.paths as Record<string, Json>)) {
       const operation = operations.get as Json | undefined;
       if (!operation || path.includes('{')) continue;
+      if ((operation.parameters as Json[]).some((parameter) => parameter.required)) continue;
       const success = Object.entries(operation.responses as Record<string, Json>).find(([code]) =>
         code.startsWith('2'),
       );

@@ -1,0 +1,125 @@
+// Native API load on the 100k-track synthetic database (issue 13): authenticated with an API key, 32
+// concurrent connections, the server in its own process (bench/server-child.ts), a 2 s warm-up per case.
+// Cases: GET /api/v1/albums?limit=50 (the first page; deep pages, each request a random one of the
+// cursors met walking the whole list), and GET /api/v1/search as someone types (every prefix of words
+// from artist, album and track names: "m", "mi", "mid", …). Also the time to walk all albums through
+// their cursors, one page after another, and a check that the walk met every album once.
+// Target (issue 13): p99 <= 30 ms at 32 connections.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApiKey } from '../src/accounts/api-keys.ts';
+import { Database } from '../src/db/database.ts';
+import { hasWrk, load, startServer, WARM_UP_SECONDS } from './load.ts';
+import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const WORK = path.join(BENCH_DIR, '.work');
+const TRACKS = 100_000;
+const CONNECTIONS = 32;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const USER = 'bench';
+const PASSWORD = 'bench-password';
+const PAGE = 50;
+
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** What someone types on the way to each of a few hundred words: every prefix, in order. */
+function typedPrefixes(texts: readonly string[], random: () => number): string[] {
+  const words = texts
+    .flatMap((text) => text.split(/[\s()]+/))
+    .filter((word) => /^\p{L}{3,}$/u.test(word))
+    .map((word) => word.toLowerCase());
+  const prefixes: string[] = [];
+  for (let index = 0; index < 400 && words.length > 0; index++) {
+    const word = [...words[Math.floor(random() * words.length)]!];
+    for (let length = 1; length <= word.length; length++) prefixes.push(word.slice(0, length).join(''));
+  }
+  return prefixes;
+}
+
+export async function main(): Promise<Record<string, number>> {
+  const source = path.join(WORK, `synthetic-${TRACKS}.db`);
+  if (!isSyntheticDatabase(source, TRACKS)) await buildSyntheticDatabase(source, { tracks: TRACKS });
+  // The server migrates and adds the user: work on a copy so the cached database stays as built.
+  const file = path.join(WORK, 'api-bench.db');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  const copy = Database.open(source);
+  copy.backupTo(file);
+  const random = seeded(11);
+  const texts = [
+    ...(copy.sqlite.prepare('SELECT name FROM artist ORDER BY pk').pluck().all() as string[]),
+    ...(copy.sqlite.prepare('SELECT name FROM album WHERE pk % 5 = 0 ORDER BY pk').pluck().all() as string[]),
+    ...(copy.sqlite
+      .prepare('SELECT title FROM track WHERE pk % 50 = 0 ORDER BY pk')
+      .pluck()
+      .all() as string[]),
+  ];
+  const albumCount = copy.sqlite.prepare('SELECT count(*) FROM album').pluck().get() as number;
+  await copy.close();
+  const prefixes = typedPrefixes(texts, random);
+
+  const { url, child } = await startServer(file, USER, PASSWORD);
+  const figures: Record<string, number> = {};
+  try {
+    // The user exists once the server listens; its key is written beside the running server (WAL).
+    const keys = Database.open(file);
+    const headers = { Authorization: `Bearer ${createApiKey(keys, USER, 'bench').key}` };
+    await keys.close();
+    // Every page once, one after another: the cursors for the deep-page case.
+    const cursors: string[] = [];
+    const seen = new Set<string>();
+    let albums = 0;
+    const started = process.hrtime.bigint();
+    for (let cursor: string | null = null; ; ) {
+      const response = await fetch(
+        `${url}/api/v1/albums?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { headers },
+      );
+      if (response.status !== 200) throw new Error(`GET /api/v1/albums answered ${response.status}`);
+      const page = (await response.json()) as { items: { id: string }[]; nextCursor: string | null };
+      for (const album of page.items) seen.add(album.id);
+      albums += page.items.length;
+      cursor = page.nextCursor;
+      if (!cursor) break;
+      cursors.push(cursor);
+    }
+    figures['api.albums_walk.seconds'] = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
+    figures['api.albums_walk.albums'] = albums;
+    figures['api.albums_walk.distinct'] = seen.size;
+    figures['api.albums_walk.expected'] = albumCount;
+
+    figures['api.load_generator_is_wrk'] = hasWrk() ? 1 : 0;
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    const cases: [string, () => string][] = [
+      ['albums_first_page', () => `/api/v1/albums?limit=${PAGE}`],
+      ['albums_deep_pages', () => `/api/v1/albums?limit=${PAGE}&cursor=${encodeURIComponent(pick(cursors))}`],
+      ['search_as_you_type', () => `/api/v1/search?q=${encodeURIComponent(pick(prefixes))}`],
+    ];
+    // BENCH_ONLY=search_as_you_type measures some cases only.
+    const only = process.env.BENCH_ONLY?.split(',');
+    for (const [name, pathFor] of cases.filter(([name]) => !only || only.includes(name))) {
+      await load(url, name, pathFor, WARM_UP_SECONDS, CONNECTIONS, headers);
+      const run = await load(url, name, pathFor, SECONDS, CONNECTIONS, headers);
+      figures[`api.${name}.p50_ms`] = run.p50;
+      figures[`api.${name}.p99_ms`] = run.p99;
+      figures[`api.${name}.req_per_s`] = run.rps;
+      figures[`api.${name}.errors`] = run.errors;
+    }
+    figures['api.search_prefixes'] = new Set(prefixes).size;
+  } finally {
+    child.kill('SIGTERM');
+  }
+  return figures;
+}
+
+if (import.meta.main) {
+  const figures = await main();
+  for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(44)} ${value}\n`);
+}
