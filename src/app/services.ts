@@ -3,6 +3,7 @@
 // request needs beyond its own parameters comes from here, so what each part depends on is visible in one
 // place instead of being fetched from registries.
 import { NowPlaying } from '../activity/now-playing.ts';
+import { announceNowPlaying } from '../activity/now-playing-events.ts';
 import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
 import { createArtworkCache } from '../artwork/artwork-cache.ts';
 import { CoverArt } from '../artwork/cover-art.ts';
@@ -18,6 +19,7 @@ import { Playback } from '../streaming/playback.ts';
 import { Players } from '../streaming/players.ts';
 import { createUrlSigner, deriveSigningKey } from '../streaming/signed-urls.ts';
 import { createTranscoder } from '../streaming/transcoder.ts';
+import { EventHub } from '../system/events.ts';
 
 export interface ServicesOptions {
   config: Config;
@@ -40,6 +42,10 @@ export function createServices(options: ServicesOptions): Services {
   const players = overrides.players ?? new Players(db);
   const hls = new HlsSegmentsOnDemand(config, logger);
   const artworkCache = overrides.artworkCache ?? createArtworkCache(config);
+  // serve builds the hub first and hands it to the scanner too.
+  const events = overrides.events ?? new EventHub();
+  const nowPlaying = overrides.nowPlaying ?? new NowPlaying();
+  announceNowPlaying(nowPlaying, events, db);
   const services: Services = {
     config,
     db,
@@ -56,11 +62,13 @@ export function createServices(options: ServicesOptions): Services {
     artworkCache,
     coverArt: overrides.coverArt ?? new CoverArt(artworkCache),
     urlSigner,
-    nowPlaying: overrides.nowPlaying ?? new NowPlaying(),
+    nowPlaying,
+    events,
     readPool,
     stopStreams() {
       transcoder.close();
       hls.close();
+      events.close();
     },
     async close() {
       services.stopStreams();
