@@ -2,5 +2,6 @@
 // lives in its own file as a list of route declarations (route.ts).
 import { eventRoutes } from './events.routes.ts';
 import type { AnyRoute } from './route.ts';
+import { uploadRoutes } from './uploads.routes.ts';
 
-export const apiRoutes: readonly AnyRoute[] = [...eventRoutes];
+export const apiRoutes: readonly AnyRoute[] = [...uploadRoutes, ...eventRoutes];
