@@ -61,6 +61,13 @@ describe('the stream itself', () => {
     assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
   });
 
+  it('answers HEAD without opening a stream', async () => {
+    const response = await server.api('/api/v1/events', 'carol', { method: 'HEAD' });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    assert.equal(server.services.events.listenerCount(userId('carol')), 0);
+  });
+
   it('refuses unknown topics', async () => {
     const response = await server.api('/api/v1/events?topics=gossip', 'alice');
     assert.equal(response.status, 400);

@@ -40,6 +40,12 @@ export const eventRoutes = [
     produces: ['text/event-stream'],
     errors: [429, 503],
     handle({ ctx, services, user, query }) {
+      // HEAD (which the router answers with this route too) opens nothing: a stream without a body never ends.
+      if (ctx.method === 'HEAD') {
+        ctx.type = 'text/event-stream';
+        ctx.body = '';
+        return;
+      }
       const lastEventId = ctx.get('Last-Event-ID') || query.lastEventId || undefined;
       openEventStream(ctx, services.events, {
         viewer: { userId: user.id, libraryIds: user.libraryIds },
