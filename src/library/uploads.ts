@@ -60,9 +60,12 @@ export interface UploadSettings {
 
 export function uploadSettings(db: Database): UploadSettings {
   const defaults = { libraryId: null, folder: DEFAULT_UPLOAD_FOLDER, maxFileSize: DEFAULT_MAX_UPLOAD_SIZE };
-  const text = readSetting(db, SETTING_KEY);
-  if (!text) return defaults;
-  const stored = JSON.parse(text) as Partial<UploadSettings>;
+  let stored: Partial<UploadSettings>;
+  try {
+    stored = JSON.parse(readSetting(db, SETTING_KEY) ?? '{}') as Partial<UploadSettings>;
+  } catch {
+    return defaults;
+  }
   const libraryId =
     typeof stored.libraryId === 'number' && findLibrary(db, stored.libraryId) ? stored.libraryId : null;
   return { ...defaults, ...stored, libraryId };
@@ -368,6 +371,9 @@ async function realFolderInside(root: string, folder: string): Promise<string> {
   return real;
 }
 
+/** Errors of the upload folder's disk, as opposed to the request's. */
+const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOENT']);
+
 function unwritable(error: unknown): TonearmError {
   const code = (error as NodeJS.ErrnoException).code;
   return new TonearmError(
@@ -394,15 +400,9 @@ export async function stageUpload(
   const tempFile = path.join(place.dir, `.tonearm-upload-${randomBytes(8).toString('hex')}.part`);
   const guard = new UploadGuard(place.maxFileSize);
   try {
-    let out: fs.WriteStream;
-    try {
-      out = fs.createWriteStream(tempFile, { flags: 'wx', mode: 0o644 });
-    } catch (error) {
-      throw unwritable(error);
-    }
+    const out = fs.createWriteStream(tempFile, { flags: 'wx', mode: 0o644 });
     await pipeline(source, guard, out).catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' ? unwritable(error) : error;
+      throw DISK_ERRORS.has((error as NodeJS.ErrnoException).code ?? '') ? unwritable(error) : error;
     });
     const format = await readFormat(tempFile);
     return {
@@ -433,14 +433,21 @@ export async function commitUploads(
   files: readonly StagedUpload[],
 ): Promise<string[]> {
   const rows: Insertable<UploadTable>[] = [];
+  const placed: string[] = [];
   const now = Date.now();
   for (const [index, file] of files.entries()) {
     let name: string;
     try {
       name = await claimName(place.dir, file.name);
-      await fs.promises.rename(file.tempFile, path.join(place.dir, name));
+      placed.push(path.join(place.dir, name));
+      await fs.promises.rename(file.tempFile, placed.at(-1)!);
     } catch (error) {
-      await discardStaged(files.slice(index));
+      // All or nothing: what was placed goes again, with what was still waiting.
+      await Promise.all(
+        [...placed, ...files.slice(index).map((rest) => rest.tempFile)].map((file) =>
+          fs.promises.rm(file, { force: true }),
+        ),
+      );
       throw unwritable(error);
     }
     rows.push({

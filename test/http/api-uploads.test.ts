@@ -301,7 +301,6 @@ describe('an accepted upload', () => {
       ['what?<>|*:.flac', false],
     ];
     const rootBefore = fs.readdirSync(server.roots.main).sort();
-    const parentBefore = fs.readdirSync(path.dirname(server.roots.main)).length;
     const items = await uploaded(
       await upload(
         'alice',
@@ -325,7 +324,8 @@ describe('an accepted upload', () => {
     assert.ok(stored.includes('nul_byte.flac'));
     for (const name of stored) assert.ok(fs.existsSync(path.join(userFolder('alice'), name)), name);
     assert.deepEqual(fs.readdirSync(server.roots.main).sort(), rootBefore);
-    assert.equal(fs.readdirSync(path.dirname(server.roots.main)).length, parentBefore);
+    for (const escaped of ['../../escape.flac', '../../../escape.flac', '/etc/absolute.flac'])
+      assert.ok(!fs.existsSync(path.resolve(userFolder('alice'), escaped)), escaped);
   });
 });
 
@@ -373,6 +373,24 @@ describe('refused uploads leave nothing behind', () => {
       assert.deepEqual(listing('bob'), before);
     } finally {
       await setTarget({ libraryId: server.libraries.main });
+    }
+  });
+
+  it('never follows a link out of the library', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-outside-'));
+    fs.symlinkSync(outside, path.join(server.roots.main, 'Linked'));
+    try {
+      assert.equal((await setTarget({ libraryId: server.libraries.main, folder: 'Linked' })).status, 200);
+      await problem(
+        await upload('bob', [{ filename: 'song.flac', data: fs.readFileSync(files.song) }]),
+        503,
+        'UPLOAD_FOLDER_UNWRITABLE',
+      );
+      assert.deepEqual(fs.readdirSync(outside), []);
+    } finally {
+      await setTarget({ libraryId: server.libraries.main });
+      fs.rmSync(path.join(server.roots.main, 'Linked'));
+      fs.rmSync(outside, { recursive: true, force: true });
     }
   });
 
