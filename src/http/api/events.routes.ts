@@ -97,7 +97,6 @@ function openEventStream(
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store, no-transform',
     'X-Accel-Buffering': 'no',
-    Connection: 'keep-alive',
   });
   write(`retry: ${hub.retryMs}\n\n`);
   for (const event of subscription.missed ?? []) write(frame(event));
