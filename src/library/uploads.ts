@@ -4,13 +4,13 @@
 //
 // A file is streamed to a hidden temporary file beside its final place (never held in memory), counted
 // as it comes (past the limit: UPLOAD_TOO_LARGE, 413) and judged by its bytes, never by its name or its
-// declared type: the first 256 KiB must be recognisable as audio (so a video or a text file is refused
-// before it has all arrived), and the whole file must parse as audio without video (UNSUPPORTED_MEDIA_TYPE,
-// 415). Any failure, a client that hangs up included, removes the temporary file. Only once every file of
+// declared type: the first 256 KiB must be recognisable as an audio format (so a text, an image or an
+// archive is refused before it has all arrived), and the whole file must parse as audio without video
+// (UNSUPPORTED_MEDIA_TYPE, 415). Any failure, a client that hangs up included, removes the temporary file. Only once every file of
 // a request is accepted do they take their final names — claimed with an exclusive create, so a clash
 // becomes "Name (2).flac" and nothing is ever overwritten — and the library is scanned at once. The answer
-// waits for that scan (a bounded while) and names each file's track; a notification tells the uploader
-// when a scan that outlasted the wait is done.
+// waits for that scan (a bounded while) and names each file's track; a notification per file tells the
+// uploader when its scan is done, also when that outlasted the wait.
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
