@@ -57,13 +57,26 @@ export interface PlaybackReport {
   ignoreScrobble: boolean;
 }
 
+/** A session started or changed (`playing`, whatever its state), or ended by `stopped`. */
+export interface NowPlayingChange {
+  action: 'playing' | 'stopped';
+  entry: NowPlayingEntry;
+}
+
 export class NowPlaying {
   private readonly sessions = new Map<string, Session>();
   private readonly playerIds = new Map<string, number>();
   private readonly clock: () => number;
+  private readonly watchers = new Set<(change: NowPlayingChange) => void>();
 
   constructor(clock: () => number = Date.now) {
     this.clock = clock;
+  }
+
+  /** Calls `watcher` on every change (live events); returns what stops it. */
+  watch(watcher: (change: NowPlayingChange) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   /** `scrobble submission=false`: the track starts now, at position 0, at normal speed. */
@@ -75,7 +88,7 @@ export class NowPlaying {
     durationMs: number;
   }): void {
     const now = this.clock();
-    this.sessions.set(this.key(entry.userId, entry.client), {
+    const session: Session = {
       ...entry,
       playerId: this.playerId(entry.userId, entry.client),
       startedAt: now,
@@ -84,7 +97,9 @@ export class NowPlaying {
       rate: 1,
       reportedAt: now,
       counted: false,
-    });
+    };
+    this.sessions.set(this.key(entry.userId, entry.client), session);
+    this.announce('playing', session, now);
   }
 
   /** reportPlayback. Returns whether this report completes a play that should be counted, and its start. */
@@ -123,6 +138,7 @@ export class NowPlaying {
     } else {
       this.sessions.set(key, session);
     }
+    this.announce(input.state === 'stopped' ? 'stopped' : 'playing', session, now);
     return { countPlay, startedAt: session.startedAt };
   }
 
@@ -131,24 +147,33 @@ export class NowPlaying {
     const now = this.clock();
     const entries: NowPlayingEntry[] = [];
     for (const [key, session] of this.sessions) {
-      const positionMs = this.positionAt(session, now);
       if (now > this.expectedEnd(session) + NOW_PLAYING_GRACE_MS) {
         this.sessions.delete(key);
         continue;
       }
-      entries.push({
-        userId: session.userId,
-        username: session.username,
-        client: session.client,
-        playerId: session.playerId,
-        trackId: session.trackId,
-        startedAt: session.startedAt,
-        state: session.state,
-        positionMs,
-        playbackRate: session.rate,
-      });
+      entries.push(this.entryOf(session, now));
     }
     return entries.sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  private entryOf(session: Session, now: number): NowPlayingEntry {
+    return {
+      userId: session.userId,
+      username: session.username,
+      client: session.client,
+      playerId: session.playerId,
+      trackId: session.trackId,
+      startedAt: session.startedAt,
+      state: session.state,
+      positionMs: this.positionAt(session, now),
+      playbackRate: session.rate,
+    };
+  }
+
+  private announce(action: NowPlayingChange['action'], session: Session, now: number): void {
+    if (this.watchers.size === 0) return;
+    const change = { action, entry: this.entryOf(session, now) };
+    for (const watcher of this.watchers) watcher(change);
   }
 
   private positionAt(session: Session, now: number): number {

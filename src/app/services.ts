@@ -4,6 +4,7 @@
 // place instead of being fetched from registries.
 import { NowPlaying } from '../activity/now-playing.ts';
 import { createAccessTokens } from '../accounts/access-tokens.ts';
+import { announceNowPlaying } from '../activity/now-playing-events.ts';
 import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
 import { Sessions } from '../accounts/sessions.ts';
 import { createArtworkCache } from '../artwork/artwork-cache.ts';
@@ -20,6 +21,7 @@ import { Playback } from '../streaming/playback.ts';
 import { Players } from '../streaming/players.ts';
 import { createUrlSigner, deriveSigningKey } from '../streaming/signed-urls.ts';
 import { createTranscoder } from '../streaming/transcoder.ts';
+import { EventHub } from '../system/events.ts';
 
 export interface ServicesOptions {
   config: Config;
@@ -42,6 +44,10 @@ export function createServices(options: ServicesOptions): Services {
   const players = overrides.players ?? new Players(db);
   const hls = new HlsSegmentsOnDemand(config, logger);
   const artworkCache = overrides.artworkCache ?? createArtworkCache(config);
+  // serve builds the hub first and hands it to the scanner too.
+  const events = overrides.events ?? new EventHub();
+  const nowPlaying = overrides.nowPlaying ?? new NowPlaying();
+  announceNowPlaying(nowPlaying, events, db);
   const services: Services = {
     config,
     db,
@@ -58,7 +64,8 @@ export function createServices(options: ServicesOptions): Services {
     artworkCache,
     coverArt: overrides.coverArt ?? new CoverArt(artworkCache),
     urlSigner,
-    nowPlaying: overrides.nowPlaying ?? new NowPlaying(),
+    nowPlaying,
+    events,
     sessions:
       overrides.sessions ??
       new Sessions(db, createAccessTokens(dataDirOf(db)), {
@@ -70,6 +77,7 @@ export function createServices(options: ServicesOptions): Services {
     stopStreams() {
       transcoder.close();
       hls.close();
+      events.close();
     },
     async close() {
       services.stopStreams();

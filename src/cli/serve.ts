@@ -17,6 +17,7 @@ import { findLibrary, libraryHasTracks, listLibraries } from '../library/library
 import { Scanner } from '../library/scanner.ts';
 import { LibraryWatcher } from '../library/watcher.ts';
 import { createLogger } from '../shared/logger.ts';
+import { EventHub } from '../system/events.ts';
 import { announceWelcome } from './welcome.ts';
 
 export async function runServe(config: Config): Promise<void> {
@@ -36,9 +37,11 @@ export async function runServe(config: Config): Promise<void> {
     if (online && library && served().some((entry) => entry.id === libraryId)) await watcher.watch(library);
     else if (!online) await watcher.unwatch(libraryId);
   };
+  const events = new EventHub();
   const scanner = new Scanner({
     db: runtime.db,
     config,
+    events,
     logger: logger.child({ component: 'scanner' }),
     onAvailabilityChange: (change) =>
       void followAvailability(change.libraryId, change.online).catch((error: Error) =>
@@ -49,7 +52,7 @@ export async function runServe(config: Config): Promise<void> {
     config,
     db: runtime.db,
     logger,
-    overrides: { scanner, scanStatus: scanner },
+    overrides: { scanner, scanStatus: scanner, events },
     startReadWorkers: true,
   });
   const app = createApp(services);

@@ -258,6 +258,21 @@ export interface UserIdentityTable {
   last_login_at: number | null;
 }
 
+// Uploads (migration 0011): who uploaded which file of a library's upload folder.
+export interface UploadTable {
+  id: string;
+  user_id: string;
+  library_id: number;
+  /** Relative to the library root, '/' separated (as track.path). */
+  path: string;
+  /** The name the client sent. */
+  original_name: string;
+  size: number;
+  /** Of the content as read (not as the client declared it). */
+  content_type: string;
+  created_at: number;
+}
+
 export interface AuditLogTable {
   id: Generated<number>;
   at: number;
@@ -435,6 +450,7 @@ export interface DB {
   recovery_code: RecoveryCodeTable;
   user_identity: UserIdentityTable;
   audit_log: AuditLogTable;
+  upload: UploadTable;
   play_event: PlayEventTable;
   playlist: PlaylistTable;
   playlist_track: PlaylistTrackTable;

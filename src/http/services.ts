@@ -11,6 +11,7 @@ import type { Database } from '../db/database.ts';
 import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
 import type { ScanOptions } from '../library/scanner.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { EventHub } from '../system/events.ts';
 import type { ArtworkCache } from '../artwork/artwork-cache.ts';
 import type { CoverArt } from '../artwork/cover-art.ts';
 import type { HlsSegmentsOnDemand } from '../streaming/hls/segments.ts';
@@ -54,9 +55,11 @@ export interface Services {
   nowPlaying: NowPlaying;
   /** Logins on devices: access tokens, rotating refresh tokens, revocation. */
   sessions: Sessions;
+  /** Live events (scan progress, library changes, now playing, notifications) for GET /api/v1/events. */
+  events: EventHub;
   /** Worker threads for read-only Subsonic endpoints; absent: they run on the main thread. */
   readPool: ReadPool | undefined;
-  /** Ends what outlives requests (running transcodes and HLS runs), so the HTTP server can close. */
+  /** Ends what outlives requests (transcodes, HLS runs, event streams), so the HTTP server can close. */
   stopStreams(): void;
   /** Stops everything started here (read workers too); the database stays open for its owner to close. */
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import type { Database } from '../db/database.ts';
 import type { LibraryRow } from '../db/schema.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { EventHub } from '../system/events.ts';
 import { type AvailabilityChange, inspectRoot, setOffline, setOnline } from './availability.ts';
 import { allDirty, refreshCatalog } from './catalog.refresh.ts';
 import { CatalogWriter, type DirtySets, emptyDirtySets } from './catalog.writer.ts';
@@ -30,6 +31,7 @@ import {
   keptUnderUnreadable,
   unavailableReason,
 } from './scan-diff.ts';
+import { ScanAnnouncer } from './scan-events.ts';
 import { ScanLease } from './scan-lease.ts';
 import { loadKnown, readFiles, walkOrReason } from './scan-load.ts';
 import {
@@ -72,6 +74,7 @@ export class Scanner implements ScanStatusSource {
   private queued: { full: boolean; allowRemovalIn: Set<number>; libraryIds: Set<number> | 'all' } | undefined;
   private readonly onAvailabilityChange: ((change: AvailabilityChange) => void) | undefined;
   private readonly onWaiting: ((holder: { pid: number; host: string; since: string }) => void) | undefined;
+  private readonly events: EventHub | undefined;
   private state: ScanProgress = {
     scanning: false,
     phase: 'idle',
@@ -101,7 +104,10 @@ export class Scanner implements ScanStatusSource {
     onAvailabilityChange?: (change: AvailabilityChange) => void;
     /** Told when this scan waits for another process's scan (the CLI says so). */
     onWaiting?: (holder: { pid: number; host: string; since: string }) => void;
+    /** Where scan progress and library changes are announced (the server's live events). */
+    events?: EventHub;
   }) {
+    this.events = deps.events;
     this.onWaiting = deps.onWaiting;
     this.onAvailabilityChange = deps.onAvailabilityChange;
     this.batchFiles = deps.batchFiles ?? (Number(process.env.TONEARM_SCAN_BATCH_FILES) || BATCH_FILES);
@@ -237,8 +243,10 @@ export class Scanner implements ScanStatusSource {
     const changedLibraries = new Set<number>();
     this.playlistFiles = new Map();
     this.playlistsKept = new Map();
+    const announcer = new ScanAnnouncer(this.events, () => this.state);
     try {
       for (const library of libraries) {
+        announcer.libraryStarted(library.id, report);
         const changed = await this.scanLibrary(
           library,
           { full, allowRemoval: options.allowRemovalIn?.includes(library.id) ?? false },
@@ -246,14 +254,17 @@ export class Scanner implements ScanStatusSource {
           dirty,
           report,
         );
+        announcer.libraryDone(report);
         if (changed) changedLibraries.add(library.id);
       }
     } finally {
+      announcer.stop();
       await pool.close();
     }
 
     this.state.phase = 'finishing';
     this.state.library = null;
+    announcer.finishing();
     const now = Date.now();
     if (changedLibraries.size > 0 || pendingFromCrash) {
       const refreshOptions = {
@@ -276,6 +287,7 @@ export class Scanner implements ScanStatusSource {
     report.durationMs = report.finishedAt - startedAt;
     report.rowsWritten = this.db.totalChanges() - changesBefore;
     this.state.lastReport = report;
+    announcer.finished(report);
     this.logger.info(
       {
         added: report.added,

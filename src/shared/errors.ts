@@ -126,6 +126,24 @@ export const errorCatalogue = {
     subsonic: 0,
     summary: 'Too many wrong confirmations for this account; wait before trying again',
   },
+  TOO_MANY_EVENT_STREAMS: {
+    http: 429,
+    subsonic: 0,
+    summary: 'Too many event streams are open for this user; close one and try again',
+  },
+  SHUTTING_DOWN: { http: 503, subsonic: 0, summary: 'The server is shutting down; try again shortly' },
+  UPLOADS_NOT_CONFIGURED: {
+    http: 409,
+    subsonic: 0,
+    summary: 'Uploads are not set up: an administrator must choose the upload library',
+  },
+  UPLOAD_FOLDER_UNWRITABLE: { http: 503, subsonic: 0, summary: 'The upload folder cannot be written' },
+  UPLOAD_TOO_LARGE: { http: 413, subsonic: 0, summary: 'The file is larger than the upload limit' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    http: 415,
+    subsonic: 0,
+    summary: 'The content is not of a type this server takes here',
+  },
   SECRET_KEY: {
     http: 500,
     subsonic: 0,

@@ -6,6 +6,7 @@ import { annotationRoutes } from './annotations.routes.ts';
 import { apiKeyRoutes } from './api-keys.routes.ts';
 import { artistRoutes } from './artists.routes.ts';
 import { catalogRoutes } from './catalog.routes.ts';
+import { eventRoutes } from './events.routes.ts';
 import { playbackRoutes } from './playback.routes.ts';
 import { playlistRoutes } from './playlists.routes.ts';
 import { queueRoutes } from './queue.routes.ts';
@@ -16,6 +17,7 @@ import { securityRoutes } from './security.routes.ts';
 import { settingsRoutes } from './settings.routes.ts';
 import { shareRoutes } from './shares.routes.ts';
 import { trackRoutes } from './tracks.routes.ts';
+import { uploadRoutes } from './uploads.routes.ts';
 import { userRoutes } from './users.routes.ts';
 
 export const apiRoutes: readonly AnyRoute[] = [
@@ -34,4 +36,6 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...scanRoutes,
   ...settingsRoutes,
   ...playbackRoutes,
+  ...uploadRoutes,
+  ...eventRoutes,
 ];
