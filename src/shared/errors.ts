@@ -111,6 +111,26 @@ export const errorCatalogue = {
     subsonic: 0,
     summary: 'A write authenticated by the session cookie must carry the X-CSRF-Token header',
   },
+  OIDC_UNAVAILABLE: {
+    http: 503,
+    subsonic: 0,
+    summary: 'The identity provider cannot be reached or answered wrongly; try again shortly',
+  },
+  OIDC_STATE_INVALID: {
+    http: 400,
+    subsonic: 0,
+    summary: 'This sign-in was not started in this browser, has expired or is already finished',
+  },
+  OIDC_LOGIN_FAILED: {
+    http: 401,
+    subsonic: 40,
+    summary: 'The identity provider did not confirm the sign-in',
+  },
+  OIDC_ACCOUNT_UNKNOWN: {
+    http: 403,
+    subsonic: 0,
+    summary: 'No account here is linked to this identity, and new accounts are not created',
+  },
   SECRET_KEY: {
     http: 500,
     subsonic: 0,
