@@ -48,6 +48,15 @@ interface PendingLogin {
   nonce: string;
   redirectUri: string;
   returnTo: string;
+  /** Set when a signed-in user links this identity to their account instead of logging in. */
+  linkUserId: string | undefined;
+}
+
+/** How a login ends: where to go, and the user an identity is being linked to, if that is what it is. */
+export interface OidcOutcome {
+  identity: OidcIdentity;
+  returnTo: string;
+  linkUserId: string | undefined;
 }
 
 /** Who the provider says signed in: its issuer, the subject, and every claim it gave. */
@@ -85,20 +94,29 @@ export class OidcClient {
   }
 
   /**
-   * Starts a login: the provider's authorization URL to send the browser to. `binding` is the browser's
-   * value (from its cookie, or a new one to set): the callback must come with the same.
+   * Starts a login (or, with linkUserId, the linking of an identity to that signed-in user): the
+   * provider's authorization URL to send the browser to. `binding` is the browser's value (from its
+   * cookie, or a new one to set): the callback must come with the same.
    */
   async start(
     redirectUri: string,
     returnTo: string,
     binding: string | undefined,
+    linkUserId?: string,
   ): Promise<{ url: string; binding: string }> {
     const configuration = await this.#discover();
     const state = client.randomState();
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
     const browser = binding && /^[A-Za-z0-9_-]{43}$/.test(binding) ? binding : newBinding();
-    const pending: PendingLogin = { binding: browser, codeVerifier, nonce, redirectUri, returnTo };
+    const pending: PendingLogin = {
+      binding: browser,
+      codeVerifier,
+      nonce,
+      redirectUri,
+      returnTo,
+      linkUserId,
+    };
     try {
       this.#pending.set(state, pending);
     } catch {
@@ -126,10 +144,7 @@ export class OidcClient {
    * browser's), exchanges the code (PKCE verifier) and checks the ID token (signature, issuer, audience,
    * nonce). Claims from the userinfo endpoint fill in what the ID token leaves out.
    */
-  async finish(
-    callback: URLSearchParams,
-    binding: string | undefined,
-  ): Promise<{ identity: OidcIdentity; returnTo: string }> {
+  async finish(callback: URLSearchParams, binding: string | undefined): Promise<OidcOutcome> {
     const state = callback.get('state');
     const pending = state ? this.#pending.get<PendingLogin>(state) : undefined;
     // Taken out only by its own browser: a callback URL opened elsewhere must not spoil the real one.
@@ -164,6 +179,7 @@ export class OidcClient {
       return {
         identity: { issuer: configuration.serverMetadata().issuer, subject: idToken.sub, claims },
         returnTo: pending.returnTo,
+        linkUserId: pending.linkUserId,
       };
     } catch (error) {
       throw this.#explain(error);
@@ -307,6 +323,39 @@ export async function signInWithOidc(
   touchIdentity(db, identity.issuer, identity.subject, now);
   const { user: mapped, admin } = await applyAdminMapping(db, settings, user, identity.claims, now);
   return { user: mapped, created, admin };
+}
+
+/**
+ * Links an identity to a user who is signed in and has just signed in at the provider too: how an existing
+ * account gets OIDC login (the explicit alternative to matching names). 'already' when it was linked to
+ * them; OIDC_IDENTITY_LINKED when it belongs to another user.
+ */
+export function linkIdentity(
+  db: Database,
+  userId: string,
+  identity: OidcIdentity,
+  now = Date.now(),
+): { user: User; result: 'linked' | 'already' } {
+  const row = findUserRowById(db, userId);
+  if (!row) throw new TonearmError('SESSION_ENDED', 'the account to link this identity to no longer exists');
+  const user = loadUser(db, row);
+  const existing = findIdentity(db, identity.issuer, identity.subject);
+  if (existing?.user_id === userId) return { user, result: 'already' };
+  const inserted =
+    existing === undefined &&
+    insertIdentity(db, {
+      provider: identity.issuer,
+      subject: identity.subject,
+      user_id: userId,
+      created_at: now,
+      last_login_at: null,
+    }) === 1;
+  if (!inserted)
+    throw new TonearmError(
+      'OIDC_IDENTITY_LINKED',
+      'this identity at the provider already belongs to another account here',
+    );
+  return { user, result: 'linked' };
 }
 
 function linkedUser(db: Database, identity: OidcIdentity): User | undefined {

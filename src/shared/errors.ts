@@ -126,6 +126,11 @@ export const errorCatalogue = {
     subsonic: 40,
     summary: 'The identity provider did not confirm the sign-in',
   },
+  OIDC_IDENTITY_LINKED: {
+    http: 409,
+    subsonic: 0,
+    summary: 'This identity at the provider is already linked to another account',
+  },
   OIDC_ACCOUNT_UNKNOWN: {
     http: 403,
     subsonic: 0,

@@ -186,15 +186,22 @@ interface StoredCookie {
 export class TestBrowser {
   readonly #cookies = new Map<string, StoredCookie[]>();
 
-  /** One request, with the cookies that apply, keeping the ones it sets. */
-  async request(url: string, init: { headers?: Record<string, string> } = {}): Promise<Response> {
+  /** One request, with the cookies that apply, keeping the ones it sets; `json` is sent as a POST body. */
+  async request(
+    url: string,
+    init: { headers?: Record<string, string>; json?: unknown } = {},
+  ): Promise<Response> {
     const target = new URL(url);
     const cookie = this.cookiesFor(url)
       .map(({ name, value }) => `${name}=${value}`)
       .join('; ');
+    const headers: Record<string, string> = { ...init.headers, ...(cookie ? { cookie } : {}) };
+    if (init.json !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(target, {
+      method: init.json === undefined ? 'GET' : 'POST',
       redirect: 'manual',
-      headers: { ...init.headers, ...(cookie ? { cookie } : {}) },
+      headers,
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
     });
     this.#keep(target, response.headers.getSetCookie());
     return response;

@@ -21,6 +21,7 @@ import {
 
 const ADMIN = { username: 'admin', password: 'admin-pass' };
 const LOCAL_ALICE = { username: 'alice', password: 'alice-pass' };
+const BOB = { username: 'bob', password: 'bob-pass' };
 const CLIENT = { clientId: 'tonearm', clientSecret: 'a client secret' };
 
 const ACCOUNTS: TestAccount[] = [
@@ -59,11 +60,11 @@ function callbackUrl(server: TestServer): string {
   return `${server.baseUrl}/api/v1/auth/oidc/callback`;
 }
 
-/** Clicks "sign in" and goes through the provider, stopping at the first page of the app after it. */
-async function signIn(browser: TestBrowser, server: TestServer, returnTo?: string) {
+/** Clicks "sign in" (or "link") and goes through the provider, stopping at the app's first page after it. */
+async function signIn(browser: TestBrowser, server: TestServer, returnTo?: string, action = 'login') {
   const query = returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`;
   return browser.navigate(
-    `${server.baseUrl}/api/v1/auth/oidc/login${query}`,
+    `${server.baseUrl}/api/v1/auth/oidc/${action}${query}`,
     (next) => next.origin === server.origin && !next.pathname.includes('/api/v1/auth/oidc/'),
   );
 }
@@ -96,7 +97,7 @@ describe('OIDC login', () => {
       auth: { oidc: oidcSettings(idp.issuer) },
     });
     closed = await startTestServer({
-      users: [ADMIN],
+      users: [ADMIN, BOB],
       logLevel: 'silent',
       auth: { oidc: oidcSettings(idp.issuer, { createUsers: false }) },
     });
@@ -359,6 +360,45 @@ describe('OIDC login', () => {
         (entry) => entry.detail.reason === 'OIDC_ACCOUNT_UNKNOWN' && entry.detail.subject === 'sub-jose',
       ),
     );
+  });
+
+  test('a user who has just signed in links their account; that identity then logs in to it', async () => {
+    const browser = new TestBrowser();
+    const local = await browser.request(`${closed.baseUrl}/api/v1/auth/login`, { json: ADMIN });
+    assert.equal(local.status, 200);
+    idp.signInAs = 'sub-jose';
+    const { url } = await signIn(browser, closed, '/settings', 'link');
+    assert.equal(url, `${closed.origin}/settings`);
+    const admin = findUserByName(closed.db, ADMIN.username)!;
+    assert.ok(
+      listAudit(closed.db, { event: 'oidc.linked' }).some(
+        (entry) => entry.userId === admin.id && entry.detail.subject === 'sub-jose',
+      ),
+    );
+
+    const elsewhere = new TestBrowser();
+    await signIn(elsewhere, closed);
+    const who = await me(elsewhere, closed);
+    assert.equal(who.body.id, admin.id, 'the linked account, not a new one');
+
+    // The identity is taken now: Bob cannot link it to his account.
+    const bob = new TestBrowser();
+    await bob.request(`${closed.baseUrl}/api/v1/auth/login`, { json: BOB });
+    const taken = await signIn(bob, closed, undefined, 'link');
+    assert.equal(taken.response.status, 409);
+    assert.equal(
+      ((await taken.response.json()) as { type: string }).type,
+      'urn:tonearm:error:OIDC_IDENTITY_LINKED',
+    );
+
+    // Linking needs a browser session, not HTTP Basic or an API key.
+    const basic = await api(closed, '/auth/oidc/link', {
+      headers: {
+        authorization: `Basic ${Buffer.from(`${BOB.username}:${BOB.password}`).toString('base64')}`,
+      },
+    });
+    assert.equal(basic.status, 403);
+    assert.equal((await api(closed, '/auth/oidc/link')).status, 401);
   });
 
   test('without OIDC configured there is no button and no login route', async () => {
