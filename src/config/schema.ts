@@ -334,7 +334,7 @@ export const configSchema = z.strictObject({
         adminClaim: z.string().trim(),
         /** Values of `adminClaim` that make a user an admin (e.g. tonearm-admins). */
         adminValues: z.array(z.string()),
-        /** Create users on their first login (off: only identities linked to an account, GET /auth/oidc/link). */
+        /** Create users at their first login (off: only identities linked with GET /auth/oidc/link). */
         createUsers: z.boolean(),
       })
       .refine((oidc) => oidc.issuer === '' || oidc.clientId !== '', {
