@@ -2,14 +2,18 @@
 // client, and a browser stand-in following every redirect with its cookies. Covers discovery while the
 // provider is down, the first login creating a user (never taking over a local account of that name), later
 // logins reusing it, the groups → admin mapping and the last-admin rule, state, binding and code checks,
-// returnTo open-redirect attempts, accounts not created when createUsers is off, and the login button data.
+// returnTo open-redirect attempts, accounts not created when createUsers is off, linking an existing account,
+// and the login button data.
 import assert from 'node:assert/strict';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { listAudit } from '../../src/accounts/audit.ts';
-import { sanitizeUsername, usernameCandidates } from '../../src/accounts/oidc.ts';
+import { OidcClient, sanitizeUsername, usernameCandidates } from '../../src/accounts/oidc.ts';
 import { deleteUser, findUserByName } from '../../src/accounts/users.service.ts';
 import { configSchema, defaultConfig, type OidcConfig } from '../../src/config/schema.ts';
 import { returnPath } from '../../src/http/api/oidc.routes.ts';
+import type { TonearmError } from '../../src/shared/errors.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { api, login } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 import {
@@ -445,6 +449,21 @@ describe('OIDC settings and names', () => {
     assert.equal(parse({ issuer: 'auth.example.org' }).success, false);
     assert.equal(parse({ issuer: 'https://auth.example.org', clientId: '' }).success, false);
     assert.equal(parse({ issuer: 'https://auth.example.org', scopes: ['profile'] }).success, false);
+  });
+
+  test('a provider that refuses connections is a 503 naming it and the reason', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const client = new OidcClient(oidcSettings(`http://127.0.0.1:${closedPort}`), silentLogger);
+    await assert.rejects(client.start('http://127.0.0.1/callback', '/', undefined), (error: TonearmError) => {
+      assert.equal(error.code, 'OIDC_UNAVAILABLE');
+      assert.match(error.message, /127\.0\.0\.1.*ECONNREFUSED/);
+      return true;
+    });
   });
 
   test('names are cleaned up to what a username may hold, and made unique with a suffix', () => {
