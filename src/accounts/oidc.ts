@@ -66,15 +66,9 @@ export interface OidcIdentity {
   claims: Readonly<Record<string, unknown>>;
 }
 
-export interface OidcClientOptions {
-  /** The fetch the provider is called with (tests). */
-  fetch?: typeof fetch;
-}
-
 export class OidcClient {
   readonly #settings: OidcConfig;
   readonly #logger: Logger;
-  readonly #fetch: typeof fetch | undefined;
   readonly #pending = new NodeCache({
     stdTTL: OIDC_PENDING_SECONDS,
     checkperiod: 60,
@@ -83,10 +77,9 @@ export class OidcClient {
   });
   #configuration: Promise<client.Configuration> | undefined;
 
-  constructor(settings: OidcConfig, logger: Logger, options: OidcClientOptions = {}) {
+  constructor(settings: OidcConfig, logger: Logger) {
     this.#settings = settings;
     this.#logger = logger;
-    this.#fetch = options.fetch;
   }
 
   get settings(): OidcConfig {
@@ -120,13 +113,8 @@ export class OidcClient {
     try {
       this.#pending.set(state, pending);
     } catch {
-      throw new TonearmError(
-        'OIDC_UNAVAILABLE',
-        'too many sign-ins are in progress; try again in a few minutes',
-        {
-          retryAfterSeconds: 60,
-        },
-      );
+      const busy = 'too many sign-ins are in progress; try again in a few minutes';
+      throw new TonearmError('OIDC_UNAVAILABLE', busy, { retryAfterSeconds: 60 });
     }
     const url = client.buildAuthorizationUrl(configuration, {
       redirect_uri: redirectUri,
@@ -204,7 +192,6 @@ export class OidcClient {
       timeout: PROVIDER_TIMEOUT_SECONDS,
       execute: insecure ? [client.allowInsecureRequests] : [],
     };
-    if (this.#fetch) options[client.customFetch] = this.#fetch as client.CustomFetch;
     const discovered = await client.discovery(server, clientId, undefined, undefined, options);
     const metadata = discovered.serverMetadata();
     const configuration = new client.Configuration(
@@ -214,7 +201,6 @@ export class OidcClient {
       clientAuthentication(metadata, clientSecret),
     );
     configuration.timeout = PROVIDER_TIMEOUT_SECONDS;
-    if (this.#fetch) configuration[client.customFetch] = this.#fetch as client.CustomFetch;
     if (insecure) client.allowInsecureRequests(configuration);
     this.#logger.info({ issuer: metadata.issuer }, 'OIDC provider discovered');
     return configuration;
