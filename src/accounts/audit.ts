@@ -27,6 +27,7 @@ export const AUDIT_EVENTS = [
   'recovery-codes.regenerated',
   'oidc.login',
   'oidc.user-created',
+  'oidc.linked',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];

@@ -132,6 +132,32 @@ const publicUrlSchema = z.string().transform((value, context) => {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 });
 
+/** localhost, 127.0.0.0/8 or [::1]: a provider on this machine, the one place plain http is acceptable. */
+export function isLoopbackUrl(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/** Empty (OIDC off), or the provider's issuer URL: https, or http on this machine only. */
+const issuerSchema = z
+  .string()
+  .trim()
+  .refine(
+    (value) => {
+      if (value === '') return true;
+      try {
+        const url = new URL(value);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url));
+      } catch {
+        return false;
+      }
+    },
+    {
+      message:
+        'expected the provider’s issuer URL, e.g. https://auth.example.org (https; plain http only for localhost)',
+    },
+  );
+
 const librarySchema = z.strictObject({
   name: z.string().trim().min(1, 'a library name must not be empty'),
   path: z.string().trim().min(1, 'a library path must not be empty'),
@@ -290,23 +316,35 @@ export const configSchema = z.strictObject({
     ),
     /** Create a user the proxy names who does not exist yet (off: such requests get 401). */
     proxyHeaderCreateUsers: z.boolean(),
-    oidc: z.strictObject({
-      /** The provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: off. */
-      issuer: z.string().trim(),
-      clientId: z.string().trim(),
-      clientSecret: z.string(),
-      /** The button's text on the login page. */
-      displayName: z.string().trim().min(1),
-      scopes: z.array(z.string().min(1)).min(1),
-      /** The claim that becomes the user name (falls back to `sub` when absent or not a valid name). */
-      usernameClaim: z.string().min(1),
-      /** A claim (a string or a list, e.g. groups) whose value decides admin rights; empty: never admin. */
-      adminClaim: z.string(),
-      /** Values of `adminClaim` that make a user an admin (e.g. tonearm-admins). */
-      adminValues: z.array(z.string()),
-      /** Create users on their first login (off: only users linked before may log in). */
-      createUsers: z.boolean(),
-    }),
+    oidc: z
+      .strictObject({
+        /** The provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: off. */
+        issuer: issuerSchema,
+        clientId: z.string().trim(),
+        clientSecret: z.string(),
+        /** The button's text on the login page. */
+        displayName: z.string().trim().min(1),
+        scopes: z.array(z.string().min(1)).min(1),
+        /** The claim a new user's name is made from (cleaned up; `sub` when absent or nothing is left). */
+        usernameClaim: z.string().min(1),
+        /**
+         * A claim (a string or a list, e.g. groups; a dotted path such as realm_access.roles reaches inside)
+         * that decides admin rights at every login. Empty: the provider has no say, and new users are not admins.
+         */
+        adminClaim: z.string().trim(),
+        /** Values of `adminClaim` that make a user an admin (e.g. tonearm-admins). */
+        adminValues: z.array(z.string()),
+        /** Create users at their first login (off: only identities linked with GET /auth/oidc/link). */
+        createUsers: z.boolean(),
+      })
+      .refine((oidc) => oidc.issuer === '' || oidc.clientId !== '', {
+        message: 'set the client id registered at the provider (OIDC is on because issuer is set)',
+        path: ['clientId'],
+      })
+      .refine((oidc) => oidc.scopes.includes('openid'), {
+        message: 'the scopes must include openid',
+        path: ['scopes'],
+      }),
   }),
 });
 

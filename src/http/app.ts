@@ -3,11 +3,13 @@
 import Koa from 'koa';
 import { passwordAuthSwitch } from '../accounts/auth-settings.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
+import { OidcClient } from '../accounts/oidc.ts';
 import { checkExistingSecretKey, dataDirOf } from '../accounts/secret-key.ts';
 import { HealthMonitor } from '../system/health.ts';
 import { type ApiAuthenticator, createCallerResolver } from './api/auth.ts';
 import { authRoutes } from './api/auth.routes.ts';
 import { apiRoutes } from './api/index.ts';
+import { OIDC_LOGIN_PATH, oidcRoutes } from './api/oidc.routes.ts';
 import { mountOpenApi } from './api/openapi.ts';
 import { mountRoutes } from './api/route.ts';
 import { ClientAddresses, TrustedProxies } from './client-address.ts';
@@ -94,8 +96,15 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
         createUsers: config.auth.proxyHeaderCreateUsers,
       }
     : undefined;
+  const oidc = config.auth.oidc.issuer ? new OidcClient(config.auth.oidc, logger) : undefined;
   const nativeRoutes = [
-    ...authRoutes({ verifier, throttle, proxyHeader: proxyHeader !== undefined }),
+    ...authRoutes({
+      verifier,
+      throttle,
+      proxyHeader: proxyHeader !== undefined,
+      oidc: oidc && { displayName: config.auth.oidc.displayName, loginPath: OIDC_LOGIN_PATH },
+    }),
+    ...oidcRoutes(oidc),
     ...apiRoutes,
   ];
   mountRoutes(router, nativeRoutes, {

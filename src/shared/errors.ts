@@ -144,6 +144,31 @@ export const errorCatalogue = {
     subsonic: 0,
     summary: 'The content is not of a type this server takes here',
   },
+  OIDC_UNAVAILABLE: {
+    http: 503,
+    subsonic: 0,
+    summary: 'The identity provider cannot be reached or answered wrongly; try again shortly',
+  },
+  OIDC_STATE_INVALID: {
+    http: 400,
+    subsonic: 0,
+    summary: 'This sign-in was not started in this browser, has expired or is already finished',
+  },
+  OIDC_LOGIN_FAILED: {
+    http: 401,
+    subsonic: 40,
+    summary: 'The identity provider did not confirm the sign-in',
+  },
+  OIDC_IDENTITY_LINKED: {
+    http: 409,
+    subsonic: 0,
+    summary: 'This identity at the provider is already linked to another account',
+  },
+  OIDC_ACCOUNT_UNKNOWN: {
+    http: 403,
+    subsonic: 0,
+    summary: 'No account here is linked to this identity, and new accounts are not created',
+  },
   SECRET_KEY: {
     http: 500,
     subsonic: 0,

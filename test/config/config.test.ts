@@ -112,6 +112,32 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the [auth] table: token lifetimes, the proxy header, OIDC; refuses bad values by name', () => {
+    const defaults = loadConfig({ env: {} }).config.auth;
+    assert.equal(defaults.accessTokenTtl, 15 * 60_000);
+    assert.equal(defaults.sessionIdleTimeout, 30 * 86_400_000);
+    assert.equal(defaults.proxyHeader, '');
+    assert.equal(defaults.oidc.issuer, '');
+    const file = path.join(dir, 'auth.toml');
+    fs.writeFileSync(
+      file,
+      '[auth]\naccessTokenTtl = "5m"\nproxyHeader = "Remote-User"\nproxyHeaderNetworks = ["172.16.0.0/12"]\n[http]\ncorsOrigins = ["https://app.example.org"]\n',
+    );
+    const { config } = loadConfig({ configFile: file, env: {} });
+    assert.equal(config.auth.accessTokenTtl, 5 * 60_000);
+    assert.equal(config.auth.proxyHeader, 'Remote-User');
+    assert.deepEqual(config.auth.proxyHeaderNetworks, ['172.16.0.0/12']);
+    assert.deepEqual(config.http.corsOrigins, ['https://app.example.org']);
+    assert.throws(
+      () => loadConfig({ env: { TONEARM_HTTP_CORS_ORIGINS: 'https://app.example.org/path' } }),
+      /http\.corsOrigins/,
+    );
+    assert.throws(
+      () => loadConfig({ env: { TONEARM_AUTH_PROXY_HEADER_NETWORKS: 'not-a-network' } }),
+      /auth\.proxyHeaderNetworks/,
+    );
+  });
+
   it('reads the [http] table: trusted proxies, the public URL, durations and limits', () => {
     const defaults = loadConfig({ env: {} }).config.http;
     assert.deepEqual(defaults, {
@@ -123,6 +149,7 @@ describe('configuration', () => {
       stallTimeout: 60_000,
       maxConnectionsPerAddress: 64,
       maxConnections: 512,
+      corsOrigins: [],
     });
     const file = path.join(dir, 'http.toml');
     fs.writeFileSync(

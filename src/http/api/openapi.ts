@@ -104,7 +104,7 @@ export function openApiDocument(routes: readonly AnyRoute[], basePath: string): 
         content: Object.fromEntries(definition.produces.map((type) => [type, {}])),
       };
     } else {
-      responses[status] = { description: 'Done' };
+      responses[status] = { description: status === '302' ? 'Redirect (see Location)' : 'Done' };
     }
     const errorStatuses = new Set<number>([400, ...(definition.errors ?? [])]);
     if (definition.access !== 'none' && definition.access !== 'public') {

@@ -60,8 +60,8 @@ export interface RouteDefinition<
   body?: B;
   /** The JSON answer; leave out for 204 and for routes that send something else (see `produces`). */
   response?: R;
-  /** The success status: 200 by default, 201 created, 202 accepted, 204 no content. */
-  status?: 200 | 201 | 202 | 204;
+  /** The success status: 200 by default, 201 created, 202 accepted, 204 no content, 302 a redirect. */
+  status?: 200 | 201 | 202 | 204 | 302;
   /** Content types of a non-JSON answer (audio, M3U, images, event streams) the handler sends itself. */
   produces?: readonly string[];
   /** Content type of a body the handler reads itself (multipart uploads, M3U text). */

@@ -19,7 +19,7 @@ interface CookieOptions {
   maxAgeSeconds: number;
 }
 
-function isHttps(ctx: AppContext): boolean {
+export function isHttps(ctx: AppContext): boolean {
   if ((ctx.req.socket as { encrypted?: boolean }).encrypted) return true;
   return ctx.state.client.viaProxy && ctx.get('X-Forwarded-Proto').split(',')[0]?.trim() === 'https';
 }
