@@ -353,8 +353,10 @@ describe('Subsonic ping, envelope and authentication', () => {
     assert.equal(missing.status, 404);
     assert.match(missing.headers.get('content-type') ?? '', /^application\/problem\+json/);
     const problem = (await missing.json()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(problem).sort(), ['detail', 'status', 'title', 'type']);
+    // RFC 9457 members plus the request id, which matches the server log's line for this request.
+    assert.deepEqual(Object.keys(problem).sort(), ['detail', 'requestId', 'status', 'title', 'type']);
     assert.equal(problem.status, 404);
+    assert.equal(problem.requestId, missing.headers.get('x-request-id'));
   });
 });
 
