@@ -39,6 +39,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     `ALTER TABLE user ADD COLUMN totp_pending_enc TEXT`,
     `ALTER TABLE user ADD COLUMN totp_last_step INTEGER`,
     `ALTER TABLE user ADD COLUMN password_changed_at INTEGER`,
+    // Set once, at the first successful password or token login: a generated first admin that has logged in
+    // is in use, and /api/v1/setup may no longer replace it (first-admin.ts).
+    `ALTER TABLE user ADD COLUMN first_login_at INTEGER`,
     `CREATE TABLE recovery_code (
       user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
       code_hash TEXT NOT NULL,

@@ -60,3 +60,8 @@ export function countFailures(
   );
   return { count: row?.count ?? 0, oldest: row?.oldest ?? null };
 }
+
+/** Deletes entries older than `before`; the count deleted. */
+export function deleteAuditRowsBefore(db: Database, before: number): number {
+  return db.run(db.kysely.deleteFrom('audit_log').where('at', '<', before)).changes;
+}

@@ -2,7 +2,13 @@
 // failed, which keys, roles, passwords and second factors changed, and by whom). Append-only; rows outlive
 // the users they name (the name is kept as it was). Read through GET /api/v1/admin/audit and `tonearm audit`.
 import type { Database } from '../db/database.ts';
-import { type AuditRow, countFailures, insertAuditRow, selectAuditRows } from './audit.repository.ts';
+import {
+  type AuditRow,
+  countFailures,
+  deleteAuditRowsBefore,
+  insertAuditRow,
+  selectAuditRows,
+} from './audit.repository.ts';
 
 export const AUDIT_EVENTS = [
   'login',
@@ -117,4 +123,9 @@ function entryFromRow(row: AuditRow): AuditEntry {
     address: row.address,
     detail: JSON.parse(row.detail) as Record<string, unknown>,
   };
+}
+
+/** Forgets entries older than the retention (auth.auditRetention); the count forgotten. */
+export function pruneAudit(db: Database, retentionMs: number, now = Date.now()): number {
+  return deleteAuditRowsBefore(db, now - retentionMs);
 }

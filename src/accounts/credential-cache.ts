@@ -14,7 +14,7 @@ import NodeCache from 'node-cache';
 import type { Database } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { userForApiKey } from './api-keys.ts';
-import { findUserRowByName } from './users.repository.ts';
+import { findUserRowByName, markFirstLogin } from './users.repository.ts';
 import {
   loadUser,
   rememberPasswordCopy,
@@ -92,6 +92,7 @@ export function createCredentialVerifier(
       }
       const row = await pending;
       if (!row) return undefined;
+      if (row.first_login_at === null) markFirstLogin(db, row.id, Date.now());
       rememberPasswordCopy(db, row, password);
       const user = loadUser(db, row);
       try {
@@ -108,7 +109,9 @@ export function createCredentialVerifier(
     },
     verifyToken(username, token, salt) {
       const result = verifyToken(db, username, token, salt);
-      return 'row' in result ? { user: loadUser(db, result.row) } : result;
+      if (!('row' in result)) return result;
+      if (result.row.first_login_at === null) markFirstLogin(db, result.row.id, Date.now());
+      return { user: loadUser(db, result.row) };
     },
     verifyApiKey(key) {
       return userForApiKey(db, key);

@@ -222,6 +222,12 @@ export class Sessions {
     return revokeSessionRowsOfUser(this.#db, userId, this.#now(), reason, exceptSessionId);
   }
 
+  /** A session's user as they are now (roles, libraries), or undefined once deleted. */
+  userOf(userId: string): User | undefined {
+    const row = findUserRowById(this.#db, userId);
+    return row ? loadUser(this.#db, row) : undefined;
+  }
+
   /** One live session. */
   find(sessionId: string): SessionInfo | undefined {
     const row = findSession(this.#db, sessionId);

@@ -269,7 +269,29 @@ export function normaliseRecoveryCode(code: string): string | undefined {
   return RECOVERY_PATTERN.test(normal) ? normal : undefined;
 }
 
-async function requireProof(
+/** Proofs being checked, per user: one at a time, so parallel guesses cannot all pass the count first. */
+const proofsInTurn = new Map<string, Promise<unknown>>();
+
+function requireProof(
+  db: Database,
+  row: TotpRow,
+  proof: SecondFactorProof,
+  event: AuditEventName,
+  now: number,
+  address: string | undefined,
+): Promise<void> {
+  const previous = proofsInTurn.get(row.id) ?? Promise.resolve();
+  const turn = previous.catch(() => undefined).then(() => checkProof(db, row, proof, event, now, address));
+  proofsInTurn.set(row.id, turn);
+  void turn
+    .finally(() => {
+      if (proofsInTurn.get(row.id) === turn) proofsInTurn.delete(row.id);
+    })
+    .catch(() => undefined);
+  return turn;
+}
+
+async function checkProof(
   db: Database,
   row: TotpRow,
   proof: SecondFactorProof,

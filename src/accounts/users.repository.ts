@@ -115,12 +115,30 @@ export function existingLibraryIds(db: Database): number[] {
   return db.all(db.kysely.selectFrom('library').select('id').orderBy('id')).map((row) => row.id);
 }
 
-/** Whether a user has left any trace of use: a session, an API key or a client seen (players). */
+/** Records the first successful password or token login (later ones change nothing, and write nothing). */
+export function markFirstLogin(db: Database, userId: string, at: number): void {
+  db.run(
+    db.kysely
+      .updateTable('user')
+      .set({ first_login_at: at })
+      .where('id', '=', userId)
+      .where('first_login_at', 'is', null),
+  );
+}
+
+/** Whether a user has left any trace of use: a login, a session, an API key or a client seen (players). */
 export function userHasBeenUsed(db: Database, userId: string): boolean {
   const used = db.first(
     db.kysely.selectNoFrom((eb) => [
       eb
         .or([
+          eb.exists(
+            eb
+              .selectFrom('user')
+              .select('id')
+              .where('id', '=', userId)
+              .where('first_login_at', 'is not', null),
+          ),
           eb.exists(eb.selectFrom('session').select('id').where('user_id', '=', userId)),
           eb.exists(eb.selectFrom('api_key').select('id').where('user_id', '=', userId)),
           eb.exists(eb.selectFrom('player').select('id').where('user_id', '=', userId)),

@@ -4,6 +4,7 @@
 // place instead of being fetched from registries.
 import { NowPlaying } from '../activity/now-playing.ts';
 import { createAccessTokens } from '../accounts/access-tokens.ts';
+import { pruneAudit } from '../accounts/audit.ts';
 import { announceNowPlaying } from '../activity/now-playing-events.ts';
 import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
 import { Sessions } from '../accounts/sessions.ts';
@@ -80,12 +81,25 @@ export function createServices(options: ServicesOptions): Services {
       events.close();
     },
     async close() {
+      clearInterval(housekeeping);
       services.stopStreams();
       await readPool?.close();
     },
   };
+  // Ended sessions (kept a week for the session list's sake) and audit entries past their retention go.
+  const housekeeping = setInterval(() => {
+    try {
+      services.sessions.prune();
+      pruneAudit(db, config.auth.auditRetention);
+    } catch (error) {
+      logger.warn({ err: error }, 'housekeeping of sessions and the audit log failed; next try in an hour');
+    }
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
   return services;
 }
+
+const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
 const READ_WORKER = siblingModule(import.meta.url, 'read-worker');
 

@@ -303,6 +303,8 @@ export const configSchema = z.strictObject({
     sessionIdleTimeout: durationSchema(60_000, 3650 * 86_400_000, '30d'),
     /** No session lasts longer than this after its login, however often it is refreshed. */
     sessionMaxAge: durationSchema(60_000, 3650 * 86_400_000, '365d'),
+    /** Audit log entries older than this are deleted (checked hourly). */
+    auditRetention: durationSchema(86_400_000, 36500 * 86_400_000, '400d'),
     /**
      * Reverse-proxy login (Authelia, Authentik forward auth…): the header that names the user, e.g.
      * Remote-User. Empty (the default): off. Believed only from `proxyHeaderNetworks`.
@@ -406,6 +408,7 @@ export function defaultConfig(): ConfigInput {
       accessTokenTtl: '15m',
       sessionIdleTimeout: '30d',
       sessionMaxAge: '365d',
+      auditRetention: '400d',
       proxyHeader: '',
       proxyHeaderNetworks: [],
       proxyHeaderCreateUsers: false,

@@ -219,6 +219,7 @@ export interface UserTable {
   /** The time step of the last TOTP code accepted; that step and earlier ones are refused (replay). */
   totp_last_step: Generated<number | null>;
   password_changed_at: Generated<number | null>;
+  first_login_at: Generated<number | null>;
 }
 
 // Sessions, two-factor, identities and the audit log (migration 0009).

@@ -269,12 +269,16 @@ export function checkPassword<U>(
   address: string,
   username: string,
   verify: () => Promise<U | undefined>,
+  completesLogin: (user: U) => boolean = () => true,
 ): Promise<U | undefined> {
   return throttle.inTurn(address, username, async () => {
     assertPasswordAttemptAllowed(throttle, address, username);
     const user = await verify();
-    if (user) throttle.passwordSucceeded(address, username);
-    else throttle.passwordFailed(address, username);
+    // A right password that is not a whole login (the account also needs a second factor) is neither a
+    // success nor a failure: clearing the failures there would let the second factor be guessed for ever.
+    if (user) {
+      if (completesLogin(user)) throttle.passwordSucceeded(address, username);
+    } else throttle.passwordFailed(address, username);
     return user;
   });
 }

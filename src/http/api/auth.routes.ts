@@ -17,6 +17,7 @@ import type { AppContext } from '../context.ts';
 import { assertPasswordAttemptAllowed, type LoginThrottle } from '../login-throttle.ts';
 import type { Services } from '../services.ts';
 import { SERVER_VERSION } from '../version.ts';
+import { csrfSubject } from './auth.ts';
 import type { Caller } from './caller.ts';
 import { type AnyRoute, route } from './route.ts';
 import { idParams, isoOrNull, page } from './schemas.ts';
@@ -75,6 +76,12 @@ export const meSchema = z
       'proxy-header',
     ]),
     sessionId: z.string().nullable(),
+    csrfToken: z
+      .string()
+      .nullable()
+      .describe(
+        `For credentials the browser sends by itself (the session cookie, proxy login): send it as ${CSRF_HEADER} on writes.`,
+      ),
   })
   .meta({ id: 'Me', description: 'The signed-in user.' });
 
@@ -113,6 +120,7 @@ const credentialsBody = z.object({
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200).optional() }).optional();
 
 export function meJson(services: Services, user: User, caller: Pick<Caller, 'via' | 'sessionId'>) {
+  const subject = csrfSubject({ ...caller, user });
   return {
     id: user.id,
     username: user.username,
@@ -126,6 +134,7 @@ export function meJson(services: Services, user: User, caller: Pick<Caller, 'via
     createdAt: new Date(user.createdAt).toISOString(),
     authenticatedBy: caller.via,
     sessionId: caller.sessionId ?? null,
+    csrfToken: subject === undefined ? null : services.sessions.csrfToken(subject),
   };
 }
 
@@ -286,13 +295,9 @@ export function authRoutes(deps: AuthRouteDeps): AnyRoute[] {
         try {
           outcome = await checkLogin(deps, services, address, body);
         } catch (error) {
-          recordAudit(services.db, {
-            event: 'login.failed',
-            outcome: 'failure',
-            user: { id: null, username: body.username },
-            address,
-            detail: { reason: 'throttled' },
-          });
+          // Refused before any check (throttled): logged, not audited — it costs the sender nothing, so
+          // an audit row per attempt would let anyone fill the disk. The failures that led here are audited.
+          ctx.state.log.warn({ ip: address, user: body.username, reason: 'throttled' }, 'api login failed');
           throw error;
         }
         if (outcome.kind === 'needs-code')
@@ -378,6 +383,13 @@ export function authRoutes(deps: AuthRouteDeps): AnyRoute[] {
       body: refreshBody,
       async handle({ ctx, services, body }) {
         const sessionId = await sessionToEnd(ctx, services, body?.refreshToken);
+        // Ended by the cookie alone: only the web app, which can read the CSRF token, may do that.
+        const byCookie = !ctx.get('Authorization') && !body?.refreshToken;
+        if (sessionId && byCookie) {
+          const csrf = ctx.get(CSRF_HEADER);
+          if (!(csrf && services.sessions.isCsrfToken(sessionId, csrf)))
+            throw new TonearmError('CSRF_REFUSED', `a logout with the cookie must send ${CSRF_HEADER}`);
+        }
         clearSessionCookies(ctx, services.config.basePath);
         if (!sessionId) return;
         const session = services.sessions.find(sessionId);

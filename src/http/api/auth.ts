@@ -18,6 +18,7 @@ import type { UrlSigner } from '../../streaming/signed-urls.ts';
 import type { TrustedProxies } from '../client-address.ts';
 import type { AppContext } from '../context.ts';
 import { checkPassword, invalidApiKey, type LoginThrottle } from '../login-throttle.ts';
+import type { Caller } from './caller.ts';
 import type { CallerResolver } from './route.ts';
 import { ACCESS_COOKIE, CSRF_HEADER, readCookie } from './session-cookies.ts';
 
@@ -54,8 +55,12 @@ export async function authenticateApiRequest(ctx: AppContext, auth: ApiAuthentic
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
     let user: User | undefined;
     try {
-      user = await checkPassword(auth.throttle, ctx.ip, username, async () =>
-        password ? auth.verifier.verify(username, password) : undefined,
+      user = await checkPassword(
+        auth.throttle,
+        ctx.ip,
+        username,
+        async () => (password ? auth.verifier.verify(username, password) : undefined),
+        (found) => !hasSecondFactor(found),
       );
     } catch (error) {
       ctx.state.log.warn({ ip: ctx.ip, user: username, code: 'LOGIN_THROTTLED' }, 'api login failed');
@@ -88,6 +93,16 @@ export async function authenticateMediaRequest(ctx: AppContext, auth: ApiAuthent
   const row = findUserRowById(auth.db, userId);
   if (!row) throw new TonearmError('FORBIDDEN', 'this link is not valid');
   return loadUser(auth.db, row);
+}
+
+/**
+ * What a caller's CSRF token is bound to: the session for the session cookie, the user for proxy-header
+ * login (which has no session of ours); undefined for callers that need none.
+ */
+export function csrfSubject(caller: Pick<Caller, 'via' | 'sessionId' | 'user'>): string | undefined {
+  if (caller.via === 'cookie-session') return caller.sessionId;
+  if (caller.via === 'proxy-header') return `proxy-user:${caller.user.id}`;
+  return undefined;
 }
 
 /** Reverse-proxy login (auth.proxyHeader): the header naming the user, believed only from these peers. */
@@ -142,12 +157,15 @@ export function createCallerResolver(
       );
     },
     checkCsrf(ctx, caller) {
-      if (caller.via !== 'cookie-session' || !caller.sessionId) return;
+      // Credentials a browser attaches by itself (the session cookie; the proxy's own cookie behind
+      // proxy-header login) need the token on writes; headers a page must set itself (Bearer, API key) do not.
+      const subject = csrfSubject(caller);
+      if (subject === undefined) return;
       const token = ctx.get(CSRF_HEADER);
-      if (!token || !sessions.isCsrfToken(caller.sessionId, token))
+      if (!token || !sessions.isCsrfToken(subject, token))
         throw new TonearmError(
           'CSRF_REFUSED',
-          `this write came with the session cookie but without a valid ${CSRF_HEADER} header`,
+          `this write was authenticated by the browser (session cookie or proxy login) but came without a valid ${CSRF_HEADER} header`,
         );
     },
   };

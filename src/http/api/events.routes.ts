@@ -39,7 +39,7 @@ export const eventRoutes = [
     query: eventsQuery,
     produces: ['text/event-stream'],
     errors: [429, 503],
-    handle({ ctx, services, user, query }) {
+    handle({ ctx, services, user, query, reauthenticate }) {
       // HEAD (which the router answers with this route too) opens nothing: a stream without a body never ends.
       if (ctx.method === 'HEAD') {
         ctx.type = 'text/event-stream';
@@ -51,10 +51,20 @@ export const eventRoutes = [
         viewer: { userId: user.id, libraryIds: user.libraryIds },
         topics: query.topics?.length ? new Set(query.topics) : undefined,
         lastEventId,
+        // Checked at every heartbeat: a logout, a revoked key or session, a deleted user or a change of
+        // their libraries ends the stream (the client reconnects, and is answered as they are now).
+        stillAllowed: async () => {
+          const now = await reauthenticate();
+          return now !== undefined && sameLibraries(now.libraryIds, user.libraryIds);
+        },
       });
     },
   }),
 ];
+
+function sameLibraries(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, index) => id === b[index]);
+}
 
 function openEventStream(
   ctx: AppContext,
@@ -63,6 +73,7 @@ function openEventStream(
     viewer: { userId: string; libraryIds: readonly number[] };
     topics: ReadonlySet<EventTopic> | undefined;
     lastEventId: string | undefined;
+    stillAllowed: () => Promise<boolean>;
   },
 ): void {
   const res = ctx.res;
@@ -102,7 +113,14 @@ function openEventStream(
   for (const event of subscription.missed ?? []) write(frame(event));
   const resumed = options.lastEventId === undefined || subscription.missed !== undefined;
   write(`id: ${hub.lastId()}\nevent: ready\ndata: ${JSON.stringify({ resumed })}\n\n`);
-  heartbeat = setInterval(() => write(': keep-alive\n\n'), hub.heartbeatMs);
+  heartbeat = setInterval(() => {
+    write(': keep-alive\n\n');
+    void options.stillAllowed().then((allowed) => {
+      if (allowed || ended) return;
+      ctx.state.log.info('event stream ended: its credentials no longer hold');
+      end();
+    });
+  }, hub.heartbeatMs);
   heartbeat.unref();
   ctx.state.log.debug({ resumed, topics: options.topics && [...options.topics] }, 'event stream opened');
 }

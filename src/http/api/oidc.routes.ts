@@ -258,6 +258,9 @@ function setBindingCookie(ctx: AppContext, basePath: string, value: string, maxA
 
 function loginFailed(services: Services, address: string, error: unknown, subject?: string): void {
   const reason = error instanceof TonearmError ? error.code : 'error';
+  // A callback with a stale or forged state is anyone's to send and says nothing about an account: the log
+  // line is enough, and the audit log cannot be filled by replaying it.
+  if (reason === 'OIDC_STATE_INVALID') return;
   recordAudit(services.db, {
     event: 'login.failed',
     outcome: 'failure',

@@ -34,6 +34,11 @@ export interface RouteInput<Params, Query, Body, A extends Access> {
   user: A extends 'public' | 'none' ? User | undefined : User;
   /** The failed-login throttle both APIs share: routes that check a password count it there. */
   throttle: LoginThrottle;
+  /**
+   * For answers that last (event streams): the caller as they are now, or undefined once their credentials
+   * no longer hold (session ended, key revoked, password changed, user deleted).
+   */
+  reauthenticate(): Promise<User | undefined>;
   params: Params;
   query: Query;
   body: Body;
@@ -159,6 +164,7 @@ async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOpt
     caller: caller as Caller,
     user: caller?.user as User,
     throttle: options.throttle,
+    reauthenticate: () => reauthenticate(ctx, definition, options, caller),
     params,
     query,
     body,
@@ -179,6 +185,29 @@ async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOpt
   }
   ctx.status = definition.status ?? 200;
   sendJson(ctx, result);
+}
+
+async function reauthenticate(
+  ctx: AppContext,
+  definition: AnyRoute,
+  options: MountOptions,
+  caller: Caller | undefined,
+): Promise<User | undefined> {
+  if (!caller) return undefined;
+  try {
+    // A session lives on past its access token's expiry: what counts is the session itself.
+    if (caller.sessionId) {
+      const session = options.services.sessions.find(caller.sessionId);
+      return session ? options.services.sessions.userOf(session.userId) : undefined;
+    }
+    const again = await options.callers.resolve(ctx, {
+      signedUrl: definition.signedUrl === true,
+      optional: false,
+    });
+    return again?.user.id === caller.user.id ? again.user : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Koa's query as an object with a repeated key kept as a list (zod decides what a key may be). */

@@ -61,7 +61,7 @@ export async function authenticate(
     assertPasswordAttemptAllowed(auth.throttle, address, username);
     const result = auth.verifier.verifyToken(username, token, salt);
     if ('user' in result) {
-      auth.throttle.passwordSucceeded(address, username);
+      if (!hasSecondFactor(result.user)) auth.throttle.passwordSucceeded(address, username);
       return refuseSecondFactorUser(result.user);
     }
     if (result.failure === 'unsupported') {
@@ -76,8 +76,12 @@ export async function authenticate(
   const password = decodePassword(params.required('p'));
   if (password === undefined) throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
 
-  const user = await checkPassword(auth.throttle, address, username, () =>
-    auth.verifier.verify(username, password),
+  const user = await checkPassword(
+    auth.throttle,
+    address,
+    username,
+    () => auth.verifier.verify(username, password),
+    (found) => !hasSecondFactor(found),
   );
   if (!user) throw new TonearmError('WRONG_CREDENTIALS', WRONG_CREDENTIALS);
   return refuseSecondFactorUser(user);

@@ -13,6 +13,7 @@ select "library_id" from "user_library" where "user_id" = ? order by "library_id
 select "user_id", "library_id" from "user_library" order by "library_id";
 select * from "user" order by "username";
 select * from "user" where "username" = ?;
+update "user" set "first_login_at" = ? where "id" = ? and "first_login_at" is null;
 
 -- src/activity/annotation.repository.ts
 INSERT INTO annotation (user_id, item_id, play_count, last_played_at) VALUES (?, ?, 1, ?) ON CONFLICT (user_id, item_id) DO UPDATE SET play_count = play_count + 1, last_played_at = max(coalesce(last_played_at, 0), excluded.last_played_at);
