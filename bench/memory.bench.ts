@@ -252,8 +252,10 @@ async function workersStopped(serve: Serve): Promise<void> {
 
 export async function main(): Promise<Record<string, number>> {
   if (!fs.existsSync('/proc/self/status')) throw new Error('the memory bench reads /proc (Linux only)');
+  // MEMORY_ONLY=small,sources,100k,10k runs some parts only (and generates only the libraries they need).
+  const only = process.env.MEMORY_ONLY?.split(',');
+  const part = (name: string) => !only || only.includes(name);
   const small = ensureLibrary('lib-4x3x5', 4, 3, 5);
-  const large = ensureLibrary('lib-50x20x10', 50, 20, 10);
   const synthetic = path.join(WORK, 'synthetic-100000.db');
   if (!isSyntheticDatabase(synthetic, 100_000)) await buildSyntheticDatabase(synthetic, { tracks: 100_000 });
   buildCompiled();
@@ -263,9 +265,6 @@ export async function main(): Promise<Record<string, number>> {
     process.stderr.write(`  ${key} ${value}\n`);
   };
 
-  // MEMORY_ONLY=small,sources,100k,10k runs some parts only.
-  const only = process.env.MEMORY_ONLY?.split(',');
-  const part = (name: string) => !only || only.includes(name);
 
   // Small library: start-up scan, idle; a burst; idle again with and without the read workers.
   if (part('small')) {
@@ -326,6 +325,7 @@ export async function main(): Promise<Record<string, number>> {
 
   // 10,000 files: the peak of the whole process during the first scan (VmHWM, and sampled VmRSS).
   if (part('10k')) {
+    const large = ensureLibrary('lib-50x20x10', 50, 20, 10);
     const serve = await startServe(large, freshDataDir('memory-10k'), 'compiled');
     try {
       let sampled = 0;

@@ -76,7 +76,7 @@ describe('transcode profiles', () => {
   it('lists the built-in profiles to any user, and refuses callers without credentials', async () => {
     const response = await api('/api/v1/transcoding/profiles', ALICE);
     assert.equal(response.status, 200);
-    const { profiles } = (await response.json()) as { profiles: { name: string; builtIn: boolean }[] };
+    const { items: profiles } = (await response.json()) as { items: { name: string; builtIn: boolean }[] };
     assert.deepEqual(
       profiles.filter((profile) => profile.builtIn).map((profile) => profile.name),
       ['mp3', 'opus', 'aac', 'm4a', 'flac'],
@@ -155,15 +155,15 @@ describe('players', () => {
       });
     await (await streamAs('PhoneApp')).arrayBuffer();
     const listed = (await (await api('/api/v1/players', BOB)).json()) as {
-      players: { id: string; client: string; userAgent: string }[];
+      items: { id: string; client: string; userAgent: string }[];
     };
-    const phone = listed.players.find((player) => player.client === 'PhoneApp');
+    const phone = listed.items.find((player) => player.client === 'PhoneApp');
     assert.ok(phone, 'the client became a player');
     assert.equal(phone.userAgent, 'PhoneApp/1.0');
 
     // Alice neither sees nor changes Bob's players; an admin does both.
-    const alices = (await (await api('/api/v1/players', ALICE, {})).json()) as { players: unknown[] };
-    assert.ok(alices.players.every((player) => (player as { username: string }).username === 'alice'));
+    const alices = (await (await api('/api/v1/players', ALICE, {})).json()) as { items: unknown[] };
+    assert.ok(alices.items.every((player) => (player as { username: string }).username === 'alice'));
     await problem(
       await api(`/api/v1/players/${phone.id}`, ALICE, {
         method: 'PATCH',
@@ -172,9 +172,9 @@ describe('players', () => {
       404,
     );
     const all = (await (await api('/api/v1/players?all=true', ADMIN)).json()) as {
-      players: { id: string }[];
+      items: { id: string }[];
     };
-    assert.ok(all.players.some((player) => player.id === phone.id));
+    assert.ok(all.items.some((player) => player.id === phone.id));
 
     const patched = await api(`/api/v1/players/${phone.id}`, BOB, {
       method: 'PATCH',

@@ -21,7 +21,7 @@ import type { AppContext } from '../context.ts';
 import { sendMediaFile, sendPlaylist, sendSegment, sendStream } from '../send-playback.ts';
 import type { Caller } from './caller.ts';
 import { API_PREFIX, type AnyRoute, route } from './route.ts';
-import { idParams, queryBoolean } from './schemas.ts';
+import { idParams, page, queryBoolean } from './schemas.ts';
 
 /** How long a signed media URL stays valid unless asked otherwise: a long album, paused over lunch. */
 export const DEFAULT_URL_TTL_SECONDS = 6 * 3600;
@@ -110,8 +110,9 @@ export const playbackRoutes: readonly AnyRoute[] = [
     tag: 'Playback',
     summary: 'Every transcoding profile (built-in and the admin’s)',
     access: 'user',
-    response: z.object({ profiles: z.array(profileSchema) }),
-    handle: ({ services }) => ({ profiles: listProfiles(services.db).map(profileJson) }),
+    response: page(profileSchema),
+    // A handful: one page, in the house list shape.
+    handle: ({ services }) => ({ items: listProfiles(services.db).map(profileJson), nextCursor: null }),
   }),
   route({
     method: 'put',
@@ -159,8 +160,11 @@ export const playbackRoutes: readonly AnyRoute[] = [
     summary: 'The clients the caller streamed from (admins: everybody’s with all=true)',
     access: 'user',
     query: z.object({ all: queryBoolean.optional() }),
-    response: z.object({ players: z.array(playerSchema) }),
-    handle: ({ services, user, query }) => ({ players: services.players.list(user, query.all === true) }),
+    response: page(playerSchema),
+    handle: ({ services, user, query }) => ({
+      items: services.players.list(user, query.all === true),
+      nextCursor: null,
+    }),
   }),
   route({
     method: 'patch',
