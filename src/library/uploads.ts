@@ -113,6 +113,15 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)
  * leading dots (hidden files, `..`) or trailing dots and spaces, no reserved device names, at most 200
  * bytes. Empty when nothing is left.
  */
+/**
+ * The folder of a user's uploads: their name, when it is a safe file name as it is. Otherwise (".alice",
+ * "alice." would both become "alice") the safe part plus a piece of the user id, so no two users share one.
+ */
+export function uploadFolderName(user: { id: string; username: string }): string {
+  const safe = safeName(user.username);
+  return safe === user.username ? safe : `${safe || 'user'}-${user.id.replace(/^us-/, '').slice(0, 8)}`;
+}
+
 export function safeName(raw: string): string {
   let name = raw.normalize('NFC').replaceAll('\\', '/');
   name = name.slice(name.lastIndexOf('/') + 1);
@@ -335,7 +344,7 @@ export async function openUploadPlace(db: Database, user: User): Promise<UploadP
   } catch {
     throw new TonearmError('LIBRARY_OFFLINE', `the folder of library ${library.name} is not there`);
   }
-  const userFolder = safeName(user.username) || `user-${user.id}`;
+  const userFolder = uploadFolderName(user);
   const relDir = `${settings.folder}/${userFolder}`;
   const dir = await folderInside(root, relDir.split('/'));
   return { userId: user.id, libraryId: library.id, dir, relDir, maxFileSize: settings.maxFileSize };

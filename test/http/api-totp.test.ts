@@ -9,6 +9,7 @@ import { Secret, TOTP } from 'otpauth';
 import { createApiKey } from '../../src/accounts/api-keys.ts';
 import { recordAudit } from '../../src/accounts/audit.ts';
 import { findUserByName } from '../../src/accounts/users.service.ts';
+import { login } from '../helpers/api.ts';
 import { startTestServer, subsonicJson, type TestServer } from '../helpers/http.ts';
 
 type Envelope = { status: string; error?: { code: number; message: string } };
@@ -26,6 +27,7 @@ const codeNow = (secret: string, offsetSteps = 0): string =>
 describe('native API: two-factor login and the audit log', () => {
   let server: TestServer;
   const keys: Record<string, string> = {};
+  const sessions: Record<string, string> = {};
   const passwords: Record<string, string> = { root: 'rootpw', alice: 'sesame', bob: 'hunter2', carol: 'pw3' };
 
   before(async () => {
@@ -38,11 +40,15 @@ describe('native API: two-factor login and the audit log', () => {
       ],
       app: { loginThrottle: { perAccount: { free: 1000 }, perAddress: { free: 1000 } } },
     });
-    for (const name of Object.keys(passwords)) keys[name] = createApiKey(server.db, name, 'test').key;
+    for (const name of Object.keys(passwords)) {
+      keys[name] = createApiKey(server.db, name, 'test').key;
+      // Sessions opened before two-factor login is on keep working after it (and set-up needs one).
+      sessions[name] = (await login(server, name, passwords[name]!)).accessToken;
+    }
   });
   after(() => server.close());
 
-  type Auth = { key: string } | { basic: string };
+  type Auth = { key: string } | { basic: string } | { session: string };
   async function call(
     method: string,
     path: string,
@@ -51,6 +57,7 @@ describe('native API: two-factor login and the audit log', () => {
   ): Promise<{ status: number; json: unknown; headers: Headers }> {
     const headers = new Headers();
     if (auth && 'key' in auth) headers.set('Authorization', `Bearer ${keys[auth.key]}`);
+    if (auth && 'session' in auth) headers.set('Authorization', `Bearer ${sessions[auth.session]}`);
     if (auth && 'basic' in auth)
       headers.set(
         'Authorization',
@@ -65,7 +72,7 @@ describe('native API: two-factor login and the audit log', () => {
     const text = await response.text();
     return { status: response.status, json: text ? JSON.parse(text) : undefined, headers: response.headers };
   }
-  const as = (name: string): Auth => ({ key: name });
+  const as = (name: string): Auth => ({ session: name });
 
   function assertProblem(
     answer: { status: number; json: unknown },
@@ -91,6 +98,16 @@ describe('native API: two-factor login and the audit log', () => {
 
   const subsonicPing = (params: Record<string, string>) =>
     subsonicJson(server, 'ping', { ...CLIENT, ...params }) as Promise<Envelope>;
+
+  test('set-up needs a signed-in session: an API key or Basic credentials cannot enrol an authenticator', async () => {
+    assertProblem(await call('POST', '/me/totp/setup', { key: 'carol' }), 403, 'FORBIDDEN', /session/);
+    assertProblem(await call('POST', '/me/totp/setup', { basic: 'carol' }), 403, 'FORBIDDEN');
+    assertProblem(
+      await call('POST', '/me/totp/confirm', { key: 'carol' }, { code: '123456' }),
+      403,
+      'FORBIDDEN',
+    );
+  });
 
   test('enrolment: set-up answers secret, URI and QR; a wrong code leaves it off; the right one answers ten codes', async () => {
     assert.deepEqual((await call('GET', '/me/totp', as('alice'))).json, {

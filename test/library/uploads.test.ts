@@ -2,7 +2,13 @@
 // earns it, and the admin's upload folder. The HTTP side with real files: test/http/api-uploads.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectedFormat, nameFor, safeName, uploadFolderPath } from '../../src/library/uploads.ts';
+import {
+  detectedFormat,
+  nameFor,
+  safeName,
+  uploadFolderName,
+  uploadFolderPath,
+} from '../../src/library/uploads.ts';
 
 describe('safeName', () => {
   const cases: [string, string][] = [
@@ -83,5 +89,16 @@ describe('uploadFolderPath', () => {
     assert.equal(uploadFolderPath('Incoming\\Web'), 'Incoming/Web');
     for (const bad of ['', '/', '/abs', '../x', 'a/../../b', 'a/.hidden', 'C:\\x', 'nul', 'a\u0000b'])
       assert.throws(() => uploadFolderPath(bad), /upload folder/, bad);
+  });
+});
+
+describe('uploadFolderName', () => {
+  it('is the user name when that is a safe folder name, and never the same for two users', () => {
+    assert.equal(uploadFolderName({ id: 'us-0123456789abcdef', username: 'alice' }), 'alice');
+    const dotted = uploadFolderName({ id: 'us-fedcba9876543210', username: '.alice' });
+    const trailing = uploadFolderName({ id: 'us-aaaaaaaa00000000', username: 'alice.' });
+    assert.equal(dotted, 'alice-fedcba98');
+    assert.equal(trailing, 'alice-aaaaaaaa');
+    assert.equal(uploadFolderName({ id: 'us-bbbbbbbb00000000', username: '...' }), 'user-bbbbbbbb');
   });
 });

@@ -15,6 +15,7 @@ import {
 import { USERNAME_MAX_LENGTH } from '../../accounts/users.service.ts';
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts';
 import { TonearmError } from '../../shared/errors.ts';
+import type { Caller } from './caller.ts';
 import { type AnyRoute, route } from './route.ts';
 import { isoOrNull, isoTime, page, pageQuery } from './schemas.ts';
 
@@ -119,8 +120,11 @@ export const securityRoutes: readonly AnyRoute[] = [
         qrSvg: z.string().describe('The URI as a QR code (SVG text).'),
       })
       .meta({ id: 'TotpSetup' }),
-    errors: [409],
-    handle: ({ services, user }) => beginTotpSetup(services.db, user),
+    errors: [403, 409],
+    handle: ({ services, user, caller }) => {
+      assertInteractiveLogin(caller);
+      return beginTotpSetup(services.db, user);
+    },
   }),
   route({
     method: 'post',
@@ -131,10 +135,11 @@ export const securityRoutes: readonly AnyRoute[] = [
     access: 'user',
     body: z.object({ code: z.string().min(1).max(64) }),
     response: recoveryCodesSchema,
-    errors: [409],
-    handle: ({ ctx, services, user, body }) => ({
-      recoveryCodes: confirmTotpSetup(services.db, user, body.code, { address: ctx.ip }),
-    }),
+    errors: [403, 409],
+    handle: ({ ctx, services, user, caller, body }) => {
+      assertInteractiveLogin(caller);
+      return { recoveryCodes: confirmTotpSetup(services.db, user, body.code, { address: ctx.ip }) };
+    },
   }),
   route({
     method: 'delete',
@@ -218,4 +223,18 @@ function cursorPosition(cursor: string): { at: number; id: number } {
   if (!Number.isSafeInteger(at) || !Number.isSafeInteger(id))
     throw new TonearmError('INVALID_INPUT', 'cursor is not valid: pass the nextCursor of the previous page');
   return { at: at as number, id: id as number };
+}
+
+/**
+ * Two-factor login is turned on from a login a person made (a session, or the reverse proxy's), never with
+ * an API key or Basic credentials a script holds: a leaked key must not be able to lock its owner out of
+ * password logins by enrolling an authenticator the owner does not have.
+ */
+function assertInteractiveLogin(caller: Caller): void {
+  if (caller.via === 'bearer-session' || caller.via === 'cookie-session' || caller.via === 'proxy-header')
+    return;
+  throw new TonearmError(
+    'FORBIDDEN',
+    'two-factor login is set up from a signed-in session (POST /api/v1/auth/login), not with an API key or Basic credentials',
+  );
 }
