@@ -1,0 +1,31 @@
+// How a read worker answers a job (both APIs): the body as text and, when the client takes it, gzipped in
+// the worker; an error as its TonearmError code and message, so the main thread reports it exactly as if
+// it had been thrown there.
+import { isTonearmError } from '../shared/errors.ts';
+import { gzipAnswer } from './compression.ts';
+import type { ReadAnswer } from './read-pool.ts';
+
+export function answered(
+  id: number,
+  answer: { contentType: string; body: string },
+  gzip: boolean,
+  headers: [string, string][] = [],
+): ReadAnswer {
+  const compressed = gzip ? gzipAnswer(answer.body) : undefined;
+  // A copy with its own memory: a small Buffer may live in Node's shared pool, which must not move.
+  const gzipped = compressed ? new Uint8Array(compressed) : undefined;
+  return { id, ok: true, contentType: answer.contentType, body: answer.body, gzipped, headers };
+}
+
+export function failed(id: number, error: unknown): ReadAnswer {
+  if (isTonearmError(error))
+    return {
+      id,
+      ok: false,
+      code: error.code,
+      message: error.message,
+      retryAfterSeconds: error.retryAfterSeconds,
+    };
+  const failure = error as Error;
+  return { id, ok: false, message: failure.message, stack: failure.stack };
+}
