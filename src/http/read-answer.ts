@@ -5,16 +5,21 @@ import { isTonearmError } from '../shared/errors.ts';
 import { gzipAnswer } from './compression.ts';
 import type { ReadAnswer } from './read-pool.ts';
 
+/**
+ * `keepText`: send the text along with its gzip form (Subsonic's answers may be cached for clients without
+ * gzip). Otherwise a gzipped answer goes back without its text: moving and collecting a second copy of
+ * every large answer cost the main thread more than anything else it does for a read.
+ */
 export function answered(
   id: number,
   answer: { contentType: string; body: string },
-  gzip: boolean,
-  headers: [string, string][] = [],
+  { gzip, keepText, headers = [] }: { gzip: boolean; keepText: boolean; headers?: [string, string][] },
 ): ReadAnswer {
   const compressed = gzip ? gzipAnswer(answer.body) : undefined;
   // A copy with its own memory: a small Buffer may live in Node's shared pool, which must not move.
   const gzipped = compressed ? new Uint8Array(compressed) : undefined;
-  return { id, ok: true, contentType: answer.contentType, body: answer.body, gzipped, headers };
+  const body = gzipped && !keepText ? '' : answer.body;
+  return { id, ok: true, contentType: answer.contentType, body, gzipped, headers };
 }
 
 export function failed(id: number, error: unknown): ReadAnswer {

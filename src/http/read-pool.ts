@@ -72,6 +72,7 @@ export type ReadAnswer =
       id: number;
       ok: true;
       contentType: string;
+      /** The text; empty when gzipped is set and the job's text is not wanted (read-answer.ts). */
       body: string;
       gzipped: Uint8Array | undefined;
       headers: [string, string][];

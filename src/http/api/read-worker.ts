@@ -1,6 +1,6 @@
 // What a read worker does with a native API job: runs the read route (route.read) named by the job on the
 // worker's own read-only connection, through the same runRead as the main thread, and answers with its
-// JSON text (gzipped in the worker when the client takes it). The main thread has authenticated the caller;
+// JSON text, or only its gzip form when the client takes gzip. The main thread has authenticated the caller;
 // the worker trusts the user object it is sent. Routes are found in index.ts, the list of every route.
 import { answered, failed } from '../read-answer.ts';
 import type { ApiReadJob, ReadAnswer, ReadWorkerContext } from '../read-pool.ts';
@@ -24,7 +24,7 @@ export function runApiReadJob(
       { db, catalog, config, log: logger.child({ reqId: job.requestId }) },
       job,
     );
-    return answered(job.id, { contentType: 'application/json', body }, job.gzip);
+    return answered(job.id, { contentType: 'application/json', body }, { gzip: job.gzip, keepText: false });
   } catch (error) {
     return failed(job.id, error);
   }

@@ -282,15 +282,17 @@ async function answerRead(
   };
   ctx.status = 200;
   ctx.type = answer.contentType;
-  if (answer.body.length >= GZIP_MIN_BYTES) {
-    ctx.vary('Accept-Encoding');
-    if (job.gzip) {
-      ctx.set('Content-Encoding', 'gzip');
-      ctx.body = answer.gzipped ?? gzipAnswer(answer.body);
-      return;
-    }
+  // A worker sends a gzipped answer without its text; the main thread compresses what it made itself.
+  const gzipped =
+    answer.gzipped ??
+    (job.gzip && answer.body.length >= GZIP_MIN_BYTES ? gzipAnswer(answer.body) : undefined);
+  if (gzipped || answer.body.length >= GZIP_MIN_BYTES) ctx.vary('Accept-Encoding');
+  if (gzipped) {
+    ctx.set('Content-Encoding', 'gzip');
+    ctx.body = gzipped;
+  } else {
+    ctx.body = answer.body;
   }
-  ctx.body = answer.body;
 }
 
 function acceptsGzip(ctx: AppContext): boolean {

@@ -36,7 +36,11 @@ export function runSubsonicReadJob(
       config,
       setHeader: (name, value) => headers.push([name, value]),
     });
-    return answered(job.id, serialize(format, envelope('ok', result)), job.gzip, headers);
+    return answered(job.id, serialize(format, envelope('ok', result)), {
+      gzip: job.gzip,
+      keepText: true,
+      headers,
+    });
   } catch (error) {
     return failed(job.id, error);
   }
