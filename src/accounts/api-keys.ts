@@ -3,7 +3,7 @@
 // slow one would only cost time on every request. The key is shown once, when created; lists show its
 // prefix. Revocation deletes the row. A server remembers each key's user until the database changes
 // (apiKeyUsers), so a revocation, a role change or a deleted user counts at the very next request.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { ChangeScopedCache } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
@@ -45,7 +45,8 @@ export interface CreatedApiKey extends ApiKeyInfo {
 }
 
 function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // One-shot hash: no Hash object per request.
+  return hash('sha256', key, 'hex');
 }
 
 export function createApiKey(db: Database, username: string, name = '', now = Date.now()): CreatedApiKey {
