@@ -7,8 +7,8 @@ import type { ReadAnswer } from './read-pool.ts';
 
 /**
  * `keepText`: send the text along with its gzip form (Subsonic's answers may be cached for clients without
- * gzip). Otherwise a gzipped answer goes back without its text: moving and collecting a second copy of
- * every large answer cost the main thread more than anything else it does for a read.
+ * gzip). Otherwise a gzipped answer goes back without its text: a second copy of every large answer to move
+ * and collect on the main thread cost ~5-10 % of the throughput (docs/benchmarks.md, issue 13).
  */
 export function answered(
   id: number,

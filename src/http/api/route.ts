@@ -276,7 +276,11 @@ async function answerRead(
   };
   const answer: ReadResult = (await services.readPool?.run(job)) ?? {
     contentType: 'application/json',
-    body: runRead(definition, { ...services, log: ctx.state.log }, job),
+    body: runRead(
+      definition,
+      { db: services.db, catalog: services.catalog, config: services.config, log: ctx.state.log },
+      job,
+    ),
     gzipped: undefined,
     headers: [],
   };
