@@ -307,10 +307,7 @@ export const configSchema = z.strictObject({
      * Reverse-proxy login (Authelia, Authentik forward auth…): the header that names the user, e.g.
      * Remote-User. Empty (the default): off. Believed only from `proxyHeaderNetworks`.
      */
-    proxyHeader: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9-]*$/, 'expected a header name such as Remote-User'),
+    proxyHeader: z.string().trim().regex(/^[A-Za-z0-9-]*$/, 'expected a header name such as Remote-User'),
     /** Peers (the proxy's own address, not the forwarded one) whose `proxyHeader` is believed. */
     proxyHeaderNetworks: z.array(
       z.string().refine((value) => parseProxyEntry(value) !== undefined, {

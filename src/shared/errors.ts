@@ -104,11 +104,7 @@ export const errorCatalogue = {
     subsonic: 40,
     summary: 'This account uses two-factor login: send the code from the authenticator app',
   },
-  SECOND_FACTOR_WRONG: {
-    http: 401,
-    subsonic: 40,
-    summary: 'The two-factor code is wrong or was already used',
-  },
+  SECOND_FACTOR_WRONG: { http: 401, subsonic: 40, summary: 'The two-factor code is wrong or was already used' },
   SETUP_DONE: { http: 409, subsonic: 0, summary: 'The server already has its first administrator' },
   CSRF_REFUSED: {
     http: 403,

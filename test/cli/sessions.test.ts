@@ -68,7 +68,9 @@ describe('tonearm sessions', () => {
     assert.equal(all.stdout, 'ended 1 session of alice\n');
     assert.equal((await api({ baseUrl }, '/me', { token: laptop.accessToken })).status, 401);
     assert.equal((await api({ baseUrl }, '/me', { token: bob.accessToken })).status, 200);
-    assert.ok(listAudit(db, { event: 'session.revoked' }).every((entry) => entry.actorName === 'cli'));
+    assert.ok(
+      listAudit(db, { event: 'session.revoked' }).every((entry) => entry.actorName === 'cli'),
+    );
   });
 
   it('refuses unknown sessions and users, and ambiguous calls, with a message and exit 1', async () => {

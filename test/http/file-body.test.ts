@@ -137,25 +137,13 @@ describe('sending files through reused buffers', () => {
       });
     });
     assert.equal(whileSending, 1, 'open while the transfer waits for its reader');
-    assert.equal(
-      await eventually(
-        () => openDescriptors(file),
-        (count) => count === 0,
-      ),
-      0,
-    );
+    assert.equal(await eventually(() => openDescriptors(file), (count) => count === 0), 0);
   });
 
   it('closes the file when the client left before it was open', async () => {
     const file = path.join(dir, 'song-3.bin');
     await fetch(`${base}/?file=song-3.bin&gone=1`).catch(() => undefined);
-    assert.equal(
-      await eventually(
-        () => openDescriptors(file),
-        (count) => count === 0,
-      ),
-      0,
-    );
+    assert.equal(await eventually(() => openDescriptors(file), (count) => count === 0), 0);
   });
 
   it('fails the transfer when the file shrinks while it is sent', async () => {
@@ -181,12 +169,6 @@ describe('sending files through reused buffers', () => {
         .on('error', () => resolve('failed'));
     });
     assert.equal(outcome, 'failed');
-    assert.equal(
-      await eventually(
-        () => openDescriptors(file),
-        (count) => count === 0,
-      ),
-      0,
-    );
+    assert.equal(await eventually(() => openDescriptors(file), (count) => count === 0), 0);
   });
 });
