@@ -1,8 +1,10 @@
 // API keys (OpenSubsonic apiKeyAuthentication): long random secrets that stand for one user. Only the
 // SHA-256 of a key is stored — a key has 256 random bits, so a fast hash cannot be brute-forced and a
 // slow one would only cost time on every request. The key is shown once, when created; lists show its
-// prefix. Revocation deletes the row, and every request looks the key up, so it takes effect at once.
-import { createHash, randomBytes } from 'node:crypto';
+// prefix. Revocation deletes the row. A server remembers each key's user until the database changes
+// (apiKeyUsers), so a revocation, a role change or a deleted user counts at the very next request.
+import { hash, randomBytes } from 'node:crypto';
+import { ChangeScopedCache } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { ApiKeyRow } from '../db/schema.ts';
@@ -43,7 +45,8 @@ export interface CreatedApiKey extends ApiKeyInfo {
 }
 
 function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // One-shot hash: no Hash object per request.
+  return hash('sha256', key, 'hex');
 }
 
 export function createApiKey(db: Database, username: string, name = '', now = Date.now()): CreatedApiKey {
@@ -123,14 +126,49 @@ function keyInfo(row: ApiKeyRow & { username: string }): ApiKeyInfo {
   };
 }
 
-/** The user a key stands for, or undefined for an unknown or revoked key. Records the use. */
-export function userForApiKey(db: Database, key: string, now = Date.now()): User | undefined {
-  if (key.length === 0 || key.length > KEY_MAX_LENGTH) return undefined;
-  const found = findApiKeyByHash(db, hashKey(key));
-  if (!found) return undefined;
-  const last = found.key.last_used_at;
+/** What a key stands for, as read at one database version. */
+interface KeyHolder {
+  keyId: string;
+  lastUsedAt: number | null;
+  user: User;
+}
+
+function readKeyHolder(db: Database, keyHash: string): KeyHolder | undefined {
+  const found = findApiKeyByHash(db, keyHash);
+  return found && { keyId: found.key.id, lastUsedAt: found.key.last_used_at, user: loadUser(db, found.user) };
+}
+
+function noteUse(db: Database, holder: KeyHolder, now: number): void {
+  const last = holder.lastUsedAt;
   // Noting the use must not refuse a valid key while the disk is full or the database is locked elsewhere.
   if (last === null || now - last >= LAST_USED_RESOLUTION_MS)
-    db.bestEffort(() => touchApiKey(db, found.key.id, now));
-  return loadUser(db, found.user);
+    db.bestEffort(() => touchApiKey(db, holder.keyId, now));
+}
+
+const plausibleKey = (key: string): boolean => key.length > 0 && key.length <= KEY_MAX_LENGTH;
+
+/** The user a key stands for, or undefined for an unknown or revoked key. Records the use. */
+export function userForApiKey(db: Database, key: string, now = Date.now()): User | undefined {
+  if (!plausibleKey(key)) return undefined;
+  const holder = readKeyHolder(db, hashKey(key));
+  if (holder) noteUse(db, holder, now);
+  return holder?.user;
+}
+
+/**
+ * userForApiKey for a server, which sees the same keys on every request: a key's row and its user (two
+ * row reads and the user's libraries) are kept until the database changes (Database.recentChangeVersion:
+ * any write of this server at once, another process's within 100 ms), so a revoked key, a role change or
+ * a deleted user counts at the next request. Unknown keys are never kept. Noting a use is a write, so
+ * the key's next request reads it again.
+ */
+export function apiKeyUsers(db: Database): (key: string, now?: number) => User | undefined {
+  const holders = new ChangeScopedCache<KeyHolder>(db, { maxEntries: 1_000 });
+  return (key, now = Date.now()) => {
+    if (!plausibleKey(key)) return undefined;
+    const keyHash = hashKey(key);
+    const holder = holders.get(keyHash, () => readKeyHolder(db, keyHash));
+    if (holder) noteUse(db, holder, now);
+    return holder?.user;
+  };
 }

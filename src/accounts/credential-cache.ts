@@ -6,14 +6,16 @@
 //     not changed; after any change it reads the user row again and requires the stored hash to be
 //     unchanged, so a password change or a deleted user takes effect at once. Concurrent checks of the
 //     same credentials share one argon2 run.
-//   - token (t+s) and API key: a row read plus an AES-GCM decryption or a SHA-256 — microseconds, and the
-//     row read is what makes a revoked key or changed password count at once — so nothing is remembered
-//     (remembering would mean keeping decrypted passwords in memory, for no gain).
+//   - token (t+s): a row read plus an AES-GCM decryption — microseconds, and the row read is what makes a
+//     changed password count at once — so nothing is remembered (remembering would mean keeping
+//     decrypted passwords in memory, for no gain).
+//   - API key: a SHA-256, then the key's user is remembered until the database changes (api-keys.ts
+//     apiKeyUsers): the two row reads and the libraries query were most of an API request's own cost.
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import NodeCache from 'node-cache';
 import type { Database } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
-import { userForApiKey } from './api-keys.ts';
+import { apiKeyUsers } from './api-keys.ts';
 import { findUserRowByName, markFirstLogin } from './users.repository.ts';
 import {
   loadUser,
@@ -63,6 +65,7 @@ export function createCredentialVerifier(
     maxKeys: options.maxEntries ?? 10_000,
   });
   const inFlight = new Map<string, Promise<UserRow | undefined>>();
+  const userOfApiKey = apiKeyUsers(db);
 
   const keyOf = (username: string, password: string): string =>
     createHmac('sha256', secret)
@@ -114,7 +117,7 @@ export function createCredentialVerifier(
       return { user: loadUser(db, result.row) };
     },
     verifyApiKey(key) {
-      return userForApiKey(db, key);
+      return userOfApiKey(key);
     },
     flush() {
       cache.flushAll();

@@ -7,8 +7,10 @@
 //
 // A session lives `idleTimeout` past its last refresh, and never longer than `maxAge` after the login. A
 // password change, a deletion of the user, a logout or a revocation (the user, an admin, the CLI) ends it;
-// access tokens check their session on every request, so the end is immediate.
+// access tokens check their session on every request, so the end is immediate. The session row and its
+// user are kept until the database changes (Database.recentChangeVersion), which every one of those is.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { ChangeScopedCache } from '../db/change-scoped.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { AccessTokens } from './access-tokens.ts';
@@ -85,6 +87,8 @@ export class Sessions {
   readonly #tokens: AccessTokens;
   readonly #policy: SessionPolicy;
   readonly #now: () => number;
+  /** A session and its user (undefined once deleted) as last read, until the database changes. */
+  readonly #seen: ChangeScopedCache<{ session: SessionRow; user: User | undefined }>;
 
   constructor(
     db: Database,
@@ -96,6 +100,7 @@ export class Sessions {
     this.#tokens = tokens;
     this.#policy = { ...DEFAULT_SESSION_POLICY, ...policy };
     this.#now = now;
+    this.#seen = new ChangeScopedCache(db, { maxEntries: 1_000 });
   }
 
   get policy(): SessionPolicy {
@@ -194,14 +199,20 @@ export class Sessions {
   async authenticate(accessToken: string): Promise<{ user: User; sessionId: string }> {
     const now = this.#now();
     const claims = await this.#tokens.verify(accessToken, now);
-    const session = findSession(this.#db, claims.sessionId);
+    const seen = this.#seen.get(claims.sessionId, () => {
+      const session = findSession(this.#db, claims.sessionId);
+      if (!session) return undefined;
+      const row = findUserRowById(this.#db, session.user_id);
+      return { session, user: row && loadUser(this.#db, row) };
+    });
+    const session = seen?.session;
     if (!session || session.user_id !== claims.userId || !isLive(session, now))
       throw new TonearmError('SESSION_ENDED', 'this session has ended; log in again');
-    const row = findUserRowById(this.#db, session.user_id);
-    if (!row) throw new TonearmError('SESSION_ENDED', 'the user of this session no longer exists');
+    if (!seen.user) throw new TonearmError('SESSION_ENDED', 'the user of this session no longer exists');
+    // A write: the next request reads the session again.
     if (now - session.last_seen_at >= SEEN_RESOLUTION_MS)
       touchSession(this.#db, session.id, { last_seen_at: now });
-    return { user: loadUser(this.#db, row), sessionId: session.id };
+    return { user: seen.user, sessionId: session.id };
   }
 
   /** The session a refresh token belongs to (for logout), if the token is known. */

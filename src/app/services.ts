@@ -14,7 +14,7 @@ import { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../http/services.ts';
-import { ReadPool, type ReadPoolOptions, readWorkerCount } from '../http/subsonic/read-pool.ts';
+import { ReadPool, type ReadPoolOptions, readWorkerCount } from '../http/read-pool.ts';
 import type { Logger } from '../shared/logger.ts';
 import { siblingModule } from '../shared/module-url.ts';
 import { HlsSegmentsOnDemand } from '../streaming/hls/segments.ts';

@@ -19,7 +19,7 @@ import type { Playback } from '../streaming/playback.ts';
 import type { Players } from '../streaming/players.ts';
 import type { UrlSigner } from '../streaming/signed-urls.ts';
 import type { Transcoder } from '../streaming/transcoder.ts';
-import type { ReadPool } from './subsonic/read-pool.ts';
+import type { ReadPool } from './read-pool.ts';
 
 /** Starts scans and says how they go (the Scanner of src/library, or a stand-in in tests). */
 export interface ScanControl {
@@ -57,7 +57,7 @@ export interface Services {
   sessions: Sessions;
   /** Live events (scan progress, library changes, now playing, notifications) for GET /api/v1/events. */
   events: EventHub;
-  /** Worker threads for read-only Subsonic endpoints; absent: they run on the main thread. */
+  /** Worker threads for read-only Subsonic endpoints and native read routes; absent: all run here. */
   readPool: ReadPool | undefined;
   /** Ends what outlives requests (transcodes, HLS runs, event streams), so the HTTP server can close. */
   stopStreams(): void;

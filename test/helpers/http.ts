@@ -13,7 +13,7 @@ import { type AppOptions, createApp } from '../../src/http/app.ts';
 import { connectionLimitsFrom } from '../../src/http/connections.ts';
 import { startServer } from '../../src/http/server.ts';
 import type { Services } from '../../src/http/services.ts';
-import type { ReadPool } from '../../src/http/subsonic/read-pool.ts';
+import type { ReadPool } from '../../src/http/read-pool.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
 export interface TestServer {

@@ -1,4 +1,4 @@
-// Read-only endpoints run in worker threads (src/http/subsonic/read-pool.ts) with their own read-only
+// Read-only endpoints run in worker threads (src/http/read-pool.ts) with their own read-only
 // connection. What a client gets must not depend on where an endpoint ran: the same answer, headers,
 // error envelopes and gzip as on the main thread; and a worker that dies must not cost more than the
 // requests it was answering.

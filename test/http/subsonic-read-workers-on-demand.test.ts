@@ -1,4 +1,4 @@
-// Read workers run only while there is work (src/http/subsonic/read-pool.ts): none at start, one started
+// Read workers run only while there is work (src/http/read-pool.ts): none at start, one started
 // by the first read-only request (which the main thread answers meanwhile), another when every running
 // worker is busy, and a worker with nothing to do for a while is stopped. Whatever the pool is doing, every
 // request gets its full answer. The idle time is injected, and the tests wait on the pool's events.
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { after, before, it } from 'node:test';
-import type { ReadJob } from '../../src/http/subsonic/read-pool.ts';
+import type { SubsonicReadJob } from '../../src/http/read-pool.ts';
 import { type Json, type SubsonicServer, startSubsonicServer } from '../helpers/subsonic-server.ts';
 
 let server: SubsonicServer;
@@ -52,7 +52,8 @@ function comparable(answer: Json): unknown {
 }
 
 /** A job for the pool itself: what it answers does not matter, only that it keeps a worker busy. */
-const job: Omit<ReadJob, 'id'> = {
+const job: Omit<SubsonicReadJob, 'id'> = {
+  api: 'subsonic',
   name: 'getGenres',
   query: 'f=json',
   body: undefined,

@@ -41,10 +41,11 @@ export const albumRoutes: readonly AnyRoute[] = [
         .describe("The caller's rating is at least this."),
     }),
     response: page(albumSchema),
-    handle({ services, user, query }) {
+    read(input) {
+      const { db, query } = input;
       const result = albumPage(
-        services.db,
-        viewerOf(services, user, query.library),
+        db,
+        viewerOf(input, query.library),
         {
           artistId: query.artistId,
           genre: query.genre,
@@ -69,10 +70,11 @@ export const albumRoutes: readonly AnyRoute[] = [
     params: idParams,
     errors: [404],
     response: albumDetailSchema,
-    handle({ services, user, params }) {
-      const viewer = viewerOf(services, user);
-      const album = getAlbum(services.db, viewer, params.id);
-      return albumDetailJson(album, albumTracks(services.db, viewer, album.id));
+    read(input) {
+      const { db, params } = input;
+      const viewer = viewerOf(input);
+      const album = getAlbum(db, viewer, params.id);
+      return albumDetailJson(album, albumTracks(db, viewer, album.id));
     },
   }),
 ];

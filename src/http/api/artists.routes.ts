@@ -55,10 +55,11 @@ export const artistRoutes: readonly AnyRoute[] = [
       q: z.string().trim().min(1).max(200).optional().describe('Part of the name, case-insensitive.'),
     }),
     response: page(artistSchema),
-    handle({ services, user, query }) {
+    read(input) {
+      const { db, query } = input;
       const result = artistPage(
-        services.db,
-        viewerOf(services, user, query.library),
+        db,
+        viewerOf(input, query.library),
         { genre: query.genre, starred: query.starred, text: query.q },
         query,
       );
@@ -74,8 +75,9 @@ export const artistRoutes: readonly AnyRoute[] = [
     params: idParams,
     errors: [404],
     response: artistSchema,
-    handle({ services, user, params }) {
-      return artistJson(getArtist(services.db, viewerOf(services, user), params.id));
+    read(input) {
+      const { db, params } = input;
+      return artistJson(getArtist(db, viewerOf(input), params.id));
     },
   }),
   route({
@@ -95,10 +97,11 @@ export const artistRoutes: readonly AnyRoute[] = [
     }),
     errors: [404],
     response: page(albumSchema),
-    handle({ services, user, params, query }) {
-      const viewer = viewerOf(services, user);
-      getArtist(services.db, viewer, params.id);
-      const result = albumPage(services.db, viewer, { artistId: params.id }, query);
+    read(input) {
+      const { db, params, query } = input;
+      const viewer = viewerOf(input);
+      getArtist(db, viewer, params.id);
+      const result = albumPage(db, viewer, { artistId: params.id }, query);
       return { items: result.items.map(albumJson), nextCursor: result.nextCursor };
     },
   }),
@@ -113,10 +116,11 @@ export const artistRoutes: readonly AnyRoute[] = [
     query: z.object({ limit: countQuery(20) }),
     errors: [404],
     response: z.object({ items: z.array(trackSchema) }),
-    handle({ services, user, params, query }) {
-      const viewer = viewerOf(services, user);
-      getArtist(services.db, viewer, params.id);
-      return { items: topSongs(services.db, viewer, params.id, query.limit).map(trackJson) };
+    read(input) {
+      const { db, params, query } = input;
+      const viewer = viewerOf(input);
+      getArtist(db, viewer, params.id);
+      return { items: topSongs(db, viewer, params.id, query.limit).map(trackJson) };
     },
   }),
   route({
@@ -130,10 +134,11 @@ export const artistRoutes: readonly AnyRoute[] = [
     query: z.object({ limit: countQuery(20) }),
     errors: [404],
     response: z.object({ items: z.array(artistSchema) }),
-    handle({ services, user, params, query }) {
-      const viewer = viewerOf(services, user);
-      getArtist(services.db, viewer, params.id);
-      return { items: similarArtists(services.db, viewer, params.id, query.limit).map(artistJson) };
+    read(input) {
+      const { db, params, query } = input;
+      const viewer = viewerOf(input);
+      getArtist(db, viewer, params.id);
+      return { items: similarArtists(db, viewer, params.id, query.limit).map(artistJson) };
     },
   }),
 ];

@@ -4,7 +4,8 @@ import type { User } from '../../accounts/users.service.ts';
 import { narrowViewer, viewerFor } from '../../catalog/access.ts';
 import type { Viewer } from '../../catalog/model.ts';
 import { MAX_SEED } from '../../catalog/pages.ts';
-import type { Services } from '../services.ts';
+import type { CatalogReader } from '../../catalog/reader.ts';
+import type { Database } from '../../db/database.ts';
 
 /** `?library=` on lists: one of the caller's libraries (another, or an unknown one, is 404). */
 export const libraryQuery = z.coerce
@@ -30,6 +31,9 @@ export const seedQuery = z.coerce
 export const yearQuery = z.coerce.number().int().min(0).max(9999).optional();
 
 /** The caller as a catalog viewer (their libraries, their marks), narrowed to one library when asked. */
-export function viewerOf(services: Services, user: User, library?: number): Viewer {
-  return narrowViewer(services.db, viewerFor(services.catalog, user), library);
+export function viewerOf(
+  { db, catalog, user }: { db: Database; catalog: CatalogReader; user: User },
+  library?: number,
+): Viewer {
+  return narrowViewer(db, viewerFor(catalog, user), library);
 }

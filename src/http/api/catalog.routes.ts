@@ -48,13 +48,12 @@ export const catalogRoutes: readonly AnyRoute[] = [
     description: 'Every library the caller may see, with its counts, last scan and offline state.',
     access: 'user',
     response: z.object({ items: z.array(librarySchema) }),
-    handle({ services, user }) {
-      const viewer = viewerOf(services, user);
-      const roots = new Map(
-        libraryRootFolders(services.db, viewer).map((folder) => [folder.libraryId, folder.id]),
-      );
+    read(input) {
+      const { db } = input;
+      const viewer = viewerOf(input);
+      const roots = new Map(libraryRootFolders(db, viewer).map((folder) => [folder.libraryId, folder.id]));
       return {
-        items: libraryOverviews(services.db, viewer).map((library) =>
+        items: libraryOverviews(db, viewer).map((library) =>
           libraryJson(library, roots.get(library.id) ?? null),
         ),
       };
@@ -69,8 +68,9 @@ export const catalogRoutes: readonly AnyRoute[] = [
     access: 'user',
     query: z.object({ ...pageQuery, library: libraryQuery }),
     response: page(genreSchema),
-    handle({ services, user, query }) {
-      const result = genrePage(services.db, viewerOf(services, user, query.library), query);
+    read(input) {
+      const { db, query } = input;
+      const result = genrePage(db, viewerOf(input, query.library), query);
       return { items: result.items.map(genreJson), nextCursor: result.nextCursor };
     },
   }),
@@ -82,8 +82,9 @@ export const catalogRoutes: readonly AnyRoute[] = [
     description: 'The tops of folder browsing, one per library, named after the library.',
     access: 'user',
     response: z.object({ items: z.array(folderSchema) }),
-    handle({ services, user }) {
-      return { items: libraryRootFolders(services.db, viewerOf(services, user)).map(folderJson) };
+    read(input) {
+      const { db } = input;
+      return { items: libraryRootFolders(db, viewerOf(input)).map(folderJson) };
     },
   }),
   route({
@@ -100,8 +101,9 @@ export const catalogRoutes: readonly AnyRoute[] = [
     response: z
       .object({ folder: folderSchema, isRoot: z.boolean(), ...page(folderItemSchema).shape })
       .meta({ id: 'FolderPage' }),
-    handle({ services, user, params, query }) {
-      const result = folderPage(services.db, viewerOf(services, user), params.id, query);
+    read(input) {
+      const { db, params, query } = input;
+      const result = folderPage(db, viewerOf(input), params.id, query);
       return {
         folder: folderJson(result.folder),
         isRoot: result.isRoot,
@@ -135,7 +137,8 @@ export const catalogRoutes: readonly AnyRoute[] = [
       library: libraryQuery,
     }),
     response: searchResultSchema,
-    handle({ services, user, query }) {
+    read(input) {
+      const { catalog, query } = input;
       const types = new Set(query.types && query.types.length > 0 ? query.types : SEARCH_TYPES);
       // An empty query means "everything" to search3; as you type it means nothing yet.
       if (normalizeQuery(query.q) === '') return { artists: [], albums: [], tracks: [] };
@@ -143,7 +146,7 @@ export const catalogRoutes: readonly AnyRoute[] = [
         count: types.has(type) ? query.limit : 0,
         offset: 0,
       });
-      const result = search(services.catalog, viewerOf(services, user, query.library), {
+      const result = search(catalog, viewerOf(input, query.library), {
         query: query.q,
         artists: count('artists'),
         albums: count('albums'),

@@ -2,14 +2,25 @@
 // query, body and answer, and a handler. The same declaration mounts the route on the router (parsing and
 // validating the input, authenticating the caller, labelling metrics) and describes it in the OpenAPI
 // document (openapi.ts), so the document cannot drift from what is served.
+//
+// A handler is either `handle` (main thread: the Koa context, the services, may await) or `read` (a
+// synchronous view over the database, run in a read worker when the server has one: src/http/read-pool.ts,
+// api/read-worker.ts). The main thread authenticates either way; a read route's input has no context and
+// no services, so one that reaches for them fails the type check instead of failing in a worker.
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { User } from '../../accounts/users.service.ts';
+import type { CatalogReader } from '../../catalog/reader.ts';
+import type { Config } from '../../config/schema.ts';
+import type { Database } from '../../db/database.ts';
 import { TonearmError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { GZIP_MIN_BYTES, gzipAnswer } from '../compression.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { readJsonBody } from '../json-body.ts';
 import { sendJson } from '../json-response.ts';
 import type { LoginThrottle } from '../login-throttle.ts';
+import type { ApiReadJob, ReadResult } from '../read-pool.ts';
 import type { Services } from '../services.ts';
 import type { Caller } from './caller.ts';
 
@@ -44,12 +55,26 @@ export interface RouteInput<Params, Query, Body, A extends Access> {
   body: Body;
 }
 
-export interface RouteDefinition<
-  P extends ObjectSchema = ObjectSchema,
-  Q extends ObjectSchema = ObjectSchema,
-  B extends z.ZodType = z.ZodType,
-  R extends z.ZodType = z.ZodType,
-  A extends Access = Access,
+/**
+ * What a read route gets, on the main thread or in a read worker: the database (the worker's read-only
+ * connection there), the catalog's state for it, the config, the caller and the validated input.
+ */
+export interface ReadInput<Params, Query, A extends Access> {
+  db: Database;
+  catalog: CatalogReader;
+  config: Config;
+  user: A extends 'public' | 'none' ? User | undefined : User;
+  params: Params;
+  query: Query;
+  log: Logger;
+}
+
+interface RouteShape<
+  P extends ObjectSchema,
+  Q extends ObjectSchema,
+  B extends z.ZodType,
+  R extends z.ZodType,
+  A extends Access,
 > {
   method: HttpMethod;
   /** Below /api/v1, Koa style: `/albums/:id`. */
@@ -75,10 +100,48 @@ export interface RouteDefinition<
   signedUrl?: boolean;
   /** Error statuses worth naming in the document besides the usual 400/401/403/429. */
   errors?: readonly number[];
+}
+
+/** A route handled on the main thread. */
+export interface HandledRoute<
+  P extends ObjectSchema = ObjectSchema,
+  Q extends ObjectSchema = ObjectSchema,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+> extends RouteShape<P, Q, B, R, A> {
   handle(
     input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, A>,
   ): Promise<z.input<R> | undefined> | z.input<R> | undefined;
+  read?: never;
 }
+
+/**
+ * A GET answered with JSON computed synchronously from the database: runs in a read worker when one is
+ * running. The worker finds it in api/index.ts, so a read route must be listed there.
+ */
+export interface ReadRoute<
+  P extends ObjectSchema = ObjectSchema,
+  Q extends ObjectSchema = ObjectSchema,
+  R extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+> extends RouteShape<P, Q, z.ZodUndefined, R, A> {
+  method: 'get';
+  response: R;
+  read(input: ReadInput<z.output<P>, z.output<Q>, A>): z.input<R>;
+  handle?: never;
+  body?: never;
+  produces?: never;
+  status?: 200;
+}
+
+export type RouteDefinition<
+  P extends ObjectSchema = ObjectSchema,
+  Q extends ObjectSchema = ObjectSchema,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+> = HandledRoute<P, Q, B, R, A> | ReadRoute<P, Q, R, A>;
 
 /** Declares a route with its types inferred from the schemas. */
 export function route<
@@ -92,6 +155,13 @@ export function route<
 }
 
 export type AnyRoute = RouteDefinition<ObjectSchema, ObjectSchema, z.ZodType, z.ZodType, Access>;
+export type AnyReadRoute = ReadRoute<ObjectSchema, ObjectSchema, z.ZodType, Access>;
+
+export const isReadRoute = (definition: AnyRoute): definition is AnyReadRoute =>
+  typeof definition.read === 'function';
+
+/** How a read worker names a route: `get /albums/:id`. */
+export const routeKey = (definition: AnyRoute): string => `${definition.method} ${definition.path}`;
 
 /** Finds who calls (throws 401/429 problems); `optional`: undefined instead of 401 when nothing was sent. */
 export interface CallerResolver {
@@ -122,7 +192,7 @@ export function mountRoutes(
 ): void {
   const seen = new Set<string>();
   for (const definition of routes) {
-    const key = `${definition.method} ${definition.path}`;
+    const key = routeKey(definition);
     if (seen.has(key)) throw new Error(`route declared twice: ${key}`);
     seen.add(key);
     const label = API_PREFIX + definition.path;
@@ -149,6 +219,10 @@ async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOpt
   if (definition.access === 'admin' && !caller?.user.roles.admin)
     throw new TonearmError('FORBIDDEN', 'only an administrator may do this');
 
+  if (isReadRoute(definition)) {
+    await answerRead(ctx, definition, caller?.user, options);
+    return;
+  }
   const params = parseInput(definition.params, ctx.params, 'path');
   const query = parseInput(definition.query, queryObject(ctx), 'query');
   let body: unknown;
@@ -176,13 +250,7 @@ async function runRoute(ctx: AppContext, definition: AnyRoute, options: MountOpt
     ctx.status = definition.status ?? 204;
     return;
   }
-  if (options.validateResponses) {
-    const checked = definition.response.safeParse(result);
-    if (!checked.success)
-      throw new Error(
-        `answer of ${definition.method.toUpperCase()} ${definition.path} does not match its schema: ${z.prettifyError(checked.error)}`,
-      );
-  }
+  if (options.validateResponses) checkAnswer(definition, result);
   ctx.status = definition.status ?? 200;
   sendJson(ctx, result);
 }
@@ -208,6 +276,82 @@ async function reauthenticate(
   } catch {
     return undefined;
   }
+}
+
+function checkAnswer(definition: AnyRoute, result: unknown): void {
+  const checked = definition.response!.safeParse(result);
+  if (!checked.success)
+    throw new Error(
+      `answer of ${definition.method.toUpperCase()} ${definition.path} does not match its schema: ${z.prettifyError(checked.error)}`,
+    );
+}
+
+/** A read route's answer, from a read worker when one is running, else made here. */
+async function answerRead(
+  ctx: AppContext,
+  definition: AnyReadRoute,
+  user: User | undefined,
+  { services, validateResponses }: MountOptions,
+): Promise<void> {
+  const job: Omit<ApiReadJob, 'id'> = {
+    api: 'native',
+    route: routeKey(definition),
+    params: ctx.params,
+    query: queryObject(ctx),
+    user,
+    requestId: ctx.state.requestId,
+    gzip: acceptsGzip(ctx),
+    validate: validateResponses === true,
+  };
+  const answer: ReadResult = (await services.readPool?.run(job)) ?? {
+    contentType: 'application/json',
+    body: runRead(
+      definition,
+      { db: services.db, catalog: services.catalog, config: services.config, log: ctx.state.log },
+      job,
+    ),
+    gzipped: undefined,
+    headers: [],
+  };
+  ctx.status = 200;
+  ctx.type = answer.contentType;
+  // A worker sends a gzipped answer without its text; the main thread compresses what it made itself.
+  const gzipped =
+    answer.gzipped ??
+    (job.gzip && answer.body.length >= GZIP_MIN_BYTES ? gzipAnswer(answer.body) : undefined);
+  if (gzipped || answer.body.length >= GZIP_MIN_BYTES) ctx.vary('Accept-Encoding');
+  if (gzipped) {
+    ctx.set('Content-Encoding', 'gzip');
+    ctx.body = gzipped;
+  } else {
+    ctx.body = answer.body;
+  }
+}
+
+function acceptsGzip(ctx: AppContext): boolean {
+  return ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+}
+
+/**
+ * Runs a read route on raw input (path parameters and query as the router saw them) and answers its JSON
+ * text: the one code path of the main thread and the read workers, so both answer alike.
+ */
+export function runRead(
+  definition: AnyReadRoute,
+  env: Omit<ReadInput<unknown, unknown, Access>, 'user' | 'params' | 'query'>,
+  input: Pick<ApiReadJob, 'user' | 'params' | 'query' | 'validate'>,
+): string {
+  const result = definition.read({
+    db: env.db,
+    catalog: env.catalog,
+    config: env.config,
+    log: env.log,
+    user: input.user,
+    params: parseInput(definition.params, input.params, 'path'),
+    query: parseInput(definition.query, input.query, 'query'),
+  });
+  if (input.validate) checkAnswer(definition, result);
+  return JSON.stringify(result);
 }
 
 /** Koa's query as an object with a repeated key kept as a list (zod decides what a key may be). */

@@ -40,10 +40,11 @@ export const trackRoutes: readonly AnyRoute[] = [
       lossless: queryBoolean.optional(),
     }),
     response: page(trackSchema),
-    handle({ services, user, query }) {
+    read(input) {
+      const { db, query } = input;
       const result = trackPage(
-        services.db,
-        viewerOf(services, user, query.library),
+        db,
+        viewerOf(input, query.library),
         {
           albumId: query.albumId,
           artistId: query.artistId,
@@ -67,8 +68,9 @@ export const trackRoutes: readonly AnyRoute[] = [
     params: idParams,
     errors: [404],
     response: trackSchema,
-    handle({ services, user, params }) {
-      return trackJson(getTrack(services.db, viewerOf(services, user), params.id));
+    read(input) {
+      const { db, params } = input;
+      return trackJson(getTrack(db, viewerOf(input), params.id));
     },
   }),
   route({
@@ -83,8 +85,9 @@ export const trackRoutes: readonly AnyRoute[] = [
     params: idParams,
     errors: [404],
     response: z.object({ items: z.array(lyricsSchema) }),
-    handle({ services, user, params }) {
-      return { items: songLyrics(services.db, viewerOf(services, user), params.id).map(lyricsJson) };
+    read(input) {
+      const { db, params } = input;
+      return { items: songLyrics(db, viewerOf(input), params.id).map(lyricsJson) };
     },
   }),
 ];

@@ -8,12 +8,12 @@ import { type ErrorCode, isTonearmError, TonearmError } from '../../shared/error
 import type { PlayerSettings } from '../../streaming/players.ts';
 import type { AppContext, AppState } from '../context.ts';
 import type { Services } from '../services.ts';
+import { GZIP_MIN_BYTES, gzipAnswer } from '../compression.ts';
 import { readFormBody } from '../form-body.ts';
+import type { ReadPool } from '../read-pool.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
-import { GZIP_MIN_BYTES, gzipAnswer } from './compression.ts';
 import { type MainThreadEndpoint, RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
 import { SubsonicParams } from './params.ts';
-import type { ReadPool } from './read-pool.ts';
 import { type CachedAnswer, cacheKey, ResponseCache } from './response-cache.ts';
 import {
   envelope,
@@ -159,6 +159,7 @@ async function runInReadPool(
   player: PlayerSettings | undefined,
 ): Promise<CachedAnswer | undefined> {
   const running = pool?.run({
+    api: 'subsonic',
     name,
     query: ctx.querystring,
     body,

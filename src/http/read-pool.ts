@@ -1,8 +1,9 @@
-// Worker threads for the read-only Subsonic endpoints (endpoint.readOnly). A getAlbum is ~0.5 ms of
-// SQLite, mapping and JSON; a broad search3 several ms. On the main thread that work would use one core
-// and hold up everything else on the event loop, audio streams included. In the pool each worker has its
-// own read-only connection (SQLite's WAL lets readers run beside the writer), so reads use every core while
-// the main thread does HTTP, authentication and every endpoint that writes or needs in-process state.
+// Worker threads for read-only requests: Subsonic's read-only endpoints (endpoint.readOnly) and the native
+// API's read routes (route.read). A getAlbum is ~0.5 ms of SQLite, mapping and JSON; a page of 50 albums
+// ~1 ms; a broad search several ms. On the main thread that work would use one core and hold up everything
+// else on the event loop, audio streams included. In the pool each worker has its own read-only connection
+// (SQLite's WAL lets readers run beside the writer), so reads use every core while the main thread does
+// HTTP, authentication and every request that writes or needs in-process state.
 //
 // Workers run only while there is work: each one is a V8 heap of its own with every handler module loaded
 // (~25 MB compiled, ~45 MB from the TypeScript sources), which an idle server on a NAS should not carry.
@@ -12,28 +13,58 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { User } from '../../accounts/users.service.ts';
-import type { Config } from '../../config/schema.ts';
-import { type ErrorCode, TonearmError } from '../../shared/errors.ts';
-import type { Logger } from '../../shared/logger.ts';
-import type { PlayerSettings } from '../../streaming/players.ts';
+import type { User } from '../accounts/users.service.ts';
+import type { CatalogReader } from '../catalog/reader.ts';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/database.ts';
+import { type ErrorCode, TonearmError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { PlayerSettings } from '../streaming/players.ts';
 
 const MAX_AUTO_WORKERS = 4;
 /** After a worker died unasked, no new one starts for this long (a worker that cannot start must not loop). */
 const RESTART_DELAY_MS = 1_000;
 export const DEFAULT_IDLE_MS = 60_000;
 
-export interface ReadJob {
+interface JobBase {
   id: number;
+  /** The caller, authenticated by the main thread: the worker trusts it. */
+  user: User | undefined;
+  requestId: string;
+  /** The client accepts gzip: compress a large body in the worker. */
+  gzip: boolean;
+}
+
+/** A read-only Subsonic endpoint (src/http/subsonic/read-worker.ts runs it). */
+export interface SubsonicReadJob extends JobBase {
+  api: 'subsonic';
   name: string;
   /** The raw query string and form body: the worker parses them as the main thread did. */
   query: string;
   body: string | undefined;
-  user: User | undefined;
   player: PlayerSettings | undefined;
-  requestId: string;
-  /** The client accepts gzip: compress a large body in the worker. */
-  gzip: boolean;
+}
+
+/** A read route of the native API (src/http/api/read-worker.ts runs it). */
+export interface ApiReadJob extends JobBase {
+  api: 'native';
+  /** `method path` as declared, e.g. `get /albums/:id`. */
+  route: string;
+  /** The raw path parameters and query: the worker validates them against the route's schemas. */
+  params: Record<string, string>;
+  query: Record<string, string | string[]>;
+  /** Check the answer against the route's response schema (tests). */
+  validate: boolean;
+}
+
+export type ReadJob = SubsonicReadJob | ApiReadJob;
+
+/** What a worker runs jobs with: its own read-only connection and the catalog's state for it. */
+export interface ReadWorkerContext {
+  db: Database;
+  catalog: CatalogReader;
+  config: Config;
+  logger: Logger;
 }
 
 export type ReadAnswer =
@@ -41,11 +72,19 @@ export type ReadAnswer =
       id: number;
       ok: true;
       contentType: string;
+      /** The text; empty when gzipped is set and the job's text is not wanted (read-answer.ts). */
       body: string;
       gzipped: Uint8Array | undefined;
       headers: [string, string][];
     }
-  | { id: number; ok: false; code?: ErrorCode; message: string; stack?: string };
+  | {
+      id: number;
+      ok: false;
+      code?: ErrorCode;
+      message: string;
+      retryAfterSeconds?: number;
+      stack?: string;
+    };
 
 export interface ReadResult {
   contentType: string;
@@ -53,6 +92,9 @@ export interface ReadResult {
   gzipped: Buffer | undefined;
   headers: [string, string][];
 }
+
+/** Omit over each member of a union (a job without its id is still one kind of job or the other). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface Pending {
   resolve(result: ReadResult): void;
@@ -130,7 +172,7 @@ export class ReadPool extends EventEmitter {
    * threads), and starts one more worker when none is free. Undefined when no worker is running yet
    * (starting, stopped for idleness, or restarting after a crash): the caller then runs the job itself.
    */
-  run(job: Omit<ReadJob, 'id'>): Promise<ReadResult> | undefined {
+  run(job: DistributiveOmit<ReadJob, 'id'>): Promise<ReadResult> | undefined {
     if (this.closed) return undefined;
     let slot: Slot | undefined;
     for (const candidate of this.slots) {
@@ -145,7 +187,7 @@ export class ReadPool extends EventEmitter {
     const id = this.nextId++;
     return new Promise<ReadResult>((resolve, reject) => {
       chosen.pending.set(id, { resolve, reject });
-      chosen.worker.postMessage({ ...job, id } satisfies ReadJob);
+      chosen.worker.postMessage({ ...job, id } as ReadJob);
     });
   }
 
@@ -232,7 +274,9 @@ export class ReadPool extends EventEmitter {
           headers: answer.headers,
         });
       } else if (answer.code) {
-        pending.reject(new TonearmError(answer.code, answer.message));
+        pending.reject(
+          new TonearmError(answer.code, answer.message, { retryAfterSeconds: answer.retryAfterSeconds }),
+        );
       } else {
         const error = new Error(answer.message);
         if (answer.stack) error.stack = answer.stack;
