@@ -3,9 +3,15 @@
 // needs to be kept. A token is only half the check: the session it names must still be live
 // (sessions.ts), so logging out or revoking a session ends its tokens at once, not at their expiry.
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { TonearmError } from '../shared/errors.ts';
 import { loadSecretKey } from './secret-key.ts';
+
+// jose is loaded at the first token, not at start: a server whose users only use Subsonic never needs it.
+let joseModule: Promise<typeof import('jose')> | undefined;
+const jose = (): Promise<typeof import('jose')> => {
+  joseModule ??= import('jose');
+  return joseModule;
+};
 
 const ISSUER = 'tonearm';
 /** Verified tokens kept (each ~400 bytes with its key): the busiest clients of a home server, many times over. */
@@ -58,6 +64,7 @@ export function createAccessTokens(dataDir: string): AccessTokens {
     },
     async issue({ userId, sessionId }, ttlSeconds, now = Date.now()) {
       const issuedAt = Math.floor(now / 1000);
+      const { SignJWT } = await jose();
       return new SignJWT({ sid: sessionId })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(userId)
@@ -73,6 +80,7 @@ export function createAccessTokens(dataDir: string): AccessTokens {
         if (known.expiresAt > now) return { userId: known.userId, sessionId: known.sessionId };
         verified.delete(token);
       }
+      const { errors: joseErrors, jwtVerify } = await jose();
       try {
         const { payload } = await jwtVerify(token, signingKey(), {
           issuer: ISSUER,

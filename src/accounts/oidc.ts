@@ -20,7 +20,7 @@
 // suffix (alice-2).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import NodeCache from 'node-cache';
-import * as client from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import { isLoopbackUrl, type OidcConfig } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
@@ -36,6 +36,15 @@ import {
   updateUser,
   validateEmail,
 } from './users.service.ts';
+
+// openid-client is loaded at the first sign-in (discovery), not at start: most servers have no OIDC.
+let client: typeof OpenIdClient | undefined;
+
+/** openid-client, once discovery (which loads it) has succeeded. */
+function loadedClient(): typeof OpenIdClient {
+  if (!client) throw new Error('openid-client is used before discovery loaded it');
+  return client;
+}
 
 export const OIDC_PENDING_SECONDS = 600;
 /** Pending logins kept at most (anyone may start one): beyond it, new ones wait for old ones to expire. */
@@ -75,7 +84,7 @@ export class OidcClient {
     useClones: false,
     maxKeys: MAX_PENDING,
   });
-  #configuration: Promise<client.Configuration> | undefined;
+  #configuration: Promise<OpenIdClient.Configuration> | undefined;
 
   constructor(settings: OidcConfig, logger: Logger) {
     this.#settings = settings;
@@ -98,6 +107,7 @@ export class OidcClient {
     linkUserId?: string,
   ): Promise<{ url: string; binding: string }> {
     const configuration = await this.#discover();
+    const client = loadedClient();
     const state = client.randomState();
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
@@ -148,6 +158,7 @@ export class OidcClient {
         'this sign-in was not started in this browser, took longer than 10 minutes or was already finished; sign in again',
       );
     const configuration = await this.#discover();
+    const client = loadedClient();
     const currentUrl = new URL(pending.redirectUri);
     for (const [name, value] of callback) currentUrl.searchParams.append(name, value);
     try {
@@ -175,7 +186,7 @@ export class OidcClient {
   }
 
   /** The provider's metadata, discovered once; a failure is forgotten so the next login tries again. */
-  #discover(): Promise<client.Configuration> {
+  #discover(): Promise<OpenIdClient.Configuration> {
     this.#configuration ??= this.#connect().catch((error: unknown) => {
       this.#configuration = undefined;
       throw this.#explain(error);
@@ -183,25 +194,27 @@ export class OidcClient {
     return this.#configuration;
   }
 
-  async #connect(): Promise<client.Configuration> {
+  async #connect(): Promise<OpenIdClient.Configuration> {
+    client ??= await import('openid-client');
+    const lib = client;
     const { issuer, clientId, clientSecret } = this.#settings;
     const server = new URL(issuer);
     // Plain http only for a provider on this machine (the config refuses it elsewhere).
     const insecure = server.protocol === 'http:' && isLoopbackUrl(server);
-    const options: client.DiscoveryRequestOptions = {
+    const options: OpenIdClient.DiscoveryRequestOptions = {
       timeout: PROVIDER_TIMEOUT_SECONDS,
-      execute: insecure ? [client.allowInsecureRequests] : [],
+      execute: insecure ? [lib.allowInsecureRequests] : [],
     };
-    const discovered = await client.discovery(server, clientId, undefined, undefined, options);
+    const discovered = await lib.discovery(server, clientId, undefined, undefined, options);
     const metadata = discovered.serverMetadata();
-    const configuration = new client.Configuration(
+    const configuration = new lib.Configuration(
       metadata,
       clientId,
       clientSecret ? { client_secret: clientSecret } : undefined,
-      clientAuthentication(metadata, clientSecret),
+      clientAuthentication(lib, metadata, clientSecret),
     );
     configuration.timeout = PROVIDER_TIMEOUT_SECONDS;
-    if (insecure) client.allowInsecureRequests(configuration);
+    if (insecure) lib.allowInsecureRequests(configuration);
     this.#logger.info({ issuer: metadata.issuer }, 'OIDC provider discovered');
     return configuration;
   }
@@ -229,19 +242,23 @@ export class OidcClient {
 }
 
 /** client_secret_basic when the provider takes it (the default of the standard), else _post; none without a secret. */
-function clientAuthentication(metadata: client.ServerMetadata, secret: string): client.ClientAuth {
-  if (!secret) return client.None();
+function clientAuthentication(
+  lib: typeof OpenIdClient,
+  metadata: OpenIdClient.ServerMetadata,
+  secret: string,
+): OpenIdClient.ClientAuth {
+  if (!secret) return lib.None();
   const supported = metadata.token_endpoint_auth_methods_supported;
   return !supported || supported.includes('client_secret_basic')
-    ? client.ClientSecretBasic(secret)
-    : client.ClientSecretPost(secret);
+    ? lib.ClientSecretBasic(secret)
+    : lib.ClientSecretPost(secret);
 }
 
 /** The provider is down, slow, or not speaking OIDC at that address (as opposed to refusing this login). */
 function isUnreachable(error: unknown): boolean {
   if (error instanceof TypeError) return true; // fetch failed: refused, reset, DNS
-  if (error instanceof client.ResponseBodyError) return error.status >= 500;
-  if (error instanceof client.AuthorizationResponseError) return false;
+  if (client && error instanceof client.ResponseBodyError) return error.status >= 500;
+  if (client && error instanceof client.AuthorizationResponseError) return false;
   const code = (error as { code?: unknown }).code;
   return (
     code === 'OAUTH_TIMEOUT' ||
@@ -254,7 +271,10 @@ function isUnreachable(error: unknown): boolean {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof client.AuthorizationResponseError || error instanceof client.ResponseBodyError)
+  if (
+    client &&
+    (error instanceof client.AuthorizationResponseError || error instanceof client.ResponseBodyError)
+  )
     return error.error_description ? `${error.error} (${error.error_description})` : error.error;
   const message = error instanceof Error ? error.message : String(error);
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;

@@ -1,7 +1,7 @@
 // Uploads (src/library/uploads.ts): POST /uploads takes multipart/form-data with one or more files (any
 // field name), streamed part by part with busboy into the domain's staging; GET /uploads and DELETE
 // /uploads/:id are the caller's own; GET/PUT /admin/uploads choose where uploads go.
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { z } from 'zod';
 import type { User } from '../../accounts/users.service.ts';
 import {
@@ -187,8 +187,9 @@ function pageOfUploads(services: Services, user: User, limit: number, cursor: st
  * the client hanging up — every file of the request is removed and the first error thrown. A refusal is
  * answered at once: the connection is closed after it rather than the rest of the body read.
  */
-function receiveFiles(ctx: AppContext, place: UploadPlace): Promise<StagedUpload[]> {
+async function receiveFiles(ctx: AppContext, place: UploadPlace): Promise<StagedUpload[]> {
   const { req } = ctx;
+  const makeParser = await loadBusboy();
   return new Promise((resolve, reject) => {
     const staged: StagedUpload[] = [];
     const jobs: Promise<void>[] = [];
@@ -216,7 +217,7 @@ function receiveFiles(ctx: AppContext, place: UploadPlace): Promise<StagedUpload
 
     let parser: busboy.Busboy;
     try {
-      parser = busboy({
+      parser = makeParser({
         headers: req.headers,
         defParamCharset: 'utf8',
         limits: {
@@ -274,4 +275,11 @@ function receiveFiles(ctx: AppContext, place: UploadPlace): Promise<StagedUpload
     });
     req.pipe(parser);
   });
+}
+
+// Loaded at the first upload: most servers never take one, and idle memory is what a NAS notices.
+let busboyModule: Promise<typeof busboy> | undefined;
+function loadBusboy(): Promise<typeof busboy> {
+  busboyModule ??= import('busboy').then((module) => module.default);
+  return busboyModule;
 }
