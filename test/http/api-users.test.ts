@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createApiKey } from '../../src/accounts/api-keys.ts';
 import { listAudit } from '../../src/accounts/audit.ts';
+import { authRoutes } from '../../src/http/api/auth.routes.ts';
 import { apiRoutes } from '../../src/http/api/index.ts';
 import { type ApiAuth, api, assertProblem } from '../helpers/api-requests.ts';
 import { startTestServer, subsonicJson, type TestServer } from '../helpers/http.ts';
@@ -44,13 +45,20 @@ const lastAudit = (event: string) => listAudit(server.db, { event, limit: 1 })[0
 
 describe('admin routes', () => {
   test('answer 403 to a non-admin and 401 to nobody, every one of them', async () => {
-    const adminRoutes = apiRoutes.filter((route) => route.access === 'admin');
-    // The list is the one the server mounts: a new admin route is checked here without changing this test.
+    // Every route the server mounts (the session routes are built in app.ts, beside apiRoutes): a new admin
+    // route is checked here without changing this test.
+    const adminRoutes = [
+      ...authRoutes({ verifier: {} as never, throttle: {} as never, proxyHeader: false }),
+      ...apiRoutes,
+    ].filter((route) => route.access === 'admin');
     for (const expected of [
       'get /admin/users',
       'delete /admin/api-keys/:id',
       'post /scans',
       'patch /admin/settings',
+      'get /admin/sessions',
+      'delete /admin/sessions/:id',
+      'get /admin/audit',
     ])
       assert.ok(
         adminRoutes.some((route) => `${route.method} ${route.path}` === expected),

@@ -115,12 +115,12 @@ export const artistRoutes: readonly AnyRoute[] = [
     params: idParams,
     query: z.object({ limit: countQuery(20) }),
     errors: [404],
-    response: z.object({ items: z.array(trackSchema) }),
+    response: page(trackSchema),
     read(input) {
       const { db, params, query } = input;
       const viewer = viewerOf(input);
       getArtist(db, viewer, params.id);
-      return { items: topSongs(db, viewer, params.id, query.limit).map(trackJson) };
+      return { items: topSongs(db, viewer, params.id, query.limit).map(trackJson), nextCursor: null };
     },
   }),
   route({
@@ -133,12 +133,12 @@ export const artistRoutes: readonly AnyRoute[] = [
     params: idParams,
     query: z.object({ limit: countQuery(20) }),
     errors: [404],
-    response: z.object({ items: z.array(artistSchema) }),
+    response: page(artistSchema),
     read(input) {
       const { db, params, query } = input;
       const viewer = viewerOf(input);
       getArtist(db, viewer, params.id);
-      return { items: similarArtists(db, viewer, params.id, query.limit).map(artistJson) };
+      return { items: similarArtists(db, viewer, params.id, query.limit).map(artistJson), nextCursor: null };
     },
   }),
 ];

@@ -47,7 +47,7 @@ export const catalogRoutes: readonly AnyRoute[] = [
     summary: "The caller's libraries",
     description: 'Every library the caller may see, with its counts, last scan and offline state.',
     access: 'user',
-    response: z.object({ items: z.array(librarySchema) }),
+    response: page(librarySchema),
     read(input) {
       const { db } = input;
       const viewer = viewerOf(input);
@@ -56,6 +56,7 @@ export const catalogRoutes: readonly AnyRoute[] = [
         items: libraryOverviews(db, viewer).map((library) =>
           libraryJson(library, roots.get(library.id) ?? null),
         ),
+        nextCursor: null,
       };
     },
   }),
@@ -81,10 +82,10 @@ export const catalogRoutes: readonly AnyRoute[] = [
     summary: "The root folders of the caller's libraries",
     description: 'The tops of folder browsing, one per library, named after the library.',
     access: 'user',
-    response: z.object({ items: z.array(folderSchema) }),
+    response: page(folderSchema),
     read(input) {
       const { db } = input;
-      return { items: libraryRootFolders(db, viewerOf(input)).map(folderJson) };
+      return { items: libraryRootFolders(db, viewerOf(input)).map(folderJson), nextCursor: null };
     },
   }),
   route({

@@ -84,10 +84,10 @@ export const trackRoutes: readonly AnyRoute[] = [
     access: 'user',
     params: idParams,
     errors: [404],
-    response: z.object({ items: z.array(lyricsSchema) }),
+    response: page(lyricsSchema),
     read(input) {
       const { db, params } = input;
-      return { items: songLyrics(db, viewerOf(input), params.id).map(lyricsJson) };
+      return { items: songLyrics(db, viewerOf(input), params.id).map(lyricsJson), nextCursor: null };
     },
   }),
 ];
