@@ -54,6 +54,15 @@ export function configuredBaseUrl(
   return basePath && new URL(publicUrl).pathname.endsWith(basePath) ? publicUrl : `${publicUrl}${basePath}`;
 }
 
+/**
+ * Whether the client reached us over HTTPS: directly (a TLS socket), or through a trusted proxy that says
+ * so (X-Forwarded-Proto). Decides Secure cookies and HSTS.
+ */
+export function isHttpsRequest(ctx: AppContext): boolean {
+  if ((ctx.req.socket as { encrypted?: boolean }).encrypted) return true;
+  return ctx.state.client.viaProxy && ctx.get('X-Forwarded-Proto').split(',')[0]?.trim() === 'https';
+}
+
 function singleValue(header: string | undefined): string | undefined {
   const value = header?.trim();
   return value && !value.includes(',') ? value : undefined;

@@ -3,6 +3,7 @@
 // (the home page, the docs page, the web app) set their own Content-Security-Policy; everything else — JSON,
 // XML, audio, images — gets one that allows nothing to run.
 import type { AppMiddleware } from './context.ts';
+import { isHttpsRequest } from './public-url.ts';
 
 const LOCKED_DOWN_CSP = "default-src 'none'; frame-ancestors 'none'";
 
@@ -13,10 +14,7 @@ export function securityHeaders(): AppMiddleware {
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    const https =
-      (ctx.req.socket as { encrypted?: boolean }).encrypted === true ||
-      (ctx.state.client.viaProxy && ctx.get('X-Forwarded-Proto').split(',')[0]?.trim() === 'https');
-    if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    if (isHttpsRequest(ctx)) ctx.set('Strict-Transport-Security', 'max-age=31536000');
     try {
       await next();
     } finally {

@@ -20,7 +20,7 @@ import type { AppContext } from '../context.ts';
 import { absoluteUrlOf } from '../public-url.ts';
 import type { Services } from '../services.ts';
 import { API_PREFIX, type AnyRoute, route } from './route.ts';
-import { isHttps, readCookie, setSessionCookies } from './session-cookies.ts';
+import { cookieLine, readCookie, setSessionCookies } from './session-cookies.ts';
 
 /** Where the login page's OIDC button points (below the base path). */
 export const OIDC_LOGIN_PATH = `${API_PREFIX}/auth/oidc/login`;
@@ -245,15 +245,15 @@ function redirectUri(ctx: AppContext, services: Services): string {
 }
 
 function setBindingCookie(ctx: AppContext, basePath: string, value: string, maxAgeSeconds: number): void {
-  const parts = [
-    `${BINDING_COOKIE}=${value}`,
-    `Path=${basePath}${API_PREFIX}/auth/oidc`,
-    `Max-Age=${maxAgeSeconds}`,
-    'SameSite=Lax',
-    'HttpOnly',
-  ];
-  if (isHttps(ctx)) parts.push('Secure');
-  ctx.append('Set-Cookie', parts.join('; '));
+  ctx.append(
+    'Set-Cookie',
+    cookieLine(ctx, BINDING_COOKIE, value, {
+      path: `${basePath}${API_PREFIX}/auth/oidc`,
+      httpOnly: true,
+      maxAgeSeconds,
+      sameSite: 'Lax',
+    }),
+  );
 }
 
 function loginFailed(services: Services, address: string, error: unknown, subject?: string): void {

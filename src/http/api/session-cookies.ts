@@ -6,6 +6,7 @@
 // Secure is added when the request came over HTTPS (directly, or from a trusted proxy that says so).
 import type { IssuedTokens } from '../../accounts/sessions.ts';
 import type { AppContext } from '../context.ts';
+import { isHttpsRequest } from '../public-url.ts';
 import { API_PREFIX } from './route.ts';
 
 export const ACCESS_COOKIE = 'tonearm_access';
@@ -17,22 +18,20 @@ interface CookieOptions {
   path: string;
   httpOnly: boolean;
   maxAgeSeconds: number;
+  /** Strict unless a cross-site navigation must carry it (the OIDC provider's redirect back: Lax). */
+  sameSite?: 'Strict' | 'Lax';
 }
 
-export function isHttps(ctx: AppContext): boolean {
-  if ((ctx.req.socket as { encrypted?: boolean }).encrypted) return true;
-  return ctx.state.client.viaProxy && ctx.get('X-Forwarded-Proto').split(',')[0]?.trim() === 'https';
-}
-
-function cookieLine(ctx: AppContext, name: string, value: string, options: CookieOptions): string {
+/** One Set-Cookie line; Secure whenever the request came over HTTPS. */
+export function cookieLine(ctx: AppContext, name: string, value: string, options: CookieOptions): string {
   const parts = [
     `${name}=${value}`,
     `Path=${options.path}`,
     `Max-Age=${options.maxAgeSeconds}`,
-    'SameSite=Strict',
+    `SameSite=${options.sameSite ?? 'Strict'}`,
   ];
   if (options.httpOnly) parts.push('HttpOnly');
-  if (isHttps(ctx)) parts.push('Secure');
+  if (isHttpsRequest(ctx)) parts.push('Secure');
   return parts.join('; ');
 }
 
