@@ -67,11 +67,14 @@ export function revokeSessionRowsOfUser(
   return db.run(update).changes;
 }
 
-/** Live sessions (not revoked, not expired), most recently seen first; every user's when userId is absent. */
+/**
+ * Live sessions (not revoked, not expired), most recently seen first: one user's, one session, or every
+ * user's when neither is given.
+ */
 export function liveSessionRows(
   db: Database,
   now: number,
-  userId?: string,
+  only: { userId?: string; sessionId?: string } = {},
 ): (SessionRow & { username: string })[] {
   let query = db.kysely
     .selectFrom('session')
@@ -82,7 +85,8 @@ export function liveSessionRows(
     .where('session.expires_at', '>', now)
     .orderBy('session.last_seen_at', 'desc')
     .orderBy('session.id');
-  if (userId !== undefined) query = query.where('session.user_id', '=', userId);
+  if (only.userId !== undefined) query = query.where('session.user_id', '=', only.userId);
+  if (only.sessionId !== undefined) query = query.where('session.id', '=', only.sessionId);
   return db.all(query);
 }
 

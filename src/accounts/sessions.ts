@@ -241,24 +241,13 @@ export class Sessions {
 
   /** One live session. */
   find(sessionId: string): SessionInfo | undefined {
-    const row = findSession(this.#db, sessionId);
-    if (!row || !isLive(row, this.#now())) return undefined;
-    return this.list(row.user_id).find((session) => session.id === sessionId);
+    const row = liveSessionRows(this.#db, this.#now(), { sessionId })[0];
+    return row && sessionInfo(row);
   }
 
   /** Live sessions, most recently seen first: one user's, or everybody's. */
   list(userId?: string): SessionInfo[] {
-    return liveSessionRows(this.#db, this.#now(), userId).map((row) => ({
-      id: row.id,
-      userId: row.user_id,
-      username: row.username,
-      method: row.method,
-      device: row.device,
-      address: row.address,
-      createdAt: row.created_at,
-      lastSeenAt: row.last_seen_at,
-      expiresAt: row.expires_at,
-    }));
+    return liveSessionRows(this.#db, this.#now(), { userId }).map(sessionInfo);
   }
 
   /** Drops sessions that ended more than a week ago (the audit log keeps the story). */
@@ -277,6 +266,20 @@ export class Sessions {
     const accessToken = await this.#tokens.issue({ userId: user.id, sessionId }, ttlSeconds, now);
     return { sessionId, accessToken, refreshToken, expiresIn: ttlSeconds, refreshExpiresAt, user };
   }
+}
+
+function sessionInfo(row: SessionRow & { username: string }): SessionInfo {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    username: row.username,
+    method: row.method,
+    device: row.device,
+    address: row.address,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+  };
 }
 
 function newRefreshToken(): string {

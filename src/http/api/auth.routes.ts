@@ -18,6 +18,7 @@ import { assertPasswordAttemptAllowed, type LoginThrottle } from '../login-throt
 import type { Services } from '../services.ts';
 import { SERVER_VERSION } from '../version.ts';
 import { csrfSubject } from './auth.ts';
+import { auditRequest } from './audit-request.ts';
 import type { Caller } from './caller.ts';
 import { type AnyRoute, route } from './route.ts';
 import { idParams, isoOrNull, page } from './schemas.ts';
@@ -437,12 +438,7 @@ export function authRoutes(deps: AuthRouteDeps): AnyRoute[] {
       handle({ ctx, services, user, params }) {
         if (!services.sessions.revoke(params.id, 'revoked by its user', user.id))
           throw new TonearmError('NOT_FOUND', `no live session ${params.id}`);
-        recordAudit(services.db, {
-          event: 'session.revoked',
-          user: { id: user.id, username: user.username },
-          address: ctx.ip,
-          detail: { session: params.id },
-        });
+        auditRequest(ctx, services.db, user, 'session.revoked', user, { detail: { session: params.id } });
       },
     }),
 
@@ -455,10 +451,7 @@ export function authRoutes(deps: AuthRouteDeps): AnyRoute[] {
       response: z.object({ ended: z.number().int() }),
       handle({ ctx, services, user, caller }) {
         const ended = services.sessions.revokeAllOf(user.id, 'revoked by its user', caller.sessionId);
-        recordAudit(services.db, {
-          event: 'session.revoked',
-          user: { id: user.id, username: user.username },
-          address: ctx.ip,
+        auditRequest(ctx, services.db, user, 'session.revoked', user, {
           detail: { allBut: caller.sessionId ?? null, ended },
         });
         return { ended };
@@ -494,13 +487,14 @@ export function authRoutes(deps: AuthRouteDeps): AnyRoute[] {
         const session = services.sessions.find(params.id);
         if (!session || !services.sessions.revoke(params.id, `revoked by ${user.username}`))
           throw new TonearmError('NOT_FOUND', `no live session ${params.id}`);
-        recordAudit(services.db, {
-          event: 'session.revoked',
-          user: { id: session.userId, username: session.username },
-          actor: { id: user.id, username: user.username },
-          address: ctx.ip,
-          detail: { session: params.id },
-        });
+        auditRequest(
+          ctx,
+          services.db,
+          user,
+          'session.revoked',
+          { id: session.userId, username: session.username },
+          { detail: { session: params.id } },
+        );
       },
     }),
   ];
