@@ -36,6 +36,8 @@ export interface IdleMemoryOptions {
   busy(): boolean;
   /** How long without a request (and not busy) counts as idle. */
   idleMs?: number;
+  /** Drops what is kept only to answer faster (src/http/answer-cache.ts), just before the collection. */
+  beforeRelease?: () => void;
 }
 
 /** Releases memory once after each stretch of activity, when the server has been idle for idleMs. */
@@ -43,6 +45,7 @@ export class IdleMemoryRelease {
   private readonly logger: Logger;
   private readonly busy: () => boolean;
   private readonly idleMs: number;
+  private readonly beforeRelease: () => void;
   private lastActivity = Date.now();
   /** Something ran since the last release (start-up counts). */
   private worked = true;
@@ -54,6 +57,7 @@ export class IdleMemoryRelease {
     this.logger = options.logger;
     this.busy = options.busy;
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+    this.beforeRelease = options.beforeRelease ?? (() => {});
   }
 
   /** A request came in (cheap: called for every one). */
@@ -80,6 +84,7 @@ export class IdleMemoryRelease {
     }
     if (!this.worked || now - this.lastActivity < this.idleMs) return false;
     this.worked = false;
+    this.beforeRelease();
     const release = reducingCollection();
     if (!release) return false;
     const before = process.memoryUsage.rss();

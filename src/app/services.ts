@@ -2,19 +2,21 @@
 // createServices, hand the result to createApp (src/http/app.ts) and close it on the way out. Anything a
 // request needs beyond its own parameters comes from here, so what each part depends on is visible in one
 // place instead of being fetched from registries.
-import { NowPlaying } from '../activity/now-playing.ts';
+
 import { createAccessTokens } from '../accounts/access-tokens.ts';
 import { pruneAudit } from '../accounts/audit.ts';
-import { announceNowPlaying } from '../activity/now-playing-events.ts';
 import { dataDirOf, loadSecretKey } from '../accounts/secret-key.ts';
 import { Sessions } from '../accounts/sessions.ts';
+import { NowPlaying } from '../activity/now-playing.ts';
+import { announceNowPlaying } from '../activity/now-playing-events.ts';
 import { createArtworkCache } from '../artwork/artwork-cache.ts';
 import { CoverArt } from '../artwork/cover-art.ts';
 import { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
-import type { Services } from '../http/services.ts';
+import { AnswerCache } from '../http/answer-cache.ts';
 import { ReadPool, type ReadPoolOptions, readWorkerCount } from '../http/read-pool.ts';
+import type { Services } from '../http/services.ts';
 import type { Logger } from '../shared/logger.ts';
 import { siblingModule } from '../shared/module-url.ts';
 import { HlsSegmentsOnDemand } from '../streaming/hls/segments.ts';
@@ -75,6 +77,7 @@ export function createServices(options: ServicesOptions): Services {
         maxAgeMs: config.auth.sessionMaxAge,
       }),
     readPool,
+    answers: overrides.answers ?? new AnswerCache(db, { maxBytes: config.http.answerCache }),
     stopStreams() {
       transcoder.close();
       hls.close();

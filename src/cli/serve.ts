@@ -56,7 +56,12 @@ export async function runServe(config: Config): Promise<void> {
     startReadWorkers: true,
   });
   const app = createApp(services);
-  const idleMemory = new IdleMemoryRelease({ logger, busy: () => scanner.progress().scanning });
+  const idleMemory = new IdleMemoryRelease({
+    logger,
+    busy: () => scanner.progress().scanning,
+    // Kept answers are for a busy server; an idle one gives their memory back with the rest.
+    beforeRelease: () => services.answers.clear(),
+  });
   const server = await startServer(app, {
     host: config.host,
     port: config.port,

@@ -291,6 +291,11 @@ export const configSchema = z.strictObject({
           message: 'expected "*" or an origin such as https://app.example.org (scheme and host, no path)',
         }),
       ),
+      /**
+       * Memory for whole answers of read-only requests, kept until the database changes (src/http/
+       * answer-cache.ts); "0" keeps none.
+       */
+      answerCache: sizeSchema,
     })
     .refine((http) => http.headersTimeout <= http.requestTimeout, {
       message: 'headersTimeout must not be longer than requestTimeout',
@@ -309,7 +314,10 @@ export const configSchema = z.strictObject({
      * Reverse-proxy login (Authelia, Authentik forward auth…): the header that names the user, e.g.
      * Remote-User. Empty (the default): off. Believed only from `proxyHeaderNetworks`.
      */
-    proxyHeader: z.string().trim().regex(/^[A-Za-z0-9-]*$/, 'expected a header name such as Remote-User'),
+    proxyHeader: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9-]*$/, 'expected a header name such as Remote-User'),
     /** Peers (the proxy's own address, not the forwarded one) whose `proxyHeader` is believed. */
     proxyHeaderNetworks: z.array(
       z.string().refine((value) => parseProxyEntry(value) !== undefined, {
@@ -403,6 +411,7 @@ export function defaultConfig(): ConfigInput {
       maxConnectionsPerAddress: 64,
       maxConnections: 512,
       corsOrigins: [],
+      answerCache: '32MB',
     },
     auth: {
       accessTokenTtl: '15m',

@@ -78,6 +78,7 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   mountSubsonic(router, {
     endpoints: options.subsonicEndpoints ?? defaultEndpoints,
     services,
+    answers: services.answers,
     auth: { verifier, throttle, passwordAuthEnabled: passwordAuthSwitch(db) },
   });
   const apiAuth: ApiAuthenticator = {
@@ -111,6 +112,7 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
     services,
     callers: createCallerResolver(apiAuth, services.sessions, proxyHeader),
     throttle,
+    answers: services.answers,
     validateResponses: options.validateResponses,
   });
   mountOpenApi(router, nativeRoutes, config.basePath);

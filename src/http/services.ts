@@ -1,8 +1,11 @@
 // What the HTTP layer serves requests with: the long-lived parts of a running server, built once by
 // src/app/services.ts (for `tonearm serve` and the tests) and handed to createApp. Endpoints receive what
 // they need through their context (subsonic/endpoint.ts); nothing is looked up from a registry.
-import type { NowPlaying } from '../activity/now-playing.ts';
+
 import type { Sessions } from '../accounts/sessions.ts';
+import type { NowPlaying } from '../activity/now-playing.ts';
+import type { ArtworkCache } from '../artwork/artwork-cache.ts';
+import type { CoverArt } from '../artwork/cover-art.ts';
 import type { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 // The handle is passed through to domain functions; HTTP never queries it (the dependency rules allow this
@@ -11,14 +14,13 @@ import type { Database } from '../db/database.ts';
 import type { ScanProgress, ScanStatusSource } from '../library/scan-status.ts';
 import type { ScanOptions } from '../library/scanner.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { EventHub } from '../system/events.ts';
-import type { ArtworkCache } from '../artwork/artwork-cache.ts';
-import type { CoverArt } from '../artwork/cover-art.ts';
 import type { HlsSegmentsOnDemand } from '../streaming/hls/segments.ts';
 import type { Playback } from '../streaming/playback.ts';
 import type { Players } from '../streaming/players.ts';
 import type { UrlSigner } from '../streaming/signed-urls.ts';
 import type { Transcoder } from '../streaming/transcoder.ts';
+import type { EventHub } from '../system/events.ts';
+import type { AnswerCache } from './answer-cache.ts';
 import type { ReadPool } from './read-pool.ts';
 
 /** Starts scans and says how they go (the Scanner of src/library, or a stand-in in tests). */
@@ -59,6 +61,8 @@ export interface Services {
   events: EventHub;
   /** Worker threads for read-only Subsonic endpoints and native read routes; absent: all run here. */
   readPool: ReadPool | undefined;
+  /** Whole answers of read-only requests of both APIs, kept until the database changes. */
+  answers: AnswerCache;
   /** Ends what outlives requests (transcodes, HLS runs, event streams), so the HTTP server can close. */
   stopStreams(): void;
   /** Stops everything started here (read workers too); the database stays open for its owner to close. */

@@ -1,6 +1,7 @@
 // The idle memory release (src/app/idle-memory.ts): once the server has been idle for a while after work,
 // one memory-reducing collection shrinks V8's young generation back from the size work grew it to; not
-// while work goes on, not twice for the same stretch of work. The clock is passed in.
+// while work goes on, not twice for the same stretch of work; kept answers (beforeRelease) go with it. The
+// clock is passed in.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import v8 from 'node:v8';
@@ -27,7 +28,13 @@ function allocate(): number {
 
 it('gives the young generation back once idle after work, once per stretch of work', () => {
   let scanning = false;
-  const release = new IdleMemoryRelease({ logger: silentLogger, busy: () => scanning, idleMs: 10_000 });
+  let answersDropped = 0;
+  const release = new IdleMemoryRelease({
+    logger: silentLogger,
+    busy: () => scanning,
+    idleMs: 10_000,
+    beforeRelease: () => answersDropped++,
+  });
   const start = Date.now();
   release.noteActivity(start);
   allocate();
@@ -39,8 +46,10 @@ it('gives the young generation back once idle after work, once per stretch of wo
   assert.equal(release.releaseIfIdle(start + 20_000), false, 'a scan running is not idle');
   scanning = false;
   assert.equal(release.releaseIfIdle(start + 29_999), false, 'the scan counted as activity');
+  assert.equal(answersDropped, 0);
   assert.equal(release.releaseIfIdle(start + 30_000), true);
   assert.equal(release.releases, 1);
+  assert.equal(answersDropped, 1, 'kept answers are dropped with the release');
   const shrunk = youngGenerationBytes();
   assert.ok(shrunk < grown / 2, `young generation ${grown} -> ${shrunk} bytes`);
 

@@ -150,11 +150,12 @@ describe('configuration', () => {
       maxConnectionsPerAddress: 64,
       maxConnections: 512,
       corsOrigins: [],
+      answerCache: 32 * 1024 * 1024,
     });
     const file = path.join(dir, 'http.toml');
     fs.writeFileSync(
       file,
-      '[http]\ntrustedProxies = ["127.0.0.1/32", "172.16.0.0/12", "fd00::/8"]\npublicUrl = "https://music.example.org/"\nstallTimeout = "2m"\nheadersTimeout = 5000\n',
+      '[http]\ntrustedProxies = ["127.0.0.1/32", "172.16.0.0/12", "fd00::/8"]\npublicUrl = "https://music.example.org/"\nstallTimeout = "2m"\nheadersTimeout = 5000\nanswerCache = "8MB"\n',
     );
     const { config } = loadConfig({
       configFile: file,
@@ -166,6 +167,9 @@ describe('configuration', () => {
     assert.equal(config.http.headersTimeout, 5000);
     assert.equal(config.http.keepAliveTimeout, 65_000);
     assert.equal(config.http.requestTimeout, 90_000);
+    assert.equal(config.http.answerCache, 8 * 1024 * 1024);
+    assert.equal(loadConfig({ env: { TONEARM_HTTP_ANSWER_CACHE: '0' } }).config.http.answerCache, 0);
+    assert.throws(() => loadConfig({ env: { TONEARM_HTTP_ANSWER_CACHE: 'lots' } }), /http\.answerCache/);
     const fromEnv = loadConfig({ env: { TONEARM_HTTP_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.2' } }).config;
     assert.deepEqual(fromEnv.http.trustedProxies, ['10.0.0.0/8', '192.168.1.2']);
     assert.throws(

@@ -90,6 +90,8 @@ export interface SubsonicServerOptions {
   services?: TestServerOptions['services'];
   /** HTTP-layer knobs (subsonicEndpoints, loginThrottle...). */
   app?: TestServerOptions['app'];
+  /** [http] settings (answerCache: 0 makes every read reach the workers). */
+  http?: TestServerOptions['http'];
 }
 
 export async function startSubsonicServer(options: SubsonicServerOptions = {}): Promise<SubsonicServer> {
@@ -108,6 +110,7 @@ export async function startSubsonicServer(options: SubsonicServerOptions = {}): 
       { ...BOB, isAdmin: false },
     ],
     app: options.app,
+    http: options.http,
     services: {
       ...options.services,
       // The scanner needs the server's database, which exists only once the server does.

@@ -23,7 +23,8 @@ let server: SubsonicServer;
 const keys: Record<string, string> = {};
 
 before(async () => {
-  server = await startSubsonicServer({ readWorkers: 2 });
+  // No kept answers: every request here is to reach a worker (answer-cache.test.ts covers keeping).
+  server = await startSubsonicServer({ readWorkers: 2, http: { answerCache: 0 } });
   for (const user of [ADMIN, BOB]) keys[user.username] = createApiKey(server.db, user.username).key;
   await updateUser(server.db, BOB.username, { libraryIds: [server.libraries.second] });
 });
@@ -109,8 +110,8 @@ describe('read routes in the read workers: problems, restrictions, gzip', () => 
   const plainKeys: Record<string, string> = {};
   before(async () => {
     [pooled, plain] = await Promise.all([
-      startSubsonicServer({ readWorkers: 1 }),
-      startSubsonicServer({ readWorkers: 0 }),
+      startSubsonicServer({ readWorkers: 1, http: { answerCache: 0 } }),
+      startSubsonicServer({ readWorkers: 0, http: { answerCache: 0 } }),
     ]);
     for (const [one, its] of [
       [pooled, pooledKeys],

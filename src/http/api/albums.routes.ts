@@ -4,8 +4,15 @@ import { z } from 'zod';
 import { albumTracks, getAlbum } from '../../catalog/browse.ts';
 import { albumPage } from '../../catalog/pages.ts';
 import { ALBUM_SORTS } from '../../catalog/sorts.ts';
+import {
+  libraryQuery,
+  orderQuery,
+  seedQuery,
+  unseededShuffle,
+  viewerOf,
+  yearQuery,
+} from './catalog.params.ts';
 import { albumDetailJson, albumDetailSchema, albumJson, albumSchema } from './catalog.schemas.ts';
-import { libraryQuery, orderQuery, seedQuery, viewerOf, yearQuery } from './catalog.params.ts';
 import { type AnyRoute, route } from './route.ts';
 import { idParams, page, pageQuery, queryBoolean } from './schemas.ts';
 
@@ -40,6 +47,7 @@ export const albumRoutes: readonly AnyRoute[] = [
         .optional()
         .describe("The caller's rating is at least this."),
     }),
+    unrepeatable: unseededShuffle,
     response: page(albumSchema),
     read(input) {
       const { db, query } = input;

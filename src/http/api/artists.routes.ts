@@ -6,6 +6,7 @@ import { getArtist } from '../../catalog/browse.ts';
 import { similarArtists, topSongs } from '../../catalog/info.ts';
 import { albumPage, artistPage } from '../../catalog/pages.ts';
 import { ALBUM_SORTS, ARTIST_SORTS } from '../../catalog/sorts.ts';
+import { libraryQuery, orderQuery, seedQuery, unseededShuffle, viewerOf } from './catalog.params.ts';
 import {
   albumJson,
   albumSchema,
@@ -14,7 +15,6 @@ import {
   trackJson,
   trackSchema,
 } from './catalog.schemas.ts';
-import { libraryQuery, orderQuery, seedQuery, viewerOf } from './catalog.params.ts';
 import { type AnyRoute, route } from './route.ts';
 import { idParams, page, pageQuery, queryBoolean } from './schemas.ts';
 
@@ -96,6 +96,7 @@ export const artistRoutes: readonly AnyRoute[] = [
       seed: seedQuery,
     }),
     errors: [404],
+    unrepeatable: unseededShuffle,
     response: page(albumSchema),
     read(input) {
       const { db, params, query } = input;

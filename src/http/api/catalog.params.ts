@@ -28,6 +28,10 @@ export const seedQuery = z.coerce
   .optional()
   .describe('For sort=random: the shuffle (one is chosen when absent; the cursor keeps it).');
 
+/** A random order with neither seed nor cursor is shuffled anew by every request (route.unrepeatable). */
+export const unseededShuffle = (query: Record<string, string | string[]>): boolean =>
+  query.sort === 'random' && query.seed === undefined && query.cursor === undefined;
+
 export const yearQuery = z.coerce.number().int().min(0).max(9999).optional();
 
 /** The caller as a catalog viewer (their libraries, their marks), narrowed to one library when asked. */

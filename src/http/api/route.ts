@@ -15,6 +15,7 @@ import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { TonearmError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { AnswerCache } from '../answer-cache.ts';
 import { GZIP_MIN_BYTES, gzipAnswer } from '../compression.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { readJsonBody } from '../json-body.ts';
@@ -129,6 +130,12 @@ export interface ReadRoute<
   method: 'get';
   response: R;
   read(input: ReadInput<z.output<P>, z.output<Q>, A>): z.input<R>;
+  /**
+   * True when this query's answer differs from one request to the next on the same data (a random order
+   * without a seed): it is then neither kept nor given an ETag. Otherwise an answer is a function of the
+   * caller, the input and the database, which the answer cache relies on.
+   */
+  unrepeatable?(query: Record<string, string | string[]>): boolean;
   handle?: never;
   body?: never;
   produces?: never;
@@ -174,6 +181,8 @@ export interface MountOptions {
   services: Services;
   callers: CallerResolver;
   throttle: LoginThrottle;
+  /** Read routes' answers, kept until the database changes (shared with the Subsonic API). */
+  answers: AnswerCache;
   /** Check every JSON answer against its schema and fail loudly on a mismatch (tests turn this on). */
   validateResponses?: boolean;
 }
@@ -286,12 +295,16 @@ function checkAnswer(definition: AnyRoute, result: unknown): void {
     );
 }
 
-/** A read route's answer, from a read worker when one is running, else made here. */
+/**
+ * A read route's answer: 304 when the client has it (If-None-Match), else kept from an earlier request
+ * of the same caller at the same database version, else from a read worker when one is running, else
+ * made here.
+ */
 async function answerRead(
   ctx: AppContext,
   definition: AnyReadRoute,
   user: User | undefined,
-  { services, validateResponses }: MountOptions,
+  { services, answers, validateResponses }: MountOptions,
 ): Promise<void> {
   const job: Omit<ApiReadJob, 'id'> = {
     api: 'native',
@@ -303,29 +316,69 @@ async function answerRead(
     gzip: acceptsGzip(ctx),
     validate: validateResponses === true,
   };
-  const answer: ReadResult = (await services.readPool?.run(job)) ?? {
-    contentType: 'application/json',
-    body: runRead(
-      definition,
-      { db: services.db, catalog: services.catalog, config: services.config, log: ctx.state.log },
-      job,
-    ),
-    gzipped: undefined,
-    headers: [],
-  };
   ctx.status = 200;
+  const repeatable = answers.enabled && definition.unrepeatable?.(job.query) !== true;
+  const version = repeatable ? answers.currentVersion() : '';
+  const key = repeatable ? answerKey(job) : undefined;
+  if (key) {
+    // The ETag names the answer whatever its encoding (Vary covers that); private: it is this caller's.
+    ctx.set('Cache-Control', 'private, no-cache');
+    const etag = answers.etagOf(version, answerKey({ ...job, gzip: false }));
+    ctx.set('ETag', etag);
+    if (clientHas(ctx.get('If-None-Match'), etag)) {
+      ctx.status = 304;
+      return;
+    }
+  }
+  let answer = key ? answers.get(key, version) : undefined;
+  if (!answer) {
+    const made: ReadResult = (await services.readPool?.run(job)) ?? {
+      contentType: 'application/json',
+      body: runRead(
+        definition,
+        { db: services.db, catalog: services.catalog, config: services.config, log: ctx.state.log },
+        job,
+      ),
+      gzipped: undefined,
+      headers: [],
+    };
+    // A worker sends a gzipped answer without its text; the main thread compresses what it made itself.
+    const gzipped =
+      made.gzipped ?? (job.gzip && made.body.length >= GZIP_MIN_BYTES ? gzipAnswer(made.body) : undefined);
+    answer = { contentType: made.contentType, body: gzipped ? '' : made.body, gzipped };
+    if (key) answers.set(key, answer, version);
+  }
   ctx.type = answer.contentType;
-  // A worker sends a gzipped answer without its text; the main thread compresses what it made itself.
-  const gzipped =
-    answer.gzipped ??
-    (job.gzip && answer.body.length >= GZIP_MIN_BYTES ? gzipAnswer(answer.body) : undefined);
-  if (gzipped || answer.body.length >= GZIP_MIN_BYTES) ctx.vary('Accept-Encoding');
-  if (gzipped) {
+  if (answer.gzipped || answer.body.length >= GZIP_MIN_BYTES) ctx.vary('Accept-Encoding');
+  if (answer.gzipped) {
     ctx.set('Content-Encoding', 'gzip');
-    ctx.body = gzipped;
+    ctx.body = answer.gzipped;
   } else {
     ctx.body = answer.body;
   }
+}
+
+/**
+ * If-None-Match names the current answer (RFC 9110 13.1.2, weak comparison). Not Koa's ctx.fresh: that
+ * answers in full whenever the request says Cache-Control: no-cache, which fetch() adds to every request
+ * carrying its own If-None-Match; the directive is for caches on the way, the server may still say 304.
+ */
+function clientHas(ifNoneMatch: string, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
+}
+
+/** What a read answer depends on besides the database: route, caller, input and the accepted encoding. */
+function answerKey(job: Omit<ApiReadJob, 'id'>): string {
+  const sorted = (record: Record<string, string | string[]>) =>
+    Object.keys(record)
+      .sort()
+      .map((name) => `${name}=${([] as string[]).concat(record[name]!).join('\u0001')}`)
+      .join('\u0000');
+  return `${job.route}\u0002${job.user?.id ?? ''}\u0002${job.gzip ? 'gzip' : ''}\u0002${sorted(job.params)}\u0002${sorted(job.query)}`;
 }
 
 function acceptsGzip(ctx: AppContext): boolean {

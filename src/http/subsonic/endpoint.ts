@@ -57,7 +57,7 @@ interface EndpointBase {
   aliases?: readonly string[];
   /** Reachable without authentication (getOpenSubsonicExtensions). */
   public?: boolean;
-  /** Read-only and heavy: the serialised answer is reused until the database changes (response-cache.ts). */
+  /** Read-only and heavy: the serialised answer is reused until the database changes (http/answer-cache.ts). */
   cacheable?: boolean;
 }
 

@@ -6,15 +6,16 @@ import type Router from '@koa/router';
 import type { User } from '../../accounts/users.service.ts';
 import { type ErrorCode, isTonearmError, TonearmError } from '../../shared/errors.ts';
 import type { PlayerSettings } from '../../streaming/players.ts';
-import type { AppContext, AppState } from '../context.ts';
-import type { Services } from '../services.ts';
+import type { AnswerCache, CachedAnswer } from '../answer-cache.ts';
 import { GZIP_MIN_BYTES, gzipAnswer } from '../compression.ts';
+import type { AppContext, AppState } from '../context.ts';
 import { readFormBody } from '../form-body.ts';
 import type { ReadPool } from '../read-pool.ts';
+import type { Services } from '../services.ts';
+import { cacheKey } from './answer-key.ts';
 import { authenticate, type SubsonicAuthenticator } from './auth.ts';
 import { type MainThreadEndpoint, RESPONDED, type SubsonicEndpoint } from './endpoint.ts';
 import { SubsonicParams } from './params.ts';
-import { type CachedAnswer, cacheKey, ResponseCache } from './response-cache.ts';
 import {
   envelope,
   errorEnvelope,
@@ -36,6 +37,8 @@ export interface SubsonicRoutesOptions {
   auth: SubsonicAuthenticator;
   /** The database, the read pool (readOnly endpoints run there when it is up) and the rest. */
   services: Services;
+  /** Where cacheable endpoints' answers are kept (shared with the native API). */
+  answers: AnswerCache;
 }
 
 export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesOptions): void {
@@ -48,7 +51,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
   }
 
   const { services } = options;
-  const cache = new ResponseCache(services.db);
+  const { answers } = options;
 
   const dispatch = async (ctx: AppContext, requested: string): Promise<void> => {
     const endpoint = endpoints.get(requested);
@@ -70,10 +73,11 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
       if (user) ctx.state.user = user;
       const player = user ? playerOf(services, user, params, ctx) : undefined;
       const key =
-        endpoint.cacheable && user
+        endpoint.cacheable && user && answers.enabled
           ? cacheKey(name, user.id, params.names(), (param) => params.getAll(param), player?.id)
           : undefined;
-      const cached = key ? cache.get(key) : undefined;
+      const version = key ? answers.currentVersion() : '';
+      const cached = key ? answers.get(key, version) : undefined;
       if (cached) {
         reply(ctx, cached);
         return;
@@ -82,7 +86,7 @@ export function mountSubsonic(router: Router<AppState>, options: SubsonicRoutesO
         (endpoint.readOnly && (await runInReadPool(ctx, services.readPool, name, body, user, player))) ||
         (await runHere(ctx, endpoint, { params, user, player, format: resolved.format, services }));
       if (answer === RESPONDED) return;
-      if (key) cache.set(key, answer);
+      if (key) answers.set(key, answer, version);
       reply(ctx, answer);
     } catch (thrown) {
       // A full disk or a database locked elsewhere, met outside the Database helpers, gets its clear name.
