@@ -28,6 +28,34 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'native-api-loaded-on-first-use',
+      severity: 'error',
+      comment:
+        'The native API (src/http/api/mount.ts and what it mounts) is loaded by its first request ' +
+        '(app.ts, `await import`): ~3 MB an idle or Subsonic-only server does not carry. Only type-only ' +
+        'imports of it outside src/http/api (read workers load the routes they run).',
+      from: { path: '^src/(?:http/[^/]+[.]ts|cli/|app/(?!read-worker[.]ts))' },
+      to: {
+        path: '^src/http/api/',
+        pathNot: '^src/http/api/read-worker[.]ts$',
+        dependencyTypesNot: ['type-only', 'dynamic-import'],
+      },
+    },
+    {
+      name: 'libraries-loaded-on-first-use',
+      severity: 'error',
+      comment:
+        'Libraries an idle server does not need are loaded where they are first used (`await import`, or ' +
+        'createRequire for synchronous callers): images, tokens, TOTP, QR codes, OIDC, uploads, zip ' +
+        'downloads. Static imports of them may only be type-only (docs/benchmarks.md, idle memory).',
+      from: { path: '^src/' },
+      to: {
+        path: 'node_modules/(?:sharp|jose|otpauth|qrcode|openid-client|busboy|yazl)/',
+        // `require` is the lazy createRequire of a synchronous caller (inside a function, by convention).
+        dependencyTypesNot: ['type-only', 'type-import', 'dynamic-import', 'require'],
+      },
+    },
+    {
       name: 'http-not-to-db',
       severity: 'error',
       comment:

@@ -13,7 +13,8 @@
 //
 // Neither a secret nor a code ever goes into a log line, an error message or the audit detail.
 import { createHash, randomInt } from 'node:crypto';
-import { Secret, TOTP } from 'otpauth';
+import { createRequire } from 'node:module';
+import type { Secret, TOTP } from 'otpauth';
 import type { Database } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { TonearmError } from '../shared/errors.ts';
@@ -33,6 +34,13 @@ import {
   useRecoveryCode,
 } from './totp.repository.ts';
 import { type User, verifyPassword } from './users.service.ts';
+
+// otpauth (~0.7 MB of heap) is loaded at the first two-factor step, not at start: every login path
+// imports this module to ask hasSecondFactor, and most servers never enable TOTP. Synchronously, through
+// its CommonJS build, so the functions here stay synchronous.
+const require = createRequire(import.meta.url);
+let otpauthModule: typeof import('otpauth') | undefined;
+const otpauth = (): typeof import('otpauth') => (otpauthModule ??= require('otpauth'));
 
 export const TOTP_ISSUER = 'Tonearm';
 export const TOTP_PERIOD_SECONDS = 30;
@@ -104,7 +112,7 @@ export async function beginTotpSetup(db: Database, user: TotpSubject): Promise<T
       'TOTP_STATE',
       'two-factor login is already on; turn it off first to move it to another authenticator',
     );
-  const secret = new Secret({ size: 20 });
+  const secret = new (otpauth().Secret)({ size: 20 });
   storePendingTotp(db, row.id, vaultOf(db).seal(sealContext(row.id), secret.base32));
   const uri = totpOf(secret, row.username).toString();
   // Loaded on first use: most servers never draw a QR code, and idle memory counts on a NAS.
@@ -333,6 +341,7 @@ async function checkProof(
 function matchingStep(secret: Secret, code: string, now: number): number | undefined {
   const token = code.replace(/\s/g, '');
   if (!/^\d+$/.test(token) || token.length !== TOTP_DIGITS) return undefined;
+  const { TOTP } = otpauth();
   const delta = TOTP.validate({
     token,
     secret,
@@ -345,7 +354,7 @@ function matchingStep(secret: Secret, code: string, now: number): number | undef
 }
 
 function totpOf(secret: Secret, username: string): TOTP {
-  return new TOTP({
+  return new (otpauth().TOTP)({
     issuer: TOTP_ISSUER,
     label: username,
     secret,
@@ -378,7 +387,7 @@ function sealContext(userId: string): string {
 
 function openSecret(db: Database, userId: string, sealed: string): Secret | undefined {
   const base32 = vaultOf(db).open(sealContext(userId), sealed);
-  return base32 === undefined ? undefined : Secret.fromBase32(base32);
+  return base32 === undefined ? undefined : otpauth().Secret.fromBase32(base32);
 }
 
 function vaultOf(db: Database) {

@@ -1,32 +1,29 @@
 // Builds the Koa application without listening (src/http/server.ts listens; tests use port 0).
 // Everything is mounted under config.basePath, e.g. /music/rest/ping.
+
+import type KoaRouter from '@koa/router';
+import type { RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
 import { passwordAuthSwitch } from '../accounts/auth-settings.ts';
 import { createCredentialVerifier } from '../accounts/credential-cache.ts';
-import { OidcClient } from '../accounts/oidc.ts';
 import { checkExistingSecretKey, dataDirOf } from '../accounts/secret-key.ts';
 import { HealthMonitor } from '../system/health.ts';
-import { type ApiAuthenticator, createCallerResolver } from './api/auth.ts';
-import { authRoutes } from './api/auth.routes.ts';
-import { apiRoutes } from './api/index.ts';
-import { OIDC_LOGIN_PATH, oidcRoutes } from './api/oidc.routes.ts';
-import { mountOpenApi } from './api/openapi.ts';
-import { mountRoutes } from './api/route.ts';
-import { ClientAddresses, TrustedProxies } from './client-address.ts';
+import type { NativeApiOptions } from './api/mount.ts';
+import { ClientAddresses } from './client-address.ts';
 import { Router } from './commonjs.ts';
 import type { AppState } from './context.ts';
+import { cors } from './cors.ts';
 import { mountHealth } from './health.ts';
 import { mountHomePage } from './home-page.ts';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { createMetrics, mountMetrics } from './metrics.ts';
 import { problemDetails } from './problem.ts';
-import { cors } from './cors.ts';
 import { requestContext } from './request-context.ts';
 import { securityHeaders } from './security-headers.ts';
+import type { Services } from './services.ts';
 import { mountShares } from './share.ts';
 import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
 import { defaultEndpoints } from './subsonic/handlers/index.ts';
-import type { Services } from './services.ts';
 import { mountSubsonic } from './subsonic/router.ts';
 
 /** Knobs of the HTTP layer itself (tests change them; serve takes the defaults). */
@@ -51,6 +48,37 @@ const CLIENT_GONE = new Set([
 
 function isClientGone(error: unknown): boolean {
   return CLIENT_GONE.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/** Paths of the native API (below the base path): api/mount.ts serves them once loaded. */
+const NATIVE_API_PATHS = [
+  '/api/v1',
+  '/api/v1/{*rest}',
+  '/api/openapi.json',
+  '/api/docs',
+  '/api/docs/{*rest}',
+];
+
+/**
+ * The native API's router, loaded at the first request for one of its paths (api/mount.ts says why).
+ * The loaded router hangs on the dispatching middleware as `nativeApi` (tests list its routes).
+ */
+function mountNativeApiOnFirstUse(router: KoaRouter<AppState>, options: NativeApiOptions): void {
+  let loading: Promise<KoaRouter<AppState>> | undefined;
+  const dispatch: RouterMiddleware<AppState> & {
+    nativeApi?: KoaRouter<AppState>;
+    routes?: RouterMiddleware<AppState>;
+  } = async (ctx, next) => {
+    loading ??= import('./api/mount.ts').then(({ nativeApiRouter }) => {
+      const loaded = nativeApiRouter(options);
+      dispatch.nativeApi = loaded;
+      dispatch.routes = loaded.routes();
+      return loaded;
+    });
+    await loading;
+    await dispatch.routes!(ctx, next);
+  };
+  router.all(NATIVE_API_PATHS, dispatch);
 }
 
 export function createApp(services: Services, options: AppOptions = {}): Koa<AppState> {
@@ -81,41 +109,14 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
     answers: services.answers,
     auth: { verifier, throttle, passwordAuthEnabled: passwordAuthSwitch(db) },
   });
-  const apiAuth: ApiAuthenticator = {
-    db,
-    verifier,
-    throttle,
-    signer: services.urlSigner,
-    basePath: config.basePath,
-  };
   mountHomePage(router, config);
   mountHealth(router, health);
-  const proxyHeader = config.auth.proxyHeader
-    ? {
-        header: config.auth.proxyHeader,
-        networks: new TrustedProxies(config.auth.proxyHeaderNetworks),
-        createUsers: config.auth.proxyHeaderCreateUsers,
-      }
-    : undefined;
-  const oidc = config.auth.oidc.issuer ? new OidcClient(config.auth.oidc, logger) : undefined;
-  const nativeRoutes = [
-    ...authRoutes({
-      verifier,
-      throttle,
-      proxyHeader: proxyHeader !== undefined,
-      oidc: oidc && { displayName: config.auth.oidc.displayName, loginPath: OIDC_LOGIN_PATH },
-    }),
-    ...oidcRoutes(oidc),
-    ...apiRoutes,
-  ];
-  mountRoutes(router, nativeRoutes, {
+  mountNativeApiOnFirstUse(router, {
     services,
-    callers: createCallerResolver(apiAuth, services.sessions, proxyHeader),
+    verifier,
     throttle,
-    answers: services.answers,
     validateResponses: options.validateResponses,
   });
-  mountOpenApi(router, nativeRoutes, config.basePath);
   mountShares(router, db, services.playback);
   mountMetrics(router, metrics);
 

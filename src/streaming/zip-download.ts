@@ -11,9 +11,10 @@
 // and its pipes follow the reader's pace. Whoever destroys the output (the HTTP layer when the client
 // goes away) stops the archive: the open file is closed and no further file is opened.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ZipFile } from 'yazl';
+import type { ZipFile } from 'yazl';
 import type { User } from '../accounts/users.service.ts';
 import { getPlaylist } from '../activity/playlists.service.ts';
 import { viewerFor } from '../catalog/access.ts';
@@ -31,6 +32,11 @@ import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { openMediaFile } from './media-file.ts';
+
+// yazl is loaded at the first zip download, not at start (an idle server has no use for it).
+const require = createRequire(import.meta.url);
+let yazlModule: typeof import('yazl') | undefined;
+const yazl = (): typeof import('yazl') => (yazlModule ??= require('yazl'));
 
 export interface ZipEntry {
   /** The path inside the archive: sanitised components joined by '/', unique in the archive. */
@@ -282,7 +288,7 @@ type OpenEntry = (entry: ZipEntry, deliver: (stream: Readable) => void) => void;
 type EndWithSize = (options: undefined, onTotalSize: (totalSize: number) => void) => void;
 
 function buildZip(download: ZipDownload, open: OpenEntry): { zip: ZipFile; size: number | undefined } {
-  const zip = new ZipFile();
+  const zip = new (yazl().ZipFile)();
   for (const entry of download.entries) {
     // addReadStreamLazy, not addFile: the size is known already (no second stat), and the stream is ours
     // to close when the client goes away.

@@ -13,15 +13,25 @@ import { startTestServer, type TestServer } from '../helpers/http.ts';
 interface RouterLayer {
   path: string;
   methods: string[];
+  stack: { nativeApi?: { stack: RouterLayer[] } }[];
 }
 
-/** Every method + path the Koa router serves below /api/v1, in OpenAPI's {param} style. */
+/**
+ * Every method + path the Koa router serves below /api/v1, in OpenAPI's {param} style: the native API's
+ * own router, which the app's loads at the first request below /api (app.ts mountNativeApiOnFirstUse).
+ */
 function servedRoutes(server: TestServer): Set<string> {
   const middleware = (server.app as { middleware: { router?: { stack: RouterLayer[] } }[] }).middleware;
   const router = middleware.find((layer) => layer.router)?.router;
   assert.ok(router, 'the app mounts a router');
+  const nativeApi = router.stack.flatMap((layer) => layer.stack).find((fn) => fn.nativeApi)?.nativeApi;
+  assert.ok(nativeApi, 'the native API was loaded by the first request');
+  assert.ok(
+    router.stack.every((layer) => !layer.path.startsWith('/api/v1/') || layer.path === '/api/v1/{*rest}'),
+    'the app router itself has only the catch-all below /api/v1',
+  );
   const served = new Set<string>();
-  for (const layer of router.stack) {
+  for (const layer of nativeApi.stack) {
     if (!layer.path.startsWith('/api/v1/')) continue;
     for (const method of layer.methods) {
       if (method === 'HEAD') continue;
