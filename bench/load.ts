@@ -19,6 +19,8 @@ export async function startServer(
   user: string,
   password: string,
   musicDir?: string,
+  /** More environment for the server (TONEARM_ANSWER_CACHE=0...). */
+  env: Record<string, string> = {},
 ): Promise<{ url: string; child: ChildProcess }> {
   const args = [
     // SERVER_FLAGS: node/V8 flags for the server process only (experiments: --trace-gc, heap sizes).
@@ -31,7 +33,7 @@ export async function startServer(
   ];
   const child = spawn(process.execPath, args, {
     // The thread pool `tonearm serve` runs with (src/cli/main.ts sets it before loading anything).
-    env: { UV_THREADPOOL_SIZE: '16', ...process.env },
+    env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

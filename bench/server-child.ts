@@ -3,11 +3,11 @@
 // makes the figures conservative. Prints one line, the base URL, when it listens.
 import fs from 'node:fs';
 import { createUser, findUserByName } from '../src/accounts/users.service.ts';
+import { createServices } from '../src/app/services.ts';
 import { ensureSearchIndex } from '../src/catalog/search.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { createServices } from '../src/app/services.ts';
 import { createApp } from '../src/http/app.ts';
 import { startServer } from '../src/http/server.ts';
 import { syncLibraries } from '../src/library/library.repository.ts';
@@ -27,6 +27,11 @@ fs.mkdirSync(`${file}.data`, { recursive: true });
 const config = configSchema.parse({
   ...defaultConfig(),
   readWorkers: process.env.TONEARM_READ_WORKERS ?? 'auto',
+  // TONEARM_ANSWER_CACHE=0: every read computed (the "uncached" cases of bench/api.bench.ts).
+  http: {
+    ...defaultConfig().http,
+    answerCache: process.env.TONEARM_ANSWER_CACHE ?? defaultConfig().http.answerCache,
+  },
   dataDir: `${file}.data`,
   music: musicDir ? [{ name: 'bench', path: musicDir }] : [],
   host: '127.0.0.1',
