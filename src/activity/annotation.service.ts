@@ -113,11 +113,12 @@ export function resolveScrobble(
  */
 export function recordPlay(
   db: Database,
-  user: User,
+  user: Pick<User, 'id'>,
   track: TrackFacts,
   playedAt: number,
   client: string,
-  source: 'scrobble' | 'playbackReport',
+  /** What reported it: a Subsonic call, the native API's listening events, an imported history. */
+  source: 'scrobble' | 'playbackReport' | 'listening' | 'import',
 ): void {
   db.transaction(() => {
     addPlay(db, user.id, track.id, playedAt);

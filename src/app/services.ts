@@ -15,6 +15,7 @@ import { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { AnswerCache } from '../http/answer-cache.ts';
+import { endQuietListens } from '../listening/listening.service.ts';
 import { ReadPool, type ReadPoolOptions, readWorkerCount } from '../http/read-pool.ts';
 import type { Services } from '../http/services.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -89,13 +90,19 @@ export function createServices(options: ServicesOptions): Services {
       await readPool?.close();
     },
   };
-  // Ended sessions (kept a week for the session list's sake) and audit entries past their retention go.
+  // Ended sessions (kept a week for the session list's sake) and audit entries past their retention go;
+  // listens of players that went quiet without a stop are ended (src/listening).
   const housekeeping = setInterval(() => {
     try {
       services.sessions.prune();
       pruneAudit(db, config.auth.auditRetention);
+      const ended = endQuietListens(db);
+      if (ended > 0) logger.debug({ ended }, 'listens of players that went quiet ended');
     } catch (error) {
-      logger.warn({ err: error }, 'housekeeping of sessions and the audit log failed; next try in an hour');
+      logger.warn(
+        { err: error },
+        'housekeeping of sessions, the audit log and open listens failed; next try in an hour',
+      );
     }
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();

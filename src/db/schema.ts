@@ -259,6 +259,39 @@ export interface UserIdentityTable {
   last_login_at: number | null;
 }
 
+// Listening history (migration 0012): players' events as sent, and the listens derived from them.
+export interface ListeningEventTable {
+  pk: Generated<number>;
+  user_id: string;
+  /** The client's own id of the event: a retried batch is recognised and counts once. */
+  event_id: string;
+  schema_version: number;
+  track_id: string;
+  type: 'start' | 'pause' | 'resume' | 'seek' | 'skip' | 'complete' | 'stop';
+  position_ms: number;
+  listened_ms: number;
+  at: number;
+  player: string;
+  source: string;
+  received_at: number;
+}
+
+export interface ListenTable {
+  pk: Generated<number>;
+  user_id: string;
+  track_id: string;
+  player: string;
+  started_at: number;
+  last_event_at: number;
+  ended_at: number | null;
+  listened_ms: number;
+  position_ms: number;
+  duration_ms: number;
+  end_type: 'complete' | 'skip' | 'stop' | 'next' | 'timeout' | null;
+  outcome: 'play' | 'skip' | 'partial' | 'ignored' | null;
+  source: string;
+}
+
 // Uploads (migration 0011): who uploaded which file of a library's upload folder.
 export interface UploadTable {
   id: string;
@@ -452,6 +485,8 @@ export interface DB {
   user_identity: UserIdentityTable;
   audit_log: AuditLogTable;
   upload: UploadTable;
+  listening_event: ListeningEventTable;
+  listen: ListenTable;
   play_event: PlayEventTable;
   playlist: PlaylistTable;
   playlist_track: PlaylistTrackTable;

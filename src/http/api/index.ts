@@ -7,6 +7,7 @@ import { apiKeyRoutes } from './api-keys.routes.ts';
 import { artistRoutes } from './artists.routes.ts';
 import { catalogRoutes } from './catalog.routes.ts';
 import { eventRoutes } from './events.routes.ts';
+import { listeningRoutes } from './listening.routes.ts';
 import { playbackRoutes } from './playback.routes.ts';
 import { playlistRoutes } from './playlists.routes.ts';
 import { queueRoutes } from './queue.routes.ts';
@@ -30,6 +31,7 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...trackRoutes,
   ...playlistRoutes,
   ...annotationRoutes,
+  ...listeningRoutes,
   ...queueRoutes,
   ...shareRoutes,
   ...radioRoutes,

@@ -221,6 +221,12 @@ INSERT OR IGNORE INTO track_genre (track_id, genre_id, position) VALUES (?, ?, ?
 SELECT pk, id, library_id, path, album_id, created_at FROM track WHERE id = ?;
 SELECT pk, id, path, file_size, file_mtime, album_id, created_at, missing_since FROM track WHERE library_id = ?;
 
+-- src/listening/listening.repository.ts
+insert into "listen" ("user_id", "track_id", "player", "started_at", "last_event_at", "ended_at", "listened_ms", "position_ms", "duration_ms", "end_type", "outcome", "source") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+insert into "listening_event" ("user_id", "event_id", "schema_version", "track_id", "type", "position_ms", "listened_ms", "at", "player", "source", "received_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("user_id", "event_id") do nothing;
+select * from "listen" where "user_id" = ? and "player" = ? and "ended_at" is null;
+update "listen" set "ended_at" = ?, "last_event_at" = ?, "listened_ms" = ?, "position_ms" = ?, "end_type" = ?, "outcome" = ? where "pk" = ?;
+
 -- src/streaming/players.repository.ts
 insert into "player" ("id", "user_id", "client", "user_agent", "name", "last_seen_at", "last_address", "created_at") values (?, ?, ?, ?, ?, ?, ?, ?) on conflict ("user_id", "client", "user_agent") do update set "last_seen_at" = "excluded"."last_seen_at", "last_address" = "excluded"."last_address" where ("player"."last_seen_at" < "excluded"."last_seen_at" - ? or "player"."last_address" <> "excluded"."last_address");
 select "p".*, "u"."username" from "player" as "p" inner join "user" as "u" on "u"."id" = "p"."user_id" where "p"."user_id" = ? and "p"."client" = ? and "p"."user_agent" = ?;

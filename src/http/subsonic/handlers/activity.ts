@@ -1,10 +1,11 @@
 // Annotation endpoints (star, unstar, setRating, scrobble), the OpenSubsonic playbackReport extension
-// (reportPlayback) and getNowPlaying.
+// (reportPlayback) and getNowPlaying. Scrobbles and playback reports become listening events
+// (src/listening), from which plays and skips are counted for every client alike.
+import { randomUUID } from 'node:crypto';
 
 import { visibleLibraryIds } from '../../../activity/access.ts';
 import {
   notFound,
-  recordPlay,
   resolveScrobble,
   setRating as setRatingOf,
   star as starItems,
@@ -12,6 +13,7 @@ import {
 } from '../../../activity/annotation.service.ts';
 import { PLAYBACK_STATES, type PlaybackState } from '../../../activity/now-playing.ts';
 import { findTrackFacts } from '../../../catalog/lookup.ts';
+import { ingestEvents, type ListeningEventType } from '../../../listening/listening.service.ts';
 import { TonearmError } from '../../../shared/errors.ts';
 import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
 import { caller, childrenById, ids, intList, legacy, msParam } from './activity-common.ts';
@@ -56,6 +58,7 @@ export const scrobble: SubsonicEndpoint = {
     const { params, db } = request;
     const submission = params.bool('submission') ?? true;
     const plays = resolveScrobble(db, user, ids(params, 'id'), intList(params, 'time'));
+    const now = Date.now();
     if (!submission) {
       // Several ids in one "now playing" call make no sense; the last one is what plays now.
       const last = plays[plays.length - 1]!;
@@ -66,14 +69,58 @@ export const scrobble: SubsonicEndpoint = {
         trackId: last.track.id,
         durationMs: last.track.duration * 1000,
       });
+      ingestEvents(
+        db,
+        user,
+        [subsonicEvent(request.client, last.track.id, 'start', 0, 0, now)],
+        'scrobble',
+        now,
+      );
       return;
     }
-    const now = Date.now();
-    db.transaction(() => {
-      for (const play of plays)
-        recordPlay(db, user, play.track, play.time ?? now, request.client, 'scrobble');
-    });
+    // A submission says the song was played (clients send it past half the track): a listen heard whole.
+    // A time ahead of the server's clock is taken as now rather than refused, as before.
+    ingestEvents(
+      db,
+      user,
+      plays.map((play) => {
+        const durationMs = Math.round(play.track.duration * 1000);
+        const at = Math.min(play.time ?? now, now) + durationMs;
+        return subsonicEvent(request.client, play.track.id, 'complete', durationMs, durationMs, at);
+      }),
+      'scrobble',
+      now,
+    );
   },
+};
+
+/** An event made from a Subsonic call (which has no event ids: each call is new). */
+function subsonicEvent(
+  client: string,
+  trackId: string,
+  type: ListeningEventType,
+  positionMs: number,
+  listenedMs: number,
+  at: number,
+  ignored = false,
+) {
+  return {
+    id: `subsonic:${randomUUID()}`,
+    trackId,
+    type,
+    positionMs,
+    listenedMs,
+    at,
+    playerId: client,
+    ignored,
+  };
+}
+
+const REPORTED: Record<PlaybackState, ListeningEventType> = {
+  starting: 'start',
+  playing: 'resume',
+  paused: 'pause',
+  stopped: 'stop',
 };
 
 export const reportPlayback: SubsonicEndpoint = {
@@ -104,7 +151,7 @@ export const reportPlayback: SubsonicEndpoint = {
     const track =
       mediaType === 'song' ? findTrackFacts(db, [mediaId], visibleLibraryIds(user)).get(mediaId) : undefined;
     if (!track) throw notFound(mediaType, mediaId);
-    const outcome = request.services.nowPlaying.report({
+    request.services.nowPlaying.report({
       userId: user.id,
       username: user.username,
       client: request.client,
@@ -115,7 +162,23 @@ export const reportPlayback: SubsonicEndpoint = {
       playbackRate,
       ignoreScrobble,
     });
-    if (outcome.countPlay) recordPlay(db, user, track, outcome.startedAt, request.client, 'playbackReport');
+    // The position is what the protocol tells of how much was heard.
+    ingestEvents(
+      db,
+      user,
+      [
+        subsonicEvent(
+          request.client,
+          track.id,
+          REPORTED[stateText as PlaybackState],
+          positionMs,
+          positionMs,
+          Date.now(),
+          ignoreScrobble,
+        ),
+      ],
+      'playbackReport',
+    );
   },
 };
 

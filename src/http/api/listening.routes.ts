@@ -1,0 +1,119 @@
+// Listening events from players (issue 14): a batch of what happened (start, pause, resume, seek, skip,
+// complete, stop), stored once each and turned into listens, plays and skips by the rules of
+// src/listening (docs/insights.md). The newest event of each player also says what it is playing now,
+// for getNowPlaying and the live events, as Subsonic's reportPlayback does.
+import { z } from 'zod';
+import type { PlaybackState } from '../../activity/now-playing.ts';
+import { findTrackFacts } from '../../catalog/lookup.ts';
+import {
+  EVENT_TYPES,
+  ingestEvents,
+  type ListeningEventInput,
+  MAX_EVENTS_PER_BATCH,
+} from '../../listening/listening.service.ts';
+import type { User } from '../../accounts/users.service.ts';
+import type { Services } from '../services.ts';
+import { type AnyRoute, route } from './route.ts';
+import { isoTime } from './schemas.ts';
+
+const ms = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const eventSchema = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .describe("The player's own id of the event (a UUID, say): an event sent again is recognised."),
+  trackId: z.string().min(1).max(200),
+  type: z.enum(EVENT_TYPES),
+  positionMs: ms.describe('Where the playhead was.'),
+  listenedMs: ms.describe(
+    'Time actually heard of this track since its start event: seeks add nothing, pauses stop the count.',
+  ),
+  at: isoTime.describe('When it happened (the player clock; at most 5 minutes ahead of the server).'),
+  playerId: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('The device or player instance: each has its own listen going on.'),
+});
+
+const STATES: Record<ListeningEventInput['type'], PlaybackState> = {
+  start: 'starting',
+  resume: 'playing',
+  seek: 'playing',
+  pause: 'paused',
+  skip: 'stopped',
+  complete: 'stopped',
+  stop: 'stopped',
+};
+
+/** What each player's newest accepted event says it plays now (getNowPlaying, live events). */
+function reportNowPlaying(services: Services, user: User, events: readonly ListeningEventInput[]): void {
+  const newest = new Map<string, ListeningEventInput>();
+  for (const event of events) {
+    const player = event.playerId ?? 'API';
+    const known = newest.get(player);
+    if (!known || event.at >= known.at) newest.set(player, event);
+  }
+  const tracks = findTrackFacts(
+    services.db,
+    [...newest.values()].map((event) => event.trackId),
+  );
+  for (const [player, event] of newest) {
+    const track = tracks.get(event.trackId);
+    if (!track) continue;
+    services.nowPlaying.report({
+      userId: user.id,
+      username: user.username,
+      client: player,
+      trackId: track.id,
+      durationMs: track.duration * 1000,
+      state: STATES[event.type],
+      positionMs: event.positionMs,
+      playbackRate: 1,
+      // Plays are counted from the events (src/listening), not by the now-playing session.
+      ignoreScrobble: true,
+    });
+  }
+}
+
+export const listeningRoutes: readonly AnyRoute[] = [
+  route({
+    method: 'post',
+    path: '/listening/events',
+    tag: 'Listening',
+    summary: 'Send what was played',
+    description:
+      `At most ${MAX_EVENTS_PER_BATCH} events, in any order (they are sorted by \`at\`). Each is stored once: an ` +
+      'id already sent is a duplicate and changes nothing, so a batch can be retried safely. Events for ' +
+      'tracks the caller cannot see, or stamped in the future, are rejected one by one. A listen is a ' +
+      'play once half the track or 4 minutes were heard, a skip when left before 30 s or a quarter ' +
+      '(docs/insights.md). Answers 202 with what was accepted, what was a duplicate and what was rejected.',
+    access: 'user',
+    status: 202,
+    body: z.strictObject({ events: z.array(eventSchema).min(1).max(MAX_EVENTS_PER_BATCH) }),
+    response: z
+      .object({
+        accepted: z.array(z.string()),
+        duplicates: z.array(z.string()),
+        rejected: z.array(z.object({ id: z.string(), reason: z.string() })),
+      })
+      .meta({ id: 'ListeningEventsReceipt' }),
+    handle({ services, user, body }) {
+      const events: ListeningEventInput[] = body.events.map((event) => ({
+        ...event,
+        at: Date.parse(event.at),
+      }));
+      const result = ingestEvents(services.db, user, events, 'api');
+      const accepted = new Set(result.accepted);
+      reportNowPlaying(
+        services,
+        user,
+        events.filter((event) => accepted.has(event.id)),
+      );
+      return { accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected };
+    },
+  }),
+];
