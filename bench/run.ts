@@ -16,6 +16,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   'tcp-table': () => import('./tcp-table.bench.ts'),
   memory: () => import('./memory.bench.ts'),
   auth: () => import('./auth.bench.ts'),
+  listening: () => import('./listening.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);
