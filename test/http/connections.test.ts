@@ -5,7 +5,7 @@
 // going; headers trickled byte by byte, and a request body that stops, are cut off; and one address
 // cannot hold more than http.maxConnectionsPerAddress connections, unless it is a trusted proxy.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createApiKey } from '../../src/accounts/api-keys.ts';
 import { ensureSearchIndex } from '../../src/catalog/search.ts';
 import { loadConfig } from '../../src/config/load.ts';
@@ -24,6 +25,7 @@ import { startTestServer, type TestServer, waitFor } from '../helpers/http.ts';
 import { eventually } from '../helpers/processes.ts';
 
 const STALLED_CLIENTS = fileURLToPath(new URL('../helpers/stalled-clients.ts', import.meta.url));
+const SLOW_READER = fileURLToPath(new URL('../helpers/slow-reader.ts', import.meta.url));
 
 /** Inodes of every TCP socket on this machine (from /proc/net/tcp and tcp6). */
 function tcpInodes(): Set<string> {
@@ -61,6 +63,8 @@ function openDescriptors(dir: string): { tcp: number; files: number; all: number
 }
 
 /** Starts the stalled-clients child; resolves once every connection has the first bytes of its answer. */
+const execFileAsync = promisify(execFile);
+
 function stalledClients(origin: string, paths: string[]): Promise<ChildProcess> {
   const { hostname, port } = new URL(origin);
   const child = spawn(process.execPath, [STALLED_CLIENTS, hostname, port, ...paths], {
@@ -179,26 +183,16 @@ describe('responses a client stops reading', () => {
   it('a slow reader that keeps reading is not cut off', async () => {
     // 256 KiB, then a pause of a third of the stall timeout: slow, but never stalled that long. Node sees
     // a write complete only when a third of the (here 4 MiB) send buffer is free again, over 1.5 s at this
-    // pace: only the kernel's send queue shows that the client reads (connections.ts).
+    // pace: only the kernel's send queue shows that the client reads (connections.ts). The reader is a
+    // process of its own (helpers/slow-reader.ts), as a real client is.
     const wanted = 6 * 1024 * 1024;
-    const outcome = await new Promise<string>((resolve) => {
-      const request = http.get(`${server.origin}${download(trackIds[0]!)}`, (response) => {
-        let bytes = 0;
-        let reads = 0;
-        response.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (bytes >= wanted) {
-            resolve(`read ${wanted} bytes`);
-            request.destroy();
-          } else if (++reads % 4 === 0) {
-            response.pause();
-            setTimeout(() => response.resume(), STALL_MS / 3);
-          }
-        });
-        response.on('aborted', () => resolve(`cut off after ${bytes} bytes`));
-      });
-      request.on('error', (error) => resolve(`failed: ${error.message}`));
-    });
+    const { stdout } = await execFileAsync(process.execPath, [
+      SLOW_READER,
+      `${server.origin}${download(trackIds[0]!)}`,
+      String(wanted),
+      String(STALL_MS / 3),
+    ]);
+    const outcome = stdout.trim();
     assert.equal(outcome, `read ${wanted} bytes`);
   });
 });
