@@ -15,6 +15,8 @@ import { CatalogReader } from '../catalog/reader.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { AnswerCache } from '../http/answer-cache.ts';
+import { announceNewReleases } from '../activity/follows.ts';
+import { JobQueue } from '../jobs/queue.ts';
 import { endQuietListens } from '../listening/listening.service.ts';
 import { ReadPool, type ReadPoolOptions, readWorkerCount } from '../http/read-pool.ts';
 import type { Services } from '../http/services.ts';
@@ -35,6 +37,8 @@ export interface ServicesOptions {
   overrides?: Partial<Omit<Services, 'config' | 'db' | 'logger' | 'hls' | 'stopStreams' | 'close'>>;
   /** Start read workers as config.readWorkers says (serve); tests pass their own pool in overrides. */
   startReadWorkers?: boolean;
+  /** Run background jobs (serve): queued ones, those a stop interrupted, and the hourly housekeeping. */
+  startJobs?: boolean;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -44,6 +48,7 @@ export function createServices(options: ServicesOptions): Services {
     overrides.readPool ??
     (options.startReadWorkers ? configuredReadPool(db.file, config, logger) : undefined);
   const catalog = overrides.catalog ?? new CatalogReader(db);
+  const jobs = overrides.jobs ?? new JobQueue({ db, logger });
   const urlSigner = overrides.urlSigner ?? createUrlSigner(deriveSigningKey(loadSecretKey(dataDirOf(db))));
   const players = overrides.players ?? new Players(db);
   const hls = new HlsSegmentsOnDemand(config, logger);
@@ -78,6 +83,7 @@ export function createServices(options: ServicesOptions): Services {
         maxAgeMs: config.auth.sessionMaxAge,
       }),
     readPool,
+    jobs,
     answers: overrides.answers ?? new AnswerCache(db, { maxBytes: config.http.answerCache }),
     stopStreams() {
       transcoder.close();
@@ -87,25 +93,52 @@ export function createServices(options: ServicesOptions): Services {
     async close() {
       clearInterval(housekeeping);
       services.stopStreams();
+      await jobs.stop();
       await readPool?.close();
     },
   };
-  // Ended sessions (kept a week for the session list's sake) and audit entries past their retention go;
-  // listens of players that went quiet without a stop are ended (src/listening).
-  const housekeeping = setInterval(() => {
-    try {
-      services.sessions.prune();
-      pruneAudit(db, config.auth.auditRetention);
-      const ended = endQuietListens(db);
-      if (ended > 0) logger.debug({ ended }, 'listens of players that went quiet ended');
-    } catch (error) {
-      logger.warn(
-        { err: error },
-        'housekeeping of sessions, the audit log and open listens failed; next try in an hour',
+  // Hourly, as a job (visible to admins, retried when it fails): ended sessions (kept a week for the
+  // session list's sake), audit entries past their retention and finished jobs past a week go; listens
+  // of players that went quiet without a stop are ended (src/listening).
+  jobs.register('housekeeping', ({ log }) => {
+    services.sessions.prune();
+    pruneAudit(db, config.auth.auditRetention);
+    jobs.prune();
+    const ended = endQuietListens(db);
+    if (ended > 0) log.debug({ ended }, 'listens of players that went quiet ended');
+  });
+  // Albums of followed artists that scans added become notifications, stored and sent to whoever is
+  // connected (src/activity/follows.ts). After each scan of this server, and hourly for the CLI's.
+  jobs.register('new-releases', ({ log }) => {
+    const created = announceNewReleases(db);
+    for (const notification of created)
+      events.publish(
+        'notification',
+        {
+          id: notification.id,
+          kind: notification.kind,
+          title: notification.title,
+          message: notification.message,
+          subject: notification.subject,
+          createdAt: new Date(notification.createdAt).toISOString(),
+        },
+        { userId: notification.userId },
       );
-    }
+    if (created.length > 0) log.info({ notifications: created.length }, 'new releases announced');
+  });
+  const housekeeping = setInterval(() => {
+    if (!options.startJobs) return;
+    jobs.enqueue('housekeeping');
+    jobs.enqueue('new-releases');
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
+  if (options.startJobs) {
+    jobs.start();
+    // A first one a minute after start (not during it), so a server restarted often still tidies up.
+    jobs.enqueue('housekeeping', { runAt: Date.now() + 60_000 });
+    // The first check only notes when it was made: the albums already there are not news.
+    jobs.enqueue('new-releases');
+  }
   return services;
 }
 

@@ -27,6 +27,8 @@ import { libraryStats } from '../library/stats.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { createLogger, silentLogger } from '../shared/logger.ts';
 import { type AuditFlags, runAuditCommand } from './audit-command.ts';
+import { type JobsFlags, runJobsCommand } from './jobs-command.ts';
+import { JOB_STATES } from '../jobs/jobs.ts';
 import { printTable } from './output.ts';
 import { readPassword } from './password-input.ts';
 
@@ -365,6 +367,16 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON object per line instead of a table')
     .action(async (flags: LocationFlags & AuditFlags) => {
       await withDatabase(flags, (db) => runAuditCommand(db, flags));
+    });
+
+  addLocationFlags(
+    program.command('jobs').description("the server's background jobs, most recently changed first"),
+  )
+    .addOption(new Option('--state <state>', 'one state only').choices(JOB_STATES))
+    .option('--limit <n>', 'at most this many jobs (default 50)')
+    .option('--json', 'one JSON object per line instead of a table')
+    .action(async (flags: LocationFlags & JobsFlags) => {
+      await withDatabase(flags, (db) => runJobsCommand(db, flags));
     });
 
   const library = program.command('library').description('music libraries');

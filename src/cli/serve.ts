@@ -38,11 +38,15 @@ export async function runServe(config: Config): Promise<void> {
     else if (!online) await watcher.unwatch(libraryId);
   };
   const events = new EventHub();
+  // Set once the services exist (the scanner is one of their parts).
+  let announceReleases = (): void => {};
   const scanner = new Scanner({
     db: runtime.db,
     config,
     events,
     logger: logger.child({ component: 'scanner' }),
+    // New albums of followed artists become notifications (a job: retried, and never on the scan's path).
+    onFinished: () => announceReleases(),
     onAvailabilityChange: (change) =>
       void followAvailability(change.libraryId, change.online).catch((error: Error) =>
         logger.warn({ err: error.message }, 'cannot restart the watcher of a library'),
@@ -54,7 +58,9 @@ export async function runServe(config: Config): Promise<void> {
     logger,
     overrides: { scanner, scanStatus: scanner, events },
     startReadWorkers: true,
+    startJobs: true,
   });
+  announceReleases = () => void services.jobs.enqueue('new-releases');
   const app = createApp(services);
   const idleMemory = new IdleMemoryRelease({
     logger,

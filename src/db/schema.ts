@@ -292,6 +292,37 @@ export interface ListenTable {
   source: string;
 }
 
+// Notifications (migration 0014): messages for one user, kept until read (src/activity/follows.ts).
+export interface NotificationTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  subject_type: 'track' | 'album' | 'artist' | 'upload';
+  subject_id: string;
+  title: string;
+  message: string;
+  created_at: number;
+  read_at: number | null;
+}
+
+// Background jobs (migration 0013, src/jobs/queue.ts).
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  key: Generated<string>;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  payload: Generated<string>;
+  checkpoint: string | null;
+  attempts: Generated<number>;
+  max_attempts: number;
+  run_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 // Uploads (migration 0011): who uploaded which file of a library's upload folder.
 export interface UploadTable {
   id: string;
@@ -487,6 +518,8 @@ export interface DB {
   upload: UploadTable;
   listening_event: ListeningEventTable;
   listen: ListenTable;
+  job: JobTable;
+  notification: NotificationTable;
   play_event: PlayEventTable;
   playlist: PlaylistTable;
   playlist_track: PlaylistTrackTable;

@@ -20,6 +20,7 @@ import type { Players } from '../streaming/players.ts';
 import type { UrlSigner } from '../streaming/signed-urls.ts';
 import type { Transcoder } from '../streaming/transcoder.ts';
 import type { EventHub } from '../system/events.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 import type { AnswerCache } from './answer-cache.ts';
 import type { ReadPool } from './read-pool.ts';
 
@@ -61,6 +62,8 @@ export interface Services {
   events: EventHub;
   /** Worker threads for read-only Subsonic endpoints and native read routes; absent: all run here. */
   readPool: ReadPool | undefined;
+  /** Background jobs (src/jobs); running only in `serve` (startJobs). */
+  jobs: JobQueue;
   /** Whole answers of read-only requests of both APIs, kept until the database changes. */
   answers: AnswerCache;
   /** Ends what outlives requests (transcodes, HLS runs, event streams), so the HTTP server can close. */

@@ -73,6 +73,7 @@ export class Scanner implements ScanStatusSource {
   private running: Promise<ScanReport> | undefined;
   private queued: { full: boolean; allowRemovalIn: Set<number>; libraryIds: Set<number> | 'all' } | undefined;
   private readonly onAvailabilityChange: ((change: AvailabilityChange) => void) | undefined;
+  private readonly onFinished: ((report: ScanReport) => void) | undefined;
   private readonly onWaiting: ((holder: { pid: number; host: string; since: string }) => void) | undefined;
   private readonly events: EventHub | undefined;
   private state: ScanProgress = {
@@ -106,7 +107,10 @@ export class Scanner implements ScanStatusSource {
     onWaiting?: (holder: { pid: number; host: string; since: string }) => void;
     /** Where scan progress and library changes are announced (the server's live events). */
     events?: EventHub;
+    /** Told when a scan finished and its result is in the catalog (serve announces new releases). */
+    onFinished?: (report: ScanReport) => void;
   }) {
+    this.onFinished = deps.onFinished;
     this.events = deps.events;
     this.onWaiting = deps.onWaiting;
     this.onAvailabilityChange = deps.onAvailabilityChange;
@@ -288,6 +292,7 @@ export class Scanner implements ScanStatusSource {
     report.rowsWritten = this.db.totalChanges() - changesBefore;
     this.state.lastReport = report;
     announcer.finished(report);
+    this.onFinished?.(report);
     this.logger.info(
       {
         added: report.added,

@@ -7,7 +7,9 @@ import { apiKeyRoutes } from './api-keys.routes.ts';
 import { artistRoutes } from './artists.routes.ts';
 import { catalogRoutes } from './catalog.routes.ts';
 import { eventRoutes } from './events.routes.ts';
+import { jobRoutes } from './jobs.routes.ts';
 import { listeningRoutes } from './listening.routes.ts';
+import { notificationRoutes } from './notifications.routes.ts';
 import { playbackRoutes } from './playback.routes.ts';
 import { playlistRoutes } from './playlists.routes.ts';
 import { queueRoutes } from './queue.routes.ts';
@@ -32,10 +34,12 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...playlistRoutes,
   ...annotationRoutes,
   ...listeningRoutes,
+  ...notificationRoutes,
   ...queueRoutes,
   ...shareRoutes,
   ...radioRoutes,
   ...scanRoutes,
+  ...jobRoutes,
   ...settingsRoutes,
   ...playbackRoutes,
   ...uploadRoutes,
