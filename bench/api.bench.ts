@@ -18,6 +18,7 @@ import { createApiKey } from '../src/accounts/api-keys.ts';
 import { Database } from '../src/db/database.ts';
 import { hasWrk, load, startServer, WARM_UP_SECONDS } from './load.ts';
 import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+import { seeded } from './seeded.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const WORK = path.join(BENCH_DIR, '.work');
@@ -29,14 +30,6 @@ const PASSWORD = 'bench-password';
 const PAGE = 50;
 /** The server's database: a copy of the synthetic one (the server migrates it and adds the user). */
 const file = path.join(WORK, 'api-bench.db');
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** What someone types on the way to each of a few hundred words: every prefix, in order. */
 function typedPrefixes(texts: readonly string[], random: () => number): string[] {

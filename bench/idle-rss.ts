@@ -71,6 +71,8 @@ if (checkouts.length === 0 || !fs.existsSync(LIBRARY)) {
 }
 for (let round = 1; round <= ROUNDS; round++) {
   for (const checkout of checkouts) {
-    process.stdout.write(`round ${round}  ${checkout}  idle RSS ${(await idleRss(checkout)).toFixed(1)} MB\n`);
+    process.stdout.write(
+      `round ${round}  ${checkout}  idle RSS ${(await idleRss(checkout)).toFixed(1)} MB\n`,
+    );
   }
 }

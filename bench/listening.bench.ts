@@ -14,6 +14,7 @@ import { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { startServer } from './load.ts';
 import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+import { seeded } from './seeded.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const WORK = path.join(BENCH_DIR, '.work');
@@ -23,14 +24,6 @@ const BATCH = 500;
 const CONCURRENCY = 4;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const file = path.join(WORK, 'listening-bench.db');
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 interface Track {
   id: string;

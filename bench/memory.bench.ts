@@ -19,6 +19,7 @@ import { DEFAULT_IDLE_MS as IDLE_MS } from '../src/app/idle-memory.ts';
 import { Database, databaseFile } from '../src/db/database.ts';
 import { ensureLibrary } from './scan.bench.ts';
 import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+import { seeded } from './seeded.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
@@ -167,14 +168,6 @@ function freshDataDir(name: string): string {
   return dir;
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 /** 1,000 requests a client browsing and playing would send, BURST_CONCURRENCY at a time. */
 async function burst(serve: Serve): Promise<{ failed: number }> {
   const get = async (endpoint: string, query = '') => {
@@ -264,7 +257,6 @@ export async function main(): Promise<Record<string, number>> {
     figures[key] = value;
     process.stderr.write(`  ${key} ${value}\n`);
   };
-
 
   // Small library: start-up scan, idle; a burst; idle again with and without the read workers.
   if (part('small')) {

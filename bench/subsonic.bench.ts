@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Database } from '../src/db/database.ts';
 import { hasWrk, load, startServer, WARM_UP_SECONDS } from './load.ts';
 import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+import { seeded } from './seeded.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const WORK = path.join(BENCH_DIR, '.work');
@@ -21,14 +22,6 @@ const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const USER = 'bench';
 const PASSWORD = 'bench-password';
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 export async function main(): Promise<Record<string, number>> {
   const source = path.join(WORK, `synthetic-${TRACKS}.db`);
