@@ -81,3 +81,44 @@ export function listensOf(db: Database, userId: string): ListenRow[] {
       .orderBy('pk'),
   );
 }
+
+/** One page of a user's events in the order stored, after the row `afterPk` (export). */
+export function eventsOfUserAfter(
+  db: Database,
+  userId: string,
+  afterPk: number,
+  limit: number,
+): Selectable<ListeningEventTable>[] {
+  return db.all(
+    db.kysely
+      .selectFrom('listening_event')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('pk', '>', afterPk)
+      .orderBy('pk')
+      .limit(limit),
+  );
+}
+
+/**
+ * Forgets a user's listening: their events, listens and plays, and the play counts and last-played
+ * times on their marks (stars and ratings stay). Returns what went.
+ */
+export function deleteHistoryOf(
+  db: Database,
+  userId: string,
+): { events: number; listens: number; plays: number } {
+  return db.transaction(() => {
+    const events = db.run(db.kysely.deleteFrom('listening_event').where('user_id', '=', userId)).changes;
+    const listens = db.run(db.kysely.deleteFrom('listen').where('user_id', '=', userId)).changes;
+    const plays = db.run(db.kysely.deleteFrom('play_event').where('user_id', '=', userId)).changes;
+    db.run(
+      db.kysely
+        .updateTable('annotation')
+        .set({ play_count: 0, last_played_at: null })
+        .where('user_id', '=', userId)
+        .where((eb) => eb.or([eb('play_count', '>', 0), eb('last_played_at', 'is not', null)])),
+    );
+    return { events, listens, plays };
+  });
+}

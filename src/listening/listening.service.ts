@@ -17,6 +17,8 @@ import { findTrackFacts, type TrackFacts } from '../catalog/lookup.ts';
 import type { Database } from '../db/database.ts';
 import {
   closeListen,
+  deleteHistoryOf,
+  eventsOfUserAfter,
   insertEvent,
   insertListen,
   type ListenRow,
@@ -286,4 +288,43 @@ export function endQuietListens(db: Database, now = Date.now()): number {
     }
   });
   return ended;
+}
+
+const EXPORT_PAGE = 1_000;
+
+/**
+ * A user's listening events as sent, oldest stored first, one JSON object per line (the export a user
+ * can take elsewhere, or send back to another server through the API: the same fields).
+ */
+export function* exportHistory(db: Database, userId: string): Generator<string> {
+  let after = 0;
+  for (;;) {
+    const rows = eventsOfUserAfter(db, userId, after, EXPORT_PAGE);
+    if (rows.length === 0) return;
+    yield rows
+      .map(
+        (row) =>
+          `${JSON.stringify({
+            id: row.event_id,
+            trackId: row.track_id,
+            type: row.type,
+            positionMs: row.position_ms,
+            listenedMs: row.listened_ms,
+            at: new Date(row.at).toISOString(),
+            playerId: row.player || undefined,
+            source: row.source,
+            schemaVersion: row.schema_version,
+          })}\n`,
+      )
+      .join('');
+    after = rows.at(-1)!.pk;
+  }
+}
+
+/** Forgets a user's listening history: events, listens, plays and play counts (stars and ratings stay). */
+export function forgetHistory(
+  db: Database,
+  userId: string,
+): { events: number; listens: number; plays: number } {
+  return deleteHistoryOf(db, userId);
 }

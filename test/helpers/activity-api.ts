@@ -46,7 +46,8 @@ export function apiClientFor(server: TestServer, username: string): ApiClient {
     });
     const text = await response.text();
     const type = response.headers.get('content-type') ?? '';
-    const parsed = /json/.test(type) && text ? JSON.parse(text) : undefined;
+    // JSON and problem+json; not NDJSON (an export), which the caller reads from `text`.
+    const parsed = /^application\/([\w.-]+\+)?json(;|$)/.test(type) && text ? JSON.parse(text) : undefined;
     return { status: response.status, body: parsed, text, headers: response.headers };
   };
   return {

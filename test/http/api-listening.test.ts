@@ -169,4 +169,62 @@ describe('POST /api/v1/listening/events', () => {
       .all(ALICE.username);
     assert.deepEqual(sources, ['play']);
   });
+
+  it("exports the caller's history as NDJSON and forgets it on request, nobody else's", async () => {
+    const track = tracks[0]!;
+    await bob.post('/listening/events', {
+      events: listen(
+        tracks.find((t: Json) => t.libraryId === server.libraries.second) ?? track,
+        0.9,
+        'complete',
+        'bob-phone',
+      ),
+    });
+    const bobsBefore = server.db
+      .prepare('SELECT count(*) FROM listening_event e JOIN user u ON u.id = e.user_id WHERE u.username = ?')
+      .pluck()
+      .get(BOB.username) as number;
+    const exported = await alice.call('GET', '/me/listening/export');
+    assert.equal(exported.status, 200);
+    assert.match(exported.headers.get('content-type') ?? '', /^application\/x-ndjson/);
+    assert.match(
+      exported.headers.get('content-disposition') ?? '',
+      /attachment; filename="listening-alice\.ndjson"/,
+    );
+    const lines = exported.text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Json);
+    const stored = server.db
+      .prepare('SELECT count(*) FROM listening_event e JOIN user u ON u.id = e.user_id WHERE u.username = ?')
+      .pluck()
+      .get(ALICE.username) as number;
+    assert.equal(lines.length, stored, 'every event of hers, once');
+    assert.ok(lines.every((line) => typeof line.id === 'string' && line.schemaVersion === 1 && line.trackId));
+    assert.ok(
+      lines.some((line) => line.source === 'scrobble'),
+      'Subsonic calls are part of it',
+    );
+    // What was exported can be sent back as it is (another server, or after forgetting).
+    const {
+      source: _source,
+      schemaVersion: _version,
+      ...resend
+    } = lines.find((line) => line.source === 'api')!;
+    assert.ok(resend.id);
+
+    const played = tracks[0]!.id;
+    assert.ok((await playCountOf(alice, played)) > 0);
+    const forgotten = await alice.call('DELETE', '/me/listening');
+    assert.equal(forgotten.status, 200, forgotten.text);
+    assert.equal(forgotten.body.events, stored);
+    assert.ok(forgotten.body.plays > 0);
+    assert.equal(await playCountOf(alice, played), 0, 'play counts go with the history');
+    assert.equal((await alice.call('GET', '/me/listening/export')).text, '');
+    const bobsAfter = server.db
+      .prepare('SELECT count(*) FROM listening_event e JOIN user u ON u.id = e.user_id WHERE u.username = ?')
+      .pluck()
+      .get(BOB.username) as number;
+    assert.equal(bobsAfter, bobsBefore, "Bob's history is his");
+  });
 });

@@ -2,11 +2,14 @@
 // complete, stop), stored once each and turned into listens, plays and skips by the rules of
 // src/listening (docs/insights.md). The newest event of each player also says what it is playing now,
 // for getNowPlaying and the live events, as Subsonic's reportPlayback does.
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { PlaybackState } from '../../activity/now-playing.ts';
 import { findTrackFacts } from '../../catalog/lookup.ts';
 import {
   EVENT_TYPES,
+  exportHistory,
+  forgetHistory,
   ingestEvents,
   type ListeningEventInput,
   MAX_EVENTS_PER_BATCH,
@@ -114,6 +117,40 @@ export const listeningRoutes: readonly AnyRoute[] = [
         events.filter((event) => accepted.has(event.id)),
       );
       return { accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/me/listening/export',
+    tag: 'Listening',
+    summary: "The caller's listening history, to take elsewhere",
+    description:
+      'Every listening event the caller sent (or their Subsonic clients did), oldest first, one JSON ' +
+      'object per line (NDJSON) with the fields of POST /listening/events plus `source` and ' +
+      '`schemaVersion`. Streamed: a long history is never held in memory whole.',
+    access: 'user',
+    produces: ['application/x-ndjson'],
+    handle({ ctx, services, user }) {
+      ctx.attachment(`listening-${user.username}.ndjson`);
+      ctx.type = 'application/x-ndjson; charset=utf-8';
+      ctx.body = Readable.from(exportHistory(services.db, user.id));
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/me/listening',
+    tag: 'Listening',
+    summary: "Forget the caller's listening history",
+    description:
+      'Deletes every listening event, listen and play of the caller and sets their play counts and ' +
+      'last-played times back to none; stars, ratings, playlists and the rest stay. Cannot be undone: ' +
+      'export first to keep a copy.',
+    access: 'user',
+    response: z
+      .object({ events: z.number().int(), listens: z.number().int(), plays: z.number().int() })
+      .meta({ id: 'ForgottenHistory' }),
+    handle({ services, user }) {
+      return forgetHistory(services.db, user.id);
     },
   }),
 ];
