@@ -319,11 +319,13 @@ async function answerRead(
   ctx.status = 200;
   const repeatable = answers.enabled && definition.unrepeatable?.(job.query) !== true;
   const version = repeatable ? answers.currentVersion() : '';
-  const key = repeatable ? answerKey(job) : undefined;
-  if (key) {
+  const request = repeatable ? requestKey(job) : undefined;
+  // Kept per encoding: a worker makes only the form the client takes.
+  const key = request === undefined ? undefined : `${request}\u0002${job.gzip ? 'gzip' : ''}`;
+  if (request !== undefined) {
     // The ETag names the answer whatever its encoding (Vary covers that); private: it is this caller's.
     ctx.set('Cache-Control', 'private, no-cache');
-    const etag = answers.etagOf(version, answerKey({ ...job, gzip: false }));
+    const etag = answers.etagOf(version, request);
     ctx.set('ETag', etag);
     if (clientHas(ctx.get('If-None-Match'), etag)) {
       ctx.status = 304;
@@ -371,14 +373,14 @@ function clientHas(ifNoneMatch: string, etag: string): boolean {
   });
 }
 
-/** What a read answer depends on besides the database: route, caller, input and the accepted encoding. */
-function answerKey(job: Omit<ApiReadJob, 'id'>): string {
+/** What a read answer depends on besides the database and the encoding: route, caller and input. */
+function requestKey(job: Omit<ApiReadJob, 'id'>): string {
   const sorted = (record: Record<string, string | string[]>) =>
     Object.keys(record)
       .sort()
       .map((name) => `${name}=${([] as string[]).concat(record[name]!).join('\u0001')}`)
       .join('\u0000');
-  return `${job.route}\u0002${job.user?.id ?? ''}\u0002${job.gzip ? 'gzip' : ''}\u0002${sorted(job.params)}\u0002${sorted(job.query)}`;
+  return `${job.route}\u0002${job.user?.id ?? ''}\u0002${sorted(job.params)}\u0002${sorted(job.query)}`;
 }
 
 function acceptsGzip(ctx: AppContext): boolean {
