@@ -2,8 +2,8 @@
 // error and the progress a job saved. Read-only: jobs are queued by the server itself.
 import { z } from 'zod';
 import { JOB_STATES, type JobView, jobsPage } from '../../jobs/jobs.ts';
-import { decodeCursor, encodeCursor } from '../../shared/cursor.ts';
-import { TonearmError } from '../../shared/errors.ts';
+import { encodeCursor } from '../../shared/cursor.ts';
+import { cursorKey } from './activity-schemas.ts';
 import { type AnyRoute, route } from './route.ts';
 import { isoOrNull, isoTime, page, pageQuery } from './schemas.ts';
 
@@ -36,6 +36,11 @@ function jobJson(job: JobView): z.input<typeof jobSchema> {
   };
 }
 
+function jobPosition(cursor: string): { updatedAt: number; id: number } {
+  const [updatedAt, id] = cursorKey(cursor, ['number', 'number']);
+  return { updatedAt: updatedAt as number, id: id as number };
+}
+
 export const jobRoutes: readonly AnyRoute[] = [
   route({
     method: 'get',
@@ -50,7 +55,7 @@ export const jobRoutes: readonly AnyRoute[] = [
       const result = jobsPage(services.db, {
         state: query.state as JobView['state'] | undefined,
         limit: query.limit,
-        after: query.cursor === undefined ? undefined : jobCursor(query.cursor),
+        after: query.cursor === undefined ? undefined : jobPosition(query.cursor),
       });
       return {
         items: result.items.map(jobJson),
@@ -59,10 +64,3 @@ export const jobRoutes: readonly AnyRoute[] = [
     },
   }),
 ];
-
-function jobCursor(cursor: string): { updatedAt: number; id: number } {
-  const [updatedAt, id] = decodeCursor(cursor, 2);
-  if (!Number.isSafeInteger(updatedAt) || !Number.isSafeInteger(id))
-    throw new TonearmError('INVALID_INPUT', 'cursor is not valid: pass the nextCursor of the previous page');
-  return { updatedAt: updatedAt as number, id: id as number };
-}

@@ -2,8 +2,8 @@
 // newest first, kept until read; the same arrive live as `notification` events (GET /api/v1/events).
 import { z } from 'zod';
 import { listNotifications, type Notification, readNotifications } from '../../activity/follows.ts';
-import { decodeCursor, encodeCursor } from '../../shared/cursor.ts';
-import { TonearmError } from '../../shared/errors.ts';
+import { encodeCursor } from '../../shared/cursor.ts';
+import { cursorKey } from './activity-schemas.ts';
 import { type AnyRoute, route } from './route.ts';
 import { isoOrNull, isoTime, page, pageQuery, queryBoolean } from './schemas.ts';
 
@@ -31,6 +31,11 @@ function notificationJson(notification: Notification): z.input<typeof notificati
   };
 }
 
+function notificationPosition(cursor: string): { createdAt: number; id: string } {
+  const [createdAt, id] = cursorKey(cursor, ['number', 'string']);
+  return { createdAt: createdAt as number, id: id as string };
+}
+
 export const notificationRoutes: readonly AnyRoute[] = [
   route({
     method: 'get',
@@ -47,7 +52,7 @@ export const notificationRoutes: readonly AnyRoute[] = [
       const result = listNotifications(services.db, user.id, {
         unreadOnly: query.unread === true,
         limit: query.limit,
-        after: query.cursor === undefined ? undefined : notificationCursor(query.cursor),
+        after: query.cursor === undefined ? undefined : notificationPosition(query.cursor),
       });
       return {
         items: result.items.map(notificationJson),
@@ -73,10 +78,3 @@ export const notificationRoutes: readonly AnyRoute[] = [
     },
   }),
 ];
-
-function notificationCursor(cursor: string): { createdAt: number; id: string } {
-  const [createdAt, id] = decodeCursor(cursor, 2);
-  if (!Number.isSafeInteger(createdAt) || typeof id !== 'string')
-    throw new TonearmError('INVALID_INPUT', 'cursor is not valid: pass the nextCursor of the previous page');
-  return { createdAt: createdAt as number, id };
-}
