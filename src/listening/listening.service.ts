@@ -92,6 +92,11 @@ export function ingestEvents(
     else valid.push({ event, track, order });
     seen.add(event.id);
   });
+  // Plays look up their track: most are in this batch, already found.
+  const outcomes: Outcomes = {
+    ended: result.ended,
+    trackOf: (id) => tracks.get(id) ?? findTrackFacts(db, [id]).get(id),
+  };
   // In the order they happened; events of the same moment in the order sent.
   valid.sort((a, b) => a.event.at - b.event.at || a.order - b.order);
   db.transaction(() => {
@@ -114,10 +119,16 @@ export function ingestEvents(
         continue;
       }
       result.accepted.push(event.id);
-      apply(db, user, event, track, source, result);
+      apply(db, user, event, track, source, outcomes);
     }
   });
   return result;
+}
+
+/** Where ended listens are told, and how a play finds its track. */
+interface Outcomes {
+  ended: IngestResult['ended'];
+  trackOf(trackId: string): TrackFacts | undefined;
 }
 
 function apply(
@@ -126,7 +137,7 @@ function apply(
   event: ListeningEventInput,
   track: TrackFacts,
   source: EventSource,
-  result: IngestResult,
+  outcomes: Outcomes,
 ): void {
   const player = event.playerId ?? '';
   const open = openListen(db, user.id, player);
@@ -136,16 +147,16 @@ function apply(
   if (source === 'playbackReport' && ENDING.has(event.type) && !sameTrack) return;
   if (open && !sameTrack && event.at < open.last_event_at) {
     // From a batch sent late: the open listen is newer. An ending event is still a listen of its own.
-    if (ENDING.has(event.type)) standalone(db, user, event, track, source, result);
+    if (ENDING.has(event.type)) standalone(db, user, event, track, source, outcomes);
     return;
   }
   if (open && (!sameTrack || event.type === 'start')) {
-    end(db, user, open, { at: event.at, type: 'next', listenedMs: open.listened_ms }, result);
+    end(db, user, open, { at: event.at, type: 'next', listenedMs: open.listened_ms }, outcomes);
   }
   const continuing = sameTrack && event.type !== 'start' ? open : undefined;
   if (ENDING.has(event.type)) {
     if (!continuing) {
-      standalone(db, user, event, track, source, result);
+      standalone(db, user, event, track, source, outcomes);
       return;
     }
     end(
@@ -159,7 +170,7 @@ function apply(
         positionMs: event.positionMs,
         ignored: event.ignored,
       },
-      result,
+      outcomes,
     );
     return;
   }
@@ -194,7 +205,7 @@ function standalone(
   event: ListeningEventInput,
   track: TrackFacts,
   source: EventSource,
-  result: IngestResult,
+  outcomes: Outcomes,
 ): void {
   const durationMs = Math.round(track.duration * 1000);
   const outcome = outcomeOf(event.listenedMs, durationMs, event.ignored);
@@ -218,7 +229,7 @@ function standalone(
     { trackId: track.id, player: event.playerId ?? '', startedAt: event.at - event.listenedMs },
     outcome,
     source,
-    result,
+    outcomes,
   );
 }
 
@@ -233,7 +244,7 @@ function end(
     positionMs?: number;
     ignored?: boolean | undefined;
   },
-  result: IngestResult,
+  outcomes: Outcomes,
 ): void {
   const outcome = outcomeOf(how.listenedMs, listen.duration_ms, how.ignored);
   closeListen(db, listen.pk, {
@@ -250,7 +261,7 @@ function end(
     { trackId: listen.track_id, player: listen.player, startedAt: listen.started_at },
     outcome,
     listen.source as EventSource,
-    result,
+    outcomes,
   );
 }
 
@@ -260,12 +271,12 @@ function counted(
   listen: { trackId: string; player: string; startedAt: number },
   outcome: ListenOutcome,
   source: EventSource,
-  result: IngestResult,
+  outcomes: Outcomes,
 ): void {
-  result.ended.push({ trackId: listen.trackId, outcome });
+  outcomes.ended.push({ trackId: listen.trackId, outcome });
   if (outcome !== 'play') return;
   // The track as the catalog has it now (its album and artist get the play too); gone: nothing to count.
-  const track = findTrackFacts(db, [listen.trackId]).get(listen.trackId);
+  const track = outcomes.trackOf(listen.trackId);
   if (track)
     recordPlay(db, user, track, listen.startedAt, listen.player, source === 'api' ? 'listening' : source);
 }
@@ -277,13 +288,13 @@ function counted(
  */
 export function endQuietListens(db: Database, now = Date.now()): number {
   let ended = 0;
+  const quiet: Outcomes = { ended: [], trackOf: (id) => findTrackFacts(db, [id]).get(id) };
   db.transaction(() => {
     for (const listen of openListensIdleSince(db, now - OPEN_LISTEN_GRACE_MS)) {
       const remaining = Math.max(0, listen.duration_ms - listen.position_ms);
       if (listen.last_event_at + remaining + OPEN_LISTEN_GRACE_MS > now) continue;
-      const sink: IngestResult = { accepted: [], duplicates: [], rejected: [], ended: [] };
       const how = { at: listen.last_event_at, type: 'timeout' as const, listenedMs: listen.listened_ms };
-      end(db, { id: listen.user_id }, listen, how, sink);
+      end(db, { id: listen.user_id }, listen, how, quiet);
       ended++;
     }
   });
