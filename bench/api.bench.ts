@@ -10,14 +10,13 @@
 // against one that keeps none (http.answerCache = 0): every request read, serialised and gzipped anew,
 // what a request nobody made since the last write costs.
 // Target (issue 13): p99 <= 30 ms at 32 connections.
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../src/accounts/api-keys.ts';
 import { Database } from '../src/db/database.ts';
 import { hasWrk, load, startServer, WARM_UP_SECONDS } from './load.ts';
-import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+import { syntheticCopy } from './synthetic-db.ts';
 import { seeded } from './seeded.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -46,12 +45,7 @@ function typedPrefixes(texts: readonly string[], random: () => number): string[]
 }
 
 export async function main(): Promise<Record<string, number>> {
-  const source = path.join(WORK, `synthetic-${TRACKS}.db`);
-  if (!isSyntheticDatabase(source, TRACKS)) await buildSyntheticDatabase(source, { tracks: TRACKS });
-  // The server migrates and adds the user: work on a copy so the cached database stays as built.
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-  const copy = Database.open(source);
-  copy.backupTo(file);
+  const copy = await syntheticCopy(file, TRACKS);
   const random = seeded(11);
   const texts = [
     ...(copy.sqlite.prepare('SELECT name FROM artist ORDER BY pk').pluck().all() as string[]),

@@ -5,7 +5,6 @@
 // event with its own id. The batches are made before the clock starts (the generator shares the cores).
 // Figures: events stored per second, and the batch latency. Target (issue 14): >= 5,000 events/s.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../src/accounts/api-keys.ts';
@@ -13,7 +12,7 @@ import { createUser, findUserByName } from '../src/accounts/users.service.ts';
 import { Database } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { startServer } from './load.ts';
-import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+import { syntheticCopy } from './synthetic-db.ts';
 import { seeded } from './seeded.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -60,13 +59,7 @@ function batchOf(tracks: readonly Track[], random: () => number, from: number): 
 }
 
 export async function main(): Promise<Record<string, number>> {
-  const source = path.join(WORK, `synthetic-${TRACKS}.db`);
-  if (!isSyntheticDatabase(source, TRACKS)) await buildSyntheticDatabase(source, { tracks: TRACKS });
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-  const copy = Database.open(source);
-  copy.backupTo(file);
-  await copy.close();
-  const db = Database.open(file);
+  const db = await syntheticCopy(file, TRACKS);
   await migrateToLatest(db);
   const users = Array.from({ length: USERS }, (_, index) => `listener${index}`);
   for (const username of users)

@@ -7,12 +7,10 @@
 // when installed, autocannon otherwise: autocannon itself needs most of a core to take in large answers
 // (getArtists: 8 of 10 s of CPU), which measured the generator rather than the server. Each endpoint gets
 // a 2 s warm-up first (the workers' JIT and statement caches), which is not counted.
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Database } from '../src/db/database.ts';
 import { hasWrk, load, startServer, WARM_UP_SECONDS } from './load.ts';
-import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+import { syntheticCopy } from './synthetic-db.ts';
 import { seeded } from './seeded.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -24,13 +22,8 @@ const USER = 'bench';
 const PASSWORD = 'bench-password';
 
 export async function main(): Promise<Record<string, number>> {
-  const source = path.join(WORK, `synthetic-${TRACKS}.db`);
-  if (!isSyntheticDatabase(source, TRACKS)) await buildSyntheticDatabase(source, { tracks: TRACKS });
-  // The server migrates and adds a user: work on a copy so the cached database stays as built.
   const file = path.join(WORK, 'subsonic-bench.db');
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-  const copy = Database.open(source);
-  copy.backupTo(file);
+  const copy = await syntheticCopy(file, TRACKS);
   const albumIds = copy.sqlite.prepare('SELECT id FROM album ORDER BY pk').pluck().all() as string[];
   const words = (
     copy.sqlite.prepare('SELECT title FROM track ORDER BY pk LIMIT 2000').pluck().all() as string[]

@@ -196,6 +196,24 @@ export async function buildSyntheticDatabase(
   }
 }
 
+/**
+ * A fresh copy at `file` of the cached synthetic database of `tracks` tracks (built beside it first when
+ * missing or stale), opened. A benchmark reads what its load needs from it, closes it and hands the file
+ * to a server, which migrates it and adds users: the cached database stays as built.
+ */
+export async function syntheticCopy(file: string, tracks: number): Promise<Database> {
+  const source = path.join(path.dirname(file), `synthetic-${tracks}.db`);
+  if (!isSyntheticDatabase(source, tracks)) await buildSyntheticDatabase(source, { tracks });
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  const original = Database.open(source);
+  try {
+    original.backupTo(file);
+  } finally {
+    await original.close();
+  }
+  return Database.open(file);
+}
+
 /** Whether `file` holds a synthetic database made by this generator version with that many tracks. */
 export function isSyntheticDatabase(file: string, tracks: number): boolean {
   if (!fs.existsSync(file)) return false;

@@ -4,12 +4,10 @@
 //   - one client starring and unstarring songs, one request after the other: latency p50/p99
 //   - 8 clients creating playlists of 10 songs at once: latency p50/p99 and playlists/s
 // Every answer is checked to be ok; a write the server did not acknowledge would be an error here.
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Database } from '../src/db/database.ts';
 import { startServer } from './load.ts';
-import { buildSyntheticDatabase, isSyntheticDatabase } from './synthetic-db.ts';
+import { syntheticCopy } from './synthetic-db.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const WORK = path.join(BENCH_DIR, '.work');
@@ -34,12 +32,8 @@ async function timed(url: string): Promise<number> {
 }
 
 export async function main(): Promise<Record<string, number>> {
-  const source = path.join(WORK, `synthetic-${TRACKS}.db`);
-  if (!isSyntheticDatabase(source, TRACKS)) await buildSyntheticDatabase(source, { tracks: TRACKS });
   const file = path.join(WORK, 'writes-bench.db');
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-  const copy = Database.open(source);
-  copy.backupTo(file);
+  const copy = await syntheticCopy(file, TRACKS);
   const songIds = copy.sqlite
     .prepare('SELECT id FROM track ORDER BY pk LIMIT 2000')
     .pluck()
