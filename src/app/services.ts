@@ -16,6 +16,8 @@ import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { AnswerCache } from '../http/answer-cache.ts';
 import { announceNewReleases } from '../activity/follows.ts';
+import { registerInsightJobs, scheduleInsightJobs } from '../insights/jobs.ts';
+import { pruneOldStations } from '../insights/radio.ts';
 import { JobQueue } from '../jobs/queue.ts';
 import { endQuietListens } from '../listening/listening.service.ts';
 import { ReadPool, type ReadPoolOptions, readWorkerCount } from '../http/read-pool.ts';
@@ -92,6 +94,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     async close() {
       clearInterval(housekeeping);
+      insightSchedule?.stop();
       services.stopStreams();
       await jobs.stop();
       await readPool?.close();
@@ -106,7 +109,11 @@ export function createServices(options: ServicesOptions): Services {
     jobs.prune();
     const ended = endQuietListens(db);
     if (ended > 0) log.debug({ ended }, 'listens of players that went quiet ended');
+    pruneOldStations(db);
   });
+  // Recommendations, trends, statistics and mixes from the listening history (src/insights).
+  registerInsightJobs(jobs, db);
+  let insightSchedule: { stop(): void } | undefined;
   // Albums of followed artists that scans added become notifications, stored and sent to whoever is
   // connected (src/activity/follows.ts). After each scan of this server, and hourly for the CLI's.
   jobs.register('new-releases', ({ log }) => {
@@ -138,6 +145,7 @@ export function createServices(options: ServicesOptions): Services {
     jobs.enqueue('housekeeping', { runAt: Date.now() + 60_000 });
     // The first check only notes when it was made: the albums already there are not news.
     jobs.enqueue('new-releases');
+    insightSchedule = scheduleInsightJobs(jobs, db);
   }
   return services;
 }

@@ -1,20 +1,15 @@
-// Artist and album information, similar artists and songs, top songs and lyrics, all from local data for
-// now: similarity is shared genres, popularity is play counts across users.
+// Artist and album information, top songs and lyrics, from local data: popularity is the plays of the
+// users who share their listening (insight_total). Similar artists and songs live in src/insights.
 import type { Database } from '../db/database.ts';
 import { artistId as artistIdOf } from '../music/identity.ts';
 import type { LyricSet } from '../music/lyrics.ts';
 import { TonearmError } from '../shared/errors.ts';
-import { artistIdExists, artistIdNamed, artistIdsSharingGenres, loadArtists } from './artists.repository.ts';
+import { artistIdExists, artistIdNamed } from './artists.repository.ts';
 import { getAlbum, getArtist, getTrack } from './browse.ts';
 import type { Album, Artist, Track, Viewer } from './model.ts';
 import type { CatalogReader } from './reader.ts';
 import { searchTracks } from './search.ts';
-import {
-  loadTracks,
-  mostPlayedTrackIdsOfArtist,
-  randomTrackIdsOfArtists,
-  trackLyricsJson,
-} from './tracks.repository.ts';
+import { loadTracks, mostPlayedTrackIdsOfArtist, trackLyricsJson } from './tracks.repository.ts';
 
 /** The artist an artist, album or song id points at (getArtistInfo accepts all three). */
 export function resolveArtist(db: Database, viewer: Viewer, id: string): Artist {
@@ -29,30 +24,13 @@ export function resolveAlbum(db: Database, viewer: Viewer, id: string): Album {
   return getAlbum(db, viewer, id);
 }
 
-/** Album artists whose albums share genres with the artist's albums, most shared genres first. */
-export function similarArtists(db: Database, viewer: Viewer, artistId: string, count: number): Artist[] {
-  if (count <= 0) return [];
-  // Asks for a few more than needed: some may sit in libraries the viewer does not see.
-  const ids = artistIdsSharingGenres(db, artistId, count * 2 + 10);
-  return loadArtists(db, ids, viewer).slice(0, count);
-}
-
-/** Songs by the artist and by similar artists, in random order, without the seed song. */
-export function similarSongs(db: Database, viewer: Viewer, id: string, count: number): Track[] {
-  if (count <= 0) return [];
-  const artist = resolveArtist(db, viewer, id);
-  const artistIds = [artist.id, ...similarArtists(db, viewer, artist.id, 20).map((similar) => similar.id)];
-  const ids = randomTrackIdsOfArtists(db, viewer.libraryIds, artistIds, id, count);
-  return loadTracks(db, ids, viewer);
-}
-
 /** An artist id from a name: the derived id first (names are normalised the same way), then a case-blind match. */
 export function artistIdByName(db: Database, name: string): string | undefined {
   const derived = artistIdOf(name);
   return artistIdExists(db, derived) ? derived : artistIdNamed(db, name);
 }
 
-/** The artist's songs, most played (by everyone) first, then in album order. */
+/** The artist's songs, most played (by everyone who shares their listening) first, then in album order. */
 export function topSongs(db: Database, viewer: Viewer, artistId: string, count: number): Track[] {
   if (count <= 0) return [];
   return loadTracks(db, mostPlayedTrackIdsOfArtist(db, viewer.libraryIds, artistId, count), viewer);

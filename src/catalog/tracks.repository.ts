@@ -304,7 +304,10 @@ export function randomTrackIdsOfArtists(
     .all(artists, artists, exceptTrackId, ...visible.params, count) as string[];
 }
 
-/** The artist's tracks, most played (by everyone) first, then by album year and in album-track order. */
+/**
+ * The artist's tracks, most played first (by the users who share their listening: insight_total, kept by
+ * the insights jobs), then by album year and in album-track order.
+ */
 export function mostPlayedTrackIdsOfArtist(
   db: Database,
   libraries: LibraryScope,
@@ -317,7 +320,7 @@ export function mostPlayedTrackIdsOfArtist(
       `SELECT t.id FROM track t
        WHERE t.id IN (SELECT ta.track_id FROM track_artist ta WHERE ta.artist_id = ? AND ta.role = 'artist'
                       UNION SELECT t2.id FROM track t2 WHERE t2.artist_id = ?)${visible.sql}
-       ORDER BY (SELECT coalesce(sum(a.play_count), 0) FROM annotation a WHERE a.item_id = t.id) DESC,
+       ORDER BY coalesce((SELECT it.plays FROM insight_total it WHERE it.kind = 'track' AND it.subject_id = t.id), 0) DESC,
          (SELECT al.year FROM album al WHERE al.id = t.album_id), t.album_id, ${albumTrackOrder('t')}
        LIMIT ?`,
     )

@@ -220,6 +220,10 @@ export interface UserTable {
   totp_last_step: Generated<number | null>;
   password_changed_at: Generated<number | null>;
   first_login_at: Generated<number | null>;
+  // Privacy (migration 0015): whether one's listening counts in others' recommendations and trends, and
+  // whether admins may see one's history in detail.
+  share_listening: Generated<number>;
+  history_visible_to_admins: Generated<number>;
 }
 
 // Sessions, two-factor, identities and the audit log (migration 0009).
@@ -303,6 +307,96 @@ export interface NotificationTable {
   message: string;
   created_at: number;
   read_at: number | null;
+}
+
+// Insights (migration 0015, docs/insights.md).
+export interface ListenStatTable {
+  user_id: string;
+  track_id: string;
+  listens: number;
+  plays: number;
+  skips: number;
+  listened_ms: number;
+  first_played_at: number | null;
+  last_played_at: number | null;
+  last_listen_at: number;
+}
+
+export interface ListenHourTable {
+  user_id: string;
+  /** Hours since the epoch (UTC). */
+  hour: number;
+  listens: number;
+  plays: number;
+  skips: number;
+  listened_ms: number;
+}
+
+export interface InsightDirtyTable {
+  listen_pk: number;
+}
+
+export interface TrackSimilarTable {
+  track_id: string;
+  similar_id: string;
+  score: number;
+  computed_at: number;
+}
+
+export interface ArtistSimilarTable {
+  artist_id: string;
+  similar_id: string;
+  score: number;
+  computed_at: number;
+}
+
+export interface InsightTotalTable {
+  kind: 'track' | 'album' | 'artist';
+  subject_id: string;
+  listens: number;
+  plays: number;
+  skips: number;
+  listened_ms: number;
+  listeners: number;
+}
+
+export interface TrendTable {
+  period: 'day' | 'week' | 'month';
+  kind: 'track' | 'album' | 'artist';
+  rank: number;
+  subject_id: string;
+  score: number;
+  plays: number;
+  listeners: number;
+  computed_at: number;
+}
+
+export interface UserMixTable {
+  user_id: string;
+  position: number;
+  title: string;
+  description: string;
+  /** JSON array of artist ids. */
+  seed_artist_ids: string;
+  /** JSON array of track ids. */
+  track_ids: string;
+  created_at: number;
+}
+
+export interface StationTable {
+  id: string;
+  user_id: string;
+  seed_type: 'track' | 'album' | 'artist' | 'genre';
+  seed_id: string;
+  title: string;
+  created_at: number;
+  used_at: number;
+}
+
+export interface StationTrackTable {
+  station_id: string;
+  track_id: string;
+  position: number;
 }
 
 // Background jobs (migration 0013, src/jobs/queue.ts).
@@ -520,6 +614,16 @@ export interface DB {
   listen: ListenTable;
   job: JobTable;
   notification: NotificationTable;
+  listen_stat: ListenStatTable;
+  listen_hour: ListenHourTable;
+  insight_dirty: InsightDirtyTable;
+  track_similar: TrackSimilarTable;
+  artist_similar: ArtistSimilarTable;
+  insight_total: InsightTotalTable;
+  trend: TrendTable;
+  user_mix: UserMixTable;
+  station: StationTable;
+  station_track: StationTrackTable;
   play_event: PlayEventTable;
   playlist: PlaylistTable;
   playlist_track: PlaylistTrackTable;

@@ -2,6 +2,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { ListeningEventTable, ListenTable } from '../db/schema.ts';
+import { deleteStatsOf } from './stats.repository.ts';
 
 export type ListenRow = Selectable<ListenTable>;
 
@@ -28,8 +29,9 @@ export function openListen(db: Database, userId: string, player: string): Listen
   );
 }
 
-export function insertListen(db: Database, listen: Insertable<ListenTable>): void {
-  db.run(db.kysely.insertInto('listen').values(listen));
+/** Stores a listen; returns its pk. */
+export function insertListen(db: Database, listen: Insertable<ListenTable>): number {
+  return db.first(db.kysely.insertInto('listen').values(listen).returning('pk'))!.pk;
 }
 
 /** Progress on an open listen: what was heard so far and where the playhead is. */
@@ -112,6 +114,7 @@ export function deleteHistoryOf(
     const events = db.run(db.kysely.deleteFrom('listening_event').where('user_id', '=', userId)).changes;
     const listens = db.run(db.kysely.deleteFrom('listen').where('user_id', '=', userId)).changes;
     const plays = db.run(db.kysely.deleteFrom('play_event').where('user_id', '=', userId)).changes;
+    deleteStatsOf(db, userId);
     db.run(
       db.kysely
         .updateTable('annotation')

@@ -27,6 +27,7 @@ import {
   updateListen,
 } from './listening.repository.ts';
 import { type ListenOutcome, outcomeOf } from './rules.ts';
+import { addListenToStats, markListenForModels } from './stats.repository.ts';
 
 /** The version of the event format stored with each event (the API's today). */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -209,7 +210,7 @@ function standalone(
 ): void {
   const durationMs = Math.round(track.duration * 1000);
   const outcome = outcomeOf(event.listenedMs, durationMs, event.ignored);
-  insertListen(db, {
+  const pk = insertListen(db, {
     user_id: user.id,
     track_id: track.id,
     player: event.playerId ?? '',
@@ -226,7 +227,13 @@ function standalone(
   counted(
     db,
     user,
-    { trackId: track.id, player: event.playerId ?? '', startedAt: event.at - event.listenedMs },
+    {
+      pk,
+      trackId: track.id,
+      player: event.playerId ?? '',
+      startedAt: event.at - event.listenedMs,
+      listenedMs: event.listenedMs,
+    },
     outcome,
     source,
     outcomes,
@@ -258,7 +265,13 @@ function end(
   counted(
     db,
     user,
-    { trackId: listen.track_id, player: listen.player, startedAt: listen.started_at },
+    {
+      pk: listen.pk,
+      trackId: listen.track_id,
+      player: listen.player,
+      startedAt: listen.started_at,
+      listenedMs: how.listenedMs,
+    },
     outcome,
     listen.source as EventSource,
     outcomes,
@@ -268,13 +281,22 @@ function end(
 function counted(
   db: Database,
   user: Pick<User, 'id'>,
-  listen: { trackId: string; player: string; startedAt: number },
+  listen: { pk: number; trackId: string; player: string; startedAt: number; listenedMs: number },
   outcome: ListenOutcome,
   source: EventSource,
   outcomes: Outcomes,
 ): void {
   outcomes.ended.push({ trackId: listen.trackId, outcome });
+  if (outcome === 'ignored') return;
+  addListenToStats(db, {
+    userId: user.id,
+    trackId: listen.trackId,
+    startedAt: listen.startedAt,
+    listenedMs: listen.listenedMs,
+    outcome,
+  });
   if (outcome !== 'play') return;
+  markListenForModels(db, listen.pk);
   // The track as the catalog has it now (its album and artist get the play too); gone: nothing to count.
   const track = outcomes.trackOf(listen.trackId);
   if (track)

@@ -3,7 +3,8 @@
 // getSimilarSongs2 use them).
 import { z } from 'zod';
 import { getArtist } from '../../catalog/browse.ts';
-import { similarArtists, topSongs } from '../../catalog/info.ts';
+import { topSongs } from '../../catalog/info.ts';
+import { similarArtists } from '../../insights/recommendations.ts';
 import { albumPage, artistPage } from '../../catalog/pages.ts';
 import { ALBUM_SORTS, ARTIST_SORTS } from '../../catalog/sorts.ts';
 import { libraryQuery, orderQuery, seedQuery, unseededShuffle, viewerOf } from './catalog.params.ts';
@@ -111,7 +112,8 @@ export const artistRoutes: readonly AnyRoute[] = [
     path: '/artists/:id/top-tracks',
     tag: 'Artists',
     summary: "The artist's most played tracks",
-    description: 'Most played by everyone first, then in album order (as getTopSongs).',
+    description:
+      'Most played first (by the users who share their listening), then in album order (as getTopSongs).',
     access: 'user',
     params: idParams,
     query: z.object({ limit: countQuery(20) }),
@@ -129,7 +131,9 @@ export const artistRoutes: readonly AnyRoute[] = [
     path: '/artists/:id/similar',
     tag: 'Artists',
     summary: 'Artists similar to the artist',
-    description: "Album artists sharing the most genres with the artist's albums (local data only for now).",
+    description:
+      'Artists co-listened with the artist by the users of this server (docs/insights.md), then album ' +
+      "artists sharing the most genres with the artist's albums.",
     access: 'user',
     params: idParams,
     query: z.object({ limit: countQuery(20) }),

@@ -7,6 +7,7 @@ import { apiKeyRoutes } from './api-keys.routes.ts';
 import { artistRoutes } from './artists.routes.ts';
 import { catalogRoutes } from './catalog.routes.ts';
 import { eventRoutes } from './events.routes.ts';
+import { insightRoutes } from './insights.routes.ts';
 import { jobRoutes } from './jobs.routes.ts';
 import { listeningRoutes } from './listening.routes.ts';
 import { notificationRoutes } from './notifications.routes.ts';
@@ -34,6 +35,7 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...playlistRoutes,
   ...annotationRoutes,
   ...listeningRoutes,
+  ...insightRoutes,
   ...notificationRoutes,
   ...queueRoutes,
   ...shareRoutes,

@@ -15,6 +15,8 @@ import {
   MAX_EVENTS_PER_BATCH,
 } from '../../listening/listening.service.ts';
 import type { User } from '../../accounts/users.service.ts';
+import { listeningWithdrawn } from '../../insights/jobs.ts';
+import { forgetPersonalInsights } from '../../insights/mixes.ts';
 import type { Services } from '../services.ts';
 import { type AnyRoute, route } from './route.ts';
 import { isoTime } from './schemas.ts';
@@ -150,7 +152,11 @@ export const listeningRoutes: readonly AnyRoute[] = [
       .object({ events: z.number().int(), listens: z.number().int(), plays: z.number().int() })
       .meta({ id: 'ForgottenHistory' }),
     handle({ services, user }) {
-      return forgetHistory(services.db, user.id);
+      const forgotten = forgetHistory(services.db, user.id);
+      // The models learnt from it too: they are rebuilt without it.
+      forgetPersonalInsights(services.db, user.id);
+      listeningWithdrawn(services.jobs);
+      return forgotten;
     },
   }),
 ];

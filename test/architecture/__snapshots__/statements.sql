@@ -141,7 +141,7 @@ SELECT t.id, t.library_id, t.path, t.title, t.suffix, t.content_type, t.bitrate,
 SELECT t.id FROM track t WHERE (t.artist_id IN (SELECT value FROM json_each(?)) OR t.album_id IN (SELECT aa.album_id FROM album_artist aa WHERE aa.artist_id IN (SELECT value FROM json_each(?)))) AND t.id <> ? ORDER BY random() LIMIT ?;
 SELECT t.id FROM track t WHERE 1 ORDER BY random() LIMIT ?;
 SELECT t.id FROM track t WHERE 1 ORDER BY t.pk LIMIT ? OFFSET ?;
-SELECT t.id FROM track t WHERE t.id IN (SELECT ta.track_id FROM track_artist ta WHERE ta.artist_id = ? AND ta.role = 'artist' UNION SELECT t2.id FROM track t2 WHERE t2.artist_id = ?) ORDER BY (SELECT coalesce(sum(a.play_count), 0) FROM annotation a WHERE a.item_id = t.id) DESC, (SELECT al.year FROM album al WHERE al.id = t.album_id), t.album_id, t.disc_number, t.track_number, t.path, t.id LIMIT ?;
+SELECT t.id FROM track t WHERE t.id IN (SELECT ta.track_id FROM track_artist ta WHERE ta.artist_id = ? AND ta.role = 'artist' UNION SELECT t2.id FROM track t2 WHERE t2.artist_id = ?) ORDER BY coalesce((SELECT it.plays FROM insight_total it WHERE it.kind = 'track' AND it.subject_id = t.id), 0) DESC, (SELECT al.year FROM album al WHERE al.id = t.album_id), t.album_id, t.disc_number, t.track_number, t.path, t.id LIMIT ?;
 SELECT t.id, t.library_id, t.album_id, t.artist_id, t.path, t.title, t.artist_name, t.album_name, t.duration, t.content_type, t.suffix, t.file_size FROM track t WHERE t.id IN (SELECT value FROM json_each(?));
 SELECT t.id, t.library_id, t.album_id, t.artist_id, t.path, t.title, t.artist_name, t.album_name, t.duration, t.content_type, t.suffix, t.file_size FROM track t WHERE t.id IN (SELECT value FROM json_each(?)) AND t.library_id IN (SELECT value FROM json_each(?));
 SELECT t.id, t.library_id, t.folder_id, t.path, t.title, t.sort_title, t.suffix, t.content_type, t.file_size, t.duration, t.bitrate, t.sample_rate, t.bit_depth, t.channels, t.codec, t.lossless, t.album_id, t.album_name, t.album_artist_name, t.artist_id, t.artist_name, t.track_number, t.disc_number, t.disc_subtitle, t.year, t.genre, t.compilation, t.has_embedded_art, t.mbz_recording_id, t.isrc, t.bpm, t.comment, t.rg_track_gain, t.rg_track_peak, t.rg_album_gain, t.rg_album_peak, t.lyrics <> '[]' AS has_lyrics, json_extract(t.tags, '$.moods') AS moods, t.created_at, t.updated_at FROM track t WHERE t.album_id = ? ORDER BY t.disc_number, t.track_number, t.path, t.id;
@@ -160,6 +160,12 @@ SELECT total_changes();
 -- src/db/migrate.ts
 INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?);
 SELECT name FROM kysely_migration ORDER BY name;
+
+-- src/insights/model.repository.ts
+SELECT similar_id AS id, score FROM artist_similar WHERE artist_id = ? ORDER BY score DESC, similar_id LIMIT ?;
+
+-- src/insights/personal.repository.ts
+SELECT artist_id, id FROM ( SELECT t.artist_id, t.id, row_number() OVER ( PARTITION BY t.artist_id ORDER BY coalesce(it.plays, 0) DESC, t.album_id, t.disc_number, t.track_number, t.id) AS n FROM track t LEFT JOIN insight_total it ON it.kind = 'track' AND it.subject_id = t.id WHERE t.artist_id IN (SELECT value FROM json_each(?))) WHERE n <= ?;
 
 -- src/library/catalog-refresh.repository.ts
 DELETE FROM album_artist WHERE album_id = ?;
@@ -222,10 +228,15 @@ SELECT pk, id, library_id, path, album_id, created_at FROM track WHERE id = ?;
 SELECT pk, id, path, file_size, file_mtime, album_id, created_at, missing_since FROM track WHERE library_id = ?;
 
 -- src/listening/listening.repository.ts
-insert into "listen" ("user_id", "track_id", "player", "started_at", "last_event_at", "ended_at", "listened_ms", "position_ms", "duration_ms", "end_type", "outcome", "source") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+insert into "listen" ("user_id", "track_id", "player", "started_at", "last_event_at", "ended_at", "listened_ms", "position_ms", "duration_ms", "end_type", "outcome", "source") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning "pk";
 insert into "listening_event" ("user_id", "event_id", "schema_version", "track_id", "type", "position_ms", "listened_ms", "at", "player", "source", "received_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("user_id", "event_id") do nothing;
 select * from "listen" where "user_id" = ? and "player" = ? and "ended_at" is null;
 update "listen" set "ended_at" = ?, "last_event_at" = ?, "listened_ms" = ?, "position_ms" = ?, "end_type" = ?, "outcome" = ? where "pk" = ?;
+
+-- src/listening/stats.repository.ts
+INSERT INTO listen_hour (user_id, hour, listens, plays, skips, listened_ms) VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (user_id, hour) DO UPDATE SET listens = listens + 1, plays = plays + excluded.plays, skips = skips + excluded.skips, listened_ms = listened_ms + excluded.listened_ms;
+INSERT INTO listen_stat (user_id, track_id, listens, plays, skips, listened_ms, first_played_at, last_played_at, last_listen_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, track_id) DO UPDATE SET listens = listens + 1, plays = plays + excluded.plays, skips = skips + excluded.skips, listened_ms = listened_ms + excluded.listened_ms, first_played_at = coalesce(min(first_played_at, excluded.first_played_at), first_played_at, excluded.first_played_at), last_played_at = coalesce(max(last_played_at, excluded.last_played_at), last_played_at, excluded.last_played_at), last_listen_at = max(last_listen_at, excluded.last_listen_at);
+INSERT OR IGNORE INTO insight_dirty (listen_pk) VALUES (?);
 
 -- src/streaming/players.repository.ts
 insert into "player" ("id", "user_id", "client", "user_agent", "name", "last_seen_at", "last_address", "created_at") values (?, ?, ?, ?, ?, ?, ?, ?) on conflict ("user_id", "client", "user_agent") do update set "last_seen_at" = "excluded"."last_seen_at", "last_address" = "excluded"."last_address" where ("player"."last_seen_at" < "excluded"."last_seen_at" - ? or "player"."last_address" <> "excluded"."last_address");

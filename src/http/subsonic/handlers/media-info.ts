@@ -1,4 +1,5 @@
-// Artist and album information, similar and top songs, lyrics: all from local data for now.
+// Artist and album information, similar and top songs, lyrics: all from local data. Similar artists and
+// songs come from the server's own listening (src/insights), with shared genres when nobody listened yet.
 
 import { viewerFor } from '../../../catalog/access.ts';
 import { getArtist } from '../../../catalog/browse.ts';
@@ -7,11 +8,11 @@ import {
   plainLyrics,
   resolveAlbum,
   resolveArtist,
-  similarArtists,
-  similarSongs,
   songLyrics,
   topSongs,
 } from '../../../catalog/info.ts';
+import { radioBatch, type SeedType } from '../../../insights/radio.ts';
+import { similarArtists } from '../../../insights/recommendations.ts';
 import type { SubsonicEndpoint, SubsonicRequest } from '../endpoint.ts';
 import { toArtist, toArtistID3, toChild } from '../mappers.ts';
 import { mapOptions } from './browsing.ts';
@@ -77,11 +78,15 @@ function albumInfo(request: SubsonicRequest) {
 const getAlbumInfo: SubsonicEndpoint = { name: 'getAlbumInfo', readOnly: true, handle: albumInfo };
 const getAlbumInfo2: SubsonicEndpoint = { name: 'getAlbumInfo2', readOnly: true, handle: albumInfo };
 
+const SEED_TYPES: Record<string, SeedType> = { 'ar-': 'artist', 'al-': 'album', 'tr-': 'track' };
+
+/** A batch of radio from the song, album or artist (clients call it again and again for an endless radio). */
 function similar(request: SubsonicRequest) {
-  const tracks = similarSongs(
+  const id = request.params.required('id');
+  const tracks = radioBatch(
     request.db,
     viewerFor(request.catalog, request.user!),
-    request.params.required('id'),
+    { type: SEED_TYPES[id.slice(0, 3)] ?? 'track', id },
     request.params.int('count', { min: 0, max: 500 }) ?? 50,
   );
   const options = mapOptions(request);

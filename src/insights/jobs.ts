@@ -1,0 +1,62 @@
+// The insights' background work (docs/insights.md, "Recomputing"), on the server's job queue:
+//   - insights-update every two minutes while plays wait to be taken in;
+//   - insights-recompute nightly (04:00), at start when the models are still empty, and after a change
+//     that takes listening out (a user forgetting their history or keeping it to themselves);
+//   - mixes for every listener after each full recompute, and for one user when theirs are a day old.
+import type { Database } from '../db/database.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import { scheduleJob } from '../jobs/schedule.ts';
+import { dirtyCount, neighbourListCount } from './model.repository.ts';
+import { usersWithPlays } from './personal.repository.ts';
+import { MIXES_JOB, refreshMixes } from './mixes.ts';
+import {
+  RECOMPUTE_JOB,
+  type RecomputeCheckpoint,
+  recomputeInsights,
+  UPDATE_JOB,
+  updateInsights,
+} from './recompute.ts';
+
+export { MIXES_JOB, RECOMPUTE_JOB, UPDATE_JOB };
+
+const UPDATE_EVERY = '2m';
+const RECOMPUTE_AT = '0 4 * * *';
+
+export function registerInsightJobs(jobs: JobQueue, db: Database, clock: () => number = Date.now): void {
+  jobs.register<unknown, RecomputeCheckpoint>(RECOMPUTE_JOB, async (context) => {
+    await recomputeInsights(db, context, clock);
+    if (context.signal.aborted) return;
+    for (const userId of usersWithPlays(db)) jobs.enqueue(MIXES_JOB, { key: userId, payload: { userId } });
+  });
+  jobs.register(UPDATE_JOB, async (context) => {
+    await updateInsights(db, context, clock);
+  });
+  jobs.register<{ userId: string }, never>(MIXES_JOB, ({ payload }) => {
+    refreshMixes(db, payload.userId, clock());
+  });
+}
+
+/** Queues the work above on its schedule; returns a stop. */
+export function scheduleInsightJobs(jobs: JobQueue, db: Database): { stop(): void } {
+  if (neighbourListCount(db, 'track_similar') === 0 && dirtyCount(db) > 0) jobs.enqueue(RECOMPUTE_JOB);
+  const update = scheduleJob(UPDATE_EVERY, () => {
+    if (dirtyCount(db) > 0) jobs.enqueue(UPDATE_JOB);
+  });
+  const recompute = scheduleJob(RECOMPUTE_AT, () => jobs.enqueue(RECOMPUTE_JOB));
+  return {
+    stop() {
+      update.stop();
+      recompute.stop();
+    },
+  };
+}
+
+/** Listening left the models (a history forgotten, a user keeping theirs private): rebuild them. */
+export function listeningWithdrawn(jobs: JobQueue | undefined): void {
+  jobs?.enqueue(RECOMPUTE_JOB);
+}
+
+/** Queues a refresh of a user's mixes. */
+export function refreshMixesLater(jobs: JobQueue | undefined, userId: string): void {
+  jobs?.enqueue(MIXES_JOB, { key: userId, payload: { userId } });
+}

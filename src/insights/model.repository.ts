@@ -1,0 +1,231 @@
+// What the recompute jobs read and write (migration 0015): the plays of the users who share their
+// listening, the models' neighbour lists, the totals per track, album and artist, and the trends.
+import type { Database } from '../db/database.ts';
+
+export interface PlayRow {
+  userId: string;
+  trackId: string;
+  startedAt: number;
+}
+
+/** Key of a play in the timeline order (user, time, listen), for paging through it. */
+export interface PlayPosition {
+  userId: string;
+  startedAt: number;
+  pk: number;
+}
+
+/**
+ * One page of the plays of users who share their listening, in timeline order (user, time), after
+ * `after`. Raw rows [user, track, startedAt, pk] to keep a million of them cheap.
+ */
+export function sharedPlaysPage(
+  db: Database,
+  after: PlayPosition | undefined,
+  limit: number,
+): [string, string, number, number][] {
+  const sql = `SELECT l.user_id, l.track_id, l.started_at, l.pk FROM listen l INDEXED BY listen_user_time
+    WHERE l.outcome = 'play' AND l.user_id IN (SELECT id FROM user WHERE share_listening = 1)
+    ${after ? 'AND (l.user_id, l.started_at, l.pk) > (?, ?, ?)' : ''}
+    ORDER BY l.user_id, l.started_at, l.pk LIMIT ?`;
+  const params = after ? [after.userId, after.startedAt, after.pk, limit] : [limit];
+  return db
+    .prepare(sql)
+    .raw(true)
+    .all(...params) as [string, string, number, number][];
+}
+
+/** Every track's primary artist. */
+export function trackArtistIds(db: Database): Map<string, string> {
+  const rows = db.prepare('SELECT id, artist_id FROM track').raw(true).all() as [string, string][];
+  return new Map(rows);
+}
+
+export type NeighbourTable = 'track_similar' | 'artist_similar';
+const KEY_COLUMN: Record<NeighbourTable, string> = { track_similar: 'track_id', artist_similar: 'artist_id' };
+
+/** The stored neighbours of one item, best first. */
+export function neighboursOf(
+  db: Database,
+  table: NeighbourTable,
+  itemId: string,
+  limit: number,
+): { id: string; score: number }[] {
+  return db
+    .prepare(
+      `SELECT similar_id AS id, score FROM ${table} WHERE ${KEY_COLUMN[table]} = ? ORDER BY score DESC, similar_id LIMIT ?`,
+    )
+    .all(itemId, limit) as { id: string; score: number }[];
+}
+
+/** The stored neighbours of several items at once: [item, neighbour, score]. */
+export function neighboursOfMany(
+  db: Database,
+  table: NeighbourTable,
+  itemIds: readonly string[],
+): [string, string, number][] {
+  if (itemIds.length === 0) return [];
+  return db
+    .prepare(
+      `SELECT ${KEY_COLUMN[table]}, similar_id, score FROM ${table} WHERE ${KEY_COLUMN[table]} IN (SELECT value FROM json_each(?))`,
+    )
+    .raw(true)
+    .all(JSON.stringify(itemIds)) as [string, string, number][];
+}
+
+export function neighbourListCount(db: Database, table: NeighbourTable): number {
+  return db.prepare(`SELECT count(DISTINCT ${KEY_COLUMN[table]}) FROM ${table}`).pluck().get() as number;
+}
+
+/** Finished plays not yet taken in by the models, oldest listens first. */
+export function dirtyPlays(
+  db: Database,
+  limit: number,
+): { pk: number; userId: string; trackId: string; startedAt: number }[] {
+  return db
+    .prepare(
+      `SELECT d.listen_pk AS pk, l.user_id AS userId, l.track_id AS trackId, l.started_at AS startedAt
+       FROM insight_dirty d LEFT JOIN listen l ON l.pk = d.listen_pk ORDER BY d.listen_pk LIMIT ?`,
+    )
+    .all(limit) as { pk: number; userId: string; trackId: string; startedAt: number }[];
+}
+
+export function clearDirty(db: Database, pks: readonly number[]): void {
+  db.prepare('DELETE FROM insight_dirty WHERE listen_pk IN (SELECT value FROM json_each(?))').run(
+    JSON.stringify(pks),
+  );
+}
+
+export function dirtyCount(db: Database): number {
+  return db.prepare('SELECT count(*) FROM insight_dirty').pluck().get() as number;
+}
+
+const SHARED = 'JOIN user u ON u.id = s.user_id AND u.share_listening = 1';
+const SUMS = `sum(s.listens), sum(s.plays), sum(s.skips), sum(s.listened_ms), count(DISTINCT CASE WHEN s.plays > 0 THEN s.user_id END)`;
+
+/**
+ * Rewrites the totals per track, album and artist from the per-user counts of sharing users; with
+ * `trackIds`, only those tracks' rows and their albums' and artists'.
+ */
+export function recomputeTotals(db: Database, trackIds?: readonly string[]): void {
+  const insert =
+    'INSERT INTO insight_total (kind, subject_id, listens, plays, skips, listened_ms, listeners)';
+  if (!trackIds) {
+    db.prepare('DELETE FROM insight_total').run();
+    db.prepare(
+      `${insert} SELECT 'track', s.track_id, ${SUMS} FROM listen_stat s ${SHARED} GROUP BY s.track_id`,
+    ).run();
+    for (const kind of ['album', 'artist'] as const)
+      db.prepare(
+        `${insert} SELECT '${kind}', t.${kind}_id, ${SUMS} FROM listen_stat s ${SHARED} JOIN track t ON t.id = s.track_id GROUP BY t.${kind}_id`,
+      ).run();
+    return;
+  }
+  if (trackIds.length === 0) return;
+  const tracks = JSON.stringify(trackIds);
+  const inTracks = 'IN (SELECT value FROM json_each(?))';
+  db.prepare(`DELETE FROM insight_total WHERE kind = 'track' AND subject_id ${inTracks}`).run(tracks);
+  db.prepare(
+    `${insert} SELECT 'track', s.track_id, ${SUMS} FROM listen_stat s ${SHARED} WHERE s.track_id ${inTracks} GROUP BY s.track_id`,
+  ).run(tracks);
+  for (const kind of ['album', 'artist'] as const) {
+    const subjects = JSON.stringify(
+      db.prepare(`SELECT DISTINCT ${kind}_id FROM track WHERE id ${inTracks}`).pluck().all(tracks),
+    );
+    db.prepare(`DELETE FROM insight_total WHERE kind = '${kind}' AND subject_id ${inTracks}`).run(subjects);
+    db.prepare(
+      `${insert} SELECT '${kind}', t.${kind}_id, ${SUMS} FROM track t JOIN listen_stat s ON s.track_id = t.id ${SHARED}
+       WHERE t.${kind}_id ${inTracks} GROUP BY t.${kind}_id`,
+    ).run(subjects);
+  }
+}
+
+/** Plays of sharing users since `since`, with the album and artist of their track: [track, album, artist, user, startedAt]. */
+export function sharedPlaysSince(db: Database, since: number): [string, string, string, string, number][] {
+  return db
+    .prepare(
+      `SELECT l.track_id, t.album_id, t.artist_id, l.user_id, l.started_at FROM listen l INDEXED BY listen_time
+       JOIN track t ON t.id = l.track_id
+       WHERE l.started_at >= ? AND l.outcome = 'play' AND l.user_id IN (SELECT id FROM user WHERE share_listening = 1)`,
+    )
+    .raw(true)
+    .all(since) as [string, string, string, string, number][];
+}
+
+export interface TrendRow {
+  period: 'day' | 'week' | 'month';
+  kind: 'track' | 'album' | 'artist';
+  rank: number;
+  subjectId: string;
+  score: number;
+  plays: number;
+  listeners: number;
+}
+
+export function replaceTrends(db: Database, rows: readonly TrendRow[], computedAt: number): void {
+  db.prepare('DELETE FROM trend').run();
+  const insert = db.prepare(
+    'INSERT INTO trend (period, kind, rank, subject_id, score, plays, listeners, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const row of rows)
+    insert.run(
+      row.period,
+      row.kind,
+      row.rank,
+      row.subjectId,
+      row.score,
+      row.plays,
+      row.listeners,
+      computedAt,
+    );
+}
+
+/**
+ * Makes an item's stored neighbour list the given one, writing only what differs (a list that barely
+ * moved costs a read, not fifty writes). Returns the rows written.
+ */
+export function updateNeighbours(
+  db: Database,
+  table: NeighbourTable,
+  itemId: string,
+  neighbours: readonly { id: string; score: number }[],
+  computedAt: number,
+): number {
+  const key = KEY_COLUMN[table];
+  const stored = new Map(
+    db.prepare(`SELECT similar_id, score FROM ${table} WHERE ${key} = ?`).raw(true).all(itemId) as [
+      string,
+      number,
+    ][],
+  );
+  let written = 0;
+  const upsert = db.prepare(
+    `INSERT INTO ${table} (${key}, similar_id, score, computed_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (${key}, similar_id) DO UPDATE SET score = excluded.score, computed_at = excluded.computed_at`,
+  );
+  for (const neighbour of neighbours) {
+    if (stored.get(neighbour.id) !== neighbour.score) {
+      upsert.run(itemId, neighbour.id, neighbour.score, computedAt);
+      written++;
+    }
+    stored.delete(neighbour.id);
+  }
+  if (stored.size > 0) {
+    db.prepare(
+      `DELETE FROM ${table} WHERE ${key} = ? AND similar_id IN (SELECT value FROM json_each(?))`,
+    ).run(itemId, JSON.stringify([...stored.keys()]));
+    written += stored.size;
+  }
+  return written;
+}
+
+/** Drops the lists of items that are not among `itemIds` (nobody plays them any more); returns how many rows. */
+export function dropNeighboursExcept(
+  db: Database,
+  table: NeighbourTable,
+  itemIds: readonly string[],
+): number {
+  return db
+    .prepare(`DELETE FROM ${table} WHERE ${KEY_COLUMN[table]} NOT IN (SELECT value FROM json_each(?))`)
+    .run(JSON.stringify(itemIds)).changes;
+}

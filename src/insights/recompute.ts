@@ -1,0 +1,228 @@
+// The jobs that turn listening into models (docs/insights.md, "Recomputing"):
+//   - insights-recompute: everything from the whole history — the co-listening neighbours of every track
+//     and artist, the totals, the trends. Nightly, and when the models are empty. Goes through the items
+//     in id order, a chunk per transaction, each chunk's lists written with the checkpoint that says they
+//     are done: stopped or killed, it resumes at the next chunk, and the result is the same as an
+//     uninterrupted run's (the lists depend only on the plays, and are written whole).
+//   - insights-update: takes in the plays finished since (insight_dirty): the neighbours of the items
+//     they touch (the item played and what was played around it), their totals, then the trends.
+// Both run in the server's process, yielding to it between pages and chunks, so requests go on.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Database } from '../db/database.ts';
+import type { JobContext } from '../jobs/queue.ts';
+import {
+  clearDirty,
+  dirtyPlays,
+  dropNeighboursExcept,
+  type NeighbourTable,
+  type PlayPosition,
+  recomputeTotals,
+  sharedPlaysPage,
+  trackArtistIds,
+  updateNeighbours,
+} from './model.repository.ts';
+import { CoListening, TimelineBuilder } from './similarity.ts';
+import { computeTrends } from './trending.ts';
+
+export const RECOMPUTE_JOB = 'insights-recompute';
+export const UPDATE_JOB = 'insights-update';
+/** Neighbours kept per track and per artist. */
+export const TRACK_NEIGHBOURS = 25;
+export const ARTIST_NEIGHBOURS = 30;
+const CHUNK = 1_000;
+const PAGE = 50_000;
+/** Plays one update takes in at most (more wait for the next). */
+const UPDATE_BATCH = 50_000;
+
+type ModelKind = 'track' | 'artist';
+const MODELS: readonly { kind: ModelKind; table: NeighbourTable; limit: number }[] = [
+  { kind: 'track', table: 'track_similar', limit: TRACK_NEIGHBOURS },
+  { kind: 'artist', table: 'artist_similar', limit: ARTIST_NEIGHBOURS },
+];
+
+export interface RecomputeCheckpoint {
+  /** When the run began. */
+  runAt: number;
+  phase: ModelKind | 'finish';
+  /** The last item whose list is written in this phase. */
+  after: string | null;
+  done: number;
+  total: number;
+}
+
+type Context<C> = Pick<JobContext<unknown, C>, 'checkpoint' | 'saveCheckpoint' | 'signal' | 'log'>;
+
+export interface Models {
+  track: CoListening;
+  artist: CoListening;
+  artistOf: Map<string, string>;
+}
+
+class Interrupted extends Error {}
+
+/** Both co-listening models from the plays of sharing users, read a page at a time. */
+export async function loadModels(db: Database, signal?: AbortSignal): Promise<Models> {
+  const artistOf = trackArtistIds(db);
+  const tracks = new TimelineBuilder();
+  const artists = new TimelineBuilder();
+  let after: PlayPosition | undefined;
+  for (;;) {
+    const rows = sharedPlaysPage(db, after, PAGE);
+    for (const [user, track, startedAt] of rows) {
+      tracks.add(user, track, startedAt);
+      const artist = artistOf.get(track);
+      if (artist) artists.add(user, artist, startedAt);
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < PAGE) break;
+    after = { userId: last[0], startedAt: last[2], pk: last[3] };
+    await yieldToEventLoop();
+    if (signal?.aborted) throw new Interrupted('stopped');
+  }
+  return { track: new CoListening(tracks.build()), artist: new CoListening(artists.build()), artistOf };
+}
+
+const PHASES: readonly RecomputeCheckpoint['phase'][] = ['track', 'artist', 'finish'];
+
+/** The full recompute (RECOMPUTE_JOB's handler). */
+export async function recomputeInsights(
+  db: Database,
+  context: Context<RecomputeCheckpoint>,
+  clock: () => number = Date.now,
+): Promise<void> {
+  let checkpoint: RecomputeCheckpoint = context.checkpoint ?? {
+    runAt: clock(),
+    phase: 'track',
+    after: null,
+    done: 0,
+    total: 0,
+  };
+  let models: Models;
+  try {
+    models = await loadModels(db, context.signal);
+  } catch (error) {
+    if (error instanceof Interrupted) return;
+    throw error;
+  }
+  for (const { kind, table, limit } of MODELS) {
+    if (PHASES.indexOf(checkpoint.phase) > PHASES.indexOf(kind)) continue;
+    const model = models[kind];
+    const { ids } = model.timeline;
+    const anchors = model.anchorsInOrder();
+    let start = 0;
+    if (checkpoint.phase === kind && checkpoint.after !== null) {
+      const after = checkpoint.after;
+      start = anchors.findIndex((anchor) => ids[anchor]! > after);
+      if (start < 0) start = anchors.length;
+    }
+    for (let index = start; index < anchors.length; index += CHUNK) {
+      if (context.signal.aborted) return;
+      const chunk = anchors.slice(index, index + CHUNK);
+      const lists = chunk.map((anchor) => ({
+        id: ids[anchor]!,
+        neighbours: model.neighbours(anchor, limit),
+      }));
+      checkpoint = {
+        runAt: checkpoint.runAt,
+        phase: kind,
+        after: lists.at(-1)!.id,
+        done: index + chunk.length,
+        total: anchors.length,
+      };
+      context.saveCheckpoint(checkpoint, () => {
+        for (const list of lists) updateNeighbours(db, table, list.id, list.neighbours, checkpoint.runAt);
+      });
+      await yieldToEventLoop();
+    }
+    checkpoint = {
+      runAt: checkpoint.runAt,
+      phase: PHASES[PHASES.indexOf(kind) + 1]!,
+      after: null,
+      done: 0,
+      total: 0,
+    };
+  }
+  // Lists of items nobody plays any more go; the totals and trends are made anew.
+  context.saveCheckpoint(checkpoint, () => {
+    for (const { kind, table } of MODELS) {
+      const model = models[kind];
+      dropNeighboursExcept(
+        db,
+        table,
+        model.anchorsInOrder().map((anchor) => model.timeline.ids[anchor]!),
+      );
+    }
+    recomputeTotals(db);
+  });
+  computeTrends(db, clock());
+}
+
+export interface UpdateResult {
+  plays: number;
+  tracks: number;
+  artists: number;
+  rowsWritten: number;
+}
+
+/** The incremental update (UPDATE_JOB's handler): takes in the plays finished since the last one. */
+export async function updateInsights(
+  db: Database,
+  context: Pick<JobContext, 'signal' | 'log'>,
+  clock: () => number = Date.now,
+): Promise<UpdateResult> {
+  const result: UpdateResult = { plays: 0, tracks: 0, artists: 0, rowsWritten: 0 };
+  const dirty = dirtyPlays(db, UPDATE_BATCH);
+  if (dirty.length === 0) return result;
+  let models: Models;
+  try {
+    models = await loadModels(db, context.signal);
+  } catch (error) {
+    if (error instanceof Interrupted) return result;
+    throw error;
+  }
+  const touched: Record<ModelKind, Set<number>> = { track: new Set(), artist: new Set() };
+  const playedTracks = new Set<string>();
+  for (const play of dirty) {
+    // A listen forgotten since (its user deleted their history) has nothing left to take in.
+    if (!play.userId) continue;
+    playedTracks.add(play.trackId);
+    const artistId = models.artistOf.get(play.trackId);
+    for (const [kind, itemId] of [
+      ['track', play.trackId],
+      ['artist', artistId],
+    ] as const) {
+      if (itemId === undefined) continue;
+      const model = models[kind];
+      // Not in the model: the user keeps their listening to themselves.
+      const at = model.findPlay(play.userId, itemId, play.startedAt);
+      if (at === undefined) continue;
+      touched[kind].add(model.timeline.items[at]!);
+      model.windowOf(at, (other) => touched[kind].add(other));
+    }
+  }
+  const now = clock();
+  db.transaction(() => {
+    for (const { kind, table, limit } of MODELS) {
+      const model = models[kind];
+      for (const item of touched[kind])
+        result.rowsWritten += updateNeighbours(
+          db,
+          table,
+          model.timeline.ids[item]!,
+          model.neighbours(item, limit),
+          now,
+        );
+    }
+    recomputeTotals(db, [...playedTracks]);
+    clearDirty(
+      db,
+      dirty.map((play) => play.pk),
+    );
+  });
+  computeTrends(db, now);
+  result.plays = dirty.length;
+  result.tracks = touched.track.size;
+  result.artists = touched.artist.size;
+  context.log.debug(result, 'listening taken in by the models');
+  return result;
+}
