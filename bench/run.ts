@@ -17,6 +17,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   memory: () => import('./memory.bench.ts'),
   auth: () => import('./auth.bench.ts'),
   listening: () => import('./listening.bench.ts'),
+  insights: () => import('./insights.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);

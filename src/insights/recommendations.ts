@@ -129,7 +129,7 @@ export interface Shelf {
 }
 
 const SHELF_SIZE = 20;
-const MIN_SHELF = 4;
+const MIN_SHELF = 3;
 
 /** The home page's shelves for a user, best first; shelves with too little in them are left out. */
 export function shelvesFor(db: Database, viewer: Viewer, userId: string, now = Date.now()): Shelf[] {

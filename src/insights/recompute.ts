@@ -89,7 +89,9 @@ export async function recomputeInsights(
   db: Database,
   context: Context<RecomputeCheckpoint>,
   clock: () => number = Date.now,
+  options: { chunkSize?: number } = {},
 ): Promise<void> {
+  const chunkSize = options.chunkSize ?? CHUNK;
   let checkpoint: RecomputeCheckpoint = context.checkpoint ?? {
     runAt: clock(),
     phase: 'track',
@@ -115,9 +117,9 @@ export async function recomputeInsights(
       start = anchors.findIndex((anchor) => ids[anchor]! > after);
       if (start < 0) start = anchors.length;
     }
-    for (let index = start; index < anchors.length; index += CHUNK) {
+    for (let index = start; index < anchors.length; index += chunkSize) {
       if (context.signal.aborted) return;
-      const chunk = anchors.slice(index, index + CHUNK);
+      const chunk = anchors.slice(index, index + chunkSize);
       const lists = chunk.map((anchor) => ({
         id: ids[anchor]!,
         neighbours: model.neighbours(anchor, limit),
