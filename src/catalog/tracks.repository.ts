@@ -394,3 +394,24 @@ export function trackIdByPath(db: Database, libraryId: number, relPath: string):
     .pluck()
     .get(libraryId, relPath) as string | undefined;
 }
+
+export interface TrackMatchRow {
+  id: string;
+  title: string;
+  artist_name: string;
+  album_artist_name: string;
+  album_name: string;
+  mbz_recording_id: string | null;
+  duration: number;
+}
+
+/** Every track the libraries hold, with what a listening history names it by (history import). */
+export function trackMatchRows(db: Database, libraries: LibraryScope): TrackMatchRow[] {
+  const visible = visibleIn(libraries, 'track', 't');
+  return db
+    .prepare(
+      `SELECT t.id, t.title, t.artist_name, t.album_artist_name, t.album_name, t.mbz_recording_id, t.duration
+       FROM track t WHERE 1${visible.sql}`,
+    )
+    .all(...visible.params) as TrackMatchRow[];
+}

@@ -27,6 +27,7 @@ import { libraryStats } from '../library/stats.ts';
 import { TonearmError } from '../shared/errors.ts';
 import { createLogger, silentLogger } from '../shared/logger.ts';
 import { type AuditFlags, runAuditCommand } from './audit-command.ts';
+import { runHistoryImport } from './history-command.ts';
 import { type JobsFlags, runJobsCommand } from './jobs-command.ts';
 import { JOB_STATES } from '../jobs/jobs.ts';
 import { printTable } from './output.ts';
@@ -377,6 +378,17 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON object per line instead of a table')
     .action(async (flags: LocationFlags & JobsFlags) => {
       await withDatabase(flags, (db) => runJobsCommand(db, flags));
+    });
+
+  const history = program.command('history').description('listening history');
+  addLocationFlags(
+    history
+      .command('import <user> <file>')
+      .description("import a ListenBrainz or Last.fm export into a user's listening history"),
+  )
+    .option('--json', 'print the report as JSON')
+    .action(async (username: string, file: string, flags: LocationFlags & { json?: boolean }) => {
+      await withDatabase(flags, (db) => runHistoryImport(db, username, file, flags));
     });
 
   const library = program.command('library').description('music libraries');

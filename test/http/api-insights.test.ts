@@ -1,10 +1,12 @@
 // Recommendations, radio, trends, statistics, the dashboard and privacy through the real API (src/http/api/
 // insights.routes.ts) on a scanned library, read routes through a read worker: listening sent as events
 // is taken in by the update job, then shows in the shelves, similar tracks, stations, trends and stats;
-// admins see totals, and a user's details only once they allow it; forgetting one's history empties it.
+// admins see totals, and a user's details only once they allow it; forgetting one's history empties it;
+// an export from elsewhere is imported for the caller, against the tracks they may see.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { updateUser } from '../../src/accounts/users.service.ts';
 import { UPDATE_JOB } from '../../src/insights/jobs.ts';
 import { type ApiClient, apiClientFor, assertProblem, type Json } from '../helpers/activity-api.ts';
 import { ADMIN, ALICE, BOB, type SubsonicServer, startSubsonicServer } from '../helpers/subsonic-server.ts';
@@ -45,6 +47,8 @@ before(async () => {
   alice = apiClientFor(server, ALICE.username);
   bob = apiClientFor(server, BOB.username);
   admin = apiClientFor(server, ADMIN.username);
+  // Bob sees the second library only.
+  await updateUser(server.db, BOB.username, { libraryIds: [server.libraries.second] });
   tracks = (await alice.ok('GET', '/tracks?limit=100')).items;
   assert.ok(tracks.length >= 4, `${tracks.length} tracks`);
   const [a, b, c] = tracks.map((track) => track.id);
@@ -172,5 +176,36 @@ describe('admin dashboard and privacy', () => {
     assert.equal(stats.totals.listens, 0);
     const { shelves } = await alice.ok('GET', '/me/recommendations');
     assert.ok(!shelves.some((shelf: Json) => shelf.id === 'on-repeat'), 'nothing on repeat any more');
+  });
+});
+
+describe('history import through the API', () => {
+  it('imports an export body for the caller, matching only tracks they may see', async () => {
+    const track = tracks[1];
+    const file = JSON.stringify([
+      {
+        listened_at: Math.floor(Date.now() / 1000) - 86_400,
+        track_metadata: { artist_name: track.artistName, track_name: track.title },
+      },
+    ]);
+    const imported = await alice.call('POST', '/me/listening/import', file, {
+      contentType: 'application/json',
+    });
+    assert.equal(imported.status, 200, imported.text);
+    assert.deepEqual(
+      [imported.body.format, imported.body.matched, imported.body.byName],
+      ['listenbrainz', 1, 1],
+    );
+    assert.equal((await alice.ok('GET', '/me/stats')).totals.plays, 1);
+    const hidden = await bob.call('POST', '/me/listening/import', file, { contentType: 'application/json' });
+    assert.equal(hidden.status, 200);
+    assert.deepEqual([hidden.body.matched, hidden.body.unmatched], [0, 1], "bob cannot see alice's library");
+    assertProblem(
+      await alice.call('POST', '/me/listening/import', '{"playlists": []}', {
+        contentType: 'application/json',
+      }),
+      400,
+      /not a listening history/,
+    );
   });
 });

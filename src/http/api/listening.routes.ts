@@ -15,11 +15,16 @@ import {
   MAX_EVENTS_PER_BATCH,
 } from '../../listening/listening.service.ts';
 import type { User } from '../../accounts/users.service.ts';
+import { importHistory } from '../../listening/history-import.ts';
+import { readBodyText } from '../form-body.ts';
 import { listeningWithdrawn } from '../../insights/jobs.ts';
 import { forgetPersonalInsights } from '../../insights/mixes.ts';
 import type { Services } from '../services.ts';
 import { type AnyRoute, route } from './route.ts';
 import { isoTime } from './schemas.ts';
+
+/** An export of years of scrobbles is tens of MB. */
+const HISTORY_IMPORT_LIMIT = 64 * 1024 * 1024;
 
 const ms = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -157,6 +162,37 @@ export const listeningRoutes: readonly AnyRoute[] = [
       forgetPersonalInsights(services.db, user.id);
       listeningWithdrawn(services.jobs);
       return forgotten;
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/me/listening/import',
+    tag: 'Listening',
+    summary: 'Import a listening history from ListenBrainz or Last.fm',
+    description:
+      'The body is the export file itself (up to 64 MiB): a ListenBrainz export (a JSON array of listens, ' +
+      'or JSON lines) or a Last.fm one (recent tracks as JSON, or a CSV of scrobbles). Each listen is ' +
+      'matched to a track the caller may see, by MusicBrainz recording id, then by artist and title ' +
+      '(normalised), and becomes a play; importing the same file again adds nothing. The answer reports ' +
+      'what matched, how, and the most frequent songs that did not.',
+    access: 'user',
+    consumes: 'application/json',
+    response: z
+      .object({
+        format: z.enum(['listenbrainz', 'lastfm-json', 'lastfm-csv']),
+        total: z.number().int(),
+        matched: z.number().int(),
+        byMbid: z.number().int(),
+        byName: z.number().int(),
+        alreadyImported: z.number().int(),
+        invalid: z.number().int(),
+        unmatched: z.number().int(),
+        unmatchedTop: z.array(z.object({ artist: z.string(), title: z.string(), count: z.number().int() })),
+      })
+      .meta({ id: 'HistoryImport' }),
+    handle: async ({ ctx, services, user }) => {
+      const text = await readBodyText(ctx, HISTORY_IMPORT_LIMIT);
+      return importHistory(services.db, user, text);
     },
   }),
 ];
