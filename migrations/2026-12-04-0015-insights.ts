@@ -1,7 +1,9 @@
 // Insights (issue 14, docs/insights.md): what the listening history is turned into.
-//   - listen_stat / listen_hour: per user, every finished listen counted by track and by hour, kept as
+//   - listen_stat / listen_hour / listen_total: per user, every finished listen counted by track, by hour
+//     and in all, kept as
 //     listens end (src/listening), so statistics never rescan the history;
 //   - insight_dirty: finished plays the models have not taken in yet (the incremental update's input);
+//   - insight_item / play_timeline: every play as integers (user, time, item), what the models load;
 //   - track_similar / artist_similar: the co-listening model, the strongest neighbours of each track and
 //     artist, rewritten by the recompute jobs;
 //   - insight_total: plays, skips, listens and listeners per track, album and artist over the users who
@@ -36,7 +38,25 @@ export async function up(db: Kysely<any>): Promise<void> {
       PRIMARY KEY (user_id, hour)
     ) WITHOUT ROWID`,
     `CREATE INDEX listen_hour_time ON listen_hour (hour)`,
+    `CREATE TABLE listen_total (
+      user_id TEXT PRIMARY KEY REFERENCES user(id) ON DELETE CASCADE,
+      listens INTEGER NOT NULL,
+      plays INTEGER NOT NULL,
+      skips INTEGER NOT NULL,
+      listened_ms INTEGER NOT NULL,
+      last_listen_at INTEGER NOT NULL
+    ) WITHOUT ROWID`,
     `CREATE TABLE insight_dirty (listen_pk INTEGER PRIMARY KEY)`,
+    // The plays as the models read them, in integers (a million rows load in under a second): each
+    // track id gets a small number of its own, not the catalog's pk, so history outlives a file that
+    // goes and comes back.
+    `CREATE TABLE insight_item (pk INTEGER PRIMARY KEY, track_id TEXT NOT NULL UNIQUE)`,
+    `CREATE TABLE play_timeline (
+      user_pk INTEGER NOT NULL REFERENCES user(pk) ON DELETE CASCADE,
+      started_at INTEGER NOT NULL,
+      item_pk INTEGER NOT NULL,
+      PRIMARY KEY (user_pk, started_at, item_pk)
+    ) WITHOUT ROWID`,
     `CREATE TABLE track_similar (
       track_id TEXT NOT NULL,
       similar_id TEXT NOT NULL,
@@ -109,6 +129,13 @@ export async function up(db: Kysely<any>): Promise<void> {
      SELECT user_id, track_id, count(*), sum(outcome = 'play'), sum(outcome = 'skip'), sum(listened_ms),
        min(CASE WHEN outcome = 'play' THEN started_at END), max(CASE WHEN outcome = 'play' THEN started_at END), max(started_at)
      FROM listen WHERE outcome IS NOT NULL AND outcome <> 'ignored' GROUP BY user_id, track_id`,
+    `INSERT OR IGNORE INTO insight_item (track_id) SELECT DISTINCT track_id FROM listen WHERE outcome = 'play'`,
+    `INSERT OR IGNORE INTO play_timeline (user_pk, started_at, item_pk)
+     SELECT u.pk, l.started_at, i.pk FROM listen l JOIN user u ON u.id = l.user_id JOIN insight_item i ON i.track_id = l.track_id
+     WHERE l.outcome = 'play'`,
+    `INSERT INTO listen_total (user_id, listens, plays, skips, listened_ms, last_listen_at)
+     SELECT user_id, count(*), sum(outcome = 'play'), sum(outcome = 'skip'), sum(listened_ms), max(started_at)
+     FROM listen WHERE outcome IS NOT NULL AND outcome <> 'ignored' GROUP BY user_id`,
     `INSERT INTO listen_hour (user_id, hour, listens, plays, skips, listened_ms)
      SELECT user_id, started_at / 3600000, count(*), sum(outcome = 'play'), sum(outcome = 'skip'), sum(listened_ms)
      FROM listen WHERE outcome IS NOT NULL AND outcome <> 'ignored' GROUP BY user_id, started_at / 3600000`,

@@ -3,7 +3,10 @@
 import fs from 'node:fs';
 import { findUserByName } from '../accounts/users.service.ts';
 import type { Database } from '../db/database.ts';
+import { historyImported, registerInsightJobs } from '../insights/jobs.ts';
+import { JobQueue } from '../jobs/queue.ts';
 import { importHistory } from '../listening/history-import.ts';
+import { silentLogger } from '../shared/logger.ts';
 import { TonearmError } from '../shared/errors.ts';
 
 export async function runHistoryImport(
@@ -21,6 +24,10 @@ export async function runHistoryImport(
     throw new TonearmError('INVALID_INPUT', `cannot read ${file}: ${(error as Error).message}`);
   }
   const report = await importHistory(db, user, content);
+  // Many new plays: the running server rebuilds its models from the job this queues.
+  const jobs = new JobQueue({ db, logger: silentLogger });
+  registerInsightJobs(jobs, db);
+  const rebuild = historyImported(jobs, report.matched - report.alreadyImported);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
@@ -36,5 +43,7 @@ export async function runHistoryImport(
     for (const entry of report.unmatchedTop.slice(0, 20))
       lines.push(`  ${String(entry.count).padStart(5)}  ${entry.artist} — ${entry.title}`);
   }
+  if (rebuild)
+    lines.push('the recommendations will be rebuilt by the server (an insights-recompute job is queued)');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

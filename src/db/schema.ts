@@ -332,6 +332,26 @@ export interface ListenHourTable {
   listened_ms: number;
 }
 
+export interface ListenTotalTable {
+  user_id: string;
+  listens: number;
+  plays: number;
+  skips: number;
+  listened_ms: number;
+  last_listen_at: number;
+}
+
+export interface InsightItemTable {
+  pk: Generated<number>;
+  track_id: string;
+}
+
+export interface PlayTimelineTable {
+  user_pk: number;
+  started_at: number;
+  item_pk: number;
+}
+
 export interface InsightDirtyTable {
   listen_pk: number;
 }
@@ -616,7 +636,10 @@ export interface DB {
   notification: NotificationTable;
   listen_stat: ListenStatTable;
   listen_hour: ListenHourTable;
+  listen_total: ListenTotalTable;
   insight_dirty: InsightDirtyTable;
+  insight_item: InsightItemTable;
+  play_timeline: PlayTimelineTable;
   track_similar: TrackSimilarTable;
   artist_similar: ArtistSimilarTable;
   insight_total: InsightTotalTable;

@@ -84,6 +84,33 @@ export interface HourRow {
   listenedMs: number;
 }
 
+/** Everyone's hourly counts summed by hour between two hours (end excluded), with how many listened. */
+export function serverHourRows(
+  db: Database,
+  fromHour: number,
+  toHour: number,
+): (HourRow & { users: number })[] {
+  return db
+    .prepare(
+      `SELECT '' AS userId, hour, sum(listens) AS listens, sum(plays) AS plays, sum(skips) AS skips,
+         sum(listened_ms) AS listenedMs, count(*) AS users
+       FROM listen_hour INDEXED BY listen_hour_time WHERE hour >= ? AND hour < ? GROUP BY hour`,
+    )
+    .all(fromHour, toHour) as (HourRow & { users: number })[];
+}
+
+/** How many users listened since each of the given hours. */
+export function usersListeningSince(db: Database, hours: readonly number[]): number[] {
+  const row = db
+    .prepare(
+      `SELECT ${hours.map(() => 'count(DISTINCT CASE WHEN hour >= ? THEN user_id END)').join(', ')}
+       FROM listen_hour INDEXED BY listen_hour_time WHERE hour >= ?`,
+    )
+    .raw(true)
+    .get(...hours, Math.min(...hours)) as number[];
+  return row;
+}
+
 /** Hourly counts between two hours (epoch hours, end excluded); of one user, or of everyone. */
 export function hourRows(db: Database, fromHour: number, toHour: number, userId?: string): HourRow[] {
   const sql = `SELECT user_id AS userId, hour, listens, plays, skips, listened_ms AS listenedMs FROM listen_hour
@@ -161,11 +188,11 @@ export interface UserTotalsRow {
 export function everyUsersTotals(db: Database): UserTotalsRow[] {
   return db
     .prepare(
-      `SELECT u.id AS userId, u.username, coalesce(sum(s.listens), 0) AS listens, coalesce(sum(s.plays), 0) AS plays,
-         coalesce(sum(s.skips), 0) AS skips, coalesce(sum(s.listened_ms), 0) AS listenedMs,
-         max(s.last_listen_at) AS lastListenAt, u.history_visible_to_admins AS historyVisible,
+      `SELECT u.id AS userId, u.username, coalesce(s.listens, 0) AS listens, coalesce(s.plays, 0) AS plays,
+         coalesce(s.skips, 0) AS skips, coalesce(s.listened_ms, 0) AS listenedMs,
+         s.last_listen_at AS lastListenAt, u.history_visible_to_admins AS historyVisible,
          u.share_listening AS shareListening
-       FROM user u LEFT JOIN listen_stat s ON s.user_id = u.id GROUP BY u.id ORDER BY u.username`,
+       FROM user u LEFT JOIN listen_total s ON s.user_id = u.id ORDER BY u.username`,
     )
     .all() as UserTotalsRow[];
 }
@@ -183,7 +210,11 @@ export function privacyOf(db: Database, userId: string): PrivacyRow | undefined 
     .get(userId) as PrivacyRow | undefined;
 }
 
-export function setPrivacy(db: Database, userId: string, privacy: Partial<PrivacyRow>): void {
+export function setPrivacy(
+  db: Database,
+  userId: string,
+  privacy: { [Key in keyof PrivacyRow]?: number | undefined },
+): void {
   if (privacy.shareListening !== undefined)
     db.prepare('UPDATE user SET share_listening = ? WHERE id = ?').run(privacy.shareListening, userId);
   if (privacy.historyVisibleToAdmins !== undefined)

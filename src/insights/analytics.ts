@@ -11,8 +11,9 @@ import {
   type ListenFacts,
   listensWithFacts,
   listenSpans,
-  privacyOf,
   type SubjectKind,
+  serverHourRows,
+  usersListeningSince,
   userTrackTotals,
 } from './analytics.repository.ts';
 import { HOUR_MS } from '../listening/stats.repository.ts';
@@ -298,13 +299,16 @@ export interface ServerOverview {
 /** The admin's dashboard: totals over everyone, and per user totals only. */
 export function serverOverview(db: Database, now: number, offsetMinutes: number): ServerOverview {
   const nowHour = Math.ceil(now / HOUR_MS);
-  const month = hourRows(db, nowHour - 30 * 24, nowHour);
-  const activeSince = (hours: number) =>
-    new Set(month.filter((row) => row.hour >= nowHour - hours).map((row) => row.userId)).size;
+  const month = serverHourRows(db, nowHour - 30 * 24, nowHour);
+  const [day, week, monthActive] = usersListeningSince(db, [
+    nowHour - 24,
+    nowHour - 7 * 24,
+    nowHour - 30 * 24,
+  ]);
   const users = everyUsersTotals(db);
   return {
     users: users.length,
-    activeUsers: { day: activeSince(24), week: activeSince(7 * 24), month: activeSince(30 * 24) },
+    activeUsers: { day: day ?? 0, week: week ?? 0, month: monthActive ?? 0 },
     lastDay: breakdown(
       month.filter((row) => row.hour >= nowHour - 24),
       offsetMinutes,
@@ -319,13 +323,6 @@ export function serverOverview(db: Database, now: number, offsetMinutes: number)
       historyVisible: row.historyVisible === 1,
     })),
   };
-}
-
-/** Whether an admin may see this user's history in detail (the user allowed it). */
-export function historyVisibleToAdmins(db: Database, userId: string): boolean {
-  const privacy = privacyOf(db, userId);
-  if (!privacy) throw new TonearmError('NOT_FOUND', `no user ${userId}`);
-  return privacy.historyVisibleToAdmins === 1;
 }
 
 export type { SubjectKind };

@@ -1,5 +1,6 @@
 // The insights' background work (docs/insights.md, "Recomputing"), on the server's job queue:
-//   - insights-update every two minutes while plays wait to be taken in;
+//   - insights-update every two minutes while plays wait to be taken in (and hourly without, for the
+//     trends, which age);
 //   - insights-recompute nightly (04:00), at start when the models are still empty, and after a change
 //     that takes listening out (a user forgetting their history or keeping it to themselves);
 //   - mixes for every listener after each full recompute, and for one user when theirs are a day old.
@@ -39,8 +40,10 @@ export function registerInsightJobs(jobs: JobQueue, db: Database, clock: () => n
 /** Queues the work above on its schedule; returns a stop. */
 export function scheduleInsightJobs(jobs: JobQueue, db: Database): { stop(): void } {
   if (neighbourListCount(db, 'track_similar') === 0 && dirtyCount(db) > 0) jobs.enqueue(RECOMPUTE_JOB);
+  // New plays are taken in within minutes; without any, trends still age and are redone hourly.
+  let quietRuns = 0;
   const update = scheduleJob(UPDATE_EVERY, () => {
-    if (dirtyCount(db) > 0) jobs.enqueue(UPDATE_JOB);
+    if (dirtyCount(db) > 0 || ++quietRuns % 30 === 0) jobs.enqueue(UPDATE_JOB);
   });
   const recompute = scheduleJob(RECOMPUTE_AT, () => jobs.enqueue(RECOMPUTE_JOB));
   return {
@@ -59,4 +62,14 @@ export function listeningWithdrawn(jobs: JobQueue | undefined): void {
 /** Queues a refresh of a user's mixes. */
 export function refreshMixesLater(jobs: JobQueue | undefined, userId: string): void {
   jobs?.enqueue(MIXES_JOB, { key: userId, payload: { userId } });
+}
+
+/** Above this many new plays at once (an imported history), a full recompute beats the update. */
+export const REBUILD_AFTER_PLAYS = 10_000;
+
+/** After a history import: many new plays are taken in by a full recompute, queued now. */
+export function historyImported(jobs: JobQueue, newPlays: number): boolean {
+  if (newPlays < REBUILD_AFTER_PLAYS) return false;
+  jobs.enqueue(RECOMPUTE_JOB);
+  return true;
 }

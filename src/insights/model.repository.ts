@@ -2,43 +2,32 @@
 // listening, the models' neighbour lists, the totals per track, album and artist, and the trends.
 import type { Database } from '../db/database.ts';
 
-export interface PlayRow {
-  userId: string;
-  trackId: string;
-  startedAt: number;
+/** The users who share their listening (their plays make the models), by pk. */
+export function sharingUserPks(db: Database): number[] {
+  return db.prepare('SELECT pk FROM user WHERE share_listening = 1 ORDER BY pk').pluck().all() as number[];
 }
 
-/** Key of a play in the timeline order (user, time, listen), for paging through it. */
-export interface PlayPosition {
-  userId: string;
-  startedAt: number;
-  pk: number;
-}
-
-/**
- * One page of the plays of users who share their listening, in timeline order (user, time), after
- * `after`. Raw rows [user, track, startedAt, pk] to keep a million of them cheap.
- */
-export function sharedPlaysPage(
+/** Visits one user's plays in time order: (startedAt, itemPk). */
+export function eachPlayOf(
   db: Database,
-  after: PlayPosition | undefined,
-  limit: number,
-): [string, string, number, number][] {
-  const sql = `SELECT l.user_id, l.track_id, l.started_at, l.pk FROM listen l INDEXED BY listen_user_time
-    WHERE l.outcome = 'play' AND l.user_id IN (SELECT id FROM user WHERE share_listening = 1)
-    ${after ? 'AND (l.user_id, l.started_at, l.pk) > (?, ?, ?)' : ''}
-    ORDER BY l.user_id, l.started_at, l.pk LIMIT ?`;
-  const params = after ? [after.userId, after.startedAt, after.pk, limit] : [limit];
-  return db
-    .prepare(sql)
+  userPk: number,
+  visit: (startedAt: number, itemPk: number) => void,
+): void {
+  for (const [startedAt, itemPk] of db
+    .prepare('SELECT started_at, item_pk FROM play_timeline WHERE user_pk = ?')
     .raw(true)
-    .all(...params) as [string, string, number, number][];
+    .iterate(userPk) as IterableIterator<[number, number]>)
+    visit(startedAt, itemPk);
 }
 
-/** Every track's primary artist. */
-export function trackArtistIds(db: Database): Map<string, string> {
-  const rows = db.prepare('SELECT id, artist_id FROM track').raw(true).all() as [string, string][];
-  return new Map(rows);
+/** The models' items: [itemPk, trackId, artistId of the track (null when the catalog lost it)]. */
+export function insightItems(db: Database): [number, string, string | null][] {
+  return db
+    .prepare(
+      'SELECT i.pk, i.track_id, t.artist_id FROM insight_item i LEFT JOIN track t ON t.id = i.track_id',
+    )
+    .raw(true)
+    .all() as [number, string, string | null][];
 }
 
 export type NeighbourTable = 'track_similar' | 'artist_similar';
@@ -77,23 +66,34 @@ export function neighbourListCount(db: Database, table: NeighbourTable): number 
   return db.prepare(`SELECT count(DISTINCT ${KEY_COLUMN[table]}) FROM ${table}`).pluck().get() as number;
 }
 
+export interface DirtyPlay {
+  pk: number;
+  /** Null when the listen is gone (a history forgotten since). */
+  userPk: number | null;
+  trackId: string | null;
+  startedAt: number | null;
+}
+
 /** Finished plays not yet taken in by the models, oldest listens first. */
-export function dirtyPlays(
-  db: Database,
-  limit: number,
-): { pk: number; userId: string; trackId: string; startedAt: number }[] {
+export function dirtyPlays(db: Database, limit: number): DirtyPlay[] {
   return db
     .prepare(
-      `SELECT d.listen_pk AS pk, l.user_id AS userId, l.track_id AS trackId, l.started_at AS startedAt
-       FROM insight_dirty d LEFT JOIN listen l ON l.pk = d.listen_pk ORDER BY d.listen_pk LIMIT ?`,
+      `SELECT d.listen_pk AS pk, u.pk AS userPk, l.track_id AS trackId, l.started_at AS startedAt
+       FROM insight_dirty d LEFT JOIN listen l ON l.pk = d.listen_pk LEFT JOIN user u ON u.id = l.user_id
+       ORDER BY d.listen_pk LIMIT ?`,
     )
-    .all(limit) as { pk: number; userId: string; trackId: string; startedAt: number }[];
+    .all(limit) as DirtyPlay[];
 }
 
 export function clearDirty(db: Database, pks: readonly number[]): void {
   db.prepare('DELETE FROM insight_dirty WHERE listen_pk IN (SELECT value FROM json_each(?))').run(
     JSON.stringify(pks),
   );
+}
+
+/** Every play waiting to be taken in (listen pks). */
+export function dirtyListenPks(db: Database): number[] {
+  return db.prepare('SELECT listen_pk FROM insight_dirty').pluck().all() as number[];
 }
 
 export function dirtyCount(db: Database): number {
@@ -160,6 +160,11 @@ export interface TrendRow {
   score: number;
   plays: number;
   listeners: number;
+}
+
+/** When the trends were last computed (0: never). */
+export function trendsComputedAt(db: Database): number {
+  return (db.prepare('SELECT max(computed_at) FROM trend').pluck().get() as number | null) ?? 0;
 }
 
 export function replaceTrends(db: Database, rows: readonly TrendRow[], computedAt: number): void {

@@ -102,7 +102,7 @@ export function contentNeighbourIds(db: Database, trackId: string, limit: number
       `WITH seed AS (SELECT id, artist_id, year, bpm, rg_track_gain AS gain FROM track WHERE id = ?),
        candidates AS (
          SELECT tg2.track_id AS id FROM track_genre tg1 JOIN track_genre tg2 ON tg2.genre_id = tg1.genre_id
-         WHERE tg1.track_id = (SELECT id FROM seed) LIMIT 5000)
+         WHERE tg1.track_id = (SELECT id FROM seed) LIMIT 1000)
        SELECT t.id FROM track t, seed s
        WHERE (t.id IN (SELECT id FROM candidates) OR t.artist_id = s.artist_id) AND t.id <> s.id
        ORDER BY (t.artist_id = s.artist_id) * -0.5

@@ -50,7 +50,7 @@ export function similarArtistIds(db: Database, artistId: string, limit: number):
 export function similarArtists(db: Database, viewer: Viewer, artistId: string, count: number): Artist[] {
   if (count <= 0) return [];
   // A few more than asked: some may be in libraries the viewer does not see.
-  return loadArtists(db, similarArtistIds(db, artistId, count * 2 + 5), viewer).slice(0, count);
+  return loadArtists(db, similarArtistIds(db, artistId, count + 5), viewer).slice(0, count);
 }
 
 interface Taste {
@@ -157,7 +157,7 @@ export function shelvesFor(db: Database, viewer: Viewer, userId: string, now = D
     if (seedArtists.size >= 3) break;
     if (seedArtists.has(seed.artistId)) continue;
     seedArtists.add(seed.artistId);
-    const similar = similarTrackIds(db, seed.id, SHELF_SIZE * 2).filter(
+    const similar = similarTrackIds(db, seed.id, SHELF_SIZE).filter(
       (item) => !(heard.get(item.id)?.[0] ?? 0),
     );
     add({

@@ -5,24 +5,26 @@
 //     are done: stopped or killed, it resumes at the next chunk, and the result is the same as an
 //     uninterrupted run's (the lists depend only on the plays, and are written whole).
 //   - insights-update: takes in the plays finished since (insight_dirty): the neighbours of the items
-//     they touch (the item played and what was played around it), their totals, then the trends.
+//     they touch (the item played and what was played around it), their totals, and the trends when
+//     they are ten minutes old.
 // Both run in the server's process, yielding to it between pages and chunks, so requests go on.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Database } from '../db/database.ts';
 import type { JobContext } from '../jobs/queue.ts';
 import {
   clearDirty,
+  dirtyListenPks,
   dirtyPlays,
   dropNeighboursExcept,
   type NeighbourTable,
-  type PlayPosition,
   recomputeTotals,
-  sharedPlaysPage,
-  trackArtistIds,
+  eachPlayOf,
+  insightItems,
+  sharingUserPks,
   updateNeighbours,
 } from './model.repository.ts';
 import { CoListening, TimelineBuilder } from './similarity.ts';
-import { computeTrends } from './trending.ts';
+import { computeTrends, QUIET_TRENDS_EVERY_MS, refreshTrends } from './trending.ts';
 
 export const RECOMPUTE_JOB = 'insights-recompute';
 export const UPDATE_JOB = 'insights-update';
@@ -60,24 +62,34 @@ export interface Models {
 
 class Interrupted extends Error {}
 
-/** Both co-listening models from the plays of sharing users, read a page at a time. */
+/** Both co-listening models from the plays of sharing users, read a user at a time. */
 export async function loadModels(db: Database, signal?: AbortSignal): Promise<Models> {
-  const artistOf = trackArtistIds(db);
-  const tracks = new TimelineBuilder();
-  const artists = new TimelineBuilder();
-  let after: PlayPosition | undefined;
-  for (;;) {
-    const rows = sharedPlaysPage(db, after, PAGE);
-    for (const [user, track, startedAt] of rows) {
-      tracks.add(user, track, startedAt);
-      const artist = artistOf.get(track);
-      if (artist) artists.add(user, artist, startedAt);
+  const trackOf = new Map<number, string>();
+  const artistOfItem = new Map<number, string>();
+  const artistOf = new Map<string, string>();
+  for (const [pk, trackId, artistId] of insightItems(db)) {
+    trackOf.set(pk, trackId);
+    if (artistId !== null) {
+      artistOfItem.set(pk, artistId);
+      artistOf.set(trackId, artistId);
     }
-    const last = rows.at(-1);
-    if (!last || rows.length < PAGE) break;
-    after = { userId: last[0], startedAt: last[2], pk: last[3] };
-    await yieldToEventLoop();
-    if (signal?.aborted) throw new Interrupted('stopped');
+  }
+  const tracks = new TimelineBuilder<number>((pk) => trackOf.get(pk)!);
+  const artists = new TimelineBuilder<string>((id) => id);
+  let read = 0;
+  for (const userPk of sharingUserPks(db)) {
+    eachPlayOf(db, userPk, (startedAt, itemPk) => {
+      tracks.add(userPk, itemPk, startedAt);
+      const artist = artistOfItem.get(itemPk);
+      if (artist !== undefined) artists.add(userPk, artist, startedAt);
+      read++;
+    });
+    // A user at a time, then the server's other work goes on.
+    if (read >= PAGE) {
+      read = 0;
+      await yieldToEventLoop();
+      if (signal?.aborted) throw new Interrupted('stopped');
+    }
   }
   return { track: new CoListening(tracks.build()), artist: new CoListening(artists.build()), artistOf };
 }
@@ -99,6 +111,9 @@ export async function recomputeInsights(
     done: 0,
     total: 0,
   };
+  // Plays finished before the load are in it: the incremental update need not take them in again. A
+  // resumed run wrote its first lists from an earlier load, so it leaves them all to the update.
+  const takenIn = context.checkpoint === undefined ? dirtyListenPks(db) : [];
   let models: Models;
   try {
     models = await loadModels(db, context.signal);
@@ -155,6 +170,8 @@ export async function recomputeInsights(
       );
     }
     recomputeTotals(db);
+    for (let start = 0; start < takenIn.length; start += 10_000)
+      clearDirty(db, takenIn.slice(start, start + 10_000));
   });
   computeTrends(db, clock());
 }
@@ -164,6 +181,8 @@ export interface UpdateResult {
   tracks: number;
   artists: number;
   rowsWritten: number;
+  /** Whether the trends were refreshed too (at most every ten minutes). */
+  trendsRefreshed: boolean;
 }
 
 /** The incremental update (UPDATE_JOB's handler): takes in the plays finished since the last one. */
@@ -172,9 +191,12 @@ export async function updateInsights(
   context: Pick<JobContext, 'signal' | 'log'>,
   clock: () => number = Date.now,
 ): Promise<UpdateResult> {
-  const result: UpdateResult = { plays: 0, tracks: 0, artists: 0, rowsWritten: 0 };
+  const result: UpdateResult = { plays: 0, tracks: 0, artists: 0, rowsWritten: 0, trendsRefreshed: false };
   const dirty = dirtyPlays(db, UPDATE_BATCH);
-  if (dirty.length === 0) return result;
+  if (dirty.length === 0) {
+    result.trendsRefreshed = refreshTrends(db, clock(), QUIET_TRENDS_EVERY_MS);
+    return result;
+  }
   let models: Models;
   try {
     models = await loadModels(db, context.signal);
@@ -186,7 +208,7 @@ export async function updateInsights(
   const playedTracks = new Set<string>();
   for (const play of dirty) {
     // A listen forgotten since (its user deleted their history) has nothing left to take in.
-    if (!play.userId) continue;
+    if (play.userPk === null || play.trackId === null || play.startedAt === null) continue;
     playedTracks.add(play.trackId);
     const artistId = models.artistOf.get(play.trackId);
     for (const [kind, itemId] of [
@@ -196,32 +218,38 @@ export async function updateInsights(
       if (itemId === undefined) continue;
       const model = models[kind];
       // Not in the model: the user keeps their listening to themselves.
-      const at = model.findPlay(play.userId, itemId, play.startedAt);
+      const at = model.findPlay(play.userPk, itemId, play.startedAt);
       if (at === undefined) continue;
       touched[kind].add(model.timeline.items[at]!);
       model.windowOf(at, (other) => touched[kind].add(other));
     }
   }
   const now = clock();
-  db.transaction(() => {
-    for (const { kind, table, limit } of MODELS) {
-      const model = models[kind];
-      for (const item of touched[kind])
-        result.rowsWritten += updateNeighbours(
-          db,
-          table,
-          model.timeline.ids[item]!,
-          model.neighbours(item, limit),
-          now,
-        );
+  // A chunk of lists per transaction, the server's other work in between (an import can bring many);
+  // the plays leave the inbox at the end: cut short, the next update does them again, to the same result.
+  for (const { kind, table, limit } of MODELS) {
+    const model = models[kind];
+    const items = [...touched[kind]];
+    for (let start = 0; start < items.length; start += CHUNK) {
+      if (context.signal.aborted) return result;
+      const lists = items
+        .slice(start, start + CHUNK)
+        .map((item) => ({ id: model.timeline.ids[item]!, neighbours: model.neighbours(item, limit) }));
+      db.transaction(() => {
+        for (const list of lists)
+          result.rowsWritten += updateNeighbours(db, table, list.id, list.neighbours, now);
+      });
+      await yieldToEventLoop();
     }
+  }
+  db.transaction(() => {
     recomputeTotals(db, [...playedTracks]);
     clearDirty(
       db,
       dirty.map((play) => play.pk),
     );
   });
-  computeTrends(db, now);
+  result.trendsRefreshed = refreshTrends(db, now);
   result.plays = dirty.length;
   result.tracks = touched.track.size;
   result.artists = touched.artist.size;

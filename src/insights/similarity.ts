@@ -17,15 +17,13 @@ export const WINDOW_MS = 30 * 60_000;
 export const SHRINK = 2;
 export const MIN_CO = 1.5;
 
-/** Plays sorted by user, then time: parallel arrays, items as indexes into `ids`. */
+/** Plays sorted by user, then time: parallel arrays (users as their pk), items as indexes into `ids`. */
 export interface Timeline {
   users: Int32Array;
   items: Int32Array;
   times: Float64Array;
   /** Item ids by index. */
   ids: string[];
-  /** User ids by index. */
-  userIds: string[];
 }
 
 export interface Neighbour {
@@ -89,17 +87,14 @@ export class CoListening {
   }
   private byId: Map<string, number> | undefined;
 
-  /** Where in the timeline a user played an item at a time (a play being taken in), if it is there. */
-  findPlay(userId: string, itemId: string, time: number): number | undefined {
+  /** Where in the timeline a user (pk) played an item at a time (a play being taken in), if it is there. */
+  findPlay(userPk: number, itemId: string, time: number): number | undefined {
     const item = this.indexOf(itemId);
     if (item === undefined) return undefined;
-    this.userById ??= new Map(this.timeline.userIds.map((id, index) => [id, index]));
-    const user = this.userById.get(userId);
     for (const at of this.playsOf(item))
-      if (this.timeline.users[at] === user && this.timeline.times[at] === time) return at;
+      if (this.timeline.users[at] === userPk && this.timeline.times[at] === time) return at;
     return undefined;
   }
-  private userById: Map<string, number> | undefined;
 
   /** The timeline positions of an item's plays. */
   playsOf(item: number): Int32Array {
@@ -160,39 +155,56 @@ function round(score: number): number {
   return Math.round(score * 1e6) / 1e6;
 }
 
-/** Builds a timeline from plays already sorted by user and time. */
-export class TimelineBuilder {
-  private readonly users: number[] = [];
-  private readonly items: number[] = [];
-  private readonly times: number[] = [];
+/**
+ * Builds a timeline from plays already sorted by user and time, in typed arrays grown as needed. Items
+ * come as keys (numbers or ids) and are given dense indexes in the order first met; `idOf` names them.
+ */
+export class TimelineBuilder<Key> {
+  private users = new Int32Array(1024);
+  private items = new Int32Array(1024);
+  private times = new Float64Array(1024);
+  private length = 0;
   private readonly ids: string[] = [];
-  private readonly itemIndex = new Map<string, number>();
-  private readonly userIndex = new Map<string, number>();
+  private readonly itemIndex = new Map<Key, number>();
+  private readonly idOf: (key: Key) => string;
 
-  add(userId: string, itemId: string, time: number): void {
-    let user = this.userIndex.get(userId);
-    if (user === undefined) {
-      user = this.userIndex.size;
-      this.userIndex.set(userId, user);
-    }
-    let item = this.itemIndex.get(itemId);
+  constructor(idOf: (key: Key) => string) {
+    this.idOf = idOf;
+  }
+
+  add(userPk: number, key: Key, time: number): void {
+    let item = this.itemIndex.get(key);
     if (item === undefined) {
       item = this.ids.length;
-      this.ids.push(itemId);
-      this.itemIndex.set(itemId, item);
+      this.ids.push(this.idOf(key));
+      this.itemIndex.set(key, item);
     }
-    this.users.push(user);
-    this.items.push(item);
-    this.times.push(time);
+    if (this.length === this.users.length) this.grow();
+    this.users[this.length] = userPk;
+    this.items[this.length] = item;
+    this.times[this.length] = time;
+    this.length++;
+  }
+
+  private grow(): void {
+    const size = this.users.length * 2;
+    const users = new Int32Array(size);
+    users.set(this.users);
+    const items = new Int32Array(size);
+    items.set(this.items);
+    const times = new Float64Array(size);
+    times.set(this.times);
+    this.users = users;
+    this.items = items;
+    this.times = times;
   }
 
   build(): Timeline {
     return {
-      users: Int32Array.from(this.users),
-      items: Int32Array.from(this.items),
-      times: Float64Array.from(this.times),
+      users: this.users.slice(0, this.length),
+      items: this.items.slice(0, this.length),
+      times: this.times.slice(0, this.length),
       ids: this.ids,
-      userIds: [...this.userIndex.keys()],
     };
   }
 }

@@ -2,7 +2,7 @@
 // play counts less the older it is (halving every `halfLifeMs`), and each listener's share is damped
 // (log2(1 + their decayed plays)), so what many people play now rises above what one person loops.
 import type { Database } from '../db/database.ts';
-import { replaceTrends, sharedPlaysSince, type TrendRow } from './model.repository.ts';
+import { replaceTrends, sharedPlaysSince, type TrendRow, trendsComputedAt } from './model.repository.ts';
 
 export const TREND_PERIODS = {
   day: { horizonMs: 2 * 86_400_000, halfLifeMs: 8 * 3_600_000 },
@@ -12,8 +12,19 @@ export const TREND_PERIODS = {
 export type TrendPeriod = keyof typeof TREND_PERIODS;
 export type TrendKind = 'track' | 'album' | 'artist';
 export const TREND_KINDS: readonly TrendKind[] = ['track', 'album', 'artist'];
+/** The incremental update refreshes the trends at most this often (they read two months of plays). */
+export const TRENDS_EVERY_MS = 10 * 60_000;
+/** Without new plays, trends still age: recomputed hourly. */
+export const QUIET_TRENDS_EVERY_MS = 60 * 60_000;
 /** Entries kept per period and kind. */
 export const TREND_SIZE = 100;
+
+/** Computes the trends unless they are younger than `maxAgeMs`; returns whether it did. */
+export function refreshTrends(db: Database, now: number, maxAgeMs = TRENDS_EVERY_MS): boolean {
+  if (now - trendsComputedAt(db) < maxAgeMs) return false;
+  computeTrends(db, now);
+  return true;
+}
 
 export function computeTrends(db: Database, now: number): number {
   const longest = Math.max(...Object.values(TREND_PERIODS).map((period) => period.horizonMs));

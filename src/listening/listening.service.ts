@@ -27,7 +27,7 @@ import {
   updateListen,
 } from './listening.repository.ts';
 import { type ListenOutcome, outcomeOf } from './rules.ts';
-import { addListenToStats, markListenForModels } from './stats.repository.ts';
+import { addListenToStats, addPlayForModels } from './stats.repository.ts';
 
 /** The version of the event format stored with each event (the API's today). */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -296,7 +296,12 @@ function counted(
     outcome,
   });
   if (outcome !== 'play') return;
-  markListenForModels(db, listen.pk);
+  addPlayForModels(db, {
+    listenPk: listen.pk,
+    userId: user.id,
+    trackId: listen.trackId,
+    startedAt: listen.startedAt,
+  });
   // The track as the catalog has it now (its album and artist get the play too); gone: nothing to count.
   const track = outcomes.trackOf(listen.trackId);
   if (track)

@@ -5,11 +5,10 @@ import { z } from 'zod';
 import { viewerFor } from '../../catalog/access.ts';
 import { getTrack, tracksById } from '../../catalog/browse.ts';
 import { loadArtists } from '../../catalog/artists.repository.ts';
-import type { Viewer } from '../../catalog/model.ts';
+import type { Track, Viewer } from '../../catalog/model.ts';
 import type { Database } from '../../db/database.ts';
 import {
   activeListeners,
-  historyVisibleToAdmins,
   serverOverview,
   type Totals,
   type TimeBreakdown,
@@ -17,10 +16,11 @@ import {
   userStats,
   yearReview,
 } from '../../insights/analytics.ts';
-import { privacyOf, setPrivacy, topTotals, trendEntries } from '../../insights/analytics.repository.ts';
+import { topTotals, trendEntries } from '../../insights/analytics.repository.ts';
+import { changeListeningPrivacy, listeningPrivacy } from '../../insights/privacy.ts';
 import { listeningWithdrawn, RECOMPUTE_JOB, refreshMixesLater } from '../../insights/jobs.ts';
 import { storedMixes } from '../../insights/mixes.ts';
-import { createStation, nextFromStation } from '../../insights/radio.ts';
+import { createStation, nextFromStation, type Station } from '../../insights/radio.ts';
 import { shelvesFor, similarTrackIds } from '../../insights/recommendations.ts';
 import { TREND_KINDS, TREND_PERIODS, type TrendPeriod } from '../../insights/trending.ts';
 import { loadAlbums } from '../../catalog/albums.repository.ts';
@@ -154,6 +154,10 @@ const privacySchema = z
     historyVisibleToAdmins: z.boolean().describe("Whether admins may see one's statistics in detail."),
   })
   .meta({ id: 'ListeningPrivacy' });
+
+function stationAnswer(station: Station, tracks: readonly Track[]) {
+  return { station: { ...station, createdAt: isoOrNull(station.createdAt)! }, tracks: tracks.map(trackJson) };
+}
 
 function totalsJson(totals: Totals): z.input<typeof totalsSchema> {
   return totals;
@@ -300,7 +304,7 @@ export const insightRoutes: readonly AnyRoute[] = [
       const { db, params, query } = input;
       const viewer = viewerOf(input);
       getTrack(db, viewer, params.id);
-      const ids = similarTrackIds(db, params.id, query.limit * 2).map((item) => item.id);
+      const ids = similarTrackIds(db, params.id, query.limit).map((item) => item.id);
       return { items: tracksById(db, viewer, ids).slice(0, query.limit).map(trackJson) };
     },
   }),
@@ -327,10 +331,7 @@ export const insightRoutes: readonly AnyRoute[] = [
       const viewer = viewerFor(services.catalog, user);
       const station = createStation(services.db, viewer, user.id, body.seed);
       const { tracks } = nextFromStation(services.db, viewer, user.id, station.id, body.count);
-      return {
-        station: { ...station, createdAt: isoOrNull(station.createdAt)! },
-        tracks: tracks.map(trackJson),
-      };
+      return stationAnswer(station, tracks);
     },
   }),
   route({
@@ -346,10 +347,7 @@ export const insightRoutes: readonly AnyRoute[] = [
     handle({ services, user, params, body }) {
       const viewer = viewerFor(services.catalog, user);
       const { station, tracks } = nextFromStation(services.db, viewer, user.id, params.id, body.count);
-      return {
-        station: { ...station, createdAt: isoOrNull(station.createdAt)! },
-        tracks: tracks.map(trackJson),
-      };
+      return stationAnswer(station, tracks);
     },
   }),
   route({
@@ -508,11 +506,7 @@ export const insightRoutes: readonly AnyRoute[] = [
     access: 'user',
     response: privacySchema,
     handle({ services, user }) {
-      const privacy = privacyOf(services.db, user.id)!;
-      return {
-        shareListening: privacy.shareListening === 1,
-        historyVisibleToAdmins: privacy.historyVisibleToAdmins === 1,
-      };
+      return listeningPrivacy(services.db, user.id);
     },
   }),
   route({
@@ -528,19 +522,9 @@ export const insightRoutes: readonly AnyRoute[] = [
     body: privacySchema.partial().strict(),
     response: privacySchema,
     handle({ services, user, body }) {
-      const before = privacyOf(services.db, user.id)!;
-      setPrivacy(services.db, user.id, {
-        ...(body.shareListening === undefined ? {} : { shareListening: body.shareListening ? 1 : 0 }),
-        ...(body.historyVisibleToAdmins === undefined
-          ? {}
-          : { historyVisibleToAdmins: body.historyVisibleToAdmins ? 1 : 0 }),
-      });
-      const after = privacyOf(services.db, user.id)!;
-      if (before.shareListening !== after.shareListening) listeningWithdrawn(services.jobs);
-      return {
-        shareListening: after.shareListening === 1,
-        historyVisibleToAdmins: after.historyVisibleToAdmins === 1,
-      };
+      const { privacy, sharingChanged } = changeListeningPrivacy(services.db, user.id, body);
+      if (sharingChanged) listeningWithdrawn(services.jobs);
+      return privacy;
     },
   }),
   route({
@@ -572,8 +556,8 @@ export const insightRoutes: readonly AnyRoute[] = [
         ),
       })
       .meta({ id: 'ListeningOverview' }),
-    handle({ services, query }) {
-      const overview = serverOverview(services.db, Date.now(), query.tz);
+    read({ db, query }) {
+      const overview = serverOverview(db, Date.now(), query.tz);
       return {
         ...overview,
         lastDay: breakdownJson(overview.lastDay),
@@ -620,7 +604,7 @@ export const insightRoutes: readonly AnyRoute[] = [
     errors: [403, 404],
     response: statsSchema,
     handle({ services, params, query, user }) {
-      if (!historyVisibleToAdmins(services.db, params.id))
+      if (!listeningPrivacy(services.db, params.id).historyVisibleToAdmins)
         throw new TonearmError(
           'FORBIDDEN',
           'this user keeps their listening history private; admins see their totals only',

@@ -17,7 +17,7 @@ import {
 import type { User } from '../../accounts/users.service.ts';
 import { importHistory } from '../../listening/history-import.ts';
 import { readBodyText } from '../form-body.ts';
-import { listeningWithdrawn } from '../../insights/jobs.ts';
+import { historyImported, listeningWithdrawn } from '../../insights/jobs.ts';
 import { forgetPersonalInsights } from '../../insights/mixes.ts';
 import type { Services } from '../services.ts';
 import { type AnyRoute, route } from './route.ts';
@@ -192,7 +192,9 @@ export const listeningRoutes: readonly AnyRoute[] = [
       .meta({ id: 'HistoryImport' }),
     handle: async ({ ctx, services, user }) => {
       const text = await readBodyText(ctx, HISTORY_IMPORT_LIMIT);
-      return importHistory(services.db, user, text);
+      const report = await importHistory(services.db, user, text);
+      historyImported(services.jobs, report.matched - report.alreadyImported);
+      return report;
     },
   }),
 ];

@@ -1,6 +1,7 @@
 // Accounts: administrators manage users (/admin/users), everyone their own account (/me). Who may do what
 // is decided in accounts/permissions.ts, the work is done by accounts/users.service.ts (the same functions
 // the Subsonic user endpoints call), and every change is written to the audit log.
+import { listeningWithdrawn } from '../../insights/jobs.ts';
 import { z } from 'zod';
 import { passwordChangedFor } from '../../accounts/first-admin.ts';
 import {
@@ -273,6 +274,8 @@ export const userRoutes: readonly AnyRoute[] = [
       assertCanDeleteUser(user, params.username);
       const subject = getUserByName(services.db, params.username);
       deleteUser(services.db, subject.username);
+      // Their listening goes with them, from the recommendation models too.
+      listeningWithdrawn(services.jobs);
       auditRequest(ctx, services.db, user, 'user.deleted', subject);
       ctx.state.log.info({ user: subject.username }, 'user deleted');
     },
