@@ -50,7 +50,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     // The plays as the models read them, in integers (a million rows load in under a second): each
     // track id gets a small number of its own, not the catalog's pk, so history outlives a file that
     // goes and comes back.
-    `CREATE TABLE insight_item (pk INTEGER PRIMARY KEY, track_id TEXT NOT NULL UNIQUE)`,
+    // With the track's album and artist (kept by new plays and each full recompute): the models and the
+    // totals read them here, not from the catalog's wide track rows.
+    `CREATE TABLE insight_item (
+      pk INTEGER PRIMARY KEY,
+      track_id TEXT NOT NULL UNIQUE,
+      album_id TEXT,
+      artist_id TEXT
+    )`,
+    `CREATE INDEX insight_item_album ON insight_item (album_id)`,
+    `CREATE INDEX insight_item_artist ON insight_item (artist_id)`,
     `CREATE TABLE play_timeline (
       user_pk INTEGER NOT NULL REFERENCES user(pk) ON DELETE CASCADE,
       started_at INTEGER NOT NULL,
@@ -129,7 +138,9 @@ export async function up(db: Kysely<any>): Promise<void> {
      SELECT user_id, track_id, count(*), sum(outcome = 'play'), sum(outcome = 'skip'), sum(listened_ms),
        min(CASE WHEN outcome = 'play' THEN started_at END), max(CASE WHEN outcome = 'play' THEN started_at END), max(started_at)
      FROM listen WHERE outcome IS NOT NULL AND outcome <> 'ignored' GROUP BY user_id, track_id`,
-    `INSERT OR IGNORE INTO insight_item (track_id) SELECT DISTINCT track_id FROM listen WHERE outcome = 'play'`,
+    `INSERT OR IGNORE INTO insight_item (track_id, album_id, artist_id)
+     SELECT DISTINCT l.track_id, t.album_id, t.artist_id FROM listen l LEFT JOIN track t ON t.id = l.track_id
+     WHERE l.outcome = 'play'`,
     `INSERT OR IGNORE INTO play_timeline (user_pk, started_at, item_pk)
      SELECT u.pk, l.started_at, i.pk FROM listen l JOIN user u ON u.id = l.user_id JOIN insight_item i ON i.track_id = l.track_id
      WHERE l.outcome = 'play'`,

@@ -344,6 +344,8 @@ export interface ListenTotalTable {
 export interface InsightItemTable {
   pk: Generated<number>;
   track_id: string;
+  album_id: string | null;
+  artist_id: string | null;
 }
 
 export interface PlayTimelineTable {

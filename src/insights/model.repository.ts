@@ -20,14 +20,23 @@ export function eachPlayOf(
     visit(startedAt, itemPk);
 }
 
-/** The models' items: [itemPk, trackId, artistId of the track (null when the catalog lost it)]. */
-export function insightItems(db: Database): [number, string, string | null][] {
-  return db
-    .prepare(
-      'SELECT i.pk, i.track_id, t.artist_id FROM insight_item i LEFT JOIN track t ON t.id = i.track_id',
-    )
-    .raw(true)
-    .all() as [number, string, string | null][];
+/** The models' items: [itemPk, trackId, albumId, artistId] (null when the catalog never had the track). */
+export function insightItems(db: Database): [number, string, string | null, string | null][] {
+  return db.prepare('SELECT pk, track_id, album_id, artist_id FROM insight_item').raw(true).all() as [
+    number,
+    string,
+    string | null,
+    string | null,
+  ][];
+}
+
+/** Brings the items' albums and artists up to the catalog's (a retagged track moves with it). */
+export function refreshItemFacts(db: Database): void {
+  db.prepare(
+    `UPDATE insight_item SET (album_id, artist_id) = (SELECT t.album_id, t.artist_id FROM track t WHERE t.id = insight_item.track_id)
+     WHERE EXISTS (SELECT 1 FROM track t WHERE t.id = insight_item.track_id
+       AND (t.album_id IS NOT insight_item.album_id OR t.artist_id IS NOT insight_item.artist_id))`,
+  ).run();
 }
 
 export type NeighbourTable = 'track_similar' | 'artist_similar';
@@ -102,10 +111,12 @@ export function dirtyCount(db: Database): number {
 
 const SHARED = 'JOIN user u ON u.id = s.user_id AND u.share_listening = 1';
 const SUMS = `sum(s.listens), sum(s.plays), sum(s.skips), sum(s.listened_ms), count(DISTINCT CASE WHEN s.plays > 0 THEN s.user_id END)`;
+const IN_LIST = 'IN (SELECT value FROM json_each(?))';
 
 /**
  * Rewrites the totals per track, album and artist from the per-user counts of sharing users; with
- * `trackIds`, only those tracks' rows and their albums' and artists'.
+ * `trackIds`, only those tracks' rows and their albums' and artists'. Albums and artists are the items'
+ * (insight_item): the totals never read the catalog's wide track rows.
  */
 export function recomputeTotals(db: Database, trackIds?: readonly string[]): void {
   const insert =
@@ -117,39 +128,40 @@ export function recomputeTotals(db: Database, trackIds?: readonly string[]): voi
     ).run();
     for (const kind of ['album', 'artist'] as const)
       db.prepare(
-        `${insert} SELECT '${kind}', t.${kind}_id, ${SUMS} FROM listen_stat s ${SHARED} JOIN track t ON t.id = s.track_id GROUP BY t.${kind}_id`,
+        `${insert} SELECT '${kind}', i.${kind}_id, ${SUMS} FROM listen_stat s ${SHARED} JOIN insight_item i ON i.track_id = s.track_id
+         WHERE i.${kind}_id IS NOT NULL GROUP BY i.${kind}_id`,
       ).run();
     return;
   }
   if (trackIds.length === 0) return;
   const tracks = JSON.stringify(trackIds);
-  const inTracks = 'IN (SELECT value FROM json_each(?))';
-  db.prepare(`DELETE FROM insight_total WHERE kind = 'track' AND subject_id ${inTracks}`).run(tracks);
+  db.prepare(`DELETE FROM insight_total WHERE kind = 'track' AND subject_id ${IN_LIST}`).run(tracks);
   db.prepare(
-    `${insert} SELECT 'track', s.track_id, ${SUMS} FROM listen_stat s ${SHARED} WHERE s.track_id ${inTracks} GROUP BY s.track_id`,
+    `${insert} SELECT 'track', s.track_id, ${SUMS} FROM listen_stat s ${SHARED} WHERE s.track_id ${IN_LIST} GROUP BY s.track_id`,
   ).run(tracks);
   for (const kind of ['album', 'artist'] as const) {
     const subjects = JSON.stringify(
-      db.prepare(`SELECT DISTINCT ${kind}_id FROM track WHERE id ${inTracks}`).pluck().all(tracks),
+      db
+        .prepare(
+          `SELECT DISTINCT ${kind}_id FROM insight_item WHERE track_id ${IN_LIST} AND ${kind}_id IS NOT NULL`,
+        )
+        .pluck()
+        .all(tracks),
     );
-    db.prepare(`DELETE FROM insight_total WHERE kind = '${kind}' AND subject_id ${inTracks}`).run(subjects);
+    db.prepare(`DELETE FROM insight_total WHERE kind = '${kind}' AND subject_id ${IN_LIST}`).run(subjects);
     db.prepare(
-      `${insert} SELECT '${kind}', t.${kind}_id, ${SUMS} FROM track t JOIN listen_stat s ON s.track_id = t.id ${SHARED}
-       WHERE t.${kind}_id ${inTracks} GROUP BY t.${kind}_id`,
+      `${insert} SELECT '${kind}', i.${kind}_id, ${SUMS} FROM insight_item i JOIN listen_stat s ON s.track_id = i.track_id ${SHARED}
+       WHERE i.${kind}_id ${IN_LIST} GROUP BY i.${kind}_id`,
     ).run(subjects);
   }
 }
 
-/** Plays of sharing users since `since`, with the album and artist of their track: [track, album, artist, user, startedAt]. */
-export function sharedPlaysSince(db: Database, since: number): [string, string, string, string, number][] {
+/** One user's plays since `since`: [startedAt, itemPk]. */
+export function playsOfSince(db: Database, userPk: number, since: number): [number, number][] {
   return db
-    .prepare(
-      `SELECT l.track_id, t.album_id, t.artist_id, l.user_id, l.started_at FROM listen l INDEXED BY listen_time
-       JOIN track t ON t.id = l.track_id
-       WHERE l.started_at >= ? AND l.outcome = 'play' AND l.user_id IN (SELECT id FROM user WHERE share_listening = 1)`,
-    )
+    .prepare('SELECT started_at, item_pk FROM play_timeline WHERE user_pk = ? AND started_at >= ?')
     .raw(true)
-    .all(since) as [string, string, string, string, number][];
+    .all(userPk, since) as [number, number][];
 }
 
 export interface TrendRow {

@@ -237,12 +237,13 @@ export function nextFromStation(
   stationId: string,
   count: number,
   now = Date.now(),
+  random: () => number = Math.random,
 ): { station: Station; tracks: Track[] } {
   const row = findStation(db, stationId);
   // Another user's station is as unknown as a missing one.
   if (!row || row.userId !== userId) throw new TonearmError('NOT_FOUND', `no station ${stationId}`);
   const station = stationOf(row);
-  const tracks = radioBatch(db, viewer, station.seed, count, stationGiven(db, stationId));
+  const tracks = radioBatch(db, viewer, station.seed, count, stationGiven(db, stationId), random);
   db.transaction(() =>
     addStationTracks(
       db,

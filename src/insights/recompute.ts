@@ -18,6 +18,7 @@ import {
   dropNeighboursExcept,
   type NeighbourTable,
   recomputeTotals,
+  refreshItemFacts,
   eachPlayOf,
   insightItems,
   sharingUserPks,
@@ -64,24 +65,36 @@ class Interrupted extends Error {}
 
 /** Both co-listening models from the plays of sharing users, read a user at a time. */
 export async function loadModels(db: Database, signal?: AbortSignal): Promise<Models> {
-  const trackOf = new Map<number, string>();
-  const artistOfItem = new Map<number, string>();
+  // Items numbered once: plays then map through arrays, not maps (a million of them).
+  const items = insightItems(db);
+  const size = items.reduce((max, [pk]) => Math.max(max, pk), 0) + 1;
+  const trackOfItem = new Int32Array(size).fill(-1);
+  const artistOfItem = new Int32Array(size).fill(-1);
+  const trackIds: string[] = [];
+  const artistIds: string[] = [];
+  const artistNumbers = new Map<string, number>();
   const artistOf = new Map<string, string>();
-  for (const [pk, trackId, artistId] of insightItems(db)) {
-    trackOf.set(pk, trackId);
-    if (artistId !== null) {
-      artistOfItem.set(pk, artistId);
-      artistOf.set(trackId, artistId);
+  for (const [pk, trackId, , artistId] of items) {
+    trackOfItem[pk] = trackIds.length;
+    trackIds.push(trackId);
+    if (artistId === null) continue;
+    let artist = artistNumbers.get(artistId);
+    if (artist === undefined) {
+      artist = artistIds.length;
+      artistIds.push(artistId);
+      artistNumbers.set(artistId, artist);
     }
+    artistOfItem[pk] = artist;
+    artistOf.set(trackId, artistId);
   }
-  const tracks = new TimelineBuilder<number>((pk) => trackOf.get(pk)!);
-  const artists = new TimelineBuilder<string>((id) => id);
+  const tracks = new TimelineBuilder();
+  const artists = new TimelineBuilder();
   let read = 0;
   for (const userPk of sharingUserPks(db)) {
     eachPlayOf(db, userPk, (startedAt, itemPk) => {
-      tracks.add(userPk, itemPk, startedAt);
-      const artist = artistOfItem.get(itemPk);
-      if (artist !== undefined) artists.add(userPk, artist, startedAt);
+      tracks.add(userPk, trackOfItem[itemPk]!, startedAt);
+      const artist = artistOfItem[itemPk]!;
+      if (artist >= 0) artists.add(userPk, artist, startedAt);
       read++;
     });
     // A user at a time, then the server's other work goes on.
@@ -91,7 +104,11 @@ export async function loadModels(db: Database, signal?: AbortSignal): Promise<Mo
       if (signal?.aborted) throw new Interrupted('stopped');
     }
   }
-  return { track: new CoListening(tracks.build()), artist: new CoListening(artists.build()), artistOf };
+  return {
+    track: new CoListening(tracks.build(trackIds)),
+    artist: new CoListening(artists.build(artistIds)),
+    artistOf,
+  };
 }
 
 const PHASES: readonly RecomputeCheckpoint['phase'][] = ['track', 'artist', 'finish'];
@@ -114,6 +131,8 @@ export async function recomputeInsights(
   // Plays finished before the load are in it: the incremental update need not take them in again. A
   // resumed run wrote its first lists from an earlier load, so it leaves them all to the update.
   const takenIn = context.checkpoint === undefined ? dirtyListenPks(db) : [];
+  // Tracks retagged since their plays: the artist model and the totals follow the catalog.
+  if (context.checkpoint === undefined) refreshItemFacts(db);
   let models: Models;
   try {
     models = await loadModels(db, context.signal);
@@ -183,6 +202,8 @@ export interface UpdateResult {
   rowsWritten: number;
   /** Whether the trends were refreshed too (at most every ten minutes). */
   trendsRefreshed: boolean;
+  /** Where the time went (ms): loading the model, the lists, the totals, the trends. */
+  ms: { load: number; lists: number; totals: number; trends: number };
 }
 
 /** The incremental update (UPDATE_JOB's handler): takes in the plays finished since the last one. */
@@ -191,7 +212,21 @@ export async function updateInsights(
   context: Pick<JobContext, 'signal' | 'log'>,
   clock: () => number = Date.now,
 ): Promise<UpdateResult> {
-  const result: UpdateResult = { plays: 0, tracks: 0, artists: 0, rowsWritten: 0, trendsRefreshed: false };
+  const result: UpdateResult = {
+    plays: 0,
+    tracks: 0,
+    artists: 0,
+    rowsWritten: 0,
+    trendsRefreshed: false,
+    ms: { load: 0, lists: 0, totals: 0, trends: 0 },
+  };
+  let lap = performance.now();
+  const elapsed = () => {
+    const now = performance.now();
+    const ms = Math.round(now - lap);
+    lap = now;
+    return ms;
+  };
   const dirty = dirtyPlays(db, UPDATE_BATCH);
   if (dirty.length === 0) {
     result.trendsRefreshed = refreshTrends(db, clock(), QUIET_TRENDS_EVERY_MS);
@@ -204,6 +239,7 @@ export async function updateInsights(
     if (error instanceof Interrupted) return result;
     throw error;
   }
+  result.ms.load = elapsed();
   const touched: Record<ModelKind, Set<number>> = { track: new Set(), artist: new Set() };
   const playedTracks = new Set<string>();
   for (const play of dirty) {
@@ -242,6 +278,7 @@ export async function updateInsights(
       await yieldToEventLoop();
     }
   }
+  result.ms.lists = elapsed();
   db.transaction(() => {
     recomputeTotals(db, [...playedTracks]);
     clearDirty(
@@ -249,7 +286,9 @@ export async function updateInsights(
       dirty.map((play) => play.pk),
     );
   });
+  result.ms.totals = elapsed();
   result.trendsRefreshed = refreshTrends(db, now);
+  result.ms.trends = elapsed();
   result.plays = dirty.length;
   result.tracks = touched.track.size;
   result.artists = touched.artist.size;

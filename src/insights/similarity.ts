@@ -156,29 +156,16 @@ function round(score: number): number {
 }
 
 /**
- * Builds a timeline from plays already sorted by user and time, in typed arrays grown as needed. Items
- * come as keys (numbers or ids) and are given dense indexes in the order first met; `idOf` names them.
+ * Builds a timeline from plays already sorted by user and time, in typed arrays grown as needed; items
+ * come as indexes into `ids`, which the caller numbered.
  */
-export class TimelineBuilder<Key> {
+export class TimelineBuilder {
   private users = new Int32Array(1024);
   private items = new Int32Array(1024);
   private times = new Float64Array(1024);
   private length = 0;
-  private readonly ids: string[] = [];
-  private readonly itemIndex = new Map<Key, number>();
-  private readonly idOf: (key: Key) => string;
 
-  constructor(idOf: (key: Key) => string) {
-    this.idOf = idOf;
-  }
-
-  add(userPk: number, key: Key, time: number): void {
-    let item = this.itemIndex.get(key);
-    if (item === undefined) {
-      item = this.ids.length;
-      this.ids.push(this.idOf(key));
-      this.itemIndex.set(key, item);
-    }
+  add(userPk: number, item: number, time: number): void {
     if (this.length === this.users.length) this.grow();
     this.users[this.length] = userPk;
     this.items[this.length] = item;
@@ -199,12 +186,12 @@ export class TimelineBuilder<Key> {
     this.times = times;
   }
 
-  build(): Timeline {
+  build(ids: string[]): Timeline {
     return {
       users: this.users.slice(0, this.length),
       items: this.items.slice(0, this.length),
       times: this.times.slice(0, this.length),
-      ids: this.ids,
+      ids,
     };
   }
 }

@@ -2,7 +2,14 @@
 // play counts less the older it is (halving every `halfLifeMs`), and each listener's share is damped
 // (log2(1 + their decayed plays)), so what many people play now rises above what one person loops.
 import type { Database } from '../db/database.ts';
-import { replaceTrends, sharedPlaysSince, type TrendRow, trendsComputedAt } from './model.repository.ts';
+import {
+  insightItems,
+  playsOfSince,
+  replaceTrends,
+  sharingUserPks,
+  type TrendRow,
+  trendsComputedAt,
+} from './model.repository.ts';
 
 export const TREND_PERIODS = {
   day: { horizonMs: 2 * 86_400_000, halfLifeMs: 8 * 3_600_000 },
@@ -28,7 +35,16 @@ export function refreshTrends(db: Database, now: number, maxAgeMs = TRENDS_EVERY
 
 export function computeTrends(db: Database, now: number): number {
   const longest = Math.max(...Object.values(TREND_PERIODS).map((period) => period.horizonMs));
-  const plays = sharedPlaysSince(db, now - longest);
+  // [track, album, artist, user, startedAt] for every play of a sharing user in the longest period.
+  const subjects = new Map<number, [string, string | null, string | null]>();
+  for (const [pk, trackId, albumId, artistId] of insightItems(db))
+    subjects.set(pk, [trackId, albumId, artistId]);
+  const plays: [string, string | null, string | null, number, number][] = [];
+  for (const userPk of sharingUserPks(db))
+    for (const [startedAt, itemPk] of playsOfSince(db, userPk, now - longest)) {
+      const subject = subjects.get(itemPk);
+      if (subject) plays.push([...subject, userPk, startedAt]);
+    }
   const rows: TrendRow[] = [];
   for (const [period, { horizonMs, halfLifeMs }] of Object.entries(TREND_PERIODS) as [
     TrendPeriod,
@@ -36,12 +52,13 @@ export function computeTrends(db: Database, now: number): number {
   ][]) {
     TREND_KINDS.forEach((kind, column) => {
       // subject → user → decayed plays (and raw plays)
-      const bySubject = new Map<string, Map<string, number>>();
+      const bySubject = new Map<string, Map<number, number>>();
       const counts = new Map<string, number>();
       for (const play of plays) {
         const age = now - play[4];
         if (age > horizonMs || age < -3_600_000) continue;
-        const subject = play[column] as string;
+        const subject = play[column] as string | null;
+        if (subject === null) continue;
         let users = bySubject.get(subject);
         if (!users) {
           users = new Map();

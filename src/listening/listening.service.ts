@@ -296,14 +296,16 @@ function counted(
     outcome,
   });
   if (outcome !== 'play') return;
+  // The track as the catalog has it now (its album and artist get the play too); gone: nothing to count.
+  const track = outcomes.trackOf(listen.trackId);
   addPlayForModels(db, {
     listenPk: listen.pk,
     userId: user.id,
     trackId: listen.trackId,
+    albumId: track?.album_id ?? null,
+    artistId: track?.artist_id ?? null,
     startedAt: listen.startedAt,
   });
-  // The track as the catalog has it now (its album and artist get the play too); gone: nothing to count.
-  const track = outcomes.trackOf(listen.trackId);
   if (track)
     recordPlay(db, user, track, listen.startedAt, listen.player, source === 'api' ? 'listening' : source);
 }

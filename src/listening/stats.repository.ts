@@ -47,9 +47,21 @@ export function addListenToStats(db: Database, listen: CountedListen): void {
  */
 export function addPlayForModels(
   db: Database,
-  play: { listenPk: number; userId: string; trackId: string; startedAt: number },
+  play: {
+    listenPk: number;
+    userId: string;
+    trackId: string;
+    albumId: string | null;
+    artistId: string | null;
+    startedAt: number;
+  },
 ): void {
-  db.prepare('INSERT OR IGNORE INTO insight_item (track_id) VALUES (?)').run(play.trackId);
+  // The track's album and artist as the catalog has them now (the full recompute refreshes them all).
+  db.prepare(
+    `INSERT INTO insight_item (track_id, album_id, artist_id) VALUES (?, ?, ?)
+     ON CONFLICT (track_id) DO UPDATE SET album_id = coalesce(excluded.album_id, album_id),
+       artist_id = coalesce(excluded.artist_id, artist_id)`,
+  ).run(play.trackId, play.albumId, play.artistId);
   db.prepare(
     `INSERT OR IGNORE INTO play_timeline (user_pk, started_at, item_pk)
      VALUES ((SELECT pk FROM user WHERE id = ?), ?, (SELECT pk FROM insight_item WHERE track_id = ?))`,

@@ -24,6 +24,7 @@ import { JobQueue } from '../../src/jobs/queue.ts';
 import { ingestEvents, type ListeningEventInput } from '../../src/listening/listening.service.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { makeTempDatabase } from '../helpers/http.ts';
+import { seededRandom } from '../helpers/random.ts';
 import { NOW, seedTasteHistory, type TasteServer, trackId } from './taste-history.ts';
 
 const EVERYTHING = { libraryIds: undefined } as never;
@@ -178,13 +179,15 @@ describe('recommendations from a history with taste clusters', () => {
     const listener = server.users[8]!.user;
     const seed = trackId(1, 0, 0);
     const station = createStation(db, EVERYTHING, listener.id, { type: 'track', id: seed }, NOW);
+    // Drawn at random by score: seeded, so the figures below are the same on every run.
+    const random = seededRandom(25);
     const given = new Set<string>();
     for (let batch = 0; batch < 12; batch++) {
-      const { tracks } = nextFromStation(db, EVERYTHING, listener.id, station.id, 25, NOW);
+      const { tracks } = nextFromStation(db, EVERYTHING, listener.id, station.id, 25, NOW, random);
       assert.equal(tracks.length, 25, `batch ${batch} is full`);
       if (batch === 0) {
         const metal = tracks.filter((track) => server.genreOf.get(track.id) === 1).length;
-        assert.ok(metal >= 22, `${metal} of the first 25 are metal`);
+        assert.ok(metal >= 20, `${metal} of the first 25 are metal`);
         const perArtist = new Map<string, number>();
         for (const track of tracks) perArtist.set(track.artistId, (perArtist.get(track.artistId) ?? 0) + 1);
         assert.ok(Math.max(...perArtist.values()) <= 5, 'a fifth at most by one artist');
