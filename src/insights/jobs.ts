@@ -8,31 +8,29 @@ import type { Database } from '../db/database.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { scheduleJob } from '../jobs/schedule.ts';
 import { dirtyCount, neighbourListCount } from './model.repository.ts';
-import { usersWithPlays } from './personal.repository.ts';
-import { MIXES_JOB, refreshMixes } from './mixes.ts';
-import {
-  RECOMPUTE_JOB,
-  type RecomputeCheckpoint,
-  recomputeInsights,
-  UPDATE_JOB,
-  updateInsights,
-} from './recompute.ts';
+import { MIXES_JOB, RECOMPUTE_JOB, UPDATE_JOB } from './job-kinds.ts';
+import { pruneStations, usersWithPlays } from './personal.repository.ts';
+import type { RecomputeCheckpoint } from './recompute.ts';
 
 export { MIXES_JOB, RECOMPUTE_JOB, UPDATE_JOB };
 
 const UPDATE_EVERY = '2m';
 const RECOMPUTE_AT = '0 4 * * *';
 
+/** Registers the handlers; their code (the models) loads when a job first runs, not at start. */
 export function registerInsightJobs(jobs: JobQueue, db: Database, clock: () => number = Date.now): void {
   jobs.register<unknown, RecomputeCheckpoint>(RECOMPUTE_JOB, async (context) => {
+    const { recomputeInsights } = await import('./recompute.ts');
     await recomputeInsights(db, context, clock);
     if (context.signal.aborted) return;
     for (const userId of usersWithPlays(db)) jobs.enqueue(MIXES_JOB, { key: userId, payload: { userId } });
   });
   jobs.register(UPDATE_JOB, async (context) => {
+    const { updateInsights } = await import('./recompute.ts');
     await updateInsights(db, context, clock);
   });
-  jobs.register<{ userId: string }, never>(MIXES_JOB, ({ payload }) => {
+  jobs.register<{ userId: string }, never>(MIXES_JOB, async ({ payload }) => {
+    const { refreshMixes } = await import('./mixes.ts');
     refreshMixes(db, payload.userId, clock());
   });
 }
@@ -72,4 +70,12 @@ export function historyImported(jobs: JobQueue, newPlays: number): boolean {
   if (newPlays < REBUILD_AFTER_PLAYS) return false;
   jobs.enqueue(RECOMPUTE_JOB);
   return true;
+}
+
+/** Stations are kept a week after they were last asked for anything. */
+export const STATION_KEPT_MS = 7 * 86_400_000;
+
+/** Drops stations unused for a week (the hourly housekeeping); returns how many. */
+export function pruneOldStations(db: Database, now = Date.now()): number {
+  return pruneStations(db, now - STATION_KEPT_MS);
 }

@@ -17,7 +17,7 @@ import {
   topTrackIdsOfArtists,
 } from './personal.repository.ts';
 
-export const MIXES_JOB = 'mixes';
+export { MIXES_JOB } from './job-kinds.ts';
 export const MAX_MIXES = 6;
 export const MIX_SIZE = 50;
 const MIN_CLUSTER = 3;

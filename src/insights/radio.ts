@@ -20,7 +20,6 @@ import { neighboursOfMany } from './model.repository.ts';
 import {
   addStationTracks,
   findStation,
-  pruneStations,
   genreExists,
   insertStation,
   popularTrackIdsOfGenre,
@@ -261,10 +260,3 @@ export function findUserStation(db: Database, userId: string, stationId: string)
 }
 
 export type { Scored };
-
-/** Stations are kept a week after they were last asked for anything. */
-export const STATION_KEPT_MS = 7 * 86_400_000;
-
-export function pruneOldStations(db: Database, now = Date.now()): number {
-  return pruneStations(db, now - STATION_KEPT_MS);
-}

@@ -27,8 +27,7 @@ import {
 import { CoListening, TimelineBuilder } from './similarity.ts';
 import { computeTrends, QUIET_TRENDS_EVERY_MS, refreshTrends } from './trending.ts';
 
-export const RECOMPUTE_JOB = 'insights-recompute';
-export const UPDATE_JOB = 'insights-update';
+export { RECOMPUTE_JOB, UPDATE_JOB } from './job-kinds.ts';
 /** Neighbours kept per track and per artist. */
 export const TRACK_NEIGHBOURS = 25;
 export const ARTIST_NEIGHBOURS = 30;
