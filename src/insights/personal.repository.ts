@@ -15,7 +15,7 @@ export function mostPlayedByUser(db: Database, userId: string, limit: number): T
   return db
     .prepare(
       `SELECT s.track_id AS trackId, t.artist_id AS artistId, s.plays, s.skips, s.last_played_at AS lastPlayedAt
-       FROM listen_stat s LEFT JOIN track t ON t.id = s.track_id
+       FROM listen_stat s LEFT JOIN insight_item t ON t.track_id = s.track_id
        WHERE s.user_id = ? AND s.plays > 0 ORDER BY s.plays DESC, s.last_played_at DESC, s.track_id LIMIT ?`,
     )
     .all(userId, limit) as TasteRow[];

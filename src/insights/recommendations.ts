@@ -53,25 +53,32 @@ export function similarArtists(db: Database, viewer: Viewer, artistId: string, c
   return loadArtists(db, similarArtistIds(db, artistId, count + 5), viewer).slice(0, count);
 }
 
-interface Taste {
+/** What a user's recommendations read of their listening, read once per request. */
+export interface Taste {
   /** Track → weight (plays, fading with time since the last). */
   tracks: Map<string, number>;
   /** Artist → summed weight. */
   artists: Map<string, number>;
+  /** Artists by weight, heaviest first. */
+  favouriteArtists: string[];
+  /** Every track they played or skipped: [plays, skips]. */
   heard: Map<string, [number, number]>;
 }
 
-function tasteOf(db: Database, userId: string, now: number): Taste {
+export function tasteOf(db: Database, userId: string, now: number): Taste {
   const tracks = new Map<string, number>();
   const artists = new Map<string, number>();
-  for (const row of mostPlayedByUser(db, userId, 200)) {
+  for (const row of mostPlayedByUser(db, userId, TASTE_SIZE)) {
     const age = Math.max(0, now - (row.lastPlayedAt ?? now));
     const weight = Math.log2(1 + row.plays) * 2 ** (-age / TASTE_HALF_LIFE_MS);
     tracks.set(row.trackId, weight);
     if (row.artistId) artists.set(row.artistId, (artists.get(row.artistId) ?? 0) + weight);
   }
-  return { tracks, artists, heard: heardByUser(db, userId) };
+  const favouriteArtists = ranked(artists, artists.size).map((item) => item.id);
+  return { tracks, artists, favouriteArtists, heard: heardByUser(db, userId) };
 }
+
+const TASTE_SIZE = 200;
 
 /** Heard enough already, or skipped more than played: not a discovery. */
 function known(taste: Taste, trackId: string): boolean {
@@ -91,15 +98,20 @@ function ranked(scores: Map<string, number>, limit: number): Scored[] {
  * each weighted by how much the user likes the track it came from; then top tracks of artists like their
  * favourite ones. Empty without history.
  */
-export function recommendedTrackIds(db: Database, userId: string, limit: number, now = Date.now()): Scored[] {
-  const taste = tasteOf(db, userId, now);
+export function recommendedTrackIds(
+  db: Database,
+  userId: string,
+  limit: number,
+  now = Date.now(),
+  taste: Taste = tasteOf(db, userId, now),
+): Scored[] {
   const scores = new Map<string, number>();
   for (const [seed, similar, score] of neighboursOfMany(db, 'track_similar', [...taste.tracks.keys()])) {
     if (known(taste, similar)) continue;
     scores.set(similar, (scores.get(similar) ?? 0) + taste.tracks.get(seed)! * score);
   }
   if (scores.size < limit) {
-    const favourites = ranked(taste.artists, 10).map((item) => item.id);
+    const favourites = taste.favouriteArtists.slice(0, 10);
     const artistScores = new Map<string, number>();
     for (const [artist, similar, score] of neighboursOfMany(db, 'artist_similar', favourites))
       artistScores.set(similar, (artistScores.get(similar) ?? 0) + taste.artists.get(artist)! * score);
@@ -138,21 +150,22 @@ export function shelvesFor(db: Database, viewer: Viewer, userId: string, now = D
   const add = (shelf: Shelf) => {
     if ((shelf.tracks?.length ?? 0) + (shelf.artists?.length ?? 0) >= MIN_SHELF) shelves.push(shelf);
   };
+  const taste = tasteOf(db, userId, now);
   add({
     id: 'for-you',
     title: 'Recommended for you',
     reason: { kind: 'for-you', text: 'Played by people who play what you play' },
-    tracks: tracks(recommendedTrackIds(db, userId, SHELF_SIZE * 2, now).map((item) => item.id)),
+    tracks: tracks(recommendedTrackIds(db, userId, SHELF_SIZE * 2, now, taste).map((item) => item.id)),
   });
   // Because you listened to …: the user's most played of the last month, one per artist, three at most.
-  const recent = recentPlaysByTrack(db, userId, now - 30 * DAY_MS, 30);
+  const recent = recentPlaysByTrack(db, userId, now - 30 * DAY_MS, 50);
   const seeds = loadTracks(
     db,
-    recent.map(([id]) => id),
+    recent.slice(0, 10).map(([id]) => id),
     viewer,
   );
   const seedArtists = new Set<string>();
-  const heard = heardByUser(db, userId);
+  const { heard } = taste;
   for (const seed of seeds) {
     if (seedArtists.size >= 3) break;
     if (seedArtists.has(seed.artistId)) continue;
@@ -171,7 +184,7 @@ export function shelvesFor(db: Database, viewer: Viewer, userId: string, now = D
       tracks: tracks(similar.map((item) => item.id)),
     });
   }
-  const favourite = mostPlayedByUser(db, userId, 50).find((row) => row.artistId)?.artistId;
+  const favourite = taste.favouriteArtists[0];
   const [artist] = favourite ? loadArtists(db, [favourite], viewer) : [];
   if (artist)
     add({
@@ -188,7 +201,7 @@ export function shelvesFor(db: Database, viewer: Viewer, userId: string, now = D
     id: 'on-repeat',
     title: 'On repeat',
     reason: { kind: 'on-repeat', text: 'What you played most in the last 30 days' },
-    tracks: tracks(onRepeatIds(db, userId, now)),
+    tracks: tracks(onRepeat(recent)),
   });
   add({
     id: 'forgotten-favourites',
@@ -208,11 +221,14 @@ export function shelvesFor(db: Database, viewer: Viewer, userId: string, now = D
 export const FORGOTTEN_MIN_PLAYS = 5;
 export const ON_REPEAT_MIN_PLAYS = 3;
 
+/** Of the month's plays by track (most first), those played at least three times. */
+function onRepeat(recent: readonly [string, number, number][]): string[] {
+  return recent.filter(([, plays]) => plays >= ON_REPEAT_MIN_PLAYS).map(([id]) => id);
+}
+
 /** The user's tracks played at least three times in the last 30 days, most first. */
 export function onRepeatIds(db: Database, userId: string, now = Date.now()): string[] {
-  return recentPlaysByTrack(db, userId, now - 30 * DAY_MS, 50)
-    .filter(([, plays]) => plays >= ON_REPEAT_MIN_PLAYS)
-    .map(([id]) => id);
+  return onRepeat(recentPlaysByTrack(db, userId, now - 30 * DAY_MS, 50));
 }
 
 export function forgottenFavouriteIds(db: Database, userId: string, now = Date.now()): string[] {
