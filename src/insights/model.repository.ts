@@ -7,6 +7,16 @@ export function sharingUserPks(db: Database): number[] {
   return db.prepare('SELECT pk FROM user WHERE share_listening = 1 ORDER BY pk').pluck().all() as number[];
 }
 
+/** How many plays the users who share their listening have (the size of the models' timeline). */
+export function sharedPlayCount(db: Database): number {
+  return db
+    .prepare(
+      'SELECT count(*) FROM play_timeline WHERE user_pk IN (SELECT pk FROM user WHERE share_listening = 1)',
+    )
+    .pluck()
+    .get() as number;
+}
+
 /** Visits one user's plays in time order: (startedAt, itemPk). */
 export function eachPlayOf(
   db: Database,

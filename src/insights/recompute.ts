@@ -14,6 +14,7 @@ import type { JobContext } from '../jobs/queue.ts';
 import {
   clearDirty,
   dirtyListenPks,
+  type DirtyPlay,
   dirtyPlays,
   dropNeighboursExcept,
   type NeighbourTable,
@@ -21,6 +22,7 @@ import {
   refreshItemFacts,
   eachPlayOf,
   insightItems,
+  sharedPlayCount,
   sharingUserPks,
   updateNeighbours,
 } from './model.repository.ts';
@@ -86,8 +88,9 @@ export async function loadModels(db: Database, signal?: AbortSignal): Promise<Mo
     artistOfItem[pk] = artist;
     artistOf.set(trackId, artistId);
   }
-  const tracks = new TimelineBuilder();
-  const artists = new TimelineBuilder();
+  const plays = sharedPlayCount(db);
+  const tracks = new TimelineBuilder(plays);
+  const artists = new TimelineBuilder(plays);
   let read = 0;
   for (const userPk of sharingUserPks(db)) {
     eachPlayOf(db, userPk, (startedAt, itemPk) => {
@@ -112,6 +115,69 @@ export async function loadModels(db: Database, signal?: AbortSignal): Promise<Mo
 
 const PHASES: readonly RecomputeCheckpoint['phase'][] = ['track', 'artist', 'finish'];
 
+/**
+ * Loads the models and writes every item's neighbour list from where the checkpoint stands, a chunk per
+ * transaction with its checkpoint; returns the checkpoint of the finish and the items that have lists,
+ * or undefined when the job was told to stop.
+ */
+async function writeNeighbourLists(
+  db: Database,
+  context: Context<RecomputeCheckpoint>,
+  from: RecomputeCheckpoint,
+  chunkSize: number,
+): Promise<{ checkpoint: RecomputeCheckpoint; kept: Record<NeighbourTable, string[]> } | undefined> {
+  let checkpoint = from;
+  let models: Models;
+  try {
+    models = await loadModels(db, context.signal);
+  } catch (error) {
+    if (error instanceof Interrupted) return undefined;
+    throw error;
+  }
+  const kept = {} as Record<NeighbourTable, string[]>;
+  for (const { kind, table, limit } of MODELS) {
+    const model = models[kind];
+    const { ids } = model.timeline;
+    const anchors = model.anchorsInOrder();
+    kept[table] = anchors.map((anchor) => ids[anchor]!);
+    if (PHASES.indexOf(checkpoint.phase) > PHASES.indexOf(kind)) continue;
+    let start = 0;
+    if (checkpoint.phase === kind && checkpoint.after !== null) {
+      const after = checkpoint.after;
+      start = anchors.findIndex((anchor) => ids[anchor]! > after);
+      if (start < 0) start = anchors.length;
+    }
+    for (let index = start; index < anchors.length; index += chunkSize) {
+      if (context.signal.aborted) return undefined;
+      const chunk = anchors.slice(index, index + chunkSize);
+      const lists = chunk.map((anchor) => ({
+        id: ids[anchor]!,
+        neighbours: model.neighbours(anchor, limit),
+      }));
+      checkpoint = {
+        runAt: checkpoint.runAt,
+        phase: kind,
+        after: lists.at(-1)!.id,
+        done: index + chunk.length,
+        total: anchors.length,
+      };
+      const saved = checkpoint;
+      context.saveCheckpoint(saved, () => {
+        for (const list of lists) updateNeighbours(db, table, list.id, list.neighbours, saved.runAt);
+      });
+      await yieldToEventLoop();
+    }
+    checkpoint = {
+      runAt: checkpoint.runAt,
+      phase: PHASES[PHASES.indexOf(kind) + 1]!,
+      after: null,
+      done: 0,
+      total: 0,
+    };
+  }
+  return { checkpoint, kept };
+}
+
 /** The full recompute (RECOMPUTE_JOB's handler). */
 export async function recomputeInsights(
   db: Database,
@@ -132,61 +198,13 @@ export async function recomputeInsights(
   const takenIn = context.checkpoint === undefined ? dirtyListenPks(db) : [];
   // Tracks retagged since their plays: the artist model and the totals follow the catalog.
   if (context.checkpoint === undefined) refreshItemFacts(db);
-  let models: Models;
-  try {
-    models = await loadModels(db, context.signal);
-  } catch (error) {
-    if (error instanceof Interrupted) return;
-    throw error;
-  }
-  for (const { kind, table, limit } of MODELS) {
-    if (PHASES.indexOf(checkpoint.phase) > PHASES.indexOf(kind)) continue;
-    const model = models[kind];
-    const { ids } = model.timeline;
-    const anchors = model.anchorsInOrder();
-    let start = 0;
-    if (checkpoint.phase === kind && checkpoint.after !== null) {
-      const after = checkpoint.after;
-      start = anchors.findIndex((anchor) => ids[anchor]! > after);
-      if (start < 0) start = anchors.length;
-    }
-    for (let index = start; index < anchors.length; index += chunkSize) {
-      if (context.signal.aborted) return;
-      const chunk = anchors.slice(index, index + chunkSize);
-      const lists = chunk.map((anchor) => ({
-        id: ids[anchor]!,
-        neighbours: model.neighbours(anchor, limit),
-      }));
-      checkpoint = {
-        runAt: checkpoint.runAt,
-        phase: kind,
-        after: lists.at(-1)!.id,
-        done: index + chunk.length,
-        total: anchors.length,
-      };
-      context.saveCheckpoint(checkpoint, () => {
-        for (const list of lists) updateNeighbours(db, table, list.id, list.neighbours, checkpoint.runAt);
-      });
-      await yieldToEventLoop();
-    }
-    checkpoint = {
-      runAt: checkpoint.runAt,
-      phase: PHASES[PHASES.indexOf(kind) + 1]!,
-      after: null,
-      done: 0,
-      total: 0,
-    };
-  }
-  // Lists of items nobody plays any more go; the totals and trends are made anew.
+  const written = await writeNeighbourLists(db, context, checkpoint, chunkSize);
+  if (!written) return;
+  checkpoint = written.checkpoint;
+  // The models are out of memory by now (the totals and trends need room of their own). Lists of items
+  // nobody plays any more go; the totals and trends are made anew.
   context.saveCheckpoint(checkpoint, () => {
-    for (const { kind, table } of MODELS) {
-      const model = models[kind];
-      dropNeighboursExcept(
-        db,
-        table,
-        model.anchorsInOrder().map((anchor) => model.timeline.ids[anchor]!),
-      );
-    }
+    for (const { table } of MODELS) dropNeighboursExcept(db, table, written.kept[table]);
     recomputeTotals(db);
     for (let start = 0; start < takenIn.length; start += 10_000)
       clearDirty(db, takenIn.slice(start, start + 10_000));
@@ -203,6 +221,69 @@ export interface UpdateResult {
   trendsRefreshed: boolean;
   /** Where the time went (ms): loading the model, the lists, the totals, the trends. */
   ms: { load: number; lists: number; totals: number; trends: number };
+}
+
+/**
+ * Loads the models, finds the items the plays touch (each played item and what was played within its
+ * window, both ways) and rewrites their lists, a chunk per transaction with the server's work in between.
+ * Returns the tracks played, or undefined when the job was told to stop; the models are let go after.
+ */
+async function rewriteTouchedLists(
+  db: Database,
+  context: Pick<JobContext, 'signal'>,
+  dirty: readonly DirtyPlay[],
+  now: number,
+  result: UpdateResult,
+  elapsed: () => number,
+): Promise<Set<string> | undefined> {
+  let models: Models;
+  try {
+    models = await loadModels(db, context.signal);
+  } catch (error) {
+    if (error instanceof Interrupted) return undefined;
+    throw error;
+  }
+  result.ms.load = elapsed();
+  const touched: Record<ModelKind, Set<number>> = { track: new Set(), artist: new Set() };
+  const playedTracks = new Set<string>();
+  for (const play of dirty) {
+    // A listen forgotten since (its user deleted their history) has nothing left to take in.
+    if (play.userPk === null || play.trackId === null || play.startedAt === null) continue;
+    playedTracks.add(play.trackId);
+    const artistId = models.artistOf.get(play.trackId);
+    for (const [kind, itemId] of [
+      ['track', play.trackId],
+      ['artist', artistId],
+    ] as const) {
+      if (itemId === undefined) continue;
+      const model = models[kind];
+      // Not in the model: the user keeps their listening to themselves.
+      const at = model.findPlay(play.userPk, itemId, play.startedAt);
+      if (at === undefined) continue;
+      touched[kind].add(model.timeline.items[at]!);
+      model.windowOf(at, (other) => touched[kind].add(other));
+    }
+  }
+  result.tracks = touched.track.size;
+  result.artists = touched.artist.size;
+  // The plays leave the inbox after this (the caller): cut short, the next update does them again, to
+  // the same result.
+  for (const { kind, table, limit } of MODELS) {
+    const model = models[kind];
+    const items = [...touched[kind]];
+    for (let start = 0; start < items.length; start += CHUNK) {
+      if (context.signal.aborted) return undefined;
+      const lists = items
+        .slice(start, start + CHUNK)
+        .map((item) => ({ id: model.timeline.ids[item]!, neighbours: model.neighbours(item, limit) }));
+      db.transaction(() => {
+        for (const list of lists)
+          result.rowsWritten += updateNeighbours(db, table, list.id, list.neighbours, now);
+      });
+      await yieldToEventLoop();
+    }
+  }
+  return playedTracks;
 }
 
 /** The incremental update (UPDATE_JOB's handler): takes in the plays finished since the last one. */
@@ -231,52 +312,9 @@ export async function updateInsights(
     result.trendsRefreshed = refreshTrends(db, clock(), QUIET_TRENDS_EVERY_MS);
     return result;
   }
-  let models: Models;
-  try {
-    models = await loadModels(db, context.signal);
-  } catch (error) {
-    if (error instanceof Interrupted) return result;
-    throw error;
-  }
-  result.ms.load = elapsed();
-  const touched: Record<ModelKind, Set<number>> = { track: new Set(), artist: new Set() };
-  const playedTracks = new Set<string>();
-  for (const play of dirty) {
-    // A listen forgotten since (its user deleted their history) has nothing left to take in.
-    if (play.userPk === null || play.trackId === null || play.startedAt === null) continue;
-    playedTracks.add(play.trackId);
-    const artistId = models.artistOf.get(play.trackId);
-    for (const [kind, itemId] of [
-      ['track', play.trackId],
-      ['artist', artistId],
-    ] as const) {
-      if (itemId === undefined) continue;
-      const model = models[kind];
-      // Not in the model: the user keeps their listening to themselves.
-      const at = model.findPlay(play.userPk, itemId, play.startedAt);
-      if (at === undefined) continue;
-      touched[kind].add(model.timeline.items[at]!);
-      model.windowOf(at, (other) => touched[kind].add(other));
-    }
-  }
   const now = clock();
-  // A chunk of lists per transaction, the server's other work in between (an import can bring many);
-  // the plays leave the inbox at the end: cut short, the next update does them again, to the same result.
-  for (const { kind, table, limit } of MODELS) {
-    const model = models[kind];
-    const items = [...touched[kind]];
-    for (let start = 0; start < items.length; start += CHUNK) {
-      if (context.signal.aborted) return result;
-      const lists = items
-        .slice(start, start + CHUNK)
-        .map((item) => ({ id: model.timeline.ids[item]!, neighbours: model.neighbours(item, limit) }));
-      db.transaction(() => {
-        for (const list of lists)
-          result.rowsWritten += updateNeighbours(db, table, list.id, list.neighbours, now);
-      });
-      await yieldToEventLoop();
-    }
-  }
+  const playedTracks = await rewriteTouchedLists(db, context, dirty, now, result, elapsed);
+  if (!playedTracks) return result;
   result.ms.lists = elapsed();
   db.transaction(() => {
     recomputeTotals(db, [...playedTracks]);
@@ -289,8 +327,6 @@ export async function updateInsights(
   result.trendsRefreshed = refreshTrends(db, now);
   result.ms.trends = elapsed();
   result.plays = dirty.length;
-  result.tracks = touched.track.size;
-  result.artists = touched.artist.size;
   context.log.debug(result, 'listening taken in by the models');
   return result;
 }

@@ -160,10 +160,17 @@ function round(score: number): number {
  * come as indexes into `ids`, which the caller numbered.
  */
 export class TimelineBuilder {
-  private users = new Int32Array(1024);
-  private items = new Int32Array(1024);
-  private times = new Float64Array(1024);
+  private users: Int32Array;
+  private items: Int32Array;
+  private times: Float64Array;
   private length = 0;
+
+  /** `capacity`: how many plays are coming, when known (no growing, no copies). */
+  constructor(capacity = 1024) {
+    this.users = new Int32Array(Math.max(1, capacity));
+    this.items = new Int32Array(Math.max(1, capacity));
+    this.times = new Float64Array(Math.max(1, capacity));
+  }
 
   add(userPk: number, item: number, time: number): void {
     if (this.length === this.users.length) this.grow();
@@ -187,10 +194,11 @@ export class TimelineBuilder {
   }
 
   build(ids: string[]): Timeline {
+    const exact = this.length === this.users.length;
     return {
-      users: this.users.slice(0, this.length),
-      items: this.items.slice(0, this.length),
-      times: this.times.slice(0, this.length),
+      users: exact ? this.users : this.users.slice(0, this.length),
+      items: exact ? this.items : this.items.slice(0, this.length),
+      times: exact ? this.times : this.times.slice(0, this.length),
       ids,
     };
   }

@@ -33,17 +33,43 @@ export function refreshTrends(db: Database, now: number, maxAgeMs = TRENDS_EVERY
   return true;
 }
 
+/** Numbers for ids, in the order first met. */
+class Numbering {
+  readonly ids: string[] = [];
+  private readonly numbers = new Map<string, number>();
+  of(id: string | null): number {
+    if (id === null) return -1;
+    let number = this.numbers.get(id);
+    if (number === undefined) {
+      number = this.ids.length;
+      this.ids.push(id);
+      this.numbers.set(id, number);
+    }
+    return number;
+  }
+}
+
+/** Users per subject key: room for two million user pks. */
+const USER_SPAN = 2 ** 21;
+
 export function computeTrends(db: Database, now: number): number {
   const longest = Math.max(...Object.values(TREND_PERIODS).map((period) => period.horizonMs));
-  // [track, album, artist, user, startedAt] for every play of a sharing user in the longest period.
-  const subjects = new Map<number, [string, string | null, string | null]>();
-  for (const [pk, trackId, albumId, artistId] of insightItems(db))
-    subjects.set(pk, [trackId, albumId, artistId]);
-  const plays: [string, string | null, string | null, number, number][] = [];
+  // Each item's track, album and artist as numbers; the plays in typed arrays (two months of a busy
+  // server are a few hundred thousand).
+  const numberings = TREND_KINDS.map(() => new Numbering());
+  const subjectOf = TREND_KINDS.map(() => new Map<number, number>());
+  for (const [pk, ...ids] of insightItems(db))
+    TREND_KINDS.forEach((_, column) => {
+      subjectOf[column]!.set(pk, numberings[column]!.of(ids[column]!));
+    });
+  const items: number[] = [];
+  const users: number[] = [];
+  const times: number[] = [];
   for (const userPk of sharingUserPks(db))
     for (const [startedAt, itemPk] of playsOfSince(db, userPk, now - longest)) {
-      const subject = subjects.get(itemPk);
-      if (subject) plays.push([...subject, userPk, startedAt]);
+      items.push(itemPk);
+      users.push(userPk);
+      times.push(startedAt);
     }
   const rows: TrendRow[] = [];
   for (const [period, { horizonMs, halfLifeMs }] of Object.entries(TREND_PERIODS) as [
@@ -51,37 +77,41 @@ export function computeTrends(db: Database, now: number): number {
     (typeof TREND_PERIODS)[TrendPeriod],
   ][]) {
     TREND_KINDS.forEach((kind, column) => {
-      // subject → user → decayed plays (and raw plays)
-      const bySubject = new Map<string, Map<number, number>>();
-      const counts = new Map<string, number>();
-      for (const play of plays) {
-        const age = now - play[4];
+      const subjects = numberings[column]!;
+      // (subject, user) → decayed plays; subject → plays.
+      const decayed = new Map<number, number>();
+      const counts = new Float64Array(subjects.ids.length);
+      for (let i = 0; i < items.length; i++) {
+        const age = now - times[i]!;
         if (age > horizonMs || age < -3_600_000) continue;
-        const subject = play[column] as string | null;
-        if (subject === null) continue;
-        let users = bySubject.get(subject);
-        if (!users) {
-          users = new Map();
-          bySubject.set(subject, users);
-        }
-        users.set(play[3], (users.get(play[3]) ?? 0) + 2 ** (-Math.max(0, age) / halfLifeMs));
-        counts.set(subject, (counts.get(subject) ?? 0) + 1);
+        const subject = subjectOf[column]!.get(items[i]!) ?? -1;
+        if (subject < 0) continue;
+        const key = subject * USER_SPAN + users[i]!;
+        decayed.set(key, (decayed.get(key) ?? 0) + 2 ** (-Math.max(0, age) / halfLifeMs));
+        counts[subject]!++;
       }
-      const scored = [...bySubject].map(([subjectId, users]) => {
-        let score = 0;
-        for (const decayed of users.values()) score += Math.log2(1 + decayed);
-        return { subjectId, score: Math.round(score * 1e6) / 1e6, listeners: users.size };
-      });
-      scored.sort((a, b) => b.score - a.score || (a.subjectId < b.subjectId ? -1 : 1));
-      scored.slice(0, TREND_SIZE).forEach((entry, index) => {
+      const scores = new Float64Array(subjects.ids.length);
+      const listeners = new Int32Array(subjects.ids.length);
+      for (const [key, value] of decayed) {
+        const subject = Math.floor(key / USER_SPAN);
+        scores[subject]! += Math.log2(1 + value);
+        listeners[subject]!++;
+      }
+      const ranked: number[] = [];
+      for (let subject = 0; subject < scores.length; subject++)
+        if (counts[subject]! > 0) ranked.push(subject);
+      const score = (subject: number) => Math.round(scores[subject]! * 1e6) / 1e6;
+      const { ids } = subjects;
+      ranked.sort((a, b) => score(b) - score(a) || (ids[a]! < ids[b]! ? -1 : 1));
+      ranked.slice(0, TREND_SIZE).forEach((subject, index) => {
         rows.push({
           period,
           kind,
           rank: index + 1,
-          subjectId: entry.subjectId,
-          score: entry.score,
-          plays: counts.get(entry.subjectId) ?? 0,
-          listeners: entry.listeners,
+          subjectId: ids[subject]!,
+          score: score(subject),
+          plays: counts[subject]!,
+          listeners: listeners[subject]!,
         });
       });
     });
