@@ -136,10 +136,11 @@ export function recomputeTotals(db: Database, trackIds?: readonly string[]): voi
     db.prepare(
       `${insert} SELECT 'track', s.track_id, ${SUMS} FROM listen_stat s ${SHARED} GROUP BY s.track_id`,
     ).run();
+    // In the items' album (artist) order, so grouping needs no sort of every row in memory.
     for (const kind of ['album', 'artist'] as const)
       db.prepare(
-        `${insert} SELECT '${kind}', i.${kind}_id, ${SUMS} FROM listen_stat s ${SHARED} JOIN insight_item i ON i.track_id = s.track_id
-         WHERE i.${kind}_id IS NOT NULL GROUP BY i.${kind}_id`,
+        `${insert} SELECT '${kind}', i.${kind}_id, ${SUMS} FROM insight_item i INDEXED BY insight_item_${kind}
+         JOIN listen_stat s ON s.track_id = i.track_id ${SHARED} WHERE i.${kind}_id IS NOT NULL GROUP BY i.${kind}_id`,
       ).run();
     return;
   }
@@ -166,12 +167,18 @@ export function recomputeTotals(db: Database, trackIds?: readonly string[]): voi
   }
 }
 
-/** One user's plays since `since`: [startedAt, itemPk]. */
-export function playsOfSince(db: Database, userPk: number, since: number): [number, number][] {
-  return db
+/** Visits one user's plays since `since`, in time order: (startedAt, itemPk). */
+export function eachPlayOfSince(
+  db: Database,
+  userPk: number,
+  since: number,
+  visit: (startedAt: number, itemPk: number) => void,
+): void {
+  for (const [startedAt, itemPk] of db
     .prepare('SELECT started_at, item_pk FROM play_timeline WHERE user_pk = ? AND started_at >= ?')
     .raw(true)
-    .all(userPk, since) as [number, number][];
+    .iterate(userPk, since) as IterableIterator<[number, number]>)
+    visit(startedAt, itemPk);
 }
 
 export interface TrendRow {

@@ -4,7 +4,7 @@
 import type { Database } from '../db/database.ts';
 import {
   insightItems,
-  playsOfSince,
+  eachPlayOfSince,
   replaceTrends,
   sharingUserPks,
   type TrendRow,
@@ -49,59 +49,63 @@ class Numbering {
   }
 }
 
-/** Users per subject key: room for two million user pks. */
-const USER_SPAN = 2 ** 21;
-
 export function computeTrends(db: Database, now: number): number {
   const longest = Math.max(...Object.values(TREND_PERIODS).map((period) => period.horizonMs));
-  // Each item's track, album and artist as numbers; the plays in typed arrays (two months of a busy
-  // server are a few hundred thousand).
+  const periods = Object.entries(TREND_PERIODS) as [TrendPeriod, (typeof TREND_PERIODS)[TrendPeriod]][];
+  // Each item's track, album and artist as numbers.
   const numberings = TREND_KINDS.map(() => new Numbering());
-  const subjectOf = TREND_KINDS.map(() => new Map<number, number>());
-  for (const [pk, ...ids] of insightItems(db))
+  const items = insightItems(db);
+  const size = items.reduce((max, [pk]) => Math.max(max, pk), 0) + 1;
+  const subjectOf = TREND_KINDS.map(() => new Int32Array(size).fill(-1));
+  for (const [pk, ...ids] of items)
     TREND_KINDS.forEach((_, column) => {
-      subjectOf[column]!.set(pk, numberings[column]!.of(ids[column]!));
+      subjectOf[column]![pk] = numberings[column]!.of(ids[column]!);
     });
-  const items: number[] = [];
-  const users: number[] = [];
-  const times: number[] = [];
-  for (const userPk of sharingUserPks(db))
-    for (const [startedAt, itemPk] of playsOfSince(db, userPk, now - longest)) {
-      items.push(itemPk);
-      users.push(userPk);
-      times.push(startedAt);
-    }
+  items.length = 0;
+  // Per period and kind: each subject's score (Σ over listeners of log2(1 + their decayed plays)), its
+  // listeners and its plays. Plays come a user at a time, so one user's decayed plays are summed in a
+  // small map and folded into the scores when the next user begins.
+  const tallies = periods.map(() =>
+    TREND_KINDS.map((_, column) => {
+      const size = numberings[column]!.ids.length;
+      return { scores: new Float64Array(size), listeners: new Int32Array(size), plays: new Int32Array(size) };
+    }),
+  );
+  for (const userPk of sharingUserPks(db)) {
+    const mine = periods.map(() => TREND_KINDS.map(() => new Map<number, number>()));
+    eachPlayOfSince(db, userPk, now - longest, (startedAt, itemPk) => {
+      const age = now - startedAt;
+      periods.forEach(([, { horizonMs, halfLifeMs }], p) => {
+        if (age > horizonMs || age < -3_600_000) return;
+        const weight = 2 ** (-Math.max(0, age) / halfLifeMs);
+        TREND_KINDS.forEach((_, column) => {
+          const subject = subjectOf[column]![itemPk] ?? -1;
+          if (subject < 0) return;
+          const decayed = mine[p]![column]!;
+          decayed.set(subject, (decayed.get(subject) ?? 0) + weight);
+          tallies[p]![column]!.plays[subject]!++;
+        });
+      });
+    });
+    mine.forEach((kinds, p) => {
+      kinds.forEach((decayed, column) => {
+        const tally = tallies[p]![column]!;
+        for (const [subject, value] of decayed) {
+          tally.scores[subject]! += Math.log2(1 + value);
+          tally.listeners[subject]!++;
+        }
+      });
+    });
+  }
   const rows: TrendRow[] = [];
-  for (const [period, { horizonMs, halfLifeMs }] of Object.entries(TREND_PERIODS) as [
-    TrendPeriod,
-    (typeof TREND_PERIODS)[TrendPeriod],
-  ][]) {
+  periods.forEach(([period], p) => {
     TREND_KINDS.forEach((kind, column) => {
-      const subjects = numberings[column]!;
-      // (subject, user) → decayed plays; subject → plays.
-      const decayed = new Map<number, number>();
-      const counts = new Float64Array(subjects.ids.length);
-      for (let i = 0; i < items.length; i++) {
-        const age = now - times[i]!;
-        if (age > horizonMs || age < -3_600_000) continue;
-        const subject = subjectOf[column]!.get(items[i]!) ?? -1;
-        if (subject < 0) continue;
-        const key = subject * USER_SPAN + users[i]!;
-        decayed.set(key, (decayed.get(key) ?? 0) + 2 ** (-Math.max(0, age) / halfLifeMs));
-        counts[subject]!++;
-      }
-      const scores = new Float64Array(subjects.ids.length);
-      const listeners = new Int32Array(subjects.ids.length);
-      for (const [key, value] of decayed) {
-        const subject = Math.floor(key / USER_SPAN);
-        scores[subject]! += Math.log2(1 + value);
-        listeners[subject]!++;
-      }
+      const { ids } = numberings[column]!;
+      const tally = tallies[p]![column]!;
+      const score = (subject: number) => Math.round(tally.scores[subject]! * 1e6) / 1e6;
       const ranked: number[] = [];
-      for (let subject = 0; subject < scores.length; subject++)
-        if (counts[subject]! > 0) ranked.push(subject);
-      const score = (subject: number) => Math.round(scores[subject]! * 1e6) / 1e6;
-      const { ids } = subjects;
+      for (let subject = 0; subject < ids.length; subject++)
+        if (tally.plays[subject]! > 0) ranked.push(subject);
       ranked.sort((a, b) => score(b) - score(a) || (ids[a]! < ids[b]! ? -1 : 1));
       ranked.slice(0, TREND_SIZE).forEach((subject, index) => {
         rows.push({
@@ -110,12 +114,12 @@ export function computeTrends(db: Database, now: number): number {
           rank: index + 1,
           subjectId: ids[subject]!,
           score: score(subject),
-          plays: counts[subject]!,
-          listeners: listeners[subject]!,
+          plays: tally.plays[subject]!,
+          listeners: tally.listeners[subject]!,
         });
       });
     });
-  }
+  });
   db.transaction(() => replaceTrends(db, rows, now));
   return rows.length;
 }
