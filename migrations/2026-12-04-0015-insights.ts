@@ -28,6 +28,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       PRIMARY KEY (user_id, track_id)
     ) WITHOUT ROWID`,
     `CREATE INDEX listen_stat_track ON listen_stat (track_id)`,
+    // A user's most played first (their taste, the recommendations' seeds) without sorting all they heard.
+    `CREATE INDEX listen_stat_user_plays ON listen_stat (user_id, plays DESC)`,
     `CREATE TABLE listen_hour (
       user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
       hour INTEGER NOT NULL,

@@ -16,18 +16,19 @@ export function mostPlayedByUser(db: Database, userId: string, limit: number): T
     .prepare(
       `SELECT s.track_id AS trackId, t.artist_id AS artistId, s.plays, s.skips, s.last_played_at AS lastPlayedAt
        FROM listen_stat s LEFT JOIN insight_item t ON t.track_id = s.track_id
-       WHERE s.user_id = ? AND s.plays > 0 ORDER BY s.plays DESC, s.last_played_at DESC, s.track_id LIMIT ?`,
+       WHERE s.user_id = ? AND s.plays > 0 ORDER BY s.plays DESC, s.track_id LIMIT ?`,
     )
     .all(userId, limit) as TasteRow[];
 }
 
-/** Tracks the user played or skipped (for leaving them out of discoveries): id → [plays, skips]. */
-export function heardByUser(db: Database, userId: string): Map<string, [number, number]> {
-  const rows = db
-    .prepare('SELECT track_id, plays, skips FROM listen_stat WHERE user_id = ?')
-    .raw(true)
-    .all(userId) as [string, number, number][];
-  return new Map(rows.map(([id, plays, skips]) => [id, [plays, skips]]));
+/** Tracks the user played or skipped (left out of discoveries). */
+export function heardByUser(db: Database, userId: string): Set<string> {
+  return new Set(
+    db
+      .prepare('SELECT track_id FROM listen_stat WHERE user_id = ? AND (plays > 0 OR skips > 0)')
+      .pluck()
+      .all(userId) as string[],
+  );
 }
 
 /** The user's plays since `since` counted by track, most first: [track, plays, lastAt]. */

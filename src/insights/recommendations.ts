@@ -61,8 +61,8 @@ export interface Taste {
   artists: Map<string, number>;
   /** Artists by weight, heaviest first. */
   favouriteArtists: string[];
-  /** Every track they played or skipped: [plays, skips]. */
-  heard: Map<string, [number, number]>;
+  /** Every track they played or skipped. */
+  heard: Set<string>;
 }
 
 export function tasteOf(db: Database, userId: string, now: number): Taste {
@@ -80,10 +80,9 @@ export function tasteOf(db: Database, userId: string, now: number): Taste {
 
 const TASTE_SIZE = 200;
 
-/** Heard enough already, or skipped more than played: not a discovery. */
+/** Played or skipped before: not a discovery. */
 function known(taste: Taste, trackId: string): boolean {
-  const heard = taste.heard.get(trackId);
-  return heard !== undefined && (heard[0] > 0 || heard[1] > 0);
+  return taste.heard.has(trackId);
 }
 
 function ranked(scores: Map<string, number>, limit: number): Scored[] {
@@ -170,9 +169,7 @@ export function shelvesFor(db: Database, viewer: Viewer, userId: string, now = D
     if (seedArtists.size >= 3) break;
     if (seedArtists.has(seed.artistId)) continue;
     seedArtists.add(seed.artistId);
-    const similar = similarTrackIds(db, seed.id, SHELF_SIZE).filter(
-      (item) => !(heard.get(item.id)?.[0] ?? 0),
-    );
+    const similar = similarTrackIds(db, seed.id, SHELF_SIZE).filter((item) => !heard.has(item.id));
     add({
       id: `because-${seed.id}`,
       title: `Because you listened to ${seed.title}`,
