@@ -234,9 +234,12 @@ select * from "listen" where "user_id" = ? and "player" = ? and "ended_at" is nu
 update "listen" set "ended_at" = ?, "last_event_at" = ?, "listened_ms" = ?, "position_ms" = ?, "end_type" = ?, "outcome" = ? where "pk" = ?;
 
 -- src/listening/stats.repository.ts
+INSERT INTO insight_item (track_id, album_id, artist_id) VALUES (?, ?, ?) ON CONFLICT (track_id) DO UPDATE SET album_id = coalesce(excluded.album_id, album_id), artist_id = coalesce(excluded.artist_id, artist_id);
 INSERT INTO listen_hour (user_id, hour, listens, plays, skips, listened_ms) VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (user_id, hour) DO UPDATE SET listens = listens + 1, plays = plays + excluded.plays, skips = skips + excluded.skips, listened_ms = listened_ms + excluded.listened_ms;
 INSERT INTO listen_stat (user_id, track_id, listens, plays, skips, listened_ms, first_played_at, last_played_at, last_listen_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, track_id) DO UPDATE SET listens = listens + 1, plays = plays + excluded.plays, skips = skips + excluded.skips, listened_ms = listened_ms + excluded.listened_ms, first_played_at = coalesce(min(first_played_at, excluded.first_played_at), first_played_at, excluded.first_played_at), last_played_at = coalesce(max(last_played_at, excluded.last_played_at), last_played_at, excluded.last_played_at), last_listen_at = max(last_listen_at, excluded.last_listen_at);
+INSERT INTO listen_total (user_id, listens, plays, skips, listened_ms, last_listen_at) VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET listens = listens + 1, plays = plays + excluded.plays, skips = skips + excluded.skips, listened_ms = listened_ms + excluded.listened_ms, last_listen_at = max(last_listen_at, excluded.last_listen_at);
 INSERT OR IGNORE INTO insight_dirty (listen_pk) VALUES (?);
+INSERT OR IGNORE INTO play_timeline (user_pk, started_at, item_pk) VALUES ((SELECT pk FROM user WHERE id = ?), ?, (SELECT pk FROM insight_item WHERE track_id = ?));
 
 -- src/streaming/players.repository.ts
 insert into "player" ("id", "user_id", "client", "user_agent", "name", "last_seen_at", "last_address", "created_at") values (?, ?, ?, ?, ?, ?, ?, ?) on conflict ("user_id", "client", "user_agent") do update set "last_seen_at" = "excluded"."last_seen_at", "last_address" = "excluded"."last_address" where ("player"."last_seen_at" < "excluded"."last_seen_at" - ? or "player"."last_address" <> "excluded"."last_address");
