@@ -67,14 +67,6 @@ export function topTotals(
     .all(...params, limit) as TotalRow[];
 }
 
-export function totalsOf(db: Database, kind: SubjectKind, ids: readonly string[]): TotalRow[] {
-  return db
-    .prepare(
-      `SELECT ${TOTAL_COLUMNS} FROM insight_total WHERE kind = ? AND subject_id IN (SELECT value FROM json_each(?))`,
-    )
-    .all(kind, JSON.stringify(ids)) as TotalRow[];
-}
-
 export interface HourRow {
   userId: string;
   hour: number;
@@ -156,20 +148,6 @@ export function listenSpans(
     )
     .raw(true)
     .all(from - longestMs, to) as [string, number, number][];
-}
-
-/** The user's own totals per track over all time: [track, artist, album, plays, listenedMs]. */
-export function userTrackTotals(
-  db: Database,
-  userId: string,
-): [string, string | null, string | null, number, number][] {
-  return db
-    .prepare(
-      `SELECT s.track_id, t.artist_id, t.album_id, s.plays, s.listened_ms FROM listen_stat s
-       LEFT JOIN track t ON t.id = s.track_id WHERE s.user_id = ?`,
-    )
-    .raw(true)
-    .all(userId) as [string, string | null, string | null, number, number][];
 }
 
 export interface UserTotalsRow {

@@ -14,7 +14,6 @@ import {
   type SubjectKind,
   serverHourRows,
   usersListeningSince,
-  userTrackTotals,
 } from './analytics.repository.ts';
 import { HOUR_MS } from '../listening/stats.repository.ts';
 
@@ -166,19 +165,6 @@ export function userStats(db: Database, userId: string, span: Span, limit = 10):
     ...breakdown(rows, span.offsetMinutes),
     top: topsOf(listensWithFacts(db, userId, span.from, span.to), limit),
   };
-}
-
-/** All-time top tracks, artists and albums of a user, from their running counts. */
-export function userAllTimeTops(db: Database, userId: string, limit: number): Omit<Tops, 'genres'> {
-  const tracks = new Map<string, Ranked>();
-  const artists = new Map<string, Ranked>();
-  const albums = new Map<string, Ranked>();
-  for (const [trackId, artistId, albumId, plays, listenedMs] of userTrackTotals(db, userId)) {
-    tally(tracks, trackId, plays, listenedMs);
-    tally(artists, artistId, plays, listenedMs);
-    tally(albums, albumId, plays, listenedMs);
-  }
-  return { tracks: top(tracks, limit), artists: top(artists, limit), albums: top(albums, limit) };
 }
 
 export interface YearReview {

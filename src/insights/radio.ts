@@ -254,9 +254,4 @@ export function nextFromStation(
   return { station, tracks };
 }
 
-export function findUserStation(db: Database, userId: string, stationId: string): Station | undefined {
-  const row = findStation(db, stationId);
-  return row && row.userId === userId ? stationOf(row) : undefined;
-}
-
 export type { Scored };

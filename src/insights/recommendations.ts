@@ -222,12 +222,3 @@ export const ON_REPEAT_MIN_PLAYS = 3;
 function onRepeat(recent: readonly [string, number, number][]): string[] {
   return recent.filter(([, plays]) => plays >= ON_REPEAT_MIN_PLAYS).map(([id]) => id);
 }
-
-/** The user's tracks played at least three times in the last 30 days, most first. */
-export function onRepeatIds(db: Database, userId: string, now = Date.now()): string[] {
-  return onRepeat(recentPlaysByTrack(db, userId, now - 30 * DAY_MS, 50));
-}
-
-export function forgottenFavouriteIds(db: Database, userId: string, now = Date.now()): string[] {
-  return forgottenByUser(db, userId, FORGOTTEN_MIN_PLAYS, now - 90 * DAY_MS, 50);
-}
