@@ -232,6 +232,8 @@ export function idsAddedAfter(db: Database, ids: readonly string[], after: numbe
 
 export interface RandomTrackFilter {
   size: number;
+  /** Track ids to leave out (what a radio already gave). */
+  exclude?: readonly string[];
   /** Exact genre name. */
   genre?: string;
   fromYear?: number;
@@ -254,6 +256,10 @@ export function randomTrackIds(db: Database, libraries: LibraryScope, filter: Ra
   if (filter.toYear !== undefined) {
     conditions.push('t.year <= ?');
     params.push(filter.toYear);
+  }
+  if (filter.exclude !== undefined && filter.exclude.length > 0) {
+    conditions.push('t.id NOT IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(filter.exclude));
   }
   const visible = visibleIn(libraries, 'track', 't');
   return db

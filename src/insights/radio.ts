@@ -171,8 +171,9 @@ export function radioBatch(
     }
   };
   if (artists.length > 0) fill(randomTrackIdsOfArtists(db, viewer.libraryIds, artists, seed.id, count * 3));
-  for (let tries = 0; tries < 3 && batch.length < count; tries++)
-    fill(randomTrackIds(db, viewer.libraryIds, { size: (count - batch.length) * 4 + (taken.size % 50) }));
+  // Then anything it has not given: the radio only stops when the whole library was played.
+  if (batch.length < count)
+    fill(randomTrackIds(db, viewer.libraryIds, { size: count - batch.length, exclude: [...taken] }));
   return batch;
 }
 

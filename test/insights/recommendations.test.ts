@@ -182,7 +182,8 @@ describe('recommendations from a history with taste clusters', () => {
     // Drawn at random by score: seeded, so the figures below are the same on every run.
     const random = seededRandom(25);
     const given = new Set<string>();
-    for (let batch = 0; batch < 12; batch++) {
+    // The library holds 360 tracks, the seed among them: fourteen full batches, the last nine, then nothing.
+    for (let batch = 0; batch < 14; batch++) {
       const { tracks } = nextFromStation(db, EVERYTHING, listener.id, station.id, 25, NOW, random);
       assert.equal(tracks.length, 25, `batch ${batch} is full`);
       if (batch === 0) {
@@ -201,6 +202,10 @@ describe('recommendations from a history with taste clusters', () => {
         given.add(track.id);
       }
     }
+    const last = nextFromStation(db, EVERYTHING, listener.id, station.id, 25, NOW, random).tracks;
+    assert.equal(last.length, 9, 'the rest of the library');
+    assert.ok(last.every((track) => !given.has(track.id) && track.id !== seed));
+    assert.equal(nextFromStation(db, EVERYTHING, listener.id, station.id, 25, NOW, random).tracks.length, 0);
     assert.throws(
       () => nextFromStation(db, EVERYTHING, server.users[0]!.user.id, station.id, 5, NOW),
       /no station/,

@@ -139,6 +139,7 @@ SELECT t.id, t.library_id, t.path, t.title, t.suffix, t.content_type, t.bitrate,
 
 -- src/catalog/tracks.repository.ts
 SELECT t.id FROM track t WHERE (t.artist_id IN (SELECT value FROM json_each(?)) OR t.album_id IN (SELECT aa.album_id FROM album_artist aa WHERE aa.artist_id IN (SELECT value FROM json_each(?)))) AND t.id <> ? ORDER BY random() LIMIT ?;
+SELECT t.id FROM track t WHERE 1 AND t.id NOT IN (SELECT value FROM json_each(?)) ORDER BY random() LIMIT ?;
 SELECT t.id FROM track t WHERE 1 ORDER BY random() LIMIT ?;
 SELECT t.id FROM track t WHERE 1 ORDER BY t.pk LIMIT ? OFFSET ?;
 SELECT t.id FROM track t WHERE t.id IN (SELECT ta.track_id FROM track_artist ta WHERE ta.artist_id = ? AND ta.role = 'artist' UNION SELECT t2.id FROM track t2 WHERE t2.artist_id = ?) ORDER BY coalesce((SELECT it.plays FROM insight_total it WHERE it.kind = 'track' AND it.subject_id = t.id), 0) DESC, (SELECT al.year FROM album al WHERE al.id = t.album_id), t.album_id, t.disc_number, t.track_number, t.path, t.id LIMIT ?;
