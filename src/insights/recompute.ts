@@ -113,6 +113,16 @@ export async function loadModels(db: Database, signal?: AbortSignal): Promise<Mo
   };
 }
 
+/** The models, or undefined when the job was told to stop while they loaded. */
+async function loadModelsUnlessStopped(db: Database, signal: AbortSignal): Promise<Models | undefined> {
+  try {
+    return await loadModels(db, signal);
+  } catch (error) {
+    if (error instanceof Interrupted) return undefined;
+    throw error;
+  }
+}
+
 const PHASES: readonly RecomputeCheckpoint['phase'][] = ['track', 'artist', 'finish'];
 
 /**
@@ -127,13 +137,8 @@ async function writeNeighbourLists(
   chunkSize: number,
 ): Promise<{ checkpoint: RecomputeCheckpoint; kept: Record<NeighbourTable, string[]> } | undefined> {
   let checkpoint = from;
-  let models: Models;
-  try {
-    models = await loadModels(db, context.signal);
-  } catch (error) {
-    if (error instanceof Interrupted) return undefined;
-    throw error;
-  }
+  const models = await loadModelsUnlessStopped(db, context.signal);
+  if (!models) return undefined;
   const kept = {} as Record<NeighbourTable, string[]>;
   for (const { kind, table, limit } of MODELS) {
     const model = models[kind];
@@ -236,13 +241,8 @@ async function rewriteTouchedLists(
   result: UpdateResult,
   elapsed: () => number,
 ): Promise<Set<string> | undefined> {
-  let models: Models;
-  try {
-    models = await loadModels(db, context.signal);
-  } catch (error) {
-    if (error instanceof Interrupted) return undefined;
-    throw error;
-  }
+  const models = await loadModelsUnlessStopped(db, context.signal);
+  if (!models) return undefined;
   result.ms.load = elapsed();
   const touched: Record<ModelKind, Set<number>> = { track: new Set(), artist: new Set() };
   const playedTracks = new Set<string>();
