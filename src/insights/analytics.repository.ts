@@ -134,6 +134,17 @@ export function listensWithFacts(db: Database, userId: string, from: number, to:
     .all(userId, from, to) as ListenFacts[];
 }
 
+/** The artists of the tracks a user first played before `before` (from the running counts, not the history). */
+export function artistsPlayedBefore(db: Database, userId: string, before: number): string[] {
+  return db
+    .prepare(
+      `SELECT DISTINCT t.artist_id FROM listen_stat s JOIN track t ON t.id = s.track_id
+       WHERE s.user_id = ? AND s.first_played_at < ?`,
+    )
+    .pluck()
+    .all(userId, before) as string[];
+}
+
 /** Listens of everyone overlapping a span: [user, start, end]. Open ones end at their last event. */
 export function listenSpans(
   db: Database,

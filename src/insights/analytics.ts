@@ -5,6 +5,7 @@
 import type { Database } from '../db/database.ts';
 import { TonearmError } from '../shared/errors.ts';
 import {
+  artistsPlayedBefore,
   everyUsersTotals,
   type HourRow,
   hourRows,
@@ -207,8 +208,7 @@ export function yearReview(db: Database, userId: string, year: number, offsetMin
     while (playDays.has(day + length)) length++;
     longest = Math.max(longest, length);
   }
-  const earlier = listensWithFacts(db, userId, 0, from);
-  const knownArtists = new Set(earlier.filter((l) => l.outcome === 'play').map((l) => l.artistId));
+  const knownArtists = new Set(artistsPlayedBefore(db, userId, from));
   const plays = listens.filter((listen) => listen.outcome === 'play');
   const newArtists = new Set(plays.map((l) => l.artistId).filter((id) => id && !knownArtists.has(id)));
   const topMonth = months.reduce<{ month: number; listenedMs: number } | null>(
