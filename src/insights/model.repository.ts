@@ -17,16 +17,17 @@ export function sharedPlayCount(db: Database): number {
     .get() as number;
 }
 
-/** Visits one user's plays in time order: (startedAt, itemPk). */
+/** Visits one user's plays in time order, from `since` when given: (startedAt, itemPk). */
 export function eachPlayOf(
   db: Database,
   userPk: number,
   visit: (startedAt: number, itemPk: number) => void,
+  since = Number.MIN_SAFE_INTEGER,
 ): void {
   for (const [startedAt, itemPk] of db
-    .prepare('SELECT started_at, item_pk FROM play_timeline WHERE user_pk = ?')
+    .prepare('SELECT started_at, item_pk FROM play_timeline WHERE user_pk = ? AND started_at >= ?')
     .raw(true)
-    .iterate(userPk) as IterableIterator<[number, number]>)
+    .iterate(userPk, since) as IterableIterator<[number, number]>)
     visit(startedAt, itemPk);
 }
 
@@ -165,20 +166,6 @@ export function recomputeTotals(db: Database, trackIds?: readonly string[]): voi
        WHERE i.${kind}_id ${IN_LIST} GROUP BY i.${kind}_id`,
     ).run(subjects);
   }
-}
-
-/** Visits one user's plays since `since`, in time order: (startedAt, itemPk). */
-export function eachPlayOfSince(
-  db: Database,
-  userPk: number,
-  since: number,
-  visit: (startedAt: number, itemPk: number) => void,
-): void {
-  for (const [startedAt, itemPk] of db
-    .prepare('SELECT started_at, item_pk FROM play_timeline WHERE user_pk = ? AND started_at >= ?')
-    .raw(true)
-    .iterate(userPk, since) as IterableIterator<[number, number]>)
-    visit(startedAt, itemPk);
 }
 
 export interface TrendRow {

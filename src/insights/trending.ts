@@ -4,7 +4,7 @@
 import type { Database } from '../db/database.ts';
 import {
   insightItems,
-  eachPlayOfSince,
+  eachPlayOf,
   replaceTrends,
   sharingUserPks,
   type TrendRow,
@@ -73,20 +73,25 @@ export function computeTrends(db: Database, now: number): number {
   );
   for (const userPk of sharingUserPks(db)) {
     const mine = periods.map(() => TREND_KINDS.map(() => new Map<number, number>()));
-    eachPlayOfSince(db, userPk, now - longest, (startedAt, itemPk) => {
-      const age = now - startedAt;
-      periods.forEach(([, { horizonMs, halfLifeMs }], p) => {
-        if (age > horizonMs || age < -3_600_000) return;
-        const weight = 2 ** (-Math.max(0, age) / halfLifeMs);
-        TREND_KINDS.forEach((_, column) => {
-          const subject = subjectOf[column]![itemPk] ?? -1;
-          if (subject < 0) return;
-          const decayed = mine[p]![column]!;
-          decayed.set(subject, (decayed.get(subject) ?? 0) + weight);
-          tallies[p]![column]!.plays[subject]!++;
+    eachPlayOf(
+      db,
+      userPk,
+      (startedAt, itemPk) => {
+        const age = now - startedAt;
+        periods.forEach(([, { horizonMs, halfLifeMs }], p) => {
+          if (age > horizonMs || age < -3_600_000) return;
+          const weight = 2 ** (-Math.max(0, age) / halfLifeMs);
+          TREND_KINDS.forEach((_, column) => {
+            const subject = subjectOf[column]![itemPk] ?? -1;
+            if (subject < 0) return;
+            const decayed = mine[p]![column]!;
+            decayed.set(subject, (decayed.get(subject) ?? 0) + weight);
+            tallies[p]![column]!.plays[subject]!++;
+          });
         });
-      });
-    });
+      },
+      now - longest,
+    );
     mine.forEach((kinds, p) => {
       kinds.forEach((decayed, column) => {
         const tally = tallies[p]![column]!;
