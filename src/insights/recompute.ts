@@ -26,7 +26,7 @@ import {
   sharingUserPks,
   updateNeighbours,
 } from './model.repository.ts';
-import { CoListening, TimelineBuilder } from './similarity.ts';
+import { CoListening, Numbering, TimelineBuilder } from './similarity.ts';
 import { computeTrends, QUIET_TRENDS_EVERY_MS, refreshTrends } from './trending.ts';
 
 export { RECOMPUTE_JOB, UPDATE_JOB } from './job-kinds.ts';
@@ -72,31 +72,24 @@ export async function loadModels(db: Database, signal?: AbortSignal): Promise<Mo
   const trackOfItem = new Int32Array(size).fill(-1);
   const artistOfItem = new Int32Array(size).fill(-1);
   const trackIds: string[] = [];
-  const artistIds: string[] = [];
-  const artistNumbers = new Map<string, number>();
+  const artists = new Numbering();
   const artistOf = new Map<string, string>();
   for (const [pk, trackId, , artistId] of items) {
     trackOfItem[pk] = trackIds.length;
     trackIds.push(trackId);
     if (artistId === null) continue;
-    let artist = artistNumbers.get(artistId);
-    if (artist === undefined) {
-      artist = artistIds.length;
-      artistIds.push(artistId);
-      artistNumbers.set(artistId, artist);
-    }
-    artistOfItem[pk] = artist;
+    artistOfItem[pk] = artists.of(artistId);
     artistOf.set(trackId, artistId);
   }
   const plays = sharedPlayCount(db);
-  const tracks = new TimelineBuilder(plays);
-  const artists = new TimelineBuilder(plays);
+  const trackTimeline = new TimelineBuilder(plays);
+  const artistTimeline = new TimelineBuilder(plays);
   let read = 0;
   for (const userPk of sharingUserPks(db)) {
     eachPlayOf(db, userPk, (startedAt, itemPk) => {
-      tracks.add(userPk, trackOfItem[itemPk]!, startedAt);
+      trackTimeline.add(userPk, trackOfItem[itemPk]!, startedAt);
       const artist = artistOfItem[itemPk]!;
-      if (artist >= 0) artists.add(userPk, artist, startedAt);
+      if (artist >= 0) artistTimeline.add(userPk, artist, startedAt);
       read++;
     });
     // A user at a time, then the server's other work goes on.
@@ -107,8 +100,8 @@ export async function loadModels(db: Database, signal?: AbortSignal): Promise<Mo
     }
   }
   return {
-    track: new CoListening(tracks.build(trackIds)),
-    artist: new CoListening(artists.build(artistIds)),
+    track: new CoListening(trackTimeline.build(trackIds)),
+    artist: new CoListening(artistTimeline.build(artists.ids)),
     artistOf,
   };
 }

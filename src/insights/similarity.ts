@@ -203,3 +203,19 @@ export class TimelineBuilder {
     };
   }
 }
+
+/** Numbers for ids, in the order first met. */
+export class Numbering {
+  readonly ids: string[] = [];
+  private readonly numbers = new Map<string, number>();
+  of(id: string | null): number {
+    if (id === null) return -1;
+    let number = this.numbers.get(id);
+    if (number === undefined) {
+      number = this.ids.length;
+      this.ids.push(id);
+      this.numbers.set(id, number);
+    }
+    return number;
+  }
+}

@@ -10,6 +10,7 @@ import {
   type TrendRow,
   trendsComputedAt,
 } from './model.repository.ts';
+import { Numbering } from './similarity.ts';
 
 export const TREND_PERIODS = {
   day: { horizonMs: 2 * 86_400_000, halfLifeMs: 8 * 3_600_000 },
@@ -31,22 +32,6 @@ export function refreshTrends(db: Database, now: number, maxAgeMs = TRENDS_EVERY
   if (now - trendsComputedAt(db) < maxAgeMs) return false;
   computeTrends(db, now);
   return true;
-}
-
-/** Numbers for ids, in the order first met. */
-class Numbering {
-  readonly ids: string[] = [];
-  private readonly numbers = new Map<string, number>();
-  of(id: string | null): number {
-    if (id === null) return -1;
-    let number = this.numbers.get(id);
-    if (number === undefined) {
-      number = this.ids.length;
-      this.ids.push(id);
-      this.numbers.set(id, number);
-    }
-    return number;
-  }
 }
 
 export function computeTrends(db: Database, now: number): number {
