@@ -17,19 +17,10 @@ import {
   trackSchema,
 } from './catalog.schemas.ts';
 import { type AnyRoute, route } from './route.ts';
-import { idParams, page, pageQuery, queryBoolean } from './schemas.ts';
+import { countQuery, idParams, page, pageQuery, queryBoolean } from './schemas.ts';
 
 const MARK_SORTS_NOTE =
   'playCount, lastPlayed, recentlyPlayed, starredAt and rating list only what the caller has played, starred or rated.';
-
-const countQuery = (fallback: number) =>
-  z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(fallback)
-    .describe(`How many (1–100, default ${fallback}).`);
 
 export const artistRoutes: readonly AnyRoute[] = [
   route({

@@ -35,16 +35,8 @@ import {
 } from './catalog.schemas.ts';
 import { viewerOf } from './catalog.params.ts';
 import { type AnyRoute, route } from './route.ts';
-import { idParams, isoOrNull, isoTime } from './schemas.ts';
+import { countQuery, idParams, isoOrNull, isoTime } from './schemas.ts';
 
-const limit = (fallback: number, max = 100) =>
-  z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(max)
-    .default(fallback)
-    .describe(`How many (1–${max}, default ${fallback}).`);
 const tzQuery = z.coerce
   .number()
   .int()
@@ -297,7 +289,7 @@ export const insightRoutes: readonly AnyRoute[] = [
       'and loudness when few have listened.',
     access: 'user',
     params: idParams,
-    query: z.object({ limit: limit(20) }),
+    query: z.object({ limit: countQuery(20) }),
     errors: [404],
     response: z.object({ items: z.array(trackSchema) }),
     read(input) {
@@ -363,7 +355,7 @@ export const insightRoutes: readonly AnyRoute[] = [
     query: z.object({
       period: z.enum(Object.keys(TREND_PERIODS) as [TrendPeriod, ...TrendPeriod[]]).default('week'),
       kind: z.enum(TREND_KINDS as ['track', 'album', 'artist']).default('track'),
-      limit: limit(20),
+      limit: countQuery(20),
     }),
     response: z.object({ items: z.array(trendSchema) }),
     read(input) {
@@ -399,7 +391,7 @@ export const insightRoutes: readonly AnyRoute[] = [
       kind: kindQuery.default('track'),
       by: z.enum(['plays', 'skips', 'skipRate', 'playThrough']).default('plays'),
       minListens: z.coerce.number().int().min(1).max(10_000).default(5),
-      limit: limit(20),
+      limit: countQuery(20),
     }),
     response: z.object({
       items: z.array(

@@ -24,6 +24,16 @@ export const pageQuery = {
     .describe('The nextCursor of the previous page; absent for the first page.'),
 };
 
+/** `?limit=` of a short list that is not paged (top tracks, similar items, trends): 1–100. */
+export const countQuery = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(fallback)
+    .describe(`How many (1–100, default ${fallback}).`);
+
 export function page<Item extends z.ZodType>(item: Item) {
   return z.object({
     items: z.array(item),
