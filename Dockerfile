@@ -1,20 +1,22 @@
 # syntax=docker/dockerfile:1
 # Tonearm: multi-stage build on Node 24 slim. The build stage compiles the TypeScript sources to JavaScript
 # (`npm run build`, dist/): the image runs that, without Node's type stripper in every thread, which saves
-# ~40 MB at idle (docs/benchmarks.md, "Memory (issue 11)"); then it keeps only production dependencies
-# (and, once it exists, builds the web app).
+# ~40 MB at idle (docs/benchmarks.md, "Memory (issue 11)"); it builds the web app (web/dist) and then
+# keeps only production dependencies.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# npm ci runs the `prepare` script, which builds the web app; its sources come later (so this layer stays
+# cached while they change), and until then the script has nothing to build.
+COPY web/scripts ./web/scripts
 RUN npm ci
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build && npm prune --omit=dev
-# The web app (React + Vite) is built here when web/ has a package.json; until then this step is a no-op.
 COPY web ./web
-RUN if [ -f web/package.json ]; then cd web && npm ci && npm run build; else mkdir -p web/dist; fi
+# The server (dist/) and the web app (web/dist: React + Vite, precompressed), then production dependencies only.
+RUN npm run build && npm run web:build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \

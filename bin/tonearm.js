@@ -66,6 +66,14 @@ if (
   });
 }
 
+// The web app too (web/src → web/dist), when its build is missing or older than its sources; the
+// script does nothing when they are not there (an installed image) or Vite is not (no dev dependencies).
+const webBuilder = path.join(root, 'web', 'scripts', 'build-web.ts');
+const command = process.argv[2];
+if ((command === undefined || command === 'serve') && fs.existsSync(webBuilder) && process.env.TONEARM_BUILD !== '0') {
+  spawnSync(process.execPath, [webBuilder, '--if-stale'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
 let entry = path.join(root, 'src', 'cli', 'main.ts');
 const stale = fs.existsSync(dist) ? (staleSource('src') ?? staleSource('migrations')) : 'no build yet';
 const wantsBuild = stale !== undefined && process.env.TONEARM_BUILD !== '0';

@@ -25,6 +25,7 @@ import { mountShares } from './share.ts';
 import type { SubsonicEndpoint } from './subsonic/endpoint.ts';
 import { defaultEndpoints } from './subsonic/handlers/index.ts';
 import { mountSubsonic } from './subsonic/router.ts';
+import { findWebAppBuild, type WebAppBuild, webAppFallback } from './web-app.ts';
 
 /** Knobs of the HTTP layer itself (tests change them; serve takes the defaults). */
 export interface AppOptions {
@@ -36,6 +37,8 @@ export interface AppOptions {
   credentialCacheSeconds?: number;
   /** Check every native API answer against its schema (tests; a mismatch becomes a 500). */
   validateResponses?: boolean;
+  /** The built web app to serve (web-app.ts); by default web/dist when it exists, false for none. */
+  webApp?: WebAppBuild | false;
 }
 
 const CLIENT_GONE = new Set([
@@ -109,7 +112,9 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
     answers: services.answers,
     auth: { verifier, throttle, passwordAuthEnabled: passwordAuthSwitch(db) },
   });
-  mountHomePage(router, config);
+  // The web app's page once it is built; until then the page that says how to connect a client.
+  const webApp = options.webApp ?? findWebAppBuild();
+  if (!webApp) mountHomePage(router, config);
   mountHealth(router, health);
   mountNativeApiOnFirstUse(router, {
     services,
@@ -125,6 +130,7 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   app.use(cors(config.http.corsOrigins));
   app.use(problemDetails(db));
   app.use(router.routes());
+  if (webApp) app.use(webAppFallback(config, webApp));
 
   // Errors Koa catches itself (a response stream failing after the headers went out) land here. A listener
   // that hangs up mid-stream is everyday life for a music server, not an error.
