@@ -21,7 +21,7 @@ import { Scanner } from '../../src/library/scanner.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { EventHub } from '../../src/system/events.ts';
 import { type AudioSpec, makeAudio, makeImage } from './audio.ts';
-import { startTestServer, type TestServer } from './http.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from './http.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const ARTIFACTS = path.join(ROOT, 'test', 'artifacts', 'web');
@@ -201,7 +201,9 @@ export interface WebAppServer extends TestServer {
 }
 
 /** A scanned library, three people, uploads going to a second library; the app's build is checked first. */
-export async function startWebAppServer(options: { basePath?: string } = {}): Promise<WebAppServer> {
+export async function startWebAppServer(
+  options: { basePath?: string; auth?: TestServerOptions['auth'] } = {},
+): Promise<WebAppServer> {
   ensureWebBuild();
   const musicRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-web-music-')));
   const uploadsRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-web-uploads-')));
@@ -210,6 +212,7 @@ export async function startWebAppServer(options: { basePath?: string } = {}): Pr
   const server = await startTestServer({
     logLevel: 'warn',
     ...(options.basePath ? { basePath: options.basePath } : {}),
+    ...(options.auth ? { auth: options.auth } : {}),
     services: {
       events: new EventHub(),
       scanner: {

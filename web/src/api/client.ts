@@ -52,7 +52,7 @@ export function refreshSession(): Promise<boolean> {
   refreshing ??= fetch(apiPath('/auth/refresh'), {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': readCookie('tonearm_csrf') ?? '' },
     body: '{}',
   })
     .then((response) => response.ok)

@@ -37,7 +37,11 @@ export function useSignOut() {
   const client = useQueryClient();
   return async () => {
     await api.POST('/api/v1/auth/logout', { body: {} }).catch(() => undefined);
-    client.clear();
+    // Everything cached was this user's. The server's facts stay for the sign-in page, and 'me' is set
+    // rather than removed: the app watches that very query.
+    client.removeQueries({
+      predicate: (query) => query.queryKey[0] !== 'server' && query.queryKey[0] !== 'me',
+    });
     client.setQueryData(ME_KEY, null);
   };
 }

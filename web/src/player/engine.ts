@@ -45,6 +45,8 @@ export class AudioEngine {
   private endedAt = 0;
   private retried = false;
   private loadToken = 0;
+  /** A stream URL is being fetched for the current element: it starts (or not) once it has it. */
+  private loading = false;
 
   constructor(
     private readonly reporter: PlaybackReporter,
@@ -115,9 +117,9 @@ export class AudioEngine {
         if (state.playing) this.play();
       } else {
         if (!sameTrack) this.newTrack();
-        void this.load(slot, entry, state.quality, resumeAt, state.playing);
+        void this.load(slot, entry, state.quality, resumeAt);
       }
-    } else if (state.playing !== previous.playing) {
+    } else if (state.playing !== previous.playing && !this.loading) {
       if (state.playing) this.play();
       else {
         this.pausedByUser = true;
@@ -145,6 +147,9 @@ export class AudioEngine {
   }
 
   private swap(): void {
+    // A stream still being asked for the element that stops is of no use any more.
+    this.loadToken++;
+    this.loading = false;
     this.current.audio.pause();
     this.active = this.active === 0 ? 1 : 0;
   }
@@ -170,27 +175,28 @@ export class AudioEngine {
     return urls.stream;
   }
 
-  private async load(
-    slot: Slot,
-    entry: QueueEntry,
-    quality: string,
-    startAt: number,
-    play: boolean,
-  ): Promise<void> {
+  /** Loads the entry into the element; it plays if the listener wants sound once the stream is there. */
+  private async load(slot: Slot, entry: QueueEntry, quality: string, startAt: number): Promise<void> {
     const token = ++this.loadToken;
     slot.entry = entry;
     slot.quality = quality;
     slot.audio.pause();
+    this.loading = true;
     playerStore.set({ buffering: true, duration: entry.track.duration, position: startAt, error: undefined });
     try {
       const url = await this.streamUrl(entry.track.id, quality);
       if (token !== this.loadToken || slot.entry !== entry) return; // the listener moved on meanwhile
+      this.loading = false;
       slot.audio.src = url;
       if (startAt > 0) slot.audio.currentTime = startAt;
       this.lastTime = startAt;
-      if (play && playerStore.get().playing) this.play();
+      if (playerStore.get().playing) this.play();
+      else playerStore.set({ buffering: false });
     } catch (error) {
-      if (token === this.loadToken) this.failed(error);
+      if (token === this.loadToken) {
+        this.loading = false;
+        this.failed(error);
+      }
     }
   }
 
@@ -337,13 +343,7 @@ export class AudioEngine {
       // An expired or revoked link: once more with a new one, from where it stopped.
       this.retried = true;
       this.urls.delete(`${entry.track.id}|${slot.quality}`);
-      void this.load(
-        slot,
-        entry,
-        slot.quality ?? 'original',
-        slot.audio.currentTime || 0,
-        playerStore.get().playing,
-      );
+      void this.load(slot, entry, slot.quality ?? 'original', slot.audio.currentTime || 0);
       return;
     }
     this.failed(slot.audio.error);

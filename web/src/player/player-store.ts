@@ -111,14 +111,20 @@ export const player = {
     if (tracks.length === 0) return;
     const entries = entriesOf(tracks);
     const shuffle = options.shuffle ?? playerStore.get().unshuffled !== undefined;
+    const playing = { playing: true, position: 0, startAt: 0, error: undefined };
+    // One change, so the engine sees the new track and the wish to play it together.
     if (shuffle) {
       const first = entries[start]!;
       const rest = shuffled(entries.filter((entry) => entry !== first));
-      playerStore.set({ queue: [first, ...rest], unshuffled: entries, index: 0 });
+      playerStore.set({ queue: [first, ...rest], unshuffled: entries, index: 0, ...playing });
     } else {
-      playerStore.set({ queue: entries, unshuffled: undefined, index: Math.min(start, entries.length - 1) });
+      playerStore.set({
+        queue: entries,
+        unshuffled: undefined,
+        index: Math.min(start, entries.length - 1),
+        ...playing,
+      });
     }
-    playerStore.set({ playing: true, position: 0, startAt: 0, error: undefined });
   },
 
   /** Queues tracks right after the current one. */
