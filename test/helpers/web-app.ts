@@ -120,8 +120,8 @@ const ALBUMS: AlbumSpec[] = [
   },
 ];
 
-/** More albums, one short track each, so the album grid is longer than a screen. */
-const FILLER_ALBUMS = 24;
+/** More albums, one short track each, so the album grid is longer than a screen and than a page (60). */
+const FILLER_ALBUMS = 70;
 
 export interface WebLibrary {
   root: string;
@@ -169,22 +169,23 @@ export async function buildWebLibrary(root: string): Promise<WebLibrary> {
     if (spec.cover === 'folder')
       jobs.push(makeImage(path.join(folder, 'folder.jpg'), { width: 1500, height: 1500 }));
   }
+  // Named to sort after the albums above, so those stay on the first page of every listing by name.
   for (let n = 1; n <= FILLER_ALBUMS; n++) {
-    const artist = `Filler Artist ${String(Math.ceil(n / 4)).padStart(2, '0')}`;
-    const album = `Filler Album ${String(n).padStart(2, '0')}`;
+    const artist = `Session Players ${String(Math.ceil(n / 10)).padStart(2, '0')}`;
+    const album = `Volume ${String(n).padStart(2, '0')}`;
     trackCount++;
     jobs.push(
-      makeAudio(path.join(root, artist, album, `01 - Filler ${n}.mp3`), {
+      makeAudio(path.join(root, artist, album, `01 - Take ${n}.mp3`), {
         format: 'mp3',
         durationSec: 2,
         frequency: 300 + n * 11,
         tags: {
-          title: `Filler ${n}`,
+          title: `Take ${n}`,
           artist,
           album,
           album_artist: artist,
           track: '1',
-          date: String(2000 + n),
+          date: String(1950 + n),
           genre: 'Rock',
         },
       }),
@@ -202,7 +203,12 @@ export interface WebAppServer extends TestServer {
 
 /** A scanned library, three people, uploads going to a second library; the app's build is checked first. */
 export async function startWebAppServer(
-  options: { basePath?: string; auth?: TestServerOptions['auth'] } = {},
+  options: {
+    basePath?: string;
+    auth?: TestServerOptions['auth'];
+    /** false: no account at all (a server on its first start). */
+    users?: false;
+  } = {},
 ): Promise<WebAppServer> {
   ensureWebBuild();
   const musicRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tonearm-web-music-')));
@@ -242,7 +248,7 @@ export async function startWebAppServer(
   });
   await holder.scanner.scan();
   const libraryIds = libraries.map((library) => library.id);
-  for (const username of ['admin', 'alice', 'bob'] as const) {
+  for (const username of options.users === false ? [] : (['admin', 'alice', 'bob'] as const)) {
     await createUser(server.db, {
       username,
       password: PASSWORDS[username],
