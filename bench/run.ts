@@ -18,6 +18,7 @@ const PARTS: Record<string, () => Promise<{ main(): Promise<Record<string, numbe
   auth: () => import('./auth.bench.ts'),
   listening: () => import('./listening.bench.ts'),
   insights: () => import('./insights.bench.ts'),
+  web: () => import('./web.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,4 +1,5 @@
-// GET / (or the base path): until the web app exists, a small page that says what this server is and how
+// GET / (or the base path) on an installation without the web app's build (web/dist: `npm install` makes
+// it; an install without dev dependencies has none): a small page that says what this server is and how
 // to connect a Subsonic client to it, rather than a 404 problem document for whoever opens the address
 // in a browser. It shows nothing about the library or the accounts (no login is needed to see it), only
 // the address, which comes from http.publicUrl or a Host that names this server (public-url.ts).
@@ -39,8 +40,8 @@ function homePage(ctx: AppContext, config: Config): void {
 </head><body>
 <h1>Tonearm <span class="v">${escapeHtml(SERVER_VERSION)}</span></h1>
 <p>A self-hosted music server. Listen with any Subsonic or OpenSubsonic app (DSub, Symfonium,
-Substreamer, Feishin, Tempo, Strawberry, Sublime Music, Amperfy, …); Tonearm's own web player is not
-here yet.</p>
+Substreamer, Feishin, Tempo, Strawberry, Sublime Music, Amperfy, …). Tonearm's own web player is not
+built on this installation (<code>npm install</code> builds it).</p>
 <h2>Connect a Subsonic client</h2>
 <dl>
 <dt>Server address</dt><dd>${addressHtml}</dd>

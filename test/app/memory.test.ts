@@ -91,7 +91,7 @@ it("answers JSON, problems and Subsonic calls without loading Node's bundled und
         response.on('end', () => resolve(response.statusCode));
       }).on('error', reject));
     const statuses = [];
-    for (const url of ['/health', '/nothing-here', '/rest/ping?u=admin&p=pw&v=1.16.1&c=t&f=json',
+    for (const url of ['/health', '/api/nothing-here', '/rest/ping?u=admin&p=pw&v=1.16.1&c=t&f=json',
       '/rest/ping?u=admin&p=wrong&v=1.16.1&c=t', '/api/v1/transcoding/profiles', '/metrics'])
       statuses.push(await get(url));
     await server.close();

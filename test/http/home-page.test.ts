@@ -1,4 +1,4 @@
-// GET / until the web app exists: a small page saying what the server is and how to connect a Subsonic
+// GET / on a server without the web app's build (web-app.ts serves the app otherwise): a small page saying what the server is and how to connect a Subsonic
 // client, over real HTTP, with and without a base path and a public URL. It must hold no user data, set
 // the same security headers as the other HTML the server sends, answer HEAD, and show an address only
 // when one is vouched for.
@@ -52,7 +52,11 @@ function assertPageHeaders(headers: Headers | http.IncomingHttpHeaders): void {
 describe('the page at / without a base path', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ users: [{ username: 'carol-the-admin', password: 'hunter2-secret' }] });
+    server = await startTestServer({
+      users: [{ username: 'carol-the-admin', password: 'hunter2-secret' }],
+      // The page of a server without the web app's build (an install without dev dependencies).
+      app: { webApp: false },
+    });
     server.db.run(
       server.db.kysely
         .insertInto('library')
@@ -108,7 +112,11 @@ describe('the page at / without a base path', () => {
 describe('the page under a base path and a public URL', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ basePath: '/music', http: { publicUrl: 'https://tunes.example.org' } });
+    server = await startTestServer({
+      basePath: '/music',
+      http: { publicUrl: 'https://tunes.example.org' },
+      app: { webApp: false },
+    });
   });
   after(() => server?.close());
 

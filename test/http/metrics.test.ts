@@ -129,7 +129,7 @@ describe('/metrics', () => {
     await fetch(subsonicUrl(server, 'randomThing1', ALICE));
     await fetch(subsonicUrl(server, 'randomThing2', ALICE));
     await fetch(`${server.baseUrl}/health`);
-    await fetch(`${server.baseUrl}/does/not/exist`);
+    await fetch(`${server.baseUrl}/api/does/not/exist`);
     // Metrics are recorded when a response closes; the access-log line is written at the same moment.
     await waitFor(() => server.logLines().filter((line) => line.msg === 'request').length >= 7);
     const text = await scrape();

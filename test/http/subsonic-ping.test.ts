@@ -349,7 +349,8 @@ describe('Subsonic ping, envelope and authentication', () => {
       assert.deepEqual(Object.keys(health.checks).sort(), ['dataFolder', 'database', 'diskSpace', 'writes']);
       for (const check of Object.values(health.checks)) assert.equal(check.status, 'ok');
     }
-    const missing = await fetch(`${server.baseUrl}/nothing-here`);
+    // Outside the APIs an unknown path is a page of the web app; below /api it is a problem document.
+    const missing = await fetch(`${server.baseUrl}/api/nothing-here`);
     assert.equal(missing.status, 404);
     assert.match(missing.headers.get('content-type') ?? '', /^application\/problem\+json/);
     const problem = (await missing.json()) as Record<string, unknown>;

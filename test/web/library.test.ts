@@ -194,7 +194,7 @@ describe('the library in the web app', () => {
     await context.close();
   });
 
-  it('stars a song where it is listed, and the starred page shows it', async () => {
+  it('stars and rates songs and albums where they are listed, and the starred page shows them', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await signIn(page, server.baseUrl, 'bob', '/albums');
@@ -209,6 +209,29 @@ describe('the library in the web app', () => {
       starred.items.map((track) => track.title),
       ['Undertow'],
     );
+    // Ratings: the album's in its header, a song's in its menu.
+    await page
+      .getByRole('group', { name: 'Rating: Tidewater' })
+      .getByRole('button', { name: 'Rate 4 of 5' })
+      .click();
+    await page.getByRole('button', { name: 'Actions for Low Tide' }).click();
+    await page.getByRole('menuitem', { name: 'Rate 5 of 5' }).click();
+    await waitFor(async () => {
+      const rated = await json<{ items: { title: string; rating: number | null }[] }>(
+        page,
+        `${server.baseUrl}/api/v1/tracks?sort=rating&limit=5`,
+      );
+      const albums = await json<{ items: { name: string; rating: number | null }[] }>(
+        page,
+        `${server.baseUrl}/api/v1/albums?sort=rating&limit=5`,
+      );
+      return (
+        rated.items[0]?.title === 'Low Tide' &&
+        rated.items[0].rating === 5 &&
+        albums.items[0]?.name === 'Tidewater' &&
+        albums.items[0].rating === 4
+      );
+    }, 'the ratings on the server');
     await page.getByRole('link', { name: 'Starred', exact: true }).click();
     await page.getByRole('table', { name: 'Starred' }).getByText('Undertow').waitFor();
     await context.close();

@@ -49,7 +49,7 @@ const PAGES: MainPage[] = [
     name: 'artist',
     path: '/artists',
     ready: async (page) => {
-      await page.getByRole('link', { name: 'Aurora Lane', exact: true }).click();
+      await page.getByRole('main').getByRole('link', { name: 'Aurora Lane', exact: true }).click();
       await page.getByRole('heading', { name: 'Discography' }).waitFor();
     },
   },

@@ -162,6 +162,8 @@ export function SearchBox() {
           className="search-popup"
           id={listId}
           role="listbox"
+          // Which query the shown results answer (the previous one's stay while the next loads).
+          data-query={results.isPlaceholderData ? undefined : query.trim()}
           aria-label={t.search.results}
           data-testid="search-results"
         >

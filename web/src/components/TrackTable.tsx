@@ -12,7 +12,7 @@ import {
   useState,
 } from 'react';
 import { Link } from 'react-router';
-import { useAnnotations, useStarredAt } from '../api/annotations.ts';
+import { useAnnotations, useRating, useStarredAt } from '../api/annotations.ts';
 import type { QueueTrack } from '../api/client.ts';
 import { t } from '../i18n/index.ts';
 import { currentEntry, player, usePlayer } from '../player/index.ts';
@@ -36,7 +36,21 @@ export interface TrackTableOptions {
   extraItems?: (track: QueueTrack, index: number) => MenuItem[];
 }
 
-export function trackMenuItems(track: QueueTrack, navigate: (to: string) => void): MenuItem[] {
+export function trackMenuItems(
+  track: QueueTrack,
+  navigate: (to: string) => void,
+  rate?: (stars: number) => void,
+): MenuItem[] {
+  const rating: MenuItem[] = rate
+    ? [
+        { separator: true },
+        { heading: t.actions.rating },
+        ...[5, 4, 3, 2, 1, 0].map((stars) => ({
+          label: t.actions.rate(stars),
+          onSelect: () => rate(stars),
+        })),
+      ]
+    : [];
   return [
     { label: t.actions.playNext, icon: 'next', onSelect: () => player.playNext([track]) },
     {
@@ -51,6 +65,7 @@ export function trackMenuItems(track: QueueTrack, navigate: (to: string) => void
     { separator: true },
     { label: t.actions.goToAlbum, icon: 'album', onSelect: () => navigate(`/albums/${track.albumId}`) },
     { label: t.actions.goToArtist, icon: 'artist', onSelect: () => navigate(`/artists/${track.artistId}`) },
+    ...rating,
   ];
 }
 
@@ -82,6 +97,37 @@ export function StarButton({
   );
 }
 
+/** One to five stars; choosing the current rating again removes it. */
+export function Rating({
+  id,
+  rating,
+  label,
+}: {
+  id: string;
+  rating: number | null | undefined;
+  label: string;
+}) {
+  const current = useRating(id, rating) ?? 0;
+  const { setRating } = useAnnotations();
+  return (
+    <fieldset className="rating" aria-label={`${t.actions.rating}: ${label}`}>
+      {[1, 2, 3, 4, 5].map((stars) => (
+        <button
+          key={stars}
+          type="button"
+          className={stars <= current ? 'on' : ''}
+          aria-pressed={stars === current}
+          aria-label={t.actions.rate(stars)}
+          title={t.actions.rate(stars)}
+          onClick={() => setRating(id, stars === current ? 0 : stars).catch(toastError)}
+        >
+          <Icon name={stars <= current ? 'star' : 'starOutline'} />
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
 function TrackRow({
   track,
   index,
@@ -98,6 +144,7 @@ function TrackRow({
   style?: React.CSSProperties;
 }) {
   const isCurrent = usePlayer((state) => currentEntry(state)?.track.id === track.id);
+  const { setRating } = useAnnotations();
   const number = options.numbering === 'track' ? (track.trackNumber ?? '') : index + 1;
   return (
     <div
@@ -147,7 +194,10 @@ function TrackRow({
         <StarButton id={track.id} starredAt={track.starredAt} label={track.title} />
         <Menu
           label={t.actions.trackActions(track.title)}
-          items={() => [...trackMenuItems(track, navigate), ...(options.extraItems?.(track, index) ?? [])]}
+          items={() => [
+            ...trackMenuItems(track, navigate, (stars) => setRating(track.id, stars).catch(toastError)),
+            ...(options.extraItems?.(track, index) ?? []),
+          ]}
         />
       </div>
     </div>

@@ -128,6 +128,7 @@ export const en = {
     newPlaylist: 'New playlist…',
     star: 'Star',
     unstar: 'Remove star',
+    rating: 'Rating',
     rate: (stars: number) => (stars === 0 ? 'No rating' : `Rate ${stars} of 5`),
     goToAlbum: 'Go to album',
     goToArtist: 'Go to artist',

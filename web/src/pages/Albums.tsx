@@ -10,7 +10,7 @@ import { Icon } from '../components/Icon.tsx';
 import { Menu } from '../components/Menu.tsx';
 import { addToPlaylist } from '../components/PlaylistPicker.tsx';
 import { toast } from '../components/Toasts.tsx';
-import { StarButton, TrackRows } from '../components/TrackTable.tsx';
+import { Rating, StarButton, TrackRows } from '../components/TrackTable.tsx';
 import { t } from '../i18n/index.ts';
 import { LoadMore, QueryState, usePaged } from '../lib/paged.tsx';
 import { player } from '../player/index.ts';
@@ -222,6 +222,7 @@ export function AlbumPage() {
                 {t.actions.shuffle}
               </button>
               <StarButton id={album.data.id} starredAt={album.data.starredAt} label={album.data.name} />
+              <Rating id={album.data.id} rating={album.data.rating} label={album.data.name} />
               <Menu
                 label={t.more}
                 items={() => [

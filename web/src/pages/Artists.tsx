@@ -9,7 +9,7 @@ import { artistTracks, ArtistCard } from '../components/Cards.tsx';
 import { Cover } from '../components/Cover.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { toastError } from '../components/Toasts.tsx';
-import { TrackRows } from '../components/TrackTable.tsx';
+import { Rating, TrackRows } from '../components/TrackTable.tsx';
 import { t } from '../i18n/index.ts';
 import { LoadMore, QueryState, usePaged } from '../lib/paged.tsx';
 import { player } from '../player/index.ts';
@@ -157,6 +157,7 @@ export function ArtistPage() {
                 {t.actions.shuffle}
               </button>
               <FollowButton id={artist.data.id} starredAt={artist.data.starredAt} name={artist.data.name} />
+              <Rating id={artist.data.id} rating={artist.data.rating} label={artist.data.name} />
             </div>
             {topTracks.length > 0 && (
               <section className="shelf">
