@@ -51,6 +51,8 @@ interface AlbumSpec {
   format: AudioSpec['format'];
   titles: string[];
   durationSec?: number;
+  /** Per track, instead of durationSec. */
+  durations?: number[];
   cover?: 'embedded' | 'folder';
   compilation?: boolean;
   trackArtists?: string[];
@@ -65,7 +67,7 @@ const ALBUMS: AlbumSpec[] = [
     genre: 'Indie',
     format: 'mp3',
     titles: ['Polar Night', 'Glacier Song', 'Midnight Sun', 'Aurora'],
-    durationSec: 4,
+    durations: [4, 6, 4, 4],
     cover: 'embedded',
   },
   {
@@ -159,7 +161,7 @@ export async function buildWebLibrary(root: string): Promise<WebLibrary> {
       jobs.push(
         makeAudio(file, {
           format: spec.format,
-          durationSec: spec.durationSec ?? 4,
+          durationSec: spec.durations?.[index] ?? spec.durationSec ?? 4,
           frequency: 220 + trackCount * 37,
           tags,
           cover: spec.cover === 'embedded' ? 'embedded-jpeg' : undefined,

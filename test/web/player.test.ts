@@ -136,6 +136,8 @@ describe('the web player', () => {
     const next = log.find((entry) => entry.type === 'playing' && entry.at >= ended.at);
     assert.ok(next, 'the next one started');
     assert.notEqual(next.slot, ended.slot, 'it was preloaded in the other element');
+    // The seek bar follows the new track at once (its length came while it waited).
+    assert.equal(await page.getByRole('slider', { name: 'Seek' }).getAttribute('max'), '6');
     const gap = next.at - ended.at;
     console.log(`gap between tracks: ${gap.toFixed(1)} ms`);
     assert.ok(gap < 250, `gap ${gap} ms`);

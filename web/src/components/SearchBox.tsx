@@ -1,6 +1,8 @@
 // Search as you type (WAI-ARIA combobox): results grouped by artists, albums and songs while typing;
 // arrow keys move through them, Enter opens an artist or album or plays a song, Enter with nothing
-// chosen opens the full results page, Escape closes. Each keystroke cancels the request before it.
+// chosen opens the full results page, Escape closes. Every keystroke asks at once (the server answers a
+// search in 5-50 ms on 100k tracks); an earlier answer is not cancelled but kept, so deleting a letter
+// shows its results without asking again, and the previous results stay on screen until the new ones come.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -10,7 +12,6 @@ import { player } from '../player/index.ts';
 import { Cover } from './Cover.tsx';
 import { Icon } from './Icon.tsx';
 
-const DEBOUNCE_MS = 40;
 const PER_GROUP = 5;
 
 export function useDebounced<T>(value: T, ms: number): T {
@@ -26,8 +27,7 @@ export function useSearch(query: string, limit: number) {
   const q = query.trim();
   return useQuery({
     queryKey: ['search', q, limit],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/search', { params: { query: { q, limit } }, signal })),
+    queryFn: async () => unwrap(await api.GET('/api/v1/search', { params: { query: { q, limit } } })),
     enabled: q.length > 0,
     placeholderData: keepPreviousData,
     staleTime: 30_000,
@@ -47,7 +47,7 @@ export function SearchBox() {
   const [text, setText] = useState('');
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
-  const query = useDebounced(text, DEBOUNCE_MS);
+  const query = text;
   const results = useSearch(query, PER_GROUP);
   const navigate = useNavigate();
   const input = useRef<HTMLInputElement>(null);

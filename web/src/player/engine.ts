@@ -152,6 +152,12 @@ export class AudioEngine {
     this.loading = false;
     this.current.audio.pause();
     this.active = this.active === 0 ? 1 : 0;
+    // Its length came while it waited (the standby's events are not followed): the seek bar needs it now.
+    const slot = this.current;
+    playerStore.set({
+      duration: this.durationOf(slot.audio) || (slot.entry?.track.duration ?? 0),
+      position: 0,
+    });
   }
 
   private play(): void {
