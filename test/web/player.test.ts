@@ -170,12 +170,49 @@ describe('the web player', () => {
     assert.ok(seeked.currentTime < 200, 'it jumped to about 2:00, not past it');
     // Arrow keys on the focused seek bar move it; the shortcut works from the page.
     await page.locator('main h1').click();
-    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Control+ArrowRight');
     await page.waitForFunction(
       () => document.querySelector('[data-testid="now-playing-title"]')?.textContent === 'Second Side',
     );
     await waitForPlayback(page, 0.3);
     await context.close();
+  });
+
+  it('follows a pause the browser makes itself (headphones unplugged), and resumes from the button', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, server.baseUrl, 'bob');
+    await openAlbum(page, 'Long Player');
+    await page.getByRole('button', { name: 'Play: Long Player' }).click();
+    await waitForPlayback(page, 0.5);
+    await page.evaluate(() => {
+      for (const audio of document.querySelectorAll('audio')) audio.pause();
+    });
+    await page
+      .getByTestId('play-pause')
+      .and(page.getByRole('button', { name: 'Play' }))
+      .waitFor();
+    await page.getByTestId('play-pause').click();
+    await waitForPlayback(page, 0.8);
+    await context.close();
+  });
+
+  it('shows the sign-in page when the session is ended elsewhere, not a page of errors', async () => {
+    const laptop = await newContext(browser);
+    const page = await laptop.newPage();
+    await signIn(page, server.baseUrl, 'alice');
+    const phone = await newContext(browser);
+    const other = await phone.newPage();
+    await signIn(other, server.baseUrl, 'alice');
+    await other.getByRole('link', { name: 'Account' }).click();
+    await other.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await other.getByText('This device').waitFor();
+    // The laptop's next request learns its session is over.
+    await page.getByRole('link', { name: 'Artists', exact: true }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByText('Your session ended').waitFor();
+    await laptop.close();
+    await phone.close();
   });
 
   it('reorders the queue by drag and by keyboard, removes from it, and the current track keeps playing', async () => {

@@ -38,42 +38,64 @@ function readCookie(name: string): string | undefined {
   return found ? decodeURIComponent(found.slice(name.length + 1)) : undefined;
 }
 
-type SessionListener = (event: 'expired') => void;
+type SessionListener = () => void;
 const sessionListeners = new Set<SessionListener>();
-/** Called when the session is over (the refresh failed): the app shows the login page. */
+/** Called when the session is over (revoked, or its refresh failed): the app shows the login page. */
 export function onSessionEnd(listener: SessionListener): () => void {
   sessionListeners.add(listener);
   return () => sessionListeners.delete(listener);
 }
 
+export function endSession(): void {
+  for (const listener of sessionListeners) listener();
+}
+
+const REFRESH_LOCK = 'tonearm-refresh';
 let refreshing: Promise<boolean> | undefined;
-/** Trades the refresh cookie for new tokens; true when the session goes on. One at a time. */
-export function refreshSession(): Promise<boolean> {
-  refreshing ??= fetch(apiPath('/auth/refresh'), {
+
+function postRefresh(): Promise<boolean> {
+  return fetch(apiPath('/auth/refresh'), {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': readCookie('tonearm_csrf') ?? '' },
     body: '{}',
   })
     .then((response) => response.ok)
-    .catch(() => false)
-    .finally(() => {
+    .catch(() => false);
+}
+
+/**
+ * Trades the refresh cookie for new tokens; true when the session goes on. One at a time in this tab,
+ * and across tabs where the browser has Web Locks (HTTPS): a refresh token works once, and a second tab
+ * presenting the same one would end the session for all. A tab that waited finds new cookies (another
+ * tab refreshed) and does not refresh again.
+ */
+export function refreshSession(): Promise<boolean> {
+  const csrfBefore = readCookie('tonearm_csrf');
+  const refresh = () => (readCookie('tonearm_csrf') !== csrfBefore ? Promise.resolve(true) : postRefresh());
+  refreshing ??= (navigator.locks ? navigator.locks.request(REFRESH_LOCK, refresh) : refresh()).finally(
+    () => {
       // Let requests queued behind this refresh use it before the next one may start.
       setTimeout(() => {
         refreshing = undefined;
       }, 0);
-    });
+    },
+  );
   return refreshing;
 }
 
-async function isExpiredToken(response: Response): Promise<boolean> {
-  if (response.status !== 401) return false;
+/** The problem code of a 401 answer, or undefined. */
+async function unauthorizedCode(response: Response): Promise<string | undefined> {
+  if (response.status !== 401) return undefined;
   const problem = (await response
     .clone()
     .json()
     .catch(() => undefined)) as Problem | undefined;
-  return problem?.type.endsWith(':ACCESS_TOKEN_EXPIRED') ?? false;
+  return problem?.type.replace(/^urn:tonearm:error:/, '');
 }
+
+/** 401s that mean this browser's session is gone (revoked, a password change, a reused refresh token). */
+const SESSION_GONE = new Set(['SESSION_ENDED', 'REFRESH_TOKEN_REUSED']);
 
 export async function sessionFetch(input: Request): Promise<Response> {
   const send = (request: Request) => {
@@ -85,9 +107,13 @@ export async function sessionFetch(input: Request): Promise<Response> {
   };
   const retry = input.clone();
   const response = await send(input);
-  if (!(await isExpiredToken(response))) return response;
-  if (await refreshSession()) return send(retry);
-  for (const listener of sessionListeners) listener('expired');
+  const code = await unauthorizedCode(response);
+  if (code === 'ACCESS_TOKEN_EXPIRED') {
+    if (await refreshSession()) return send(retry);
+    endSession();
+  } else if (code && SESSION_GONE.has(code)) {
+    endSession();
+  }
   return response;
 }
 

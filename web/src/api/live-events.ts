@@ -4,7 +4,7 @@
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Store } from '../lib/store.ts';
-import { apiPath, refreshSession } from './client.ts';
+import { apiPath, endSession, refreshSession } from './client.ts';
 
 export interface ScanProgress {
   libraryId: number;
@@ -47,10 +47,19 @@ function handle(client: QueryClient, topic: string, data: unknown): void {
     case 'notification':
       void client.invalidateQueries({ queryKey: ['notifications'] });
       break;
+    case 'ready':
+      // After a server restart or a long gap the missed events are gone: what is shown may be stale.
+      if ((data as { resumed?: boolean }).resumed === false) {
+        liveScans.set({ progress: {} });
+        void client.invalidateQueries({ queryKey: ['scan-status'] });
+      }
+      break;
   }
 }
 
 const TOPICS = ['scan.progress', 'scan.finished', 'library.changed', 'notification'];
+/** Events the stream sends whatever the topics. */
+const ALWAYS = ['ready'];
 
 export function useLiveEvents(enabled: boolean): void {
   const client = useQueryClient();
@@ -61,7 +70,7 @@ export function useLiveEvents(enabled: boolean): void {
     let stopped = false;
     const connect = () => {
       source = new EventSource(apiPath(`/events?topics=${TOPICS.join(',')}`));
-      for (const topic of TOPICS) {
+      for (const topic of [...TOPICS, ...ALWAYS]) {
         source.addEventListener(topic, (event: MessageEvent<string>) => {
           try {
             handle(client, topic, JSON.parse(event.data));
@@ -75,8 +84,10 @@ export function useLiveEvents(enabled: boolean): void {
         // refresh the session and open a new stream.
         if (source?.readyState !== EventSource.CLOSED || stopped) return;
         timer = setTimeout(() => {
-          void refreshSession().then(() => {
-            if (!stopped) connect();
+          void refreshSession().then((goesOn) => {
+            if (stopped) return;
+            if (goesOn) connect();
+            else endSession(); // the session is over: the sign-in page, not a reconnect loop
           });
         }, 2000);
       });

@@ -19,9 +19,10 @@ export function Cover({
   fallback?: IconName;
   className?: string;
 }) {
-  const [failed, setFailed] = useState(false);
+  // The id that failed to load: a row or the player bar that shows another item tries again.
+  const [failedId, setFailedId] = useState<string | null | undefined>();
   const wanted = SIZES.find((candidate) => candidate >= size * 2) ?? 600;
-  const url = failed ? undefined : coverUrl(id, wanted);
+  const url = failedId === id ? undefined : coverUrl(id, wanted);
   const classes = `cover${round ? ' round' : ''} ${className}`;
   if (!url)
     return (
@@ -38,7 +39,7 @@ export function Cover({
       decoding="async"
       width={size}
       height={size}
-      onError={() => setFailed(true)}
+      onError={() => setFailedId(id)}
     />
   );
 }

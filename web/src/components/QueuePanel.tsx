@@ -24,6 +24,17 @@ import { Cover } from './Cover.tsx';
 import { Icon } from './Icon.tsx';
 import { panels, togglePanel } from './PlayerBar.tsx';
 
+/** After a removal, focus goes to the entry that took its place (or the one before), not to the page. */
+function focusEntry(index: number): void {
+  requestAnimationFrame(() => {
+    const entries = document.querySelectorAll<HTMLElement>('.queue-list .queue-item button.meta');
+    (
+      entries[Math.min(index, entries.length - 1)] ??
+      document.querySelector<HTMLElement>('.queue-panel header button')
+    )?.focus();
+  });
+}
+
 /** Entries shown after the current one; a whole library queued would make a page of thousands. */
 const SHOWN_AFTER = 300;
 
@@ -70,7 +81,10 @@ function QueueItem({ entry, index, current }: { entry: QueueEntry; index: number
         type="button"
         className="icon-button small"
         aria-label={`${t.player.removeFromQueue}: ${track.title}`}
-        onClick={() => player.remove(index)}
+        onClick={() => {
+          player.remove(index);
+          focusEntry(index);
+        }}
       >
         <Icon name="close" />
       </button>
@@ -99,7 +113,15 @@ export function QueuePanel() {
       <header>
         <h2>{t.player.queue}</h2>
         <div>
-          <button type="button" className="button small" onClick={player.clear} disabled={queue.length === 0}>
+          <button
+            type="button"
+            className="button small"
+            onClick={() => {
+              player.clear();
+              focusEntry(0);
+            }}
+            disabled={queue.length === 0}
+          >
             {t.player.clearQueue}
           </button>
           <button

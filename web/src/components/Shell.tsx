@@ -9,7 +9,7 @@ import { useSignOut, useUser } from '../api/session.ts';
 import { t } from '../i18n/index.ts';
 import { useStore } from '../lib/store.ts';
 import { type Theme, useTheme } from '../lib/theme.ts';
-import { engine, player, playerStore, queueSync } from '../player/index.ts';
+import { engine, listeningEvents, player, playerStore, queueSync } from '../player/index.ts';
 import { Icon, type IconName } from './Icon.tsx';
 import { Menu } from './Menu.tsx';
 import { PlayerBar, panels, togglePanel } from './PlayerBar.tsx';
@@ -93,11 +93,15 @@ function Sidebar() {
           <button
             type="button"
             className="nav-link"
-            onClick={() => {
-              // The saved queue stays on the server for the next sign-in; this browser forgets it.
+            onClick={async () => {
+              // The saved queue stays on the server for the next sign-in; this browser forgets it, after
+              // the last listen (the stop the cleared queue reports) reached the server.
               queueSync.stop();
               player.clear();
-              void signOut();
+              await listeningEvents.flush(false);
+              listeningEvents.forget();
+              engine.forgetUrls();
+              await signOut();
             }}
           >
             <Icon name="logout" />
@@ -109,54 +113,64 @@ function Sidebar() {
   );
 }
 
-/** Player shortcuts, ignored while typing in a field. */
+/**
+ * Player shortcuts, ignored while typing in a field and inside menus, dialogs and the queue. Every one but
+ * Space takes a modifier (no single-letter shortcuts, WCAG 2.1.4), so arrows keep scrolling the page.
+ */
 function useShortcuts(): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
       if (/INPUT|TEXTAREA|SELECT/.test(target.tagName) || target.isContentEditable) return;
-      if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (target.closest('[role="menu"], dialog, .queue-panel')) return;
       const state = playerStore.get();
+      const control = event.ctrlKey || event.metaKey;
       const handled = (() => {
+        if (event.key === ' ' && !control && !event.shiftKey && !event.altKey) {
+          if (target.tagName === 'BUTTON' || target.tagName === 'A') return false;
+          player.togglePlay();
+          return true;
+        }
+        if (event.altKey) return false;
+        if (control && !event.shiftKey) {
+          switch (event.key) {
+            case 'ArrowRight':
+              player.next();
+              return true;
+            case 'ArrowLeft':
+              player.previous(() => engine.restart());
+              return true;
+            case 'ArrowUp':
+              player.setVolume(state.volume + 0.05);
+              return true;
+            case 'ArrowDown':
+              player.setVolume(state.volume - 0.05);
+              return true;
+          }
+          return false;
+        }
+        if (!event.shiftKey || control) return false;
         switch (event.key) {
-          case ' ':
-            if (target.tagName === 'BUTTON' || target.tagName === 'A') return false;
-            player.togglePlay();
-            return true;
           case 'ArrowRight':
-            if (event.shiftKey) player.next();
-            else engine.seek(state.position + 10);
+            engine.seek(state.position + 10);
             return true;
           case 'ArrowLeft':
-            if (event.shiftKey) player.previous(() => engine.restart());
-            else engine.seek(state.position - 10);
+            engine.seek(state.position - 10);
             return true;
-          case 'ArrowUp':
-            player.setVolume(state.volume + 0.05);
-            return true;
-          case 'ArrowDown':
-            player.setVolume(state.volume - 0.05);
-            return true;
-          case 'm':
           case 'M':
             player.toggleMute();
             return true;
-          case 's':
           case 'S':
             player.toggleShuffle();
             return true;
-          case 'r':
           case 'R':
             player.cycleRepeat();
             return true;
-          case 'q':
           case 'Q':
             togglePanel('queue');
             return true;
-          default:
-            return false;
         }
+        return false;
       })();
       if (handled) event.preventDefault();
     };

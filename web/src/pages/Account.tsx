@@ -2,7 +2,7 @@
 // API keys for apps and scripts, listening privacy.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, unwrap } from '../api/client.ts';
+import { api, endSession, unwrap } from '../api/client.ts';
 import { useUser } from '../api/session.ts';
 import { toast, toastError } from '../components/Toasts.tsx';
 import { t } from '../i18n/index.ts';
@@ -23,9 +23,9 @@ function PasswordPanel() {
             .PUT('/api/v1/me/password', { body: { currentPassword: current, newPassword: next } })
             .then(unwrap)
             .then(() => {
+              // The server ends every session of the account, this one too: sign in with the new password.
               toast(t.account.passwordChanged);
-              setCurrent('');
-              setNext('');
+              endSession();
             }, toastError)
             .finally(() => setBusy(false));
         }}
@@ -363,6 +363,21 @@ export function AccountPage() {
       <SessionsPanel />
       <ApiKeysPanel />
       <PrivacyPanel />
+      <section className="panel">
+        <h2>{t.player.shortcuts}</h2>
+        <table className="data">
+          <tbody>
+            {t.player.shortcutList.map(([keys, action]) => (
+              <tr key={keys}>
+                <th scope="row">
+                  <kbd>{keys}</kbd>
+                </th>
+                <td>{action}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
     </div>
   );
 }

@@ -200,6 +200,14 @@ export function PlaylistPage() {
   const tracks = entries.items.map((entry) => entry.track);
   const editable =
     playlist.data !== undefined && playlist.data.owner.id === user.id && !playlist.data.readonly;
+  /** The whole playlist, not only the entries on screen so far. */
+  const playAll = (shuffle: boolean, from = 0) => {
+    const all =
+      playlist.data && tracks.length < playlist.data.songCount ? playlistTracks(id) : Promise.resolve(tracks);
+    all.then((list) => player.play(list, from, { shuffle }), toastError);
+  };
+  // Entries are edited by position: not while the list is being fetched again after another edit.
+  const busy = entries.isFetching || playlist.isFetching;
   const refresh = () => {
     void client.invalidateQueries({ queryKey: ['playlist', id] });
     void client.invalidateQueries({ queryKey: ['playlists'] });
@@ -254,7 +262,7 @@ export function PlaylistPage() {
                 className="icon-button big-play"
                 aria-label={`${t.actions.play}: ${playlist.data.name}`}
                 disabled={tracks.length === 0}
-                onClick={() => player.play(tracks)}
+                onClick={() => playAll(false)}
               >
                 <Icon name="play" />
               </button>
@@ -262,7 +270,7 @@ export function PlaylistPage() {
                 type="button"
                 className="button"
                 disabled={tracks.length === 0}
-                onClick={() => player.play(tracks, 0, { shuffle: true })}
+                onClick={() => playAll(true)}
               >
                 <Icon name="shuffle" />
                 {t.actions.shuffle}
@@ -298,13 +306,26 @@ export function PlaylistPage() {
                   extraItems: editable
                     ? (_track, index) => [
                         { separator: true },
-                        { label: t.player.moveUp, onSelect: () => void move(index, index - 1) },
-                        { label: t.player.moveDown, onSelect: () => void move(index, index + 1) },
-                        { label: t.playlists.removeEntry, icon: 'close', onSelect: () => void remove(index) },
+                        {
+                          label: t.player.moveUp,
+                          disabled: busy,
+                          onSelect: () => void move(index, index - 1),
+                        },
+                        {
+                          label: t.player.moveDown,
+                          disabled: busy,
+                          onSelect: () => void move(index, index + 1),
+                        },
+                        {
+                          label: t.playlists.removeEntry,
+                          icon: 'close',
+                          disabled: busy,
+                          onSelect: () => void remove(index),
+                        },
                       ]
                     : undefined,
                 }}
-                onPlay={(index) => player.play(tracks, index)}
+                onPlay={(index) => playAll(false, index)}
                 navigate={navigate}
                 hasMore={entries.hasNextPage}
                 onNearEnd={entries.loadMore}

@@ -2,7 +2,7 @@
 // two at a time. Then the list of the user's uploads and what the scan made of them.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
-import { api, apiPath, unwrap } from '../api/client.ts';
+import { api, apiPath, refreshSession, unwrap } from '../api/client.ts';
 import { useUser } from '../api/session.ts';
 import { Icon } from '../components/Icon.tsx';
 import { t } from '../i18n/index.ts';
@@ -28,8 +28,21 @@ function csrfToken(): string {
   );
 }
 
+/** The upload of one file; once more after a session refresh when the access token had expired. */
+async function send(file: File, onProgress: (sent: number) => void): Promise<void> {
+  try {
+    await sendOnce(file, onProgress);
+  } catch (error) {
+    if (!(error instanceof ExpiredToken) || !(await refreshSession())) throw error;
+    onProgress(0);
+    await sendOnce(file, onProgress);
+  }
+}
+
+class ExpiredToken extends Error {}
+
 /** XMLHttpRequest rather than fetch: only it reports upload progress. */
-function send(file: File, onProgress: (sent: number) => void): Promise<void> {
+function sendOnce(file: File, onProgress: (sent: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open('POST', apiPath('/uploads'));
@@ -37,13 +50,14 @@ function send(file: File, onProgress: (sent: number) => void): Promise<void> {
     request.upload.onprogress = (event) => onProgress(event.loaded);
     request.onload = () => {
       if (request.status < 300) return resolve();
-      let detail = `HTTP ${request.status}`;
+      let problem: { detail?: string; type?: string } = {};
       try {
-        detail = (JSON.parse(request.responseText) as { detail?: string }).detail ?? detail;
+        problem = JSON.parse(request.responseText) as typeof problem;
       } catch {
         // Not a problem document.
       }
-      reject(new Error(detail));
+      const detail = problem.detail ?? `HTTP ${request.status}`;
+      reject(problem.type?.endsWith(':ACCESS_TOKEN_EXPIRED') ? new ExpiredToken(detail) : new Error(detail));
     };
     request.onerror = () => reject(new Error('network error'));
     const form = new FormData();

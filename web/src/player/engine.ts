@@ -25,6 +25,8 @@ interface Slot {
   /** The queue entry whose stream the element holds. */
   entry: QueueEntry | undefined;
   quality: string | undefined;
+  /** The element has the entry's stream (its src is set): it can start at once. */
+  ready: boolean;
 }
 
 /** Load the next track this long before the current one ends (or at once for shorter tracks). */
@@ -47,6 +49,12 @@ export class AudioEngine {
   private loadToken = 0;
   /** A stream URL is being fetched for the current element: it starts (or not) once it has it. */
   private loading = false;
+  /** The element the engine itself paused (to load another stream): its pause event is not the listener's. */
+  private pausedByEngine: HTMLAudioElement | undefined;
+  /** Passing over a track that cannot be played, 1.5 s after it failed. */
+  private skipTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A seek is reported once the seek bar stops moving, not for every step of a drag. */
+  private seekTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly reporter: PlaybackReporter,
@@ -70,7 +78,7 @@ export class AudioEngine {
       ]) {
         audio.addEventListener(type, (event) => this.onElementEvent(n, event));
       }
-      return { audio, entry: undefined, quality: undefined } satisfies Slot;
+      return { audio, entry: undefined, quality: undefined, ready: false } satisfies Slot;
     }) as [Slot, Slot];
     playerStore.subscribe((state, previous) => this.follow(state, previous));
   }
@@ -89,6 +97,11 @@ export class AudioEngine {
 
   restart(): void {
     this.seek(0);
+  }
+
+  /** Signed URLs are the user's: forgotten when they sign out. */
+  forgetUrls(): void {
+    this.urls.clear();
   }
 
   private get current(): Slot {
@@ -111,10 +124,17 @@ export class AudioEngine {
       const sameTrack = entry === slot.entry;
       const resumeAt = sameTrack ? slot.audio.currentTime : state.startAt;
       if (!sameTrack && slot.entry) this.finish(this.endedAt ? 'complete' : 'skip');
-      if (!sameTrack && this.standby.entry === entry && this.standby.quality === state.quality) {
+      const standby = this.standby;
+      if (!sameTrack && standby.ready && standby.entry === entry && standby.quality === state.quality) {
         this.swap();
         this.newTrack();
         if (state.playing) this.play();
+        // Its length came while it waited (the standby's events are not followed): the seek bar needs it.
+        const audio = this.current.audio;
+        playerStore.set({
+          duration: this.durationOf(audio) || entry.track.duration,
+          position: audio.currentTime,
+        });
       } else {
         if (!sameTrack) this.newTrack();
         void this.load(slot, entry, state.quality, resumeAt);
@@ -144,6 +164,8 @@ export class AudioEngine {
     this.endedAt = 0;
     this.retried = false;
     this.pausedByUser = false;
+    clearTimeout(this.skipTimer);
+    clearTimeout(this.seekTimer);
   }
 
   private swap(): void {
@@ -152,16 +174,9 @@ export class AudioEngine {
     this.loading = false;
     this.current.audio.pause();
     this.active = this.active === 0 ? 1 : 0;
-    // Its length came while it waited (the standby's events are not followed): the seek bar needs it now.
-    const slot = this.current;
-    playerStore.set({
-      duration: this.durationOf(slot.audio) || (slot.entry?.track.duration ?? 0),
-      position: 0,
-    });
   }
 
   private play(): void {
-    this.pausedByUser = false;
     this.current.audio.play().catch((error: unknown) => {
       // A browser that wants a click before sound (autoplay rules), or a stream that failed.
       if ((error as DOMException).name === 'NotAllowedError') playerStore.set({ playing: false });
@@ -186,7 +201,11 @@ export class AudioEngine {
     const token = ++this.loadToken;
     slot.entry = entry;
     slot.quality = quality;
-    slot.audio.pause();
+    slot.ready = false;
+    if (!slot.audio.paused) {
+      this.pausedByEngine = slot.audio;
+      slot.audio.pause();
+    }
     this.loading = true;
     playerStore.set({ buffering: true, duration: entry.track.duration, position: startAt, error: undefined });
     try {
@@ -194,6 +213,7 @@ export class AudioEngine {
       if (token !== this.loadToken || slot.entry !== entry) return; // the listener moved on meanwhile
       this.loading = false;
       slot.audio.src = url;
+      slot.ready = true;
       if (startAt > 0) slot.audio.currentTime = startAt;
       this.lastTime = startAt;
       if (playerStore.get().playing) this.play();
@@ -217,14 +237,17 @@ export class AudioEngine {
     if (duration - audio.currentTime > PRELOAD_SECONDS) return;
     standby.entry = entry;
     standby.quality = state.quality;
+    standby.ready = false;
     this.streamUrl(entry.track.id, state.quality).then(
       (url) => {
-        if (standby.entry !== entry) return;
+        // Still the standby, still waiting for this entry: anything else and the answer is of no use.
+        if (standby === this.current || standby.entry !== entry) return;
         standby.audio.src = url;
         standby.audio.load();
+        standby.ready = true;
       },
       () => {
-        standby.entry = undefined; // tried again when it is time to play it
+        if (standby !== this.current && standby.entry === entry) standby.entry = undefined; // tried again later
       },
     );
   }
@@ -232,6 +255,7 @@ export class AudioEngine {
   private unload(slot: Slot): void {
     slot.entry = undefined;
     slot.quality = undefined;
+    slot.ready = false;
     slot.audio.pause();
     slot.audio.removeAttribute('src');
     slot.audio.load();
@@ -268,7 +292,10 @@ export class AudioEngine {
     const slot = this.slots[n]!;
     if (n !== this.active) {
       // The standby element only matters when it fails: it is loaded again when its turn comes.
-      if (event.type === 'error') slot.entry = undefined;
+      if (event.type === 'error') {
+        slot.entry = undefined;
+        slot.ready = false;
+      }
       return;
     }
     const audio = slot.audio;
@@ -282,7 +309,17 @@ export class AudioEngine {
         this.pausedByUser = false;
         break;
       case 'pause':
-        if (!audio.ended && this.started && this.pausedByUser) this.report('pause');
+        if (this.pausedByEngine === audio) {
+          this.pausedByEngine = undefined;
+          break;
+        }
+        if (audio.ended) break;
+        if (!this.pausedByUser) {
+          // Paused by the browser or the system (headphones unplugged, another app took the sound).
+          this.pausedByUser = true;
+          if (playerStore.get().playing) playerStore.set({ playing: false });
+        }
+        if (this.started) this.report('pause');
         break;
       case 'waiting':
         playerStore.set({ buffering: true });
@@ -301,7 +338,8 @@ export class AudioEngine {
         break;
       case 'seeked':
         this.lastTime = audio.currentTime;
-        if (this.started) this.report('seek');
+        clearTimeout(this.seekTimer);
+        if (this.started) this.seekTimer = setTimeout(() => this.report('seek'), 400);
         break;
       case 'ended':
         this.onEnded();
@@ -331,13 +369,7 @@ export class AudioEngine {
       this.play();
       return;
     }
-    const entry = state.queue[next]!;
-    if (this.standby.entry === entry && this.standby.quality === state.quality) {
-      // Started here, before any state update or render, to keep the gap as short as it can be.
-      this.standby.audio.play().catch(() => undefined);
-      this.swap();
-      this.newTrack();
-    }
+    // follow() runs within this call, before any render: the preloaded element starts at once.
     playerStore.set({ index: next, position: 0, startAt: 0, playing: true });
   }
 
@@ -358,8 +390,13 @@ export class AudioEngine {
   private failed(error: unknown): void {
     const message = error instanceof Error ? error.message : 'This track cannot be played.';
     playerStore.set({ buffering: false, error: message });
-    // Like every player: a track that cannot be played is passed over.
-    if (playerStore.get().playing) setTimeout(() => player.next(), 1500);
+    // Like every player: a track that cannot be played is passed over, unless the listener moved on.
+    const entry = this.current.entry;
+    clearTimeout(this.skipTimer);
+    if (playerStore.get().playing)
+      this.skipTimer = setTimeout(() => {
+        if (this.current.entry === entry && playerStore.get().playing) player.next();
+      }, 1500);
   }
 }
 

@@ -67,6 +67,13 @@ export class ListeningEventSender implements PlaybackReporter {
     }, delay);
   }
 
+  /** Drops what was not sent (signing out: it must not go out under the next user). */
+  forget(): void {
+    this.pending = [];
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   async flush(closing: boolean): Promise<void> {
     if (this.sending || this.pending.length === 0) return;
     const batch = this.pending.splice(0, 100);

@@ -36,10 +36,12 @@ export function connectMediaSession(engine: AudioEngine): void {
             title: track.title,
             artist: track.artistName,
             album: track.albumName,
-            artwork: COVER_SIZES.map((size) => ({
-              src: new URL(coverUrl(track.coverArtId, size)!, document.baseURI).href,
-              sizes: `${size}x${size}`,
-            })),
+            artwork: track.coverArtId
+              ? COVER_SIZES.map((size) => ({
+                  src: new URL(coverUrl(track.coverArtId, size)!, document.baseURI).href,
+                  sizes: `${size}x${size}`,
+                }))
+              : [],
           })
         : null;
     }
