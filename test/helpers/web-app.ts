@@ -305,6 +305,27 @@ export async function signIn(page: Page, baseUrl: string, who: WebPerson, startP
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
 }
 
+/** Polls `check` until it holds; fails the test with `what` when it never does. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting: ${what}`);
+}
+
+/** A JSON answer of the API with the page's session (its cookies). */
+export async function apiJson<T>(page: Page, url: string): Promise<T> {
+  const response = await page.request.get(url);
+  if (response.status() !== 200) throw new Error(`${url} answered ${response.status()}`);
+  return (await response.json()) as T;
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);

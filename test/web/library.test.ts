@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { makeAudio } from '../helpers/audio.ts';
 import {
   launchBrowser,
@@ -15,22 +15,9 @@ import {
   signIn,
   startWebAppServer,
   type WebAppServer,
+  waitFor,
+  apiJson,
 } from '../helpers/web-app.ts';
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`timed out waiting: ${what}`);
-}
-
-async function json<T>(page: Page, url: string): Promise<T> {
-  const response = await page.request.get(url);
-  assert.equal(response.status(), 200, url);
-  return (await response.json()) as T;
-}
 
 describe('the library in the web app', () => {
   let server: WebAppServer;
@@ -81,7 +68,7 @@ describe('the library in the web app', () => {
     await discography.getByRole('link', { name: 'Long Player', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Follow: Delta Waves' }).click();
     await page.getByRole('button', { name: 'Following: Delta Waves' }).waitFor();
-    const starred = await json<{ items: { name: string }[] }>(
+    const starred = await apiJson<{ items: { name: string }[] }>(
       page,
       `${server.baseUrl}/api/v1/starred/artists`,
     );
@@ -103,7 +90,7 @@ describe('the library in the web app', () => {
       rendered < server.library.trackCount,
       `${rendered} rows in the page for ${server.library.trackCount} songs`,
     );
-    const all = await json<{ items: { id: string; title: string }[] }>(
+    const all = await apiJson<{ items: { id: string; title: string }[] }>(
       page,
       `${server.baseUrl}/api/v1/tracks?sort=title&limit=500`,
     );
@@ -163,7 +150,7 @@ describe('the library in the web app', () => {
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog', { name: 'Delete' }).getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { level: 1, name: 'Playlists' }).waitFor();
-    const left = await json<{ items: { name: string }[] }>(page, `${server.baseUrl}/api/v1/playlists`);
+    const left = await apiJson<{ items: { name: string }[] }>(page, `${server.baseUrl}/api/v1/playlists`);
     assert.ok(!left.items.some((playlist) => playlist.name.startsWith('Road trip')), 'deleted on the server');
     await context.close();
   });
@@ -201,7 +188,7 @@ describe('the library in the web app', () => {
     await page.getByRole('link', { name: 'Tidewater', exact: true }).click();
     await page.getByRole('button', { name: 'Star: Undertow' }).click();
     await page.getByRole('button', { name: 'Remove star: Undertow' }).waitFor();
-    const starred = await json<{ items: { title: string }[] }>(
+    const starred = await apiJson<{ items: { title: string }[] }>(
       page,
       `${server.baseUrl}/api/v1/starred/tracks`,
     );
@@ -217,11 +204,11 @@ describe('the library in the web app', () => {
     await page.getByRole('button', { name: 'Actions for Low Tide' }).click();
     await page.getByRole('menuitem', { name: 'Rate 5 of 5' }).click();
     await waitFor(async () => {
-      const rated = await json<{ items: { title: string; rating: number | null }[] }>(
+      const rated = await apiJson<{ items: { title: string; rating: number | null }[] }>(
         page,
         `${server.baseUrl}/api/v1/tracks?sort=rating&limit=5`,
       );
-      const albums = await json<{ items: { name: string; rating: number | null }[] }>(
+      const albums = await apiJson<{ items: { name: string; rating: number | null }[] }>(
         page,
         `${server.baseUrl}/api/v1/albums?sort=rating&limit=5`,
       );
@@ -297,7 +284,7 @@ describe('the library in the web app', () => {
     const admin = await newContext(browser);
     const adminPage = await admin.newPage();
     await signIn(adminPage, server.baseUrl, 'admin');
-    const libraries = await json<{ items: { id: number; name: string }[] }>(
+    const libraries = await apiJson<{ items: { id: number; name: string }[] }>(
       adminPage,
       `${server.baseUrl}/api/v1/libraries`,
     );
@@ -394,7 +381,7 @@ describe('a new server', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.getByRole('link', { name: 'Administration' }).waitFor();
-    const me = await json<{ username: string; admin: boolean }>(page, `${server.baseUrl}/api/v1/me`);
+    const me = await apiJson<{ username: string; admin: boolean }>(page, `${server.baseUrl}/api/v1/me`);
     assert.deepEqual([me.username, me.admin], ['owner', true]);
     await context.close();
   });

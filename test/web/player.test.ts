@@ -15,6 +15,7 @@ import {
   signIn,
   startWebAppServer,
   type WebAppServer,
+  waitFor,
 } from '../helpers/web-app.ts';
 
 interface AudioState {
@@ -344,12 +345,3 @@ describe('a session that expires under the music', () => {
     await context.close();
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`timed out waiting: ${what}`);
-}

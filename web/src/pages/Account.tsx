@@ -7,6 +7,7 @@ import { useUser } from '../api/session.ts';
 import { toast, toastError } from '../components/Toasts.tsx';
 import { t } from '../i18n/index.ts';
 import { QueryState } from '../lib/paged.tsx';
+import { TextField } from '../components/Field.tsx';
 
 function PasswordPanel() {
   const [current, setCurrent] = useState('');
@@ -30,29 +31,23 @@ function PasswordPanel() {
             .finally(() => setBusy(false));
         }}
       >
-        <div className="field">
-          <label htmlFor="current-password">{t.account.currentPassword}</label>
-          <input
-            id="current-password"
-            className="input"
-            type="password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(event) => setCurrent(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="new-password">{t.account.newPassword}</label>
-          <input
-            id="new-password"
-            className="input"
-            type="password"
-            autoComplete="new-password"
-            value={next}
-            onChange={(event) => setNext(event.target.value)}
-          />
-          <span className="hint">{t.auth.passwordHint}</span>
-        </div>
+        <TextField
+          id="current-password"
+          label={t.account.currentPassword}
+          type="password"
+          autoComplete="current-password"
+          value={current}
+          onChange={(event) => setCurrent(event.target.value)}
+        />
+        <TextField
+          id="new-password"
+          label={t.account.newPassword}
+          hint={t.auth.passwordHint}
+          type="password"
+          autoComplete="new-password"
+          value={next}
+          onChange={(event) => setNext(event.target.value)}
+        />
         <button type="submit" className="button primary" disabled={busy || !current || next.length < 8}>
           {t.account.changePassword}
         </button>
@@ -182,17 +177,14 @@ function TotpPanel() {
             <p>
               {t.account.secret}: <code style={{ fontFamily: 'var(--mono)' }}>{setup.secret}</code>
             </p>
-            <div className="field">
-              <label htmlFor="totp-confirm">{t.auth.totpCode}</label>
-              <input
-                id="totp-confirm"
-                className="input"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                value={code}
-                onChange={(event) => setCode(event.target.value)}
-              />
-            </div>
+            <TextField
+              id="totp-confirm"
+              label={t.auth.totpCode}
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              value={code}
+              onChange={(event) => setCode(event.target.value)}
+            />
             <button type="submit" className="button primary" disabled={!code.trim()}>
               {t.account.confirmTotp}
             </button>
@@ -212,17 +204,14 @@ function TotpPanel() {
                 }, toastError);
             }}
           >
-            <div className="field">
-              <label htmlFor="totp-disable-password">{t.auth.password}</label>
-              <input
-                id="totp-disable-password"
-                className="input"
-                type="password"
-                autoComplete="current-password"
-                value={password}
-                onChange={(event) => setPassword(event.target.value)}
-              />
-            </div>
+            <TextField
+              id="totp-disable-password"
+              label={t.auth.password}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+            />
             <button type="submit" className="button danger" disabled={!password}>
               {t.account.disableTotp}
             </button>

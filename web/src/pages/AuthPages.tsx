@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client.ts';
 import { ME_KEY, useServerInfo } from '../api/session.ts';
 import { t } from '../i18n/index.ts';
+import { TextField } from '../components/Field.tsx';
 
 function Brand() {
   return (
@@ -78,49 +79,37 @@ export function LoginPage({ sessionEnded = false }: { sessionEnded?: boolean }) 
           <form onSubmit={submit} noValidate>
             {!needsCode ? (
               <>
-                <div className="field">
-                  <label htmlFor="username">{t.auth.username}</label>
-                  <input
-                    id="username"
-                    className="input"
-                    autoComplete="username"
-                    autoCapitalize="none"
-                    required
-                    value={username}
-                    onChange={(event) => setUsername(event.target.value)}
-                  />
-                </div>
-                <div className="field">
-                  <label htmlFor="password">{t.auth.password}</label>
-                  <input
-                    id="password"
-                    className="input"
-                    type="password"
-                    autoComplete="current-password"
-                    required
-                    value={password}
-                    onChange={(event) => setPassword(event.target.value)}
-                  />
-                </div>
+                <TextField
+                  id="username"
+                  label={t.auth.username}
+                  autoComplete="username"
+                  autoCapitalize="none"
+                  required
+                  value={username}
+                  onChange={(event) => setUsername(event.target.value)}
+                />
+                <TextField
+                  id="password"
+                  label={t.auth.password}
+                  type="password"
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(event) => setPassword(event.target.value)}
+                />
               </>
             ) : (
-              <div className="field">
-                <label htmlFor="totp">{t.auth.totpCode}</label>
-                <input
-                  ref={codeInput}
-                  id="totp"
-                  className="input"
-                  inputMode="numeric"
-                  autoComplete="one-time-code"
-                  required
-                  value={totp}
-                  onChange={(event) => setTotp(event.target.value)}
-                  aria-describedby="totp-help"
-                />
-                <span className="hint" id="totp-help">
-                  {t.auth.totpHelp}
-                </span>
-              </div>
+              <TextField
+                id="totp"
+                label={t.auth.totpCode}
+                hint={t.auth.totpHelp}
+                ref={codeInput}
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                required
+                value={totp}
+                onChange={(event) => setTotp(event.target.value)}
+              />
             )}
             {error && (
               <p className="error-text" role="alert">
@@ -191,46 +180,34 @@ export function SetupPage() {
         <h1>{t.auth.setupTitle}</h1>
         <p className="muted">{t.auth.setupIntro}</p>
         <form onSubmit={submit}>
-          <div className="field">
-            <label htmlFor="setup-username">{t.auth.username}</label>
-            <input
-              id="setup-username"
-              className="input"
-              autoComplete="username"
-              required
-              value={username}
-              onChange={(event) => setUsername(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="setup-password">{t.auth.password}</label>
-            <input
-              id="setup-password"
-              className="input"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              aria-describedby="setup-password-hint"
-            />
-            <span className="hint" id="setup-password-hint">
-              {t.auth.passwordHint}
-            </span>
-          </div>
-          <div className="field">
-            <label htmlFor="setup-confirm">{t.auth.confirmPassword}</label>
-            <input
-              id="setup-confirm"
-              className="input"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={confirm}
-              onChange={(event) => setConfirm(event.target.value)}
-            />
-          </div>
+          <TextField
+            id="setup-username"
+            label={t.auth.username}
+            autoComplete="username"
+            required
+            value={username}
+            onChange={(event) => setUsername(event.target.value)}
+          />
+          <TextField
+            id="setup-password"
+            label={t.auth.password}
+            hint={t.auth.passwordHint}
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+          <TextField
+            id="setup-confirm"
+            label={t.auth.confirmPassword}
+            type="password"
+            autoComplete="new-password"
+            required
+            value={confirm}
+            onChange={(event) => setConfirm(event.target.value)}
+          />
           {error && (
             <p className="error-text" role="alert">
               {error}

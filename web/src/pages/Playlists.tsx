@@ -15,6 +15,7 @@ import { TrackTable } from '../components/TrackTable.tsx';
 import { t } from '../i18n/index.ts';
 import { QueryState, usePaged } from '../lib/paged.tsx';
 import { player } from '../player/index.ts';
+import { TextField } from '../components/Field.tsx';
 
 async function playlistTracks(id: string): Promise<QueueTrack[]> {
   const tracks: QueueTrack[] = [];
@@ -55,17 +56,14 @@ function PlaylistForm({
             .finally(() => setBusy(false));
         }}
       >
-        <div className="field">
-          <label htmlFor="playlist-name">{t.playlists.name}</label>
-          <input
-            id="playlist-name"
-            className="input"
-            required
-            maxLength={200}
-            value={values.name}
-            onChange={(event) => setValues({ ...values, name: event.target.value })}
-          />
-        </div>
+        <TextField
+          id="playlist-name"
+          label={t.playlists.name}
+          required
+          maxLength={200}
+          value={values.name}
+          onChange={(event) => setValues({ ...values, name: event.target.value })}
+        />
         <div className="field">
           <label htmlFor="playlist-comment">{t.playlists.comment}</label>
           <textarea

@@ -11,6 +11,7 @@ import { toast, toastError } from '../../components/Toasts.tsx';
 import { t } from '../../i18n/index.ts';
 import { useStore } from '../../lib/store.ts';
 import { QueryState } from '../../lib/paged.tsx';
+import { TextField } from '../../components/Field.tsx';
 
 const TABS: [string, string][] = [
   ['scans', t.admin.scans],
@@ -238,39 +239,30 @@ function UserForm({ user, onClose }: { user?: Schemas['User']; onClose: () => vo
         }}
       >
         {!user && (
-          <div className="field">
-            <label htmlFor="user-name">{t.auth.username}</label>
-            <input
-              id="user-name"
-              className="input"
-              required
-              value={username}
-              onChange={(event) => setUsername(event.target.value)}
-            />
-          </div>
+          <TextField
+            id="user-name"
+            label={t.auth.username}
+            required
+            value={username}
+            onChange={(event) => setUsername(event.target.value)}
+          />
         )}
-        <div className="field">
-          <label htmlFor="user-password">{t.auth.password}</label>
-          <input
-            id="user-password"
-            className="input"
-            type="password"
-            autoComplete="new-password"
-            required={!user}
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="user-email">Email</label>
-          <input
-            id="user-email"
-            className="input"
-            type="email"
-            value={email}
-            onChange={(event) => setEmail(event.target.value)}
-          />
-        </div>
+        <TextField
+          id="user-password"
+          label={t.auth.password}
+          type="password"
+          autoComplete="new-password"
+          required={!user}
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+        <TextField
+          id="user-email"
+          label="Email"
+          type="email"
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+        />
         <label className="checkbox">
           <input type="checkbox" checked={admin} onChange={(event) => setAdmin(event.target.checked)} />
           {t.admin.admin}
@@ -370,8 +362,31 @@ function UsersTab() {
   );
 }
 
-function PlayersTab() {
+/** Deletes one row's item and refetches the list it is in. */
+function DeleteButton({
+  remove,
+  queryKey,
+}: {
+  remove: () => Promise<{ error?: unknown; response: Response }>;
+  queryKey: string[];
+}) {
   const client = useQueryClient();
+  return (
+    <button
+      type="button"
+      className="button small danger"
+      onClick={() =>
+        remove()
+          .then(unwrap)
+          .then(() => client.invalidateQueries({ queryKey }), toastError)
+      }
+    >
+      {t.delete}
+    </button>
+  );
+}
+
+function PlayersTab() {
   const players = useQuery({
     queryKey: ['players'],
     queryFn: async () => unwrap(await api.GET('/api/v1/players', { params: { query: { all: 'true' } } })),
@@ -406,18 +421,10 @@ function PlayersTab() {
                 </td>
                 <td>{new Date(player.lastSeenAt).toLocaleString()}</td>
                 <td>
-                  <button
-                    type="button"
-                    className="button small danger"
-                    onClick={() =>
-                      api
-                        .DELETE('/api/v1/players/{id}', { params: { path: { id: player.id } } })
-                        .then(unwrap)
-                        .then(() => client.invalidateQueries({ queryKey: ['players'] }), toastError)
-                    }
-                  >
-                    {t.delete}
-                  </button>
+                  <DeleteButton
+                    remove={() => api.DELETE('/api/v1/players/{id}', { params: { path: { id: player.id } } })}
+                    queryKey={['players']}
+                  />
                 </td>
               </tr>
             ))}
@@ -474,7 +481,6 @@ function TranscodingTab() {
 }
 
 function SharesTab() {
-  const client = useQueryClient();
   const shares = useQuery({
     queryKey: ['shares'],
     queryFn: async () => unwrap(await api.GET('/api/v1/shares')).items,
@@ -494,18 +500,10 @@ function SharesTab() {
                 <td>{share.expiresAt ? t.time.dateTime(share.expiresAt) : '—'}</td>
                 <td>{share.visitCount}</td>
                 <td>
-                  <button
-                    type="button"
-                    className="button small danger"
-                    onClick={() =>
-                      api
-                        .DELETE('/api/v1/shares/{id}', { params: { path: { id: share.id } } })
-                        .then(unwrap)
-                        .then(() => client.invalidateQueries({ queryKey: ['shares'] }), toastError)
-                    }
-                  >
-                    {t.delete}
-                  </button>
+                  <DeleteButton
+                    remove={() => api.DELETE('/api/v1/shares/{id}', { params: { path: { id: share.id } } })}
+                    queryKey={['shares']}
+                  />
                 </td>
               </tr>
             ))}
