@@ -197,7 +197,7 @@ async function gaps(browser: Browser, figures: Record<string, number>): Promise<
       const log: { slot: string; type: string; at: number }[] = [];
       (window as unknown as { audioLog: typeof log }).audioLog = log;
       for (const audio of document.querySelectorAll('audio'))
-        for (const type of ['playing', 'ended'])
+        for (const type of ['playing', 'ended', 'play'])
           audio.addEventListener(type, () =>
             log.push({ slot: audio.dataset.slot ?? '', type, at: performance.now() }),
           );
@@ -223,6 +223,11 @@ async function gaps(browser: Browser, figures: Record<string, number>): Promise<
       if (entry.type !== 'ended') continue;
       const next = log.slice(index + 1).find((later) => later.type === 'playing');
       if (next) measured.push(next.at - entry.at);
+      const play = log.slice(index + 1).find((later) => later.type === 'play');
+      if (process.env.BENCH_DEBUG && next && play)
+        console.log(
+          `ended→play ${(play.at - entry.at).toFixed(1)}  play→playing ${(next.at - play.at).toFixed(1)}`,
+        );
     }
     figures['web.gap_transitions'] = measured.length;
     figures['web.gap_p50_ms'] = round(percentile(measured, 50));
