@@ -280,6 +280,37 @@ describe('the library in the web app', () => {
     await context.close();
   });
 
+  it('lets an admin copy a built-in transcoding profile, change it, and delete it', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, server.baseUrl, 'admin', '/admin/transcoding');
+    await page
+      .getByRole('button', { name: /^Copy: / })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'New profile' });
+    await dialog.getByLabel('Name').fill('car-stereo');
+    await dialog.getByLabel('Default bitrate (kbps)').fill('96');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /car-stereo/ }).waitFor();
+    const listed = await apiJson<{ items: { name: string; defaultBitrate: number; builtIn: boolean }[] }>(
+      page,
+      `${server.baseUrl}/api/v1/transcoding/profiles`,
+    );
+    const made = listed.items.find((profile) => profile.name === 'car-stereo');
+    assert.deepEqual([made?.defaultBitrate, made?.builtIn], [96, false]);
+    // The player offers it as a quality.
+    await page.getByRole('button', { name: 'Quality, ReplayGain' }).click();
+    await page.getByRole('menuitem', { name: 'car-stereo' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Delete: car-stereo' }).click();
+    await waitFor(
+      async () => (await page.getByRole('cell', { name: /car-stereo/ }).count()) === 0,
+      'deleted',
+    );
+    await context.close();
+  });
+
   it('uploads dropped files with progress, for users with the upload role only', async () => {
     const admin = await newContext(browser);
     const adminPage = await admin.newPage();

@@ -76,6 +76,11 @@ const PAGES: MainPage[] = [
     ready: (page) => page.getByRole('cell', { name: /alice/ }).waitFor(),
   },
   {
+    name: 'admin-transcoding',
+    path: '/admin/transcoding',
+    ready: (page) => page.getByRole('button', { name: 'New profile' }).waitFor(),
+  },
+  {
     name: 'queue',
     path: '/albums',
     ready: async (page) => {

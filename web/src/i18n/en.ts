@@ -343,6 +343,14 @@ export const en = {
     roles: 'Roles',
     deleteUserConfirm: (name: string) => `Delete ${name} and everything they made? This cannot be undone.`,
     version: 'Version',
+    newProfile: 'New profile',
+    builtIn: 'built-in',
+    copy: 'Copy',
+    suffix: 'File extension',
+    defaultBitrate: 'Default bitrate (kbps)',
+    maxBitrate: 'Highest bitrate (kbps)',
+    lossless: 'Lossless',
+    ffmpegArguments: 'ffmpeg arguments, one per line',
   },
 
   upload: {

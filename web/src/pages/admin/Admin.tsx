@@ -366,15 +366,18 @@ function UsersTab() {
 function DeleteButton({
   remove,
   queryKey,
+  label,
 }: {
   remove: () => Promise<{ error?: unknown; response: Response }>;
   queryKey: string[];
+  label?: string;
 }) {
   const client = useQueryClient();
   return (
     <button
       type="button"
       className="button small danger"
+      aria-label={label}
       onClick={() =>
         remove()
           .then(unwrap)
@@ -435,14 +438,139 @@ function PlayersTab() {
   );
 }
 
+type Profile = Schemas['TranscodeProfile'];
+
+/** Add or replace an admin profile; built-in ones are copied under a new name. */
+function ProfileForm({ profile, onClose }: { profile: Profile | undefined; onClose: () => void }) {
+  const client = useQueryClient();
+  const copying = !profile || profile.builtIn;
+  const [name, setName] = useState(copying ? '' : profile.name);
+  const [codec, setCodec] = useState(profile?.codec ?? 'libopus');
+  const [suffix, setSuffix] = useState(profile?.suffix ?? 'opus');
+  const [contentType, setContentType] = useState(profile?.contentType ?? 'audio/ogg');
+  const [defaultBitrate, setDefaultBitrate] = useState(String(profile?.defaultBitrate ?? 128));
+  const [maxBitrate, setMaxBitrate] = useState(String(profile?.maxBitrate ?? 320));
+  const [lossless, setLossless] = useState(profile?.lossless ?? false);
+  const [args, setArgs] = useState((profile?.arguments ?? []).join('\n'));
+  const save = async () => {
+    unwrap(
+      await api.PUT('/api/v1/transcoding/profiles/{name}', {
+        params: { path: { name: name.trim() } },
+        body: {
+          codec,
+          suffix,
+          contentType,
+          lossless,
+          defaultBitrate: Number(defaultBitrate),
+          maxBitrate: Number(maxBitrate),
+          arguments: args
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean),
+        },
+      }),
+    );
+    void client.invalidateQueries({ queryKey: ['transcoding-profiles'] });
+    onClose();
+  };
+  return (
+    <Dialog title={copying ? t.admin.newProfile : profile.name} onClose={onClose}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          save().catch(toastError);
+        }}
+      >
+        {copying && (
+          <TextField
+            id="profile-name"
+            label={t.playlists.name}
+            required
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+          />
+        )}
+        <TextField
+          id="profile-codec"
+          label="Codec (ffmpeg)"
+          required
+          value={codec}
+          onChange={(event) => setCodec(event.target.value)}
+        />
+        <TextField
+          id="profile-suffix"
+          label={t.admin.suffix}
+          required
+          value={suffix}
+          onChange={(event) => setSuffix(event.target.value)}
+        />
+        <TextField
+          id="profile-type"
+          label="Content-Type"
+          required
+          value={contentType}
+          onChange={(event) => setContentType(event.target.value)}
+        />
+        <TextField
+          id="profile-default"
+          label={t.admin.defaultBitrate}
+          type="number"
+          min={8}
+          max={1536}
+          value={defaultBitrate}
+          onChange={(event) => setDefaultBitrate(event.target.value)}
+        />
+        <TextField
+          id="profile-max"
+          label={t.admin.maxBitrate}
+          type="number"
+          min={8}
+          max={1536}
+          value={maxBitrate}
+          onChange={(event) => setMaxBitrate(event.target.value)}
+        />
+        <label className="checkbox">
+          <input type="checkbox" checked={lossless} onChange={(event) => setLossless(event.target.checked)} />
+          {t.admin.lossless}
+        </label>
+        <div className="field">
+          <label htmlFor="profile-arguments">{t.admin.ffmpegArguments}</label>
+          <textarea
+            id="profile-arguments"
+            className="input"
+            rows={6}
+            value={args}
+            onChange={(event) => setArgs(event.target.value)}
+          />
+        </div>
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            {t.cancel}
+          </button>
+          <button type="submit" className="button primary" disabled={!name.trim()}>
+            {t.save}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
 function TranscodingTab() {
   const profiles = useQuery({
     queryKey: ['transcoding-profiles'],
     queryFn: async () => unwrap(await api.GET('/api/v1/transcoding/profiles')),
   });
+  const [editing, setEditing] = useState<Profile | 'new'>();
   return (
     <section className="panel">
-      <h2>{t.admin.transcoding}</h2>
+      <div className="toolbar">
+        <h2 style={{ margin: 0 }}>{t.admin.transcoding}</h2>
+        <span className="spacer" />
+        <button type="button" className="button primary" onClick={() => setEditing('new')}>
+          {t.admin.newProfile}
+        </button>
+      </div>
       <QueryState query={profiles}>
         <table className="data">
           <thead>
@@ -451,6 +579,9 @@ function TranscodingTab() {
               <th scope="col">Codec</th>
               <th scope="col">kbps</th>
               <th scope="col">ffmpeg</th>
+              <th scope="col">
+                <span className="visually-hidden">{t.more}</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -458,24 +589,53 @@ function TranscodingTab() {
               <tr key={profile.name}>
                 <td>
                   <strong>{profile.name}</strong>{' '}
-                  {profile.builtIn && <span className="faint">· built-in</span>}
+                  {profile.builtIn && <span className="faint">· {t.admin.builtIn}</span>}
                 </td>
                 <td>
                   {profile.codec} (.{profile.suffix})
                 </td>
                 <td>
-                  {profile.lossless ? 'lossless' : `${profile.defaultBitrate} (≤ ${profile.maxBitrate})`}
+                  {profile.lossless
+                    ? t.admin.lossless
+                    : `${profile.defaultBitrate} (≤ ${profile.maxBitrate})`}
                 </td>
                 <td>
                   <code style={{ fontFamily: 'var(--mono)', fontSize: '0.8rem' }}>
                     {profile.arguments.join(' ')}
                   </code>
                 </td>
+                <td style={{ whiteSpace: 'nowrap' }}>
+                  <button
+                    type="button"
+                    className="button small"
+                    aria-label={`${profile.builtIn ? t.admin.copy : t.edit}: ${profile.name}`}
+                    onClick={() => setEditing(profile)}
+                  >
+                    {profile.builtIn ? t.admin.copy : t.edit}
+                  </button>{' '}
+                  {!profile.builtIn && (
+                    <DeleteButton
+                      label={`${t.delete}: ${profile.name}`}
+                      remove={() =>
+                        api.DELETE('/api/v1/transcoding/profiles/{name}', {
+                          params: { path: { name: profile.name } },
+                        })
+                      }
+                      queryKey={['transcoding-profiles']}
+                    />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </QueryState>
+      {editing && (
+        <ProfileForm
+          profile={editing === 'new' ? profiles.data?.items[0] : editing}
+          onClose={() => setEditing(undefined)}
+        />
+      )}
     </section>
   );
 }
