@@ -197,9 +197,10 @@ async function gaps(browser: Browser, figures: Record<string, number>): Promise<
       const log: { slot: string; type: string; at: number }[] = [];
       (window as unknown as { audioLog: typeof log }).audioLog = log;
       for (const audio of document.querySelectorAll('audio'))
+        // The event's own time (when the element fired it), not when this listener got to run.
         for (const type of ['playing', 'ended', 'play'])
-          audio.addEventListener(type, () =>
-            log.push({ slot: audio.dataset.slot ?? '', type, at: performance.now() }),
+          audio.addEventListener(type, (event) =>
+            log.push({ slot: audio.dataset.slot ?? '', type, at: event.timeStamp }),
           );
     });
     // Every song from the first, in title order: formats change from one track to the next.
