@@ -38,6 +38,11 @@ function readCookie(name: string): string | undefined {
   return found ? decodeURIComponent(found.slice(name.length + 1)) : undefined;
 }
 
+/** The session's CSRF token (readable cookie), echoed as X-CSRF-Token on cookie-authenticated writes. */
+export function csrfToken(): string {
+  return readCookie('tonearm_csrf') ?? '';
+}
+
 type SessionListener = () => void;
 const sessionListeners = new Set<SessionListener>();
 /** Called when the session is over (revoked, or its refresh failed): the app shows the login page. */
@@ -57,7 +62,7 @@ function postRefresh(): Promise<boolean> {
   return fetch(apiPath('/auth/refresh'), {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': readCookie('tonearm_csrf') ?? '' },
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
     body: '{}',
   })
     .then((response) => response.ok)
@@ -71,8 +76,8 @@ function postRefresh(): Promise<boolean> {
  * tab refreshed) and does not refresh again.
  */
 export function refreshSession(): Promise<boolean> {
-  const csrfBefore = readCookie('tonearm_csrf');
-  const refresh = () => (readCookie('tonearm_csrf') !== csrfBefore ? Promise.resolve(true) : postRefresh());
+  const csrfBefore = csrfToken();
+  const refresh = () => (csrfToken() !== csrfBefore ? Promise.resolve(true) : postRefresh());
   refreshing ??= (navigator.locks ? navigator.locks.request(REFRESH_LOCK, refresh) : refresh()).finally(
     () => {
       // Let requests queued behind this refresh use it before the next one may start.
@@ -100,7 +105,7 @@ const SESSION_GONE = new Set(['SESSION_ENDED', 'REFRESH_TOKEN_REUSED']);
 export async function sessionFetch(input: Request): Promise<Response> {
   const send = (request: Request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      const csrf = readCookie('tonearm_csrf');
+      const csrf = csrfToken();
       if (csrf) request.headers.set('X-CSRF-Token', csrf);
     }
     return fetch(request);

@@ -2,7 +2,7 @@
 // two at a time. Then the list of the user's uploads and what the scan made of them.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
-import { api, apiPath, refreshSession, unwrap } from '../api/client.ts';
+import { api, apiPath, csrfToken, refreshSession, unwrap } from '../api/client.ts';
 import { useUser } from '../api/session.ts';
 import { Icon } from '../components/Icon.tsx';
 import { t } from '../i18n/index.ts';
@@ -18,15 +18,6 @@ interface Sending {
 }
 
 const PARALLEL = 2;
-
-function csrfToken(): string {
-  return decodeURIComponent(
-    document.cookie
-      .split('; ')
-      .find((part) => part.startsWith('tonearm_csrf='))
-      ?.slice(13) ?? '',
-  );
-}
 
 /** The upload of one file; once more after a session refresh when the access token had expired. */
 async function send(file: File, onProgress: (sent: number) => void): Promise<void> {
